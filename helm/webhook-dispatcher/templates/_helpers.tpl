@@ -1,0 +1,221 @@
+{{/* Names and labels */}}
+
+{{- define "webhook-dispatcher.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "webhook-dispatcher.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "webhook-dispatcher.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "webhook-dispatcher.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "webhook-dispatcher.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "webhook-dispatcher.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "webhook-dispatcher.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "webhook-dispatcher.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "webhook-dispatcher.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* Where the image's default command reads its config: the ConfigMap is mounted on the directory. */}}
+{{- define "webhook-dispatcher.configDir" -}}/etc/webhook-dispatcher{{- end }}
+{{- define "webhook-dispatcher.configFile" -}}dispatcher.yaml{{- end }}
+
+{{/* Durations, as the dispatcher reads them (250ms, 5s, 2m, 1h, 1d), in whole seconds rounded up. */}}
+{{- define "webhook-dispatcher.durationSeconds" -}}
+{{- $n := regexFind "^[0-9]+" . | int64 }}
+{{- $unit := regexFind "[a-z]+$" . }}
+{{- if eq $unit "ms" }}{{ div (add $n 999) 1000 }}
+{{- else if eq $unit "s" }}{{ $n }}
+{{- else if eq $unit "m" }}{{ mul $n 60 }}
+{{- else if eq $unit "h" }}{{ mul $n 3600 }}
+{{- else if eq $unit "d" }}{{ mul $n 86400 }}
+{{- else }}{{ fail (printf "%q is not a duration like 250ms, 5s, 2m, 1h" .) }}
+{{- end }}
+{{- end }}
+
+{{/* Longer than the dispatcher's drain on SIGTERM, so it is never killed mid-drain. */}}
+{{- define "webhook-dispatcher.terminationGracePeriodSeconds" -}}
+{{- $drain := include "webhook-dispatcher.durationSeconds" .Values.shutdown.timeout | int64 }}
+{{- $grace := .Values.terminationGracePeriodSeconds }}
+{{- if kindIs "invalid" $grace }}
+{{- add $drain 10 }}
+{{- else if le (int64 $grace) $drain }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be longer than shutdown.timeout (%s): the pod would be killed while draining" (int64 $grace) .Values.shutdown.timeout) }}
+{{- else }}
+{{- int64 $grace }}
+{{- end }}
+{{- end }}
+
+{{/* Secrets */}}
+
+{{/* The env var holding a subscription's signing secret; argument: the subscription id. */}}
+{{- define "webhook-dispatcher.secretEnvName" -}}
+WEBHOOK_SECRET_{{ regexReplaceAll "[^A-Z0-9]" (upper .) "_" }}
+{{- end }}
+
+{{- define "webhook-dispatcher.createSecret" -}}
+{{- if and .Values.secrets.create (not .Values.secrets.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{- define "webhook-dispatcher.secretName" -}}
+{{- default (include "webhook-dispatcher.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{- define "webhook-dispatcher.kafkaSecretName" -}}
+{{- default (include "webhook-dispatcher.secretName" .) .Values.secrets.kafka.existingSecret }}
+{{- end }}
+
+{{/* Whether the chart's own Secret holds the Kafka credentials. */}}
+{{- define "webhook-dispatcher.kafkaCredentialsInChartSecret" -}}
+{{- if and .Values.kafka.sasl.enabled (include "webhook-dispatcher.createSecret" .) (not .Values.secrets.kafka.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{/* Kafka client properties: kafka.properties plus what kafka.sasl derives, as JSON. */}}
+{{- define "webhook-dispatcher.kafkaProperties" -}}
+{{- $props := dict }}
+{{- range $k, $v := .Values.kafka.properties }}
+{{- $_ := set $props $k (toString $v) }}
+{{- end }}
+{{- with .Values.kafka.sasl }}
+{{- if .enabled }}
+{{- range $k := list "security.protocol" "sasl.mechanism" "sasl.jaas.config" }}
+{{- if hasKey $props $k }}
+{{- fail (printf "kafka.properties.%s conflicts with kafka.sasl.enabled: set one or the other" $k) }}
+{{- end }}
+{{- end }}
+{{- $module := ternary "org.apache.kafka.common.security.plain.PlainLoginModule" "org.apache.kafka.common.security.scram.ScramLoginModule" (eq .mechanism "PLAIN") }}
+{{- $_ := set $props "security.protocol" .securityProtocol }}
+{{- $_ := set $props "sasl.mechanism" .mechanism }}
+{{- $_ := set $props "sasl.jaas.config" (printf "%s required username=\"${KAFKA_SASL_USERNAME}\" password=\"${KAFKA_SASL_PASSWORD}\";" $module) }}
+{{- end }}
+{{- end }}
+{{- toJson $props }}
+{{- end }}
+
+{{/*
+The dispatcher's config file, in two parts. "static" is everything that needs a restart to change:
+its checksum is a pod annotation. "subscriptions" is hot-reloaded by the running dispatchers.
+*/}}
+{{- define "webhook-dispatcher.config.static" -}}
+{{- $props := include "webhook-dispatcher.kafkaProperties" . | fromJson -}}
+kafka:
+  bootstrapServers: {{ .Values.kafka.bootstrapServers | toJson }}
+  groupId: {{ .Values.kafka.groupId | toJson }}
+  {{- if $props }}
+  properties:
+    {{- range $k, $v := $props }}
+    {{ $k | toJson }}: {{ $v | toJson }}
+    {{- end }}
+  {{- else }}
+  properties: {}
+  {{- end }}
+topics:
+  events: {{ .Values.topics.events | toJson }}
+  retry: {{ .Values.topics.retry | toJson }}
+  deadLetter: {{ .Values.topics.deadLetter | toJson }}
+  create: {{ .Values.topics.create | toJson }}
+  partitions: {{ .Values.topics.partitions | int64 }}
+  replicationFactor: {{ .Values.topics.replicationFactor | int64 }}
+delivery:
+  requestTimeout: {{ .Values.delivery.requestTimeout | toJson }}
+  connectTimeout: {{ .Values.delivery.connectTimeout | toJson }}
+  maxInFlight: {{ .Values.delivery.maxInFlight | int64 }}
+  maxInFlightPerSubscription: {{ .Values.delivery.maxInFlightPerSubscription | int64 }}
+  maxEventBytes: {{ .Values.delivery.maxEventBytes | int64 }}
+retry:
+  schedule: {{ .Values.retry.schedule | toJson }}
+  jitter: {{ .Values.retry.jitter | toJson }}
+  maxRetryAfter: {{ .Values.retry.maxRetryAfter | toJson }}
+  permanentStatuses: {{ .Values.retry.permanentStatuses | toJson }}
+management:
+  port: {{ .Values.management.port | int64 }}
+  livenessTimeout: {{ .Values.management.livenessTimeout | toJson }}
+shutdown:
+  timeout: {{ .Values.shutdown.timeout | toJson }}
+reload:
+  interval: {{ .Values.reload.interval | toJson }}
+metrics:
+  eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
+{{- end }}
+
+{{- define "webhook-dispatcher.config.subscriptions" -}}
+# Hot-reloaded: editing this list needs no restart. Secrets are env vars set from Secrets.
+subscriptions:
+{{- range .Values.subscriptions }}
+  - id: {{ .id | toJson }}
+    url: {{ .url | toJson }}
+    secret: {{ printf "${%s}" (include "webhook-dispatcher.secretEnvName" .id) | toJson }}
+    events: {{ .events | toJson }}
+    enabled: {{ ternary .enabled true (hasKey . "enabled") | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* Checks the schema cannot express; called from the Deployment. */}}
+{{- define "webhook-dispatcher.validate" -}}
+{{- $ids := dict }}
+{{- $envNames := dict }}
+{{- $chartSecret := include "webhook-dispatcher.createSecret" . }}
+{{- range .Values.subscriptions }}
+{{- if hasKey $ids .id }}
+{{- fail (printf "subscriptions: duplicate id %q" .id) }}
+{{- end }}
+{{- $_ := set $ids .id true }}
+{{- $env := include "webhook-dispatcher.secretEnvName" .id }}
+{{- if hasKey $envNames $env }}
+{{- fail (printf "subscriptions: ids %q and %q both map to the env var %s; rename one" (get $envNames $env) .id $env) }}
+{{- end }}
+{{- $_ := set $envNames $env .id }}
+{{- $ref := .secretRef | default dict }}
+{{- $key := default .id $ref.key }}
+{{- if and (not $ref.name) $chartSecret (not (get $.Values.secrets.webhookSecrets $key)) }}
+{{- fail (printf "subscription %q: secrets.webhookSecrets.%s is required (or use secrets.existingSecret or secretRef.name)" .id $key) }}
+{{- end }}
+{{- if and (not $ref.name) (not $.Values.secrets.create) (not $.Values.secrets.existingSecret) }}
+{{- fail (printf "subscription %q: no Secret for its signing secret: set secrets.existingSecret, secretRef.name or secrets.create" .id) }}
+{{- end }}
+{{- end }}
+{{- if include "webhook-dispatcher.kafkaCredentialsInChartSecret" . }}
+{{- if not (and .Values.secrets.kafka.username .Values.secrets.kafka.password) }}
+{{- fail "kafka.sasl.enabled: secrets.kafka.username and secrets.kafka.password are required (or use secrets.existingSecret or secrets.kafka.existingSecret)" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.kafka.sasl.enabled (not .Values.secrets.create) (not .Values.secrets.existingSecret) (not .Values.secrets.kafka.existingSecret) }}
+{{- fail "kafka.sasl.enabled: no Secret for the credentials: set secrets.kafka.existingSecret, secrets.existingSecret or secrets.create" }}
+{{- end }}
+{{- if and .Values.pdb.enabled (not (kindIs "invalid" .Values.pdb.minAvailable)) (not (kindIs "invalid" .Values.pdb.maxUnavailable)) }}
+{{- fail "pdb: set minAvailable or maxUnavailable, not both" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
+{{- fail "autoscaling: minReplicas is greater than maxReplicas" }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,198 @@
+package io.webhookdispatcher.app;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.consume.ConsumerLoop;
+import io.webhookdispatcher.consume.LoopStatus;
+import io.webhookdispatcher.dispatch.DeliveryScheduler;
+import io.webhookdispatcher.dispatch.EventFanOut;
+import io.webhookdispatcher.dispatch.Lane;
+import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.http.JdkWebhookSender;
+import io.webhookdispatcher.http.ResponseClassifier;
+import io.webhookdispatcher.metrics.DispatcherMetrics;
+import io.webhookdispatcher.retry.DeadLetters;
+import io.webhookdispatcher.retry.DurableWriter;
+import io.webhookdispatcher.retry.OutcomeRouter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds every component from the config, starts them, and shuts them down in
+ * order: stop polling, drain in-flight deliveries and commit, then close the HTTP client, the producer
+ * and the consumers.
+ */
+public final class Application implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Application.class);
+    static final String VERSION = readVersion();
+
+    private final DispatcherConfig config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KafkaClients clients;
+    private final JdkWebhookSender sender;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final DurableWriter writer;
+    private final Subscriptions subscriptions;
+    private final KafkaConsumer<byte[], byte[]> eventsConsumer;
+    private final ConsumerLoop eventsLoop;
+    private final LoopStatus eventsStatus = new LoopStatus("events-consumer");
+    private final List<AutoCloseable> meterBinders = new ArrayList<>();
+    private volatile boolean accepting;
+    private ManagementServer management;
+    private boolean closed;
+
+    public Application(DispatcherConfig config, Clock clock) {
+        this.config = config;
+        var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel());
+        clients = new KafkaClients(config.kafka());
+        var delivery = config.delivery();
+        sender = new JdkWebhookSender(Executors.newFixedThreadPool(2, daemon("webhook-http")),
+                delivery.connectTimeout(), delivery.requestTimeout(), clock, "webhook-dispatcher/" + VERSION,
+                new ResponseClassifier(config.retry().permanentStatuses()));
+        producer = clients.producer("webhook-dispatcher-producer");
+        writer = new DurableWriter(producer, Executors.newSingleThreadScheduledExecutor(daemon("kafka-writer")), metrics);
+        var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
+        subscriptions = new Subscriptions(config.subscriptions(),
+                lane -> metrics.inFlightGauge(lane.id(), lane, Lane::inFlight));
+        metrics.subscriptionsGauge(subscriptions::enabledCount);
+        var scheduler = new DeliveryScheduler(sender, new OutcomeRouter(deadLetters, metrics, clock), clock,
+                delivery.maxInFlight(), delivery.maxInFlightPerSubscription());
+        var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics,
+                delivery.maxEventBytes());
+        eventsConsumer = clients.consumer(config.kafka().groupId(), "webhook-dispatcher-events");
+        int pauseAt = Math.max(2 * delivery.maxInFlightPerSubscription(), delivery.maxInFlight());
+        eventsLoop = new ConsumerLoop(eventsConsumer, List.of(config.topics().events()), fanOut,
+                new ConsumerLoop.FlowControl(pauseAt, Math.max(1, pauseAt / 2)), config.shutdown().timeout(),
+                eventsStatus);
+        bindJvmAndKafkaMetrics();
+    }
+
+    /** Checks topics, opens the management port and starts consuming. */
+    public void start() throws StartupException, IOException {
+        log.info("starting webhook-dispatcher {} with {}", VERSION, describe(config));
+        try (Admin admin = Admin.create(clients.common("webhook-dispatcher-admin"))) {
+            var t = config.topics();
+            TopicCheck.ensure(admin, List.of(t.events(), t.deadLetter()), t.create(), t.partitions(),
+                    t.replicationFactor());
+        }
+        producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
+        management = new ManagementServer(config.management().port(), registry, List.of(eventsStatus),
+                config.management().livenessTimeout(), () -> accepting);
+        daemon("events-consumer").newThread(eventsLoop).start();
+        accepting = true;
+        log.info("dispatching {} to {} enabled subscriptions; management on port {}", config.topics().events(),
+                subscriptions.enabledCount(), management.port());
+    }
+
+    public int managementPort() {
+        return management.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Graceful stop within {@code shutdown.timeout}: unfinished work stays uncommitted and is redone later. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        accepting = false;
+        log.info("shutting down: draining in-flight deliveries for up to {}", config.shutdown().timeout());
+        eventsLoop.stop();
+        try {
+            if (!eventsLoop.awaitFinished(config.shutdown().timeout().plusSeconds(10))) {
+                log.warn("consumer loop did not finish its drain in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.close();
+        writer.close();
+        producer.close(Duration.ofSeconds(5));
+        meterBinders.forEach(Application::closeQuietly);
+        eventsConsumer.close(Duration.ofSeconds(5));
+        if (management != null) {
+            management.close();
+        }
+        log.info("stopped");
+    }
+
+    private void bindJvmAndKafkaMetrics() {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        var gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        meterBinders.add(gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
+        var consumerMetrics = new KafkaClientMetrics(eventsConsumer);
+        consumerMetrics.bindTo(registry);
+        meterBinders.add(consumerMetrics);
+        var producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
+        meterBinders.add(producerMetrics);
+    }
+
+    /** The effective config for the start-up log: secrets and URL credentials masked by the records. */
+    static String describe(DispatcherConfig c) {
+        return "kafka=" + c.kafka() + ", topics=" + c.topics() + ", delivery=" + c.delivery() + ", retry=" + c.retry()
+                + ", management=" + c.management() + ", shutdown=" + c.shutdown() + ", reload=" + c.reload()
+                + ", subscriptions=" + c.subscriptions();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("ignored while closing", e);
+        }
+    }
+
+    static ThreadFactory daemon(String name) {
+        var n = new AtomicInteger();
+        return r -> {
+            var t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static String readVersion() {
+        try (InputStream in = Application.class.getResourceAsStream("/webhook-dispatcher.properties")) {
+            var p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.webhookdispatcher.app;
+
+import io.webhookdispatcher.config.DispatcherConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Kafka client settings: {@code kafka.properties} from the config (security, tuning) under the settings
+ * at-least-once depends on, which cannot be overridden.
+ */
+final class KafkaClients {
+    private final DispatcherConfig.Kafka kafka;
+
+    KafkaClients(DispatcherConfig.Kafka kafka) {
+        this.kafka = kafka;
+    }
+
+    Map<String, Object> common(String clientId) {
+        var props = new HashMap<String, Object>(kafka.properties());
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        return props;
+    }
+
+    KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        var props = common(clientId);
+        props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false); // we commit finished work only
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
+    KafkaProducer<byte[], byte[]> producer(String clientId) {
+        var props = common(clientId);
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // send() may block this long on metadata (a missing topic); DurableWriter then retries.
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}

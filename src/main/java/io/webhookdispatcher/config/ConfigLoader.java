@@ -1,0 +1,439 @@
+package io.webhookdispatcher.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.webhookdispatcher.dispatch.EventFilter;
+import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Subscription;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the YAML config file into a validated {@link DispatcherConfig}. Every problem is collected, not
+ * just the first, and each names the file, the key path (subscriptions by id) and the field. Environment
+ * variables are read through an injected function, once, while loading.
+ */
+public final class ConfigLoader {
+    /** Environment variable that overrides {@code kafka.bootstrapServers}. */
+    public static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
+
+    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private final Function<String, String> env;
+
+    public ConfigLoader(Function<String, String> env) {
+        this.env = Objects.requireNonNull(env, "env");
+    }
+
+    public DispatcherConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    public DispatcherConfig parse(String yaml, String source) throws ConfigException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": not valid YAML: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(source + ": must be a YAML mapping with a 'subscriptions' list");
+        }
+        var errors = new ArrayList<String>();
+        var top = new Section((ObjectNode) root, "", source, errors);
+        DispatcherConfig config = read(top);
+        top.rejectUnknownKeys();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return config;
+    }
+
+    private DispatcherConfig read(Section top) {
+        var k = top.section("kafka");
+        String bootstrap = k.string("bootstrapServers", "localhost:9092");
+        String override = env.apply(BOOTSTRAP_ENV);
+        var kafka = new DispatcherConfig.Kafka(override == null || override.isBlank() ? bootstrap : override,
+                k.string("groupId", "webhook-dispatcher"), k.stringMap("properties"));
+        k.rejectUnknownKeys();
+
+        var t = top.section("topics");
+        var topics = new DispatcherConfig.Topics(t.string("events", "crm.events"),
+                t.string("retry", "crm.events.retry"), t.string("deadLetter", "crm.events.dlt"),
+                t.bool("create", false), t.positiveInt("partitions", 6),
+                (short) t.positiveInt("replicationFactor", 3));
+        t.rejectUnknownKeys();
+
+        var d = top.section("delivery");
+        var delivery = new DispatcherConfig.Delivery(d.positiveDuration("requestTimeout", "10s"),
+                d.positiveDuration("connectTimeout", "5s"), d.positiveInt("maxInFlight", 256),
+                d.positiveInt("maxInFlightPerSubscription", 64), d.positiveInt("maxEventBytes", 1 << 20));
+        d.rejectUnknownKeys();
+
+        var r = top.section("retry");
+        var retry = new DispatcherConfig.Retry(r.durations("schedule", List.of("5s", "5m", "30m", "2h", "5h", "10h", "10h")),
+                r.fraction("jitter", 0.2), r.positiveDuration("maxRetryAfter", "1h"),
+                r.statuses("permanentStatuses", Set.of(400, 410, 413, 422)));
+        r.rejectUnknownKeys();
+
+        var m = top.section("management");
+        var management = new DispatcherConfig.Management(m.port("port", 8081), m.positiveDuration("livenessTimeout", "60s"));
+        m.rejectUnknownKeys();
+
+        var s = top.section("shutdown");
+        var shutdown = new DispatcherConfig.Shutdown(s.positiveDuration("timeout", "20s"));
+        s.rejectUnknownKeys();
+
+        var rl = top.section("reload");
+        var reload = new DispatcherConfig.Reload(rl.positiveDuration("interval", "10s"));
+        rl.rejectUnknownKeys();
+
+        var mt = top.section("metrics");
+        var metrics = new DispatcherConfig.Metrics(mt.bool("eventTypeLabel", true));
+        mt.rejectUnknownKeys();
+
+        return new DispatcherConfig(kafka, topics, delivery, retry, management, shutdown, reload, metrics,
+                subscriptions(top));
+    }
+
+    private List<Subscription> subscriptions(Section top) {
+        JsonNode list = top.take("subscriptions");
+        if (list == null || !list.isArray()) {
+            top.error("subscriptions", "is required: a list of subscriptions");
+            return List.of();
+        }
+        var result = new ArrayList<Subscription>();
+        var ids = new HashSet<String>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode node = list.get(i);
+            if (!node.isObject()) {
+                top.error("subscriptions[" + i + "]", "must be a mapping with id, url, secret, events");
+                continue;
+            }
+            JsonNode idNode = node.get("id");
+            String label = idNode != null && idNode.isTextual() && !ids.contains(idNode.asText())
+                    ? idNode.asText() : String.valueOf(i);
+            var sub = new Section((ObjectNode) node, "subscriptions[" + label + "]", top.source, top.errors);
+            String id = sub.string("id", null);
+            if (id == null) {
+                sub.error("id", "is required");
+            } else if (!SUBSCRIPTION_ID.matcher(id).matches()) {
+                sub.error("id", "'" + id + "' must be lowercase letters, digits, '.', '_' or '-' (at most 63)");
+            } else if (!ids.add(id)) {
+                sub.error("id", "duplicate id '" + id + "'");
+            }
+            URI url = sub.url("url");
+            String secret = sub.string("secret", null);
+            if ((secret == null || secret.isEmpty()) && !sub.failed("secret")) {
+                sub.error("secret", "is required and must not be empty");
+            }
+            List<EventFilter> events = sub.filters("events");
+            boolean enabled = sub.bool("enabled", true);
+            sub.rejectUnknownKeys();
+            if (id != null && url != null && secret != null && !secret.isEmpty() && !events.isEmpty()) {
+                result.add(new Subscription(id, url, new Secret(secret), events, enabled));
+            }
+        }
+        return result;
+    }
+
+    /** One mapping of the file; remembers which keys were read so the rest can be reported as unknown. */
+    private final class Section {
+        private final ObjectNode node;
+        private final String path;
+        private final String source;
+        private final List<String> errors;
+        private final Set<String> seen = new LinkedHashSet<>();
+        private final Set<String> failed = new HashSet<>();
+
+        Section(ObjectNode node, String path, String source, List<String> errors) {
+            this.node = node;
+            this.path = path;
+            this.source = source;
+            this.errors = errors;
+        }
+
+        boolean failed(String key) {
+            return failed.contains(key);
+        }
+
+        void error(String key, String message) {
+            failed.add(key);
+            errors.add(source + ": " + (path.isEmpty() ? key : path + "." + key) + ": " + message);
+        }
+
+        JsonNode take(String key) {
+            seen.add(key);
+            JsonNode value = node.get(key);
+            return value == null || value.isNull() ? null : value;
+        }
+
+        Section section(String key) {
+            JsonNode value = take(key);
+            if (value != null && !value.isObject()) {
+                error(key, "must be a mapping");
+                value = null;
+            }
+            ObjectNode obj = value == null ? YAML.createObjectNode() : (ObjectNode) value;
+            return new Section(obj, path.isEmpty() ? key : path + "." + key, source, errors);
+        }
+
+        void rejectUnknownKeys() {
+            node.fieldNames().forEachRemaining(name -> {
+                if (!seen.contains(name)) {
+                    error(name, "unknown key");
+                }
+            });
+        }
+
+        /** A scalar as text with ${VAR} and ${VAR:-default} resolved; null when absent or unresolvable. */
+        String string(String key, String fallback) {
+            JsonNode value = take(key);
+            if (value == null) {
+                return fallback;
+            }
+            if (!value.isValueNode()) {
+                error(key, "must be a single value");
+                return fallback;
+            }
+            return interpolate(key, value.asText());
+        }
+
+        String interpolate(String key, String text) {
+            Matcher m = ENV_REF.matcher(text);
+            var out = new StringBuilder();
+            boolean ok = true;
+            while (m.find()) {
+                String value = env.apply(m.group(1));
+                if (value == null) {
+                    value = m.group(2);
+                }
+                if (value == null) {
+                    error(key, "environment variable " + m.group(1) + " is not set");
+                    ok = false;
+                    value = "";
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            }
+            m.appendTail(out);
+            return ok ? out.toString() : null;
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String text = string(key, null);
+            if (text == null) {
+                return fallback;
+            }
+            if (!text.equals("true") && !text.equals("false")) {
+                error(key, "must be true or false (got '" + text + "')");
+                return fallback;
+            }
+            return Boolean.parseBoolean(text);
+        }
+
+        int positiveInt(String key, int fallback) {
+            String text = string(key, null);
+            if (text == null) {
+                return fallback;
+            }
+            try {
+                int n = Integer.parseInt(text.trim());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            error(key, "must be a positive whole number (got '" + text + "')");
+            return fallback;
+        }
+
+        int port(String key, int fallback) {
+            int port = positiveInt(key, fallback);
+            if (port > 65535) {
+                error(key, "must be a port number, 1 to 65535 (got " + port + ")");
+                return fallback;
+            }
+            return port;
+        }
+
+        double fraction(String key, double fallback) {
+            String text = string(key, null);
+            if (text == null) {
+                return fallback;
+            }
+            try {
+                double f = Double.parseDouble(text.trim());
+                if (f >= 0 && f <= 1) {
+                    return f;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            error(key, "must be a number from 0 to 1 (got '" + text + "')");
+            return fallback;
+        }
+
+        Duration positiveDuration(String key, String fallback) {
+            String text = string(key, fallback);
+            return parseDuration(key, text, Durations.parse(fallback));
+        }
+
+        private Duration parseDuration(String key, String text, Duration fallback) {
+            try {
+                Duration d = Durations.parse(text);
+                if (!d.isZero()) {
+                    return d;
+                }
+                error(key, "must be longer than zero");
+            } catch (IllegalArgumentException e) {
+                error(key, e.getMessage());
+            }
+            return fallback;
+        }
+
+        List<Duration> durations(String key, List<String> fallback) {
+            List<String> texts = strings(key, fallback);
+            var result = new ArrayList<Duration>();
+            for (int i = 0; i < texts.size(); i++) {
+                result.add(parseDuration(key + "[" + i + "]", texts.get(i), Duration.ofSeconds(1)));
+            }
+            return result;
+        }
+
+        Set<Integer> statuses(String key, Set<Integer> fallback) {
+            JsonNode value = take(key);
+            if (value == null) {
+                return fallback;
+            }
+            var result = new LinkedHashSet<Integer>();
+            List<String> texts = strings(key, List.of());
+            for (String text : texts) {
+                try {
+                    int status = Integer.parseInt(text.trim());
+                    if (status >= 100 && status <= 599) {
+                        result.add(status);
+                        continue;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // reported below
+                }
+                error(key, "'" + text + "' is not an HTTP status code (100-599)");
+            }
+            return result;
+        }
+
+        /** A list of scalars (interpolated); a missing key gives the fallback. */
+        List<String> strings(String key, List<String> fallback) {
+            JsonNode value = take(key);
+            if (value == null) {
+                return fallback;
+            }
+            if (!value.isArray()) {
+                error(key, "must be a list");
+                return fallback;
+            }
+            var result = new ArrayList<String>();
+            for (JsonNode item : value) {
+                if (!item.isValueNode()) {
+                    error(key, "must be a list of single values");
+                    continue;
+                }
+                String text = interpolate(key, item.asText());
+                if (text != null) {
+                    result.add(text);
+                }
+            }
+            return result;
+        }
+
+        Map<String, String> stringMap(String key) {
+            JsonNode value = take(key);
+            var result = new LinkedHashMap<String, String>();
+            if (value == null) {
+                return result;
+            }
+            if (!value.isObject()) {
+                error(key, "must be a mapping of Kafka client property names to values");
+                return result;
+            }
+            value.fields().forEachRemaining(e -> {
+                if (!e.getValue().isValueNode()) {
+                    error(key + "." + e.getKey(), "must be a single value");
+                    return;
+                }
+                String text = interpolate(key + "." + e.getKey(), e.getValue().asText());
+                if (text != null) {
+                    result.put(e.getKey(), text);
+                }
+            });
+            return result;
+        }
+
+        URI url(String key) {
+            String text = string(key, null);
+            if (text == null) {
+                if (!failed(key)) {
+                    error(key, "is required");
+                }
+                return null;
+            }
+            try {
+                URI uri = new URI(text);
+                String scheme = uri.getScheme();
+                if (uri.isAbsolute() && uri.getHost() != null
+                        && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+                    return uri;
+                }
+            } catch (java.net.URISyntaxException ignored) {
+                // reported below
+            }
+            error(key, "must be an absolute http or https URL (got '" + Subscription.redactText(text) + "')");
+            return null;
+        }
+
+        List<EventFilter> filters(String key) {
+            if (node.get(key) == null) {
+                take(key);
+                error(key, "is required: a non-empty list such as [\"person.*\", \"*.created\"]");
+                return List.of();
+            }
+            List<String> patterns = strings(key, List.of());
+            if (patterns.isEmpty()) {
+                error(key, "must not be empty");
+            }
+            var filters = new ArrayList<EventFilter>();
+            for (int i = 0; i < patterns.size(); i++) {
+                try {
+                    filters.add(EventFilter.parse(patterns.get(i)));
+                } catch (IllegalArgumentException e) {
+                    error(key + "[" + i + "]", e.getMessage());
+                }
+            }
+            return filters;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.webhookdispatcher.config;
+
+import io.webhookdispatcher.dispatch.Subscription;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The whole configuration, immutable and validated by {@link ConfigLoader}. Each nested record is one
+ * section of the YAML file; the README's config reference lists every key with its default.
+ */
+public record DispatcherConfig(
+        Kafka kafka,
+        Topics topics,
+        Delivery delivery,
+        Retry retry,
+        Management management,
+        Shutdown shutdown,
+        Reload reload,
+        Metrics metrics,
+        List<Subscription> subscriptions) {
+
+    public DispatcherConfig {
+        subscriptions = List.copyOf(subscriptions);
+    }
+
+    /** A copy with other subscriptions: what a hot reload applies. */
+    public DispatcherConfig withSubscriptions(List<Subscription> next) {
+        return new DispatcherConfig(kafka, topics, delivery, retry, management, shutdown, reload, metrics, next);
+    }
+
+    /** Everything but the subscriptions: the settings that need a restart to change. */
+    public DispatcherConfig withoutSubscriptions() {
+        return withSubscriptions(List.of());
+    }
+
+    public record Kafka(String bootstrapServers, String groupId, Map<String, String> properties) {
+        private static final Pattern SENSITIVE = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key$).*");
+
+        public Kafka {
+            properties = Map.copyOf(properties);
+        }
+
+        /** Masks values whose key looks sensitive ({@code sasl.jaas.config}, {@code ssl.key.password}). */
+        @Override
+        public String toString() {
+            var shown = new TreeMap<String, String>();
+            properties.forEach((k, v) -> shown.put(k, SENSITIVE.matcher(k).matches() ? "****" : v));
+            return "Kafka[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", properties=" + shown + "]";
+        }
+    }
+
+    public record Topics(String events, String retry, String deadLetter, boolean create, int partitions,
+                         short replicationFactor) {
+    }
+
+    public record Delivery(Duration requestTimeout, Duration connectTimeout, int maxInFlight,
+                           int maxInFlightPerSubscription, int maxEventBytes) {
+    }
+
+    public record Retry(List<Duration> schedule, double jitter, Duration maxRetryAfter,
+                        Set<Integer> permanentStatuses) {
+        public Retry {
+            schedule = List.copyOf(schedule);
+            permanentStatuses = Set.copyOf(permanentStatuses);
+        }
+
+        /** Attempts in all: the first one plus one per schedule step. */
+        public int maxAttempts() {
+            return schedule.size() + 1;
+        }
+    }
+
+    public record Management(int port, Duration livenessTimeout) {
+    }
+
+    public record Shutdown(Duration timeout) {
+    }
+
+    public record Reload(Duration interval) {
+    }
+
+    public record Metrics(boolean eventTypeLabel) {
+    }
+}

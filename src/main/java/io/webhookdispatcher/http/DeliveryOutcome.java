@@ -1,0 +1,69 @@
+package io.webhookdispatcher.http;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** What one HTTP attempt came to, as decided by {@link ResponseClassifier}. */
+public sealed interface DeliveryOutcome {
+
+    AttemptResult result();
+
+    Duration elapsed();
+
+    /** Any 2xx. */
+    record Delivered(int status, Duration elapsed) implements DeliveryOutcome {
+        @Override
+        public AttemptResult result() {
+            return AttemptResult.SUCCESS_2XX;
+        }
+    }
+
+    /** Worth another attempt later; {@code retryAfter} is the receiver's own hint (429/503), if any. */
+    record Retryable(Failure failure, Optional<Duration> retryAfter) implements DeliveryOutcome {
+        @Override
+        public AttemptResult result() {
+            return failure.result();
+        }
+
+        @Override
+        public Duration elapsed() {
+            return failure.elapsed();
+        }
+    }
+
+    /** Never worth retrying (e.g. 400, 410): straight to the dead-letter topic. */
+    record Permanent(Failure failure) implements DeliveryOutcome {
+        @Override
+        public AttemptResult result() {
+            return failure.result();
+        }
+
+        @Override
+        public Duration elapsed() {
+            return failure.elapsed();
+        }
+    }
+
+    /**
+     * The diagnostics of a failed attempt, as they go into dead-letter headers.
+     *
+     * @param status       the HTTP status, or 0 when there was no response
+     * @param errorClass   the exception's class, or {@code "HttpStatus"} for a non-2xx response
+     * @param responseBody the first 1 KiB of the response body (empty without a response)
+     */
+    record Failure(AttemptResult result, int status, String errorClass, String errorMessage, String responseBody,
+                   Duration elapsed) {
+    }
+
+    /** The bounded label set of {@code webhook_delivery_attempts_total{result}}. */
+    enum AttemptResult {
+        SUCCESS_2XX("2xx"), REDIRECT_3XX("3xx"), CLIENT_4XX("4xx"), SERVER_5XX("5xx"),
+        TIMEOUT("timeout"), CONNECT_ERROR("connect_error"), OTHER_ERROR("other_error");
+
+        public final String label;
+
+        AttemptResult(String label) {
+            this.label = label;
+        }
+    }
+}

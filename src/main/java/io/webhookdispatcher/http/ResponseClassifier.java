@@ -1,0 +1,97 @@
+package io.webhookdispatcher.http;
+
+import io.webhookdispatcher.http.DeliveryOutcome.AttemptResult;
+import io.webhookdispatcher.http.DeliveryOutcome.Failure;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The one place that decides what an HTTP attempt means. Pure: same inputs, same outcome.
+ * Any 2xx is delivered; statuses in {@code permanentStatuses} are permanent; every other status
+ * (3xx included: redirects are not followed), timeout and connection error is retryable.
+ */
+public final class ResponseClassifier {
+    private final Set<Integer> permanentStatuses;
+
+    public ResponseClassifier(Set<Integer> permanentStatuses) {
+        this.permanentStatuses = Set.copyOf(permanentStatuses);
+    }
+
+    public DeliveryOutcome classify(int status, Optional<String> retryAfterHeader, String bodyPrefix,
+                                    Duration elapsed, Instant now) {
+        if (status >= 200 && status < 300) {
+            return new DeliveryOutcome.Delivered(status, elapsed);
+        }
+        var failure = new Failure(resultOf(status), status, "HttpStatus", "HTTP " + status, bodyPrefix, elapsed);
+        if (permanentStatuses.contains(status)) {
+            return new DeliveryOutcome.Permanent(failure);
+        }
+        Optional<Duration> retryAfter = status == 429 || status == 503
+                ? retryAfterHeader.flatMap(value -> parseRetryAfter(value, now))
+                : Optional.empty();
+        return new DeliveryOutcome.Retryable(failure, retryAfter);
+    }
+
+    public DeliveryOutcome classify(Throwable error, Duration elapsed) {
+        Throwable cause = unwrap(error);
+        AttemptResult result;
+        if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException
+                || cause instanceof UnresolvedAddressException) {
+            result = AttemptResult.CONNECT_ERROR;
+        } else if (cause instanceof HttpTimeoutException) {
+            result = AttemptResult.TIMEOUT;
+        } else {
+            result = AttemptResult.OTHER_ERROR;
+        }
+        String message = cause.getMessage() == null ? "" : cause.getMessage();
+        return new DeliveryOutcome.Retryable(
+                new Failure(result, 0, cause.getClass().getName(), message, "", elapsed), Optional.empty());
+    }
+
+    /** {@code Retry-After} is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+    static Optional<Duration> parseRetryAfter(String value, Instant now) {
+        String v = value.trim();
+        try {
+            long seconds = Long.parseLong(v);
+            return seconds >= 0 ? Optional.of(Duration.ofSeconds(seconds)) : Optional.empty();
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Duration d = Duration.between(now, at);
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
+            } catch (DateTimeParseException notADate) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static AttemptResult resultOf(int status) {
+        if (status >= 300 && status < 400) return AttemptResult.REDIRECT_3XX;
+        if (status >= 400 && status < 500) return AttemptResult.CLIENT_4XX;
+        if (status >= 500 && status < 600) return AttemptResult.SERVER_5XX;
+        return AttemptResult.OTHER_ERROR;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        // The JDK client wraps a refused connection as a bare IOException around a ConnectException.
+        if (t.getCause() instanceof ConnectException && !(t instanceof HttpTimeoutException)) {
+            return t.getCause();
+        }
+        return t;
+    }
+}

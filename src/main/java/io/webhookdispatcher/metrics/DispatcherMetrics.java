@@ -1,0 +1,137 @@
+package io.webhookdispatcher.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.webhookdispatcher.http.DeliveryOutcome.AttemptResult;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every meter the dispatcher defines, named in one place. Prometheus names are given per meter; label
+ * values are bounded (subscription ids, event types, fixed enums), never URLs, ids or error text.
+ */
+public final class DispatcherMetrics {
+    /** {@code webhook_deliveries_total{subscription,event_type,outcome}}: terminal-or-scheduled verdicts per delivery. */
+    public static final String DELIVERIES = "webhook.deliveries";
+    /** {@code webhook_delivery_attempts_total{subscription,result}}: HTTP attempts by result class. */
+    public static final String ATTEMPTS = "webhook.delivery.attempts";
+    /** {@code webhook_delivery_duration_seconds{subscription,outcome}}: HTTP round trip, outcome delivered|failed. */
+    public static final String DURATION = "webhook.delivery.duration";
+    /** {@code webhook_delivery_lag_seconds{subscription}}: event time to successful delivery. */
+    public static final String LAG = "webhook.delivery.lag";
+    /** {@code webhook_inflight_deliveries{subscription}}: HTTP requests under way. */
+    public static final String INFLIGHT = "webhook.inflight.deliveries";
+    /** {@code webhook_events_consumed_total{topic}}: records read, from the events and retry topics. */
+    public static final String CONSUMED = "webhook.events.consumed";
+    /** {@code webhook_events_invalid_total{reason}}: records dead-lettered as unusable input. */
+    public static final String INVALID = "webhook.events.invalid";
+    /** {@code webhook_events_unmatched_total}: events no enabled subscription wants. */
+    public static final String UNMATCHED = "webhook.events.unmatched";
+    /** {@code webhook_events_tombstones_total}: null-valued records, skipped. */
+    public static final String TOMBSTONES = "webhook.events.tombstones";
+    /** {@code webhook_subscriptions}: enabled subscriptions. */
+    public static final String SUBSCRIPTIONS = "webhook.subscriptions";
+    /** {@code webhook_config_reloads_total{result}}: hot reloads, result applied|rejected. */
+    public static final String RELOADS = "webhook.config.reloads";
+    /** {@code webhook_producer_write_failures_total{topic}}: retry/dead-letter writes that failed and are redone. */
+    public static final String WRITE_FAILURES = "webhook.producer.write.failures";
+
+    public static final String OUTCOME_DELIVERED = "delivered";
+    public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
+    public static final String OUTCOME_DEAD_LETTERED = "dead_lettered";
+
+    private static final Duration[] DURATION_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private static final Duration[] LAG_BUCKETS = seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
+            3600, 10800, 36000, 86400);
+    private static final String OTHER_EVENT_TYPE = "all";
+
+    private final MeterRegistry registry;
+    private final boolean eventTypeLabel;
+
+    public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.eventTypeLabel = eventTypeLabel;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public <T> void inFlightGauge(String subscription, T lane, ToDoubleFunction<T> inFlight) {
+        Gauge.builder(INFLIGHT, lane, inFlight).tag("subscription", subscription)
+                .description("HTTP requests under way").register(registry);
+    }
+
+    public void subscriptionsGauge(Supplier<Number> enabled) {
+        Gauge.builder(SUBSCRIPTIONS, enabled).description("Enabled subscriptions").register(registry);
+    }
+
+    public void consumed(String topic) {
+        registry.counter(CONSUMED, "topic", topic).increment();
+    }
+
+    public void invalid(String reason) {
+        registry.counter(INVALID, "reason", reason).increment();
+    }
+
+    public void unmatched() {
+        registry.counter(UNMATCHED).increment();
+    }
+
+    public void tombstone() {
+        registry.counter(TOMBSTONES).increment();
+    }
+
+    public void attempt(String subscription, AttemptResult result, Duration elapsed) {
+        registry.counter(ATTEMPTS, "subscription", subscription, "result", result.label).increment();
+        Timer.builder(DURATION)
+                .tags("subscription", subscription,
+                        "outcome", result == AttemptResult.SUCCESS_2XX ? OUTCOME_DELIVERED : "failed")
+                .serviceLevelObjectives(DURATION_BUCKETS)
+                .register(registry)
+                .record(elapsed);
+    }
+
+    public void delivered(String subscription, String eventType, Duration lag) {
+        verdict(subscription, eventType, OUTCOME_DELIVERED);
+        if (!lag.isNegative()) {
+            Timer.builder(LAG).tag("subscription", subscription).serviceLevelObjectives(LAG_BUCKETS)
+                    .register(registry).record(lag);
+        }
+    }
+
+    public void retryScheduled(String subscription, String eventType) {
+        verdict(subscription, eventType, OUTCOME_RETRY_SCHEDULED);
+    }
+
+    public void deadLettered(String subscription, String eventType) {
+        verdict(subscription, eventType, OUTCOME_DEAD_LETTERED);
+    }
+
+    public void writeFailed(String topic) {
+        registry.counter(WRITE_FAILURES, "topic", topic).increment();
+    }
+
+    public void configReload(boolean applied) {
+        registry.counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
+    }
+
+    private void verdict(String subscription, String eventType, String outcome) {
+        Counter.builder(DELIVERIES)
+                .tags("subscription", subscription, "event_type", eventTypeLabel ? eventType : OTHER_EVENT_TYPE,
+                        "outcome", outcome)
+                .register(registry).increment();
+    }
+
+    private static Duration[] seconds(double... values) {
+        var result = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            result[i] = Duration.ofNanos((long) (values[i] * 1e9));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,84 @@
+package io.webhookdispatcher.retry;
+
+import static io.webhookdispatcher.retry.WebhookHeaders.put;
+
+import io.webhookdispatcher.dispatch.Delivery;
+import io.webhookdispatcher.http.DeliveryOutcome.Failure;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * Builds self-describing dead-letter records: the original key and value, and headers with everything
+ * needed to understand and replay them (see {@link WebhookHeaders}).
+ */
+public final class DeadLetters {
+    /** Reasons for a failed delivery; invalid input uses the parser's reasons ({@code invalid-json}, ...). */
+    public static final String RETRIES_EXHAUSTED = "retries-exhausted";
+    public static final String PERMANENT_FAILURE = "permanent-failure";
+    public static final String SUBSCRIPTION_REMOVED = "subscription-removed";
+    public static final String SUBSCRIPTION_DISABLED = "subscription-disabled";
+
+    private static final int MAX_MESSAGE_CHARS = 1024;
+
+    private final DurableWriter writer;
+    private final String topic;
+    private final Clock clock;
+
+    public DeadLetters(DurableWriter writer, String topic, Clock clock) {
+        this.writer = Objects.requireNonNull(writer, "writer");
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** A consumed record that cannot be dispatched at all. */
+    public CompletableFuture<Void> invalidInput(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
+        var headers = new RecordHeaders();
+        put(headers, WebhookHeaders.REASON, reason);
+        put(headers, WebhookHeaders.DETAIL, truncate(detail));
+        put(headers, WebhookHeaders.ORIGINAL_TOPIC, record.topic());
+        put(headers, WebhookHeaders.ORIGINAL_PARTITION, record.partition());
+        put(headers, WebhookHeaders.ORIGINAL_OFFSET, record.offset());
+        put(headers, WebhookHeaders.ORIGINAL_TIMESTAMP, Instant.ofEpochMilli(record.timestamp()));
+        return writer.write(new ProducerRecord<>(topic, null, record.key(), record.value(), headers));
+    }
+
+    /** A delivery that will not be attempted again; {@code failure} is its last attempt, if there was one. */
+    public CompletableFuture<Void> failedDelivery(Delivery d, String reason, Failure failure) {
+        var headers = new RecordHeaders();
+        put(headers, WebhookHeaders.REASON, reason);
+        put(headers, WebhookHeaders.SUBSCRIPTION, d.lane().id());
+        put(headers, WebhookHeaders.DELIVERY_ID, d.deliveryId());
+        put(headers, WebhookHeaders.EVENT_TYPE, d.eventType());
+        put(headers, WebhookHeaders.ATTEMPTS, failure == null ? d.attempt() - 1 : d.attempt());
+        put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.firstAttemptAt());
+        if (failure != null) {
+            put(headers, WebhookHeaders.LAST_ATTEMPT_AT, clock.instant().minus(failure.elapsed()));
+            put(headers, WebhookHeaders.LAST_STATUS, failure.status());
+            put(headers, WebhookHeaders.ERROR_CLASS, failure.errorClass());
+            put(headers, WebhookHeaders.ERROR_MESSAGE, truncate(failure.errorMessage()));
+            put(headers, WebhookHeaders.RESPONSE_BODY, failure.responseBody());
+        }
+        putOrigin(headers, d.origin());
+        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers));
+    }
+
+    static void putOrigin(RecordHeaders headers, Delivery.Origin origin) {
+        put(headers, WebhookHeaders.ORIGINAL_TOPIC, origin.topic());
+        put(headers, WebhookHeaders.ORIGINAL_PARTITION, origin.partition());
+        put(headers, WebhookHeaders.ORIGINAL_OFFSET, origin.offset());
+        put(headers, WebhookHeaders.ORIGINAL_TIMESTAMP, Instant.ofEpochMilli(origin.timestamp()));
+    }
+
+    static String truncate(String text) {
+        return text == null || text.length() <= MAX_MESSAGE_CHARS ? text : text.substring(0, MAX_MESSAGE_CHARS);
+    }
+}

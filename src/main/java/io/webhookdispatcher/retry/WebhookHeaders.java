@@ -1,0 +1,45 @@
+package io.webhookdispatcher.retry;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Kafka header names on retry and dead-letter records (documented in the README). Values are UTF-8
+ * text; times are ISO-8601 UTC. Never a secret.
+ */
+public final class WebhookHeaders {
+    public static final String REASON = "webhook.reason";
+    public static final String DETAIL = "webhook.detail";
+    public static final String SUBSCRIPTION = "webhook.subscription";
+    public static final String DELIVERY_ID = "webhook.delivery-id";
+    public static final String EVENT_TYPE = "webhook.event-type";
+    public static final String ATTEMPTS = "webhook.attempts";
+    public static final String FIRST_ATTEMPT_AT = "webhook.first-attempt-at";
+    public static final String LAST_ATTEMPT_AT = "webhook.last-attempt-at";
+    public static final String DUE_AT = "webhook.due-at";
+    public static final String LAST_STATUS = "webhook.last-status";
+    public static final String ERROR_CLASS = "webhook.error-class";
+    public static final String ERROR_MESSAGE = "webhook.error-message";
+    public static final String RESPONSE_BODY = "webhook.response-body";
+    public static final String ORIGINAL_TOPIC = "webhook.original-topic";
+    public static final String ORIGINAL_PARTITION = "webhook.original-partition";
+    public static final String ORIGINAL_OFFSET = "webhook.original-offset";
+    public static final String ORIGINAL_TIMESTAMP = "webhook.original-timestamp";
+
+    private WebhookHeaders() {
+    }
+
+    public static void put(Headers headers, String name, Object value) {
+        if (value != null) {
+            headers.add(name, value.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public static Optional<String> get(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
+        return h == null || h.value() == null ? Optional.empty()
+                : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,180 @@
+package io.webhookdispatcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.webhookdispatcher.dispatch.Secret;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = """
+            subscriptions:
+              - id: crm-sync
+                url: https://example.com/hooks/crm
+                secret: ${CRM_SYNC_SECRET}
+                events: ["person.*", "*.created"]
+            """;
+
+    private final Map<String, String> env = new java.util.HashMap<>(Map.of("CRM_SYNC_SECRET", "s3cr3t-value"));
+    private final ConfigLoader loader = new ConfigLoader(env::get);
+
+    private List<String> errorsOf(String yaml) {
+        try {
+            loader.parse(yaml, "dispatcher.yaml");
+        } catch (ConfigException e) {
+            return e.errors();
+        }
+        throw new AssertionError("expected the config to be rejected");
+    }
+
+    @Test
+    void shouldApplyDocumentedDefaults() throws Exception {
+        DispatcherConfig config = loader.parse(MINIMAL, "dispatcher.yaml");
+
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(config.kafka().groupId()).isEqualTo("webhook-dispatcher");
+        assertThat(config.topics().events()).isEqualTo("crm.events");
+        assertThat(config.topics().retry()).isEqualTo("crm.events.retry");
+        assertThat(config.topics().deadLetter()).isEqualTo("crm.events.dlt");
+        assertThat(config.delivery().requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.delivery().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.delivery().maxInFlight()).isEqualTo(256);
+        assertThat(config.delivery().maxInFlightPerSubscription()).isEqualTo(64);
+        assertThat(config.delivery().maxEventBytes()).isEqualTo(1 << 20);
+        assertThat(config.retry().schedule()).containsExactly(Duration.ofSeconds(5), Duration.ofMinutes(5),
+                Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10),
+                Duration.ofHours(10));
+        assertThat(config.retry().maxAttempts()).isEqualTo(8);
+        assertThat(config.retry().permanentStatuses()).containsExactlyInAnyOrder(400, 410, 413, 422);
+        assertThat(config.management().port()).isEqualTo(8081);
+        assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.subscriptions()).singleElement().satisfies(s -> {
+            assertThat(s.id()).isEqualTo("crm-sync");
+            assertThat(s.secret()).isEqualTo(new Secret("s3cr3t-value"));
+            assertThat(s.enabled()).isTrue();
+        });
+    }
+
+    @Test
+    void shouldLetTheEnvironmentOverrideTheBootstrapServers() throws Exception {
+        env.put("KAFKA_BOOTSTRAP_SERVERS", "broker-1:9092,broker-2:9092");
+
+        assertThat(loader.parse(MINIMAL, "f").kafka().bootstrapServers()).isEqualTo("broker-1:9092,broker-2:9092");
+    }
+
+    @Test
+    void shouldInterpolateVariablesWithDefaults() throws Exception {
+        DispatcherConfig config = loader.parse("""
+                kafka:
+                  groupId: ${GROUP:-fallback-group}
+                  properties:
+                    security.protocol: ${PROTO:-SASL_SSL}
+                """ + MINIMAL, "f");
+
+        assertThat(config.kafka().groupId()).isEqualTo("fallback-group");
+        assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+    }
+
+    @Test
+    void shouldNameFileKeyPathAndFieldInEveryError() {
+        List<String> errors = errorsOf("""
+                kafka:
+                  bogus: 1
+                delivery:
+                  maxInFlight: 0
+                  requestTimeout: 5x
+                retry:
+                  permanentStatuses: [400, 999]
+                subscriptions:
+                  - id: crm-sync
+                    url: ftp://example.com/hook
+                    secret: ${UNSET_SECRET}
+                    events: []
+                  - id: crm-sync
+                    url: https://example.com/x
+                    secret: ""
+                    events: ["person.", "a.b.c"]
+                    colour: blue
+                  - id: other
+                    secret: x
+                    events: ["*"]
+                """);
+
+        assertThat(errors).containsExactlyInAnyOrder(
+                "dispatcher.yaml: kafka.bogus: unknown key",
+                "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
+                "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
+                "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
+                "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
+                "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
+                "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
+                "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
+                "dispatcher.yaml: subscriptions[1].secret: is required and must not be empty",
+                "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
+                "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
+                "dispatcher.yaml: subscriptions[1].colour: unknown key",
+                "dispatcher.yaml: subscriptions[other].url: is required");
+    }
+
+    @Test
+    void shouldRequireTheSubscriptionsList() {
+        assertThat(errorsOf("kafka: {}\n")).containsExactly("dispatcher.yaml: subscriptions: is required: a list of subscriptions");
+    }
+
+    @Test
+    void shouldRejectUnknownTopLevelKeysAndNonMappings() {
+        assertThat(errorsOf("subscription: []\n" + MINIMAL)).contains("dispatcher.yaml: subscription: unknown key");
+        assertThat(errorsOf("kafka: localhost\n" + MINIMAL)).contains("dispatcher.yaml: kafka: must be a mapping");
+    }
+
+    @Test
+    void shouldNeverShowSecretsInToStringOrErrors() throws Exception {
+        env.put("SASL", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";");
+        DispatcherConfig config = loader.parse("""
+                kafka:
+                  properties:
+                    sasl.jaas.config: ${SASL}
+                    ssl.key.password: hunter2
+                subscriptions:
+                  - id: crm-sync
+                    url: https://user:hunter2@example.com/hooks?token=hunter2
+                    secret: hunter2
+                    events: ["*"]
+                """, "f");
+
+        assertThat(config.toString()).doesNotContain("hunter2").contains("****");
+        assertThat(errorsOf("""
+                subscriptions:
+                  - id: x
+                    url: mailto://user:hunter2@example.com/?token=hunter2
+                    secret: hunter2
+                    events: ["*"]
+                """)).allSatisfy(e -> assertThat(e).doesNotContain("hunter2"));
+    }
+
+    @Test
+    void shouldParseDurations() {
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> Durations.parse("5")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Durations.parse("1.5s")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Durations.format(Duration.ofMinutes(30))).isEqualTo("30m");
+        assertThat(Durations.format(Duration.ofMillis(200))).isEqualTo("200ms");
+    }
+
+    @Test
+    void shouldAcceptTheShippedConfigs() throws Exception {
+        var example = loader.load(java.nio.file.Path.of("config/example.yaml"));
+        env.put("DEMO_BROKER", "localhost:1");
+        env.put("DEMO_RECEIVER", "http://localhost:2");
+        var demo = loader.load(java.nio.file.Path.of("config/demo.yaml"));
+
+        assertThat(example.subscriptions()).hasSize(1);
+        assertThat(demo.subscriptions()).hasSize(4);
+    }
+}

@@ -1,0 +1,72 @@
+package io.webhookdispatcher.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CrmEventTest {
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldReadTheDocumentedShape() throws Exception {
+        CrmEvent event = CrmEvent.parse(json("""
+                {"event": "person.created", "data": {"id": "abc12345", "tags": ["a", {"b": 1}]},
+                 "timestamp": "2025-02-10T15:30:50Z", "extra": null}"""), 1 << 20);
+
+        assertThat(event.type()).isEqualTo(new EventType("person", "created"));
+        assertThat(event.occurredAt()).isEqualTo(Instant.parse("2025-02-10T15:30:50Z"));
+    }
+
+    @Test
+    void shouldAcceptTheCrmNativeFieldNames() throws Exception {
+        CrmEvent event = CrmEvent.parse(json("""
+                {"eventName": "workflowRun.updated", "record": {"id": "1"}, "eventDate": "2025-02-10T15:30:50.123Z"}"""),
+                1 << 20);
+
+        assertThat(event.type()).isEqualTo(new EventType("workflowRun", "updated"));
+        assertThat(event.occurredAt()).isEqualTo(Instant.parse("2025-02-10T15:30:50.123Z"));
+    }
+
+    @Test
+    void shouldToleratAMissingOrUnparseableTimestamp() throws Exception {
+        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\"}"), 100).occurredAt()).isNull();
+        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\",\"timestamp\":\"yesterday\"}"), 100).occurredAt())
+                .isNull();
+    }
+
+    @ParameterizedTest(name = "{1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+            "not json at all                       | invalid-json",
+            "{\"event\": \"person.created\"        | invalid-json",
+            "{\"event\": \"person.created\"} extra | invalid-json",
+            "[1, 2, 3]                             | not-an-object",
+            "\"person.created\"                    | not-an-object",
+            "{\"data\": {}}                        | missing-event-type",
+            "{\"event\": 42}                       | missing-event-type",
+            "{\"event\": \"\"}                     | missing-event-type",
+            "{\"event\": \"person\"}               | invalid-event-type",
+            "{\"event\": \"person.created.now\"}   | invalid-event-type",
+    })
+    void shouldClassifyUnusableInput(String value, String reason) {
+        assertThatThrownBy(() -> CrmEvent.parse(json(value.trim()), 1 << 20))
+                .isInstanceOfSatisfying(CrmEvent.InvalidEventException.class,
+                        e -> assertThat(e.kind().reason).isEqualTo(reason));
+    }
+
+    @Test
+    void shouldRejectValuesOverTheSizeLimitWithoutParsingThem() {
+        byte[] value = json("{\"event\":\"person.created\",\"data\":\"" + "x".repeat(200) + "\"}");
+
+        assertThatThrownBy(() -> CrmEvent.parse(value, 100))
+                .isInstanceOfSatisfying(CrmEvent.InvalidEventException.class,
+                        e -> assertThat(e.kind()).isEqualTo(CrmEvent.Invalid.TOO_LARGE));
+    }
+}

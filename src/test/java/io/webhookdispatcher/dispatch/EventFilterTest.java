@@ -1,0 +1,37 @@
+package io.webhookdispatcher.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EventFilterTest {
+
+    @ParameterizedTest(name = "{0} matches {1}: {2}")
+    @CsvSource({
+            "*,              person.created,      true",
+            "*.*,            workflowRun.updated, true",
+            "person.*,       person.deleted,      true",
+            "person.*,       company.created,     false",
+            "*.created,      note.created,        true",
+            "*.created,      note.updated,        false",
+            "person.created, person.created,      true",
+            "person.created, person.updated,      false",
+            "person.created, Person.created,      false",
+            "workflowRun.*,  workflowRun.updated, true",
+    })
+    void shouldMatchObjectAndActionExactlyOrByWildcard(String pattern, String eventType, boolean expected) {
+        EventFilter filter = EventFilter.parse(pattern);
+        EventType type = EventType.parse(eventType).orElseThrow();
+
+        assertThat(filter.matches(type)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "person", "person.", ".created", "a.b.c", "**", "per*son.created", "person.cre ated"})
+    void shouldRejectMalformedPatterns(String pattern) {
+        assertThatThrownBy(() -> EventFilter.parse(pattern)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

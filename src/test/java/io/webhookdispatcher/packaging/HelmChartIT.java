@@ -1,0 +1,380 @@
+package io.webhookdispatcher.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The packaging contract: the Helm chart, the Dockerfile and the dispatcher agree on the config file,
+ * its path, the management port, the probes and the shutdown deadline. The chart is rendered by the
+ * real helm ({@code .ci/helm-check.sh} installs it at {@code target/tools/helm}) with each values file
+ * in {@code ci/}, and the rendered config file is checked by the real jar's {@code validate-config}.
+ */
+class HelmChartIT {
+    private static final Path ROOT = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+    private static final Path CHART = ROOT.resolve("helm/webhook-dispatcher");
+    private static final Path CONFIG_DIR = Path.of("/etc/webhook-dispatcher");
+    private static final List<String> RUN_COMMAND =
+            List.of("run", "--config", CONFIG_DIR.resolve(RenderedChart.CONFIG_KEY).toString());
+    private static final Duration HELM_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration JVM_TIMEOUT = Duration.ofSeconds(90);
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    /** Every metric the dispatcher exports that dashboards and alerts may use. */
+    private static final Set<String> EXPORTED_METRICS = Set.of(
+            "webhook_deliveries_total", "webhook_delivery_attempts_total",
+            "webhook_delivery_duration_seconds_bucket", "webhook_delivery_lag_seconds_bucket",
+            "webhook_inflight_deliveries", "webhook_events_consumed_total", "webhook_events_invalid_total",
+            "webhook_events_unmatched_total", "webhook_subscriptions", "webhook_config_reloads_total",
+            "kafka_consumer_fetch_manager_records_lag_max", "jvm_memory_used_bytes");
+    private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:webhook|kafka|jvm)_[a-z0-9_]+\\b");
+
+    private static Path helm;
+
+    @BeforeAll
+    static void findHelm() {
+        String configured = System.getProperty("helm.bin");
+        helm = configured != null ? Path.of(configured) : ROOT.resolve("target/tools/helm");
+        assumeTrue(Files.isExecutable(helm),
+                "no helm at " + helm + ": run .ci/helm-check.sh (or set -Dhelm.bin) to run the chart tests");
+    }
+
+    static Stream<Path> validValues() throws IOException {
+        return valuesFiles("ci");
+    }
+
+    static Stream<Path> invalidValues() throws IOException {
+        return valuesFiles("ci-invalid");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldRenderAConfigTheDispatcherAccepts(Path values, @TempDir Path tmp) throws Exception {
+        // given
+        Path jar = dispatcherJar();
+        RenderedChart chart = render(values);
+        Path config = Files.writeString(tmp.resolve(RenderedChart.CONFIG_KEY), chart.configText());
+        Map<String, String> environment = chart.containerEnvironment();
+
+        // when
+        Commands.Result result = Commands.run(List.of(javaExecutable(), "-jar", jar.toString(),
+                "validate-config", "--config", config.toString()), environment, JVM_TIMEOUT);
+
+        // then
+        assertThat(result.exitCode())
+                .as("validate-config on the config rendered from %s, with env %s:%n%s%n--- config:%n%s",
+                        values.getFileName(), environment.keySet(), result.describe(), chart.configText())
+                .isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldPassStrictLint(Path values) throws Exception {
+        // when
+        Commands.Result lint = helm("lint", "--strict", CHART.toString(), "-f", values.toString());
+
+        // then
+        assertThat(lint.succeeded()).as(lint.describe()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldProbeTheHealthEndpointsOnTheManagementPort(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+        int managementPort = chart.config().path("management").path("port").asInt(8081);
+        JsonNode container = chart.container();
+
+        // then
+        assertProbe(chart, container.path("livenessProbe"), "/health/live", managementPort);
+        assertProbe(chart, container.path("readinessProbe"), "/health/ready", managementPort);
+        if (container.has("startupProbe")) {
+            assertProbe(chart, container.path("startupProbe"), "/health/live", managementPort);
+        }
+        assertThat(chart.containerPort("http-mgmt")).isEqualTo(managementPort);
+        JsonNode servicePort = chart.only("Service").path("spec").path("ports").get(0);
+        assertThat(servicePort.path("port").asInt()).isEqualTo(managementPort);
+        assertThat(servicePort.path("targetPort").asText()).isEqualTo("http-mgmt");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldMountTheConfigDirectoryWhereTheImageReadsTheConfig(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+        Dockerfile dockerfile = Dockerfile.read(ROOT.resolve("Dockerfile"));
+
+        // when
+        JsonNode mount = volumeMount(chart.container(), "config");
+        JsonNode volume = chart.volume("config").orElseThrow();
+
+        // then the ConfigMap is mounted as a directory: subPath mounts never see ConfigMap updates
+        assertThat(mount.path("mountPath").asText()).isEqualTo(CONFIG_DIR.toString());
+        assertThat(mount.has("subPath")).as("config mounted with subPath").isFalse();
+        assertThat(volume.path("configMap").path("name").asText())
+                .isEqualTo(chart.configMap().path("metadata").path("name").asText());
+        assertThat(textList(chart.container().path("args"))).isEqualTo(RUN_COMMAND);
+        assertThat(dockerfile.cmd()).isEqualTo(RUN_COMMAND);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldGiveTheDispatcherLongerToStopThanItsShutdownTimeout(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+        Duration drain = parseDuration(chart.config().path("shutdown").path("timeout").asText("20s"));
+
+        // when
+        long grace = chart.podSpec().path("terminationGracePeriodSeconds").asLong();
+
+        // then
+        assertThat(Duration.ofSeconds(grace)).isGreaterThan(drain);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldKeepSecretsOutOfTheConfigMap(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+        Map<String, String> environment = chart.containerEnvironment();
+
+        // then every signing secret is an env var reference, and the env var comes from a Secret
+        for (JsonNode subscription : chart.config().path("subscriptions")) {
+            String secret = subscription.path("secret").asText();
+            assertThat(secret).matches("\\$\\{[A-Z0-9_]+}");
+            String variable = secret.substring(2, secret.length() - 1);
+            assertThat(environment.get(variable)).as(variable).startsWith("stand-in-secret-for-");
+        }
+        for (String secretValue : chart.createdSecretValues()) {
+            assertThat(chart.configText()).doesNotContain(secretValue);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidValues")
+    void shouldRejectInvalidValues(Path values) throws Exception {
+        // given the error each file must fail with, from its "# expect-error: " line
+        String expected = Files.readAllLines(values).stream()
+                .filter(line -> line.startsWith("# expect-error: "))
+                .map(line -> line.substring("# expect-error: ".length()))
+                .findFirst().orElseThrow(() -> new AssertionError(values + " has no '# expect-error: ' line"));
+
+        // when
+        Commands.Result result = helm("template", "test", CHART.toString(), "-f", values.toString());
+
+        // then
+        assertThat(result.succeeded()).as("%s rendered, but should be rejected", values.getFileName()).isFalse();
+        assertThat(result.stderr()).contains(expected);
+    }
+
+    @Test
+    void shouldRunTheJarTheBuildProduces() throws Exception {
+        // given
+        Dockerfile dockerfile = Dockerfile.read(ROOT.resolve("Dockerfile"));
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+
+        // when
+        List<List<String>> copies = dockerfile.copiesFromOtherStages();
+
+        // then the image copies target/<finalName>.jar and its ENTRYPOINT runs that copy
+        assertThat(pom).contains("<finalName>webhook-dispatcher</finalName>");
+        assertThat(copies).hasSize(1);
+        List<String> copy = copies.get(0);
+        assertThat(copy.get(0)).endsWith("/target/webhook-dispatcher.jar");
+        assertThat(dockerfile.entrypoint()).containsExactly("java", "-jar", copy.get(copy.size() - 1));
+        assertThat(dockerfile.effectiveCommand()).endsWith(RUN_COMMAND.toArray(String[]::new));
+    }
+
+    @Test
+    void shouldExposeTheChartsDefaultManagementPort() throws Exception {
+        // given
+        Dockerfile dockerfile = Dockerfile.read(ROOT.resolve("Dockerfile"));
+        JsonNode defaults = YAML.readTree(CHART.resolve("values.yaml").toFile());
+
+        // then
+        assertThat(dockerfile.last("EXPOSE")).contains(defaults.path("management").path("port").asText());
+    }
+
+    @Test
+    void shouldRunAsTheImagesNonRootUserWithOnlyTmpWritable() throws Exception {
+        // given
+        Dockerfile dockerfile = Dockerfile.read(ROOT.resolve("Dockerfile"));
+        RenderedChart chart = render(CHART.resolve("ci/minimal-values.yaml"));
+        JsonNode securityContext = chart.container().path("securityContext");
+
+        // then
+        String imageUser = dockerfile.last("USER").orElseThrow().split(":")[0];
+        assertThat(securityContext.path("runAsUser").asText()).isEqualTo(imageUser);
+        assertThat(chart.podSpec().path("securityContext").path("runAsUser").asText()).isEqualTo(imageUser);
+        assertThat(securityContext.path("runAsNonRoot").asBoolean()).isTrue();
+        assertThat(securityContext.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(securityContext.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(textList(securityContext.path("capabilities").path("drop"))).containsExactly("ALL");
+        assertThat(volumeMount(chart.container(), "tmp").path("mountPath").asText()).isEqualTo("/tmp");
+        assertThat(chart.volume("tmp").orElseThrow().has("emptyDir")).isTrue();
+        assertThat(dockerfile.last("ENV").orElseThrow()).contains("-Djava.io.tmpdir=/tmp");
+    }
+
+    @Test
+    void shouldQueryOnlyMetricsTheDispatcherExports() throws Exception {
+        // given every PromQL expression of the dashboard and of the rendered alerts
+        var expressions = new ArrayList<String>();
+        collectExpressions(new ObjectMapper().readTree(CHART.resolve("dashboards/webhook-dispatcher.json").toFile()),
+                expressions);
+        RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
+        chart.ofKind("PrometheusRule").forEach(rule -> collectExpressions(rule, expressions));
+
+        // when
+        Set<String> used = new TreeSet<>();
+        for (String expression : expressions) {
+            Matcher m = METRIC_NAME.matcher(expression);
+            while (m.find()) {
+                used.add(m.group());
+            }
+        }
+
+        // then
+        assertThat(expressions).isNotEmpty();
+        assertThat(EXPORTED_METRICS).containsAll(used);
+        assertThat(chart.ofKind("ConfigMap")).anySatisfy(
+                c -> assertThat(c.path("data").has("webhook-dispatcher.json")).isTrue());
+    }
+
+    @Test
+    void shouldDocumentEveryValueInTheChartReadme() throws Exception {
+        // given
+        JsonNode defaults = YAML.readTree(CHART.resolve("values.yaml").toFile());
+        String readme = Files.readString(CHART.resolve("README.md"));
+
+        // when
+        var undocumented = new ArrayList<String>();
+        collectUndocumented(defaults, "", readme, undocumented);
+
+        // then
+        assertThat(undocumented).as("values without a row in the chart README").isEmpty();
+    }
+
+    private static Stream<Path> valuesFiles(String folder) throws IOException {
+        try (Stream<Path> files = Files.list(CHART.resolve(folder))) {
+            List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(yaml).as("values files in " + folder).isNotEmpty();
+            return yaml.stream();
+        }
+    }
+
+    private static RenderedChart render(Path values) throws Exception {
+        Commands.Result result = helm("template", "test", CHART.toString(), "--namespace", "test",
+                "-f", values.toString());
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        return RenderedChart.parse(result.stdout());
+    }
+
+    private static Commands.Result helm(String... arguments) throws Exception {
+        var command = new ArrayList<String>();
+        command.add(helm.toString());
+        command.addAll(List.of(arguments));
+        return Commands.run(command, HELM_TIMEOUT);
+    }
+
+    /** The jar failsafe names in {@code dispatcher.jar}; elsewhere target/, skipping when not built yet. */
+    private static Path dispatcherJar() {
+        String configured = System.getProperty("dispatcher.jar");
+        if (configured != null) {
+            Path jar = Path.of(configured);
+            assertThat(jar).as("dispatcher.jar").isRegularFile();
+            return jar;
+        }
+        Path jar = ROOT.resolve("target/webhook-dispatcher.jar");
+        assumeTrue(Files.isRegularFile(jar), "no " + jar + ": run mvn package first");
+        return jar;
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void assertProbe(RenderedChart chart, JsonNode probe, String path, int managementPort) {
+        assertThat(probe.path("httpGet").path("path").asText()).isEqualTo(path);
+        JsonNode port = probe.path("httpGet").path("port");
+        int number = port.isInt() ? port.asInt() : chart.containerPort(port.asText());
+        assertThat(number).as("port of the %s probe", path).isEqualTo(managementPort);
+    }
+
+    private static JsonNode volumeMount(JsonNode container, String volume) {
+        for (JsonNode mount : container.path("volumeMounts")) {
+            if (mount.path("name").asText().equals(volume)) {
+                return mount;
+            }
+        }
+        throw new AssertionError("no volume mount for " + volume);
+    }
+
+    private static List<String> textList(JsonNode array) {
+        var texts = new ArrayList<String>();
+        array.forEach(n -> texts.add(n.asText()));
+        return texts;
+    }
+
+    private static void collectExpressions(JsonNode node, List<String> into) {
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                if (field.getKey().equals("expr") && field.getValue().isTextual()) {
+                    into.add(field.getValue().asText());
+                } else {
+                    collectExpressions(field.getValue(), into);
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(child -> collectExpressions(child, into));
+        }
+    }
+
+    /** A key is documented by a row naming it; a map without its own row needs rows for its keys. */
+    private static void collectUndocumented(JsonNode node, String prefix, String readme, List<String> into) {
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+            if (readme.contains("| `" + key + "` |")) {
+                continue;
+            }
+            if (field.getValue().isObject() && !field.getValue().isEmpty()) {
+                collectUndocumented(field.getValue(), key, readme, into);
+            } else {
+                into.add(key);
+            }
+        }
+    }
+
+    /** The dispatcher's duration syntax: 250ms, 5s, 2m, 1h, 1d. */
+    private static Duration parseDuration(String text) {
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(text);
+        assertThat(m.matches()).as("duration '%s'", text).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}
