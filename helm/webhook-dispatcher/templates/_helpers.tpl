@@ -104,6 +104,10 @@ WEBHOOK_SECRET_{{ regexReplaceAll "[^A-Z0-9]" (upper .) "_" }}
 {{- define "webhook-dispatcher.kafkaProperties" -}}
 {{- $props := dict }}
 {{- range $k, $v := .Values.kafka.properties }}
+{{- /* YAML numbers arrive as float64: write whole ones without an exponent (1048576, not 1.048576e+06). */}}
+{{- if and (kindIs "float64" $v) (eq $v (float64 (int64 $v))) }}
+{{- $v = int64 $v }}
+{{- end }}
 {{- $_ := set $props $k (toString $v) }}
 {{- end }}
 {{- with .Values.kafka.sasl }}

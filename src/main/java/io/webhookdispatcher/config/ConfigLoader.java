@@ -271,13 +271,22 @@ public final class ConfigLoader {
             return fallback;
         }
 
+        /** A TCP port; 0 picks a free one (tests, several dispatchers on one host). */
         int port(String key, int fallback) {
-            int port = positiveInt(key, fallback);
-            if (port > 65535) {
-                error(key, "must be a port number, 1 to 65535 (got " + port + ")");
+            String text = string(key, null);
+            if (text == null) {
                 return fallback;
             }
-            return port;
+            try {
+                int port = Integer.parseInt(text.trim());
+                if (port >= 0 && port <= 65535) {
+                    return port;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            error(key, "must be a port number, 0 to 65535 (got '" + text + "')");
+            return fallback;
         }
 
         double fraction(String key, double fallback) {

@@ -84,6 +84,7 @@ public final class ConsumerLoop implements Runnable {
                     topics, t);
         } finally {
             partitions.values().forEach(PartitionProgress::revoke);
+            partitions.clear(); // handed over: closing the consumer must not drain them again
             finished.countDown();
         }
     }
@@ -218,7 +219,7 @@ public final class ConsumerLoop implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            if (revoked.isEmpty()) {
+            if (revoked.stream().noneMatch(partitions::containsKey)) {
                 return;
             }
             log.info("revoked {}: finishing started work before giving them up", revoked);

@@ -66,14 +66,6 @@ record Dockerfile(List<Instruction> finalStage) {
         return command;
     }
 
-    List<String> entrypoint() {
-        return execForm("ENTRYPOINT");
-    }
-
-    List<String> cmd() {
-        return execForm("CMD");
-    }
-
     /** Sources and destination of each {@code COPY --from=...} in the final stage. */
     List<List<String>> copiesFromOtherStages() {
         return finalStage.stream()

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webhookdispatcher.testkit.KafkaBrokerExtension.Backend;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,12 +19,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.opentest4j.TestAbortedException;
 
 @ExtendWith(KafkaBrokerExtension.class)
 class EmbeddedKafkaBrokerIT {
@@ -53,6 +55,30 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
+    void createdTopicsAcceptIdempotentWritesAtOnce(KafkaBroker broker) throws Exception {
+        // Guards createTopics' wait for partition leaders: without it, about half of these bursts failed here
+        // (NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout).
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.BATCH_SIZE_CONFIG, 200, // many batches in flight per partition
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 5; i++) {
+                String topic = "fresh-" + UUID.randomUUID();
+                broker.createTopic(topic, 3);
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int n = 0; n < 300; n++) {
+                    sent.add(producer.send(new ProducerRecord<>(topic, "key-" + n, "value-" + n)));
+                }
+                for (Future<RecordMetadata> result : sent) {
+                    result.get();
+                }
+            }
+        }
+    }
+
+    @Test
     void doesNotCreateTopicsOnFirstUse(KafkaBroker broker) throws Exception {
         String topic = "missing-" + UUID.randomUUID();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -69,25 +95,24 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
-    void testcontainersWithoutDockerIsSkippedNotFailed() {
-        assertThatThrownBy(() -> KafkaBrokerExtension.selectBackend("testcontainers", () -> false))
-                .isInstanceOf(TestAbortedException.class)
-                .hasMessageContaining("no Docker engine");
-        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> true)).isEqualTo(Backend.TESTCONTAINERS);
+    void testcontainersWithoutDockerSkipsInsteadOfFailing() {
+        // Empty is what makes the extension's ExecutionCondition disable (skip) the tests.
+        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> false)).isEmpty();
+        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> true)).contains(Backend.TESTCONTAINERS);
     }
 
     @Test
     void autoUsesTheContainerOnlyWhenDockerIsAvailable() {
-        assertThat(KafkaBrokerExtension.selectBackend(null, () -> false)).isEqualTo(Backend.EMBEDDED);
-        assertThat(KafkaBrokerExtension.selectBackend("auto", () -> false)).isEqualTo(Backend.EMBEDDED);
-        assertThat(KafkaBrokerExtension.selectBackend(" AUTO ", () -> true)).isEqualTo(Backend.TESTCONTAINERS);
+        assertThat(KafkaBrokerExtension.selectBackend(null, () -> false)).contains(Backend.EMBEDDED);
+        assertThat(KafkaBrokerExtension.selectBackend("auto", () -> false)).contains(Backend.EMBEDDED);
+        assertThat(KafkaBrokerExtension.selectBackend(" AUTO ", () -> true)).contains(Backend.TESTCONTAINERS);
     }
 
     @Test
     void embeddedNeverProbesDockerAndUnknownValuesAreRejected() {
         assertThat(KafkaBrokerExtension.selectBackend("embedded", () -> {
             throw new AssertionError("Docker probed");
-        })).isEqualTo(Backend.EMBEDDED);
+        })).contains(Backend.EMBEDDED);
         assertThatThrownBy(() -> KafkaBrokerExtension.selectBackend("docker", () -> true))
                 .isInstanceOf(IllegalArgumentException.class);
     }

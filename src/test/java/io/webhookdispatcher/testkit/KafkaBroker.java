@@ -5,9 +5,13 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 /** A running single-node Kafka cluster for tests: in-process ({@link EmbeddedKafkaBroker}) or a container. */
 public interface KafkaBroker extends AutoCloseable {
@@ -20,13 +24,24 @@ public interface KafkaBroker extends AutoCloseable {
         createTopics(Map.of(name, partitions));
     }
 
-    /** Creates topics (name to partition count) with replication factor 1; fails if any already exists. */
+    /**
+     * Creates topics (name to partition count) with replication factor 1, and returns once every partition
+     * accepts writes; fails if any topic already exists.
+     */
     default void createTopics(Map<String, Integer> nameToPartitions) {
         List<NewTopic> topics = nameToPartitions.entrySet().stream()
                 .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1))
                 .toList();
+        Map<TopicPartition, OffsetSpec> partitions = nameToPartitions.entrySet().stream()
+                .flatMap(e -> IntStream.range(0, e.getValue()).mapToObj(p -> new TopicPartition(e.getKey(), p)))
+                .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+            // Created is not yet writable: the broker can list a partition in its metadata before it leads it.
+            // A producer writing then gets NOT_LEADER_OR_FOLLOWER, and an idempotent one with several batches in
+            // flight can end in endless OUT_OF_ORDER_SEQUENCE_NUMBER retries. ListOffsets is answered by the
+            // partition leader itself (the Admin client retries until it is), so success means writable.
+            admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create topics " + nameToPartitions.keySet(), e.getCause());
         } catch (InterruptedException e) {

@@ -1,15 +1,14 @@
 package io.webhookdispatcher.testkit;
 
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.utils.AppInfoParser;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
-import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -20,15 +19,11 @@ import org.testcontainers.kafka.KafkaContainer;
  * One broker is started per test JVM, on first use, shared by all test classes, and closed when the run ends.
  *
  * <p>The backend is chosen by the system property {@value #BACKEND_PROPERTY}:
- * {@code testcontainers} (an {@code apache/kafka} container; the tests are skipped when no Docker engine is found),
+ * {@code testcontainers} (an {@code apache/kafka} container; without a Docker engine the tests are skipped),
  * {@code embedded} ({@link EmbeddedKafkaBroker}), or {@code auto}, the default: the container if a Docker
  * engine is available, the embedded broker otherwise.
- *
- * <p>Register it on the class ({@code @ExtendWith(KafkaBrokerExtension.class)}): the broker is started in
- * class-level callbacks, where a missing Docker engine skips the class instead of failing it.
  */
-public final class KafkaBrokerExtension
-        implements BeforeAllCallback, TestInstancePreConstructCallback, ParameterResolver {
+public final class KafkaBrokerExtension implements ExecutionCondition, ParameterResolver {
 
     public static final String BACKEND_PROPERTY = "kafka.backend";
     /** Overrides the container image; by default {@code apache/kafka} at the kafka-clients version. */
@@ -39,16 +34,14 @@ public final class KafkaBrokerExtension
     private static final Logger log = LoggerFactory.getLogger(KafkaBrokerExtension.class);
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
+    // A condition rather than an assumption in beforeAll: Surefire/Failsafe count a class aborted in beforeAll as
+    // zero tests, while a disabled class shows up as skipped tests. It also runs before any constructor.
     @Override
-    public void beforeAll(ExtensionContext context) {
-        broker(context);
-    }
-
-    // With @TestInstance(PER_CLASS) the instance is built before beforeAll; start (or skip) here first, because
-    // an exception thrown during parameter resolution is reported as a failure, never as a skip.
-    @Override
-    public void preConstructTestInstance(TestInstanceFactoryContext factoryContext, ExtensionContext context) {
-        broker(context);
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return backend(context)
+                .map(backend -> ConditionEvaluationResult.enabled("Kafka backend: " + backend))
+                .orElseGet(() -> ConditionEvaluationResult.disabled(
+                        BACKEND_PROPERTY + "=testcontainers, but no Docker engine is available"));
     }
 
     @Override
@@ -58,45 +51,46 @@ public final class KafkaBrokerExtension
 
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        return broker(extensionContext);
+        Backend backend = backend(extensionContext).orElseThrow(); // the condition skipped the test otherwise
+        // Kept in the root store: shared by all test classes, and closed (it is AutoCloseable) after the last one.
+        return extensionContext.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent(KafkaBroker.class, key -> start(backend), KafkaBroker.class);
     }
 
-    /** The shared broker, started on first call; the root store closes it (it is AutoCloseable) after all tests. */
-    private static KafkaBroker broker(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(KafkaBroker.class, key -> start(), KafkaBroker.class);
+    /** The backend for this JVM, decided once: Docker is probed at most once per run. */
+    @SuppressWarnings("unchecked")
+    private static Optional<Backend> backend(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Backend.class,
+                key -> selectBackend(System.getProperty(BACKEND_PROPERTY),
+                        () -> DockerClientFactory.instance().isDockerAvailable()),
+                Optional.class);
     }
 
-    private static KafkaBroker start() {
-        Backend backend = selectBackend(System.getProperty(BACKEND_PROPERTY),
-                () -> DockerClientFactory.instance().isDockerAvailable());
+    /**
+     * Chooses the backend from the {@value #BACKEND_PROPERTY} value ({@code null} means {@code auto});
+     * empty when the container is required but Docker is missing. Docker is only probed when the answer depends on it.
+     */
+    static Optional<Backend> selectBackend(String property, BooleanSupplier dockerAvailable) {
+        String value = property == null || property.isBlank() ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        switch (value) {
+            case "embedded":
+                return Optional.of(Backend.EMBEDDED);
+            case "testcontainers":
+                return dockerAvailable.getAsBoolean() ? Optional.of(Backend.TESTCONTAINERS) : Optional.empty();
+            case "auto":
+                return Optional.of(dockerAvailable.getAsBoolean() ? Backend.TESTCONTAINERS : Backend.EMBEDDED);
+            default:
+                throw new IllegalArgumentException(BACKEND_PROPERTY + " must be auto, embedded or testcontainers, not '"
+                        + property + "'");
+        }
+    }
+
+    private static KafkaBroker start(Backend backend) {
         long startNanos = System.nanoTime();
         KafkaBroker broker = backend == Backend.TESTCONTAINERS ? ContainerBroker.start() : EmbeddedKafkaBroker.start();
         log.info("Kafka ({}) ready at {} in {} ms", backend, broker.bootstrapServers(),
                 (System.nanoTime() - startNanos) / 1_000_000);
         return broker;
-    }
-
-    /**
-     * Chooses the backend from the {@value #BACKEND_PROPERTY} value ({@code null} means {@code auto}).
-     * Aborts the caller (a skip, via {@link Assumptions}) when the container is required but Docker is missing.
-     * Docker is only probed when the answer depends on it.
-     */
-    static Backend selectBackend(String property, BooleanSupplier dockerAvailable) {
-        String value = property == null || property.isBlank() ? "auto" : property.trim().toLowerCase(Locale.ROOT);
-        switch (value) {
-            case "embedded":
-                return Backend.EMBEDDED;
-            case "testcontainers":
-                Assumptions.assumeTrue(dockerAvailable.getAsBoolean(),
-                        BACKEND_PROPERTY + "=testcontainers, but no Docker engine is available");
-                return Backend.TESTCONTAINERS;
-            case "auto":
-                return dockerAvailable.getAsBoolean() ? Backend.TESTCONTAINERS : Backend.EMBEDDED;
-            default:
-                throw new IllegalArgumentException(BACKEND_PROPERTY + " must be auto, embedded or testcontainers, not '"
-                        + property + "'");
-        }
     }
 
     private static final class ContainerBroker implements KafkaBroker {
