@@ -41,6 +41,9 @@ public final class Main {
             return usage(err, "no command given");
         }
         String command = args[0];
+        if (!command.equals("run") && !command.equals("validate-config")) {
+            return usage(err, "unknown command '" + command + "'");
+        }
         String configFile = option(args, "--config");
         if (configFile == null) {
             return usage(err, command + " needs --config FILE");

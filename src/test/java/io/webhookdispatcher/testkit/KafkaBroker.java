@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
 /** A running single-node Kafka cluster for tests: in-process ({@link EmbeddedKafkaBroker}) or a container. */
 public interface KafkaBroker extends AutoCloseable {
@@ -19,7 +20,7 @@ public interface KafkaBroker extends AutoCloseable {
     /** The {@code bootstrap.servers} value for clients. */
     String bootstrapServers();
 
-    /** Creates a topic with replication factor 1; fails if it already exists. */
+    /** Creates a topic with replication factor 1, and returns once it accepts writes; fails if it already exists. */
     default void createTopic(String name, int partitions) {
         createTopics(Map.of(name, partitions));
     }
@@ -35,13 +36,25 @@ public interface KafkaBroker extends AutoCloseable {
         Map<TopicPartition, OffsetSpec> partitions = nameToPartitions.entrySet().stream()
                 .flatMap(e -> IntStream.range(0, e.getValue()).mapToObj(p -> new TopicPartition(e.getKey(), p)))
                 .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-            // Created is not yet writable: the broker can list a partition in its metadata before it leads it.
-            // A producer writing then gets NOT_LEADER_OR_FOLLOWER, and an idempotent one with several batches in
-            // flight can end in endless OUT_OF_ORDER_SEQUENCE_NUMBER retries. ListOffsets is answered by the
-            // partition leader itself (the Admin client retries until it is), so success means writable.
-            admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+            // Created is not yet writable. The controller answers before the broker has the new metadata, and the
+            // broker lists a partition in its metadata before it leads it: a producer writing then gets
+            // NOT_LEADER_OR_FOLLOWER, and an idempotent one with several batches in flight can end in
+            // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. ListOffsets is answered by the partition
+            // leader itself, so its success means writable; until then it fails or retries with retriable errors.
+            while (true) {
+                try {
+                    admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(20);
+                }
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create topics " + nameToPartitions.keySet(), e.getCause());
         } catch (InterruptedException e) {
