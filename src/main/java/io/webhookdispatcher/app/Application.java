@@ -22,6 +22,9 @@ import io.webhookdispatcher.metrics.DispatcherMetrics;
 import io.webhookdispatcher.retry.DeadLetters;
 import io.webhookdispatcher.retry.DurableWriter;
 import io.webhookdispatcher.retry.OutcomeRouter;
+import io.webhookdispatcher.retry.RetryIntake;
+import io.webhookdispatcher.retry.RetryPolicy;
+import io.webhookdispatcher.retry.RetryWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -30,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class Application implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Application.class);
     static final String VERSION = readVersion();
+    /** Retry records held in memory per partition until due; beyond it the partition pauses. */
+    private static final int RETRY_READ_AHEAD = 1000;
 
     private final DispatcherConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -55,9 +62,11 @@ public final class Application implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final DurableWriter writer;
     private final Subscriptions subscriptions;
-    private final KafkaConsumer<byte[], byte[]> eventsConsumer;
-    private final ConsumerLoop eventsLoop;
-    private final LoopStatus eventsStatus = new LoopStatus("events-consumer");
+    private final RetryPolicy retryPolicy;
+    private final ScheduledExecutorService retryTimer;
+    private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final List<LoopStatus> statuses = new ArrayList<>();
     private final List<AutoCloseable> meterBinders = new ArrayList<>();
     private volatile boolean accepting;
     private ManagementServer management;
@@ -77,16 +86,31 @@ public final class Application implements AutoCloseable {
         subscriptions = new Subscriptions(config.subscriptions(),
                 lane -> metrics.inFlightGauge(lane.id(), lane, Lane::inFlight));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
-        var scheduler = new DeliveryScheduler(sender, new OutcomeRouter(deadLetters, metrics, clock), clock,
-                delivery.maxInFlight(), delivery.maxInFlightPerSubscription());
+        retryPolicy = new RetryPolicy(config.retry(), config.topics().retry(), () -> ThreadLocalRandom.current().nextDouble());
+        var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer, clock), deadLetters, metrics, clock);
+        var scheduler = new DeliveryScheduler(sender, router, clock, delivery.maxInFlight(),
+                delivery.maxInFlightPerSubscription());
+
         var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics,
                 delivery.maxEventBytes());
-        eventsConsumer = clients.consumer(config.kafka().groupId(), "webhook-dispatcher-events");
         int pauseAt = Math.max(2 * delivery.maxInFlightPerSubscription(), delivery.maxInFlight());
-        eventsLoop = new ConsumerLoop(eventsConsumer, List.of(config.topics().events()), fanOut,
-                new ConsumerLoop.FlowControl(pauseAt, Math.max(1, pauseAt / 2)), config.shutdown().timeout(),
-                eventsStatus);
+        addLoop("events-consumer", config.kafka().groupId(), List.of(config.topics().events()), fanOut,
+                new ConsumerLoop.FlowControl(pauseAt, Math.max(1, pauseAt / 2)));
+
+        retryTimer = Executors.newSingleThreadScheduledExecutor(daemon("retry-timer"));
+        var retryIntake = new RetryIntake(subscriptions, scheduler, deadLetters, retryTimer, metrics, clock);
+        addLoop("retry-consumer", config.kafka().groupId() + "-retry", List.copyOf(retryPolicy.topics()),
+                retryIntake, new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_READ_AHEAD / 2));
         bindJvmAndKafkaMetrics();
+    }
+
+    private void addLoop(String name, String groupId, List<String> topics, io.webhookdispatcher.consume.RecordHandler handler,
+                         ConsumerLoop.FlowControl flow) {
+        var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name);
+        var status = new LoopStatus(name);
+        consumers.add(consumer);
+        statuses.add(status);
+        loops.add(new ConsumerLoop(consumer, topics, handler, flow, config.shutdown().timeout(), status));
     }
 
     /** Checks topics, opens the management port and starts consuming. */
@@ -94,13 +118,18 @@ public final class Application implements AutoCloseable {
         log.info("starting webhook-dispatcher {} with {}", VERSION, describe(config));
         try (Admin admin = Admin.create(clients.common("webhook-dispatcher-admin"))) {
             var t = config.topics();
-            TopicCheck.ensure(admin, List.of(t.events(), t.deadLetter()), t.create(), t.partitions(),
-                    t.replicationFactor());
+            var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
+            all.addAll(retryPolicy.topics());
+            TopicCheck.ensure(admin, all, t.create(), t.partitions(), t.replicationFactor());
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
-        management = new ManagementServer(config.management().port(), registry, List.of(eventsStatus),
+        management = new ManagementServer(config.management().port(), registry, statuses,
                 config.management().livenessTimeout(), () -> accepting);
-        daemon("events-consumer").newThread(eventsLoop).start();
+        for (int i = 0; i < loops.size(); i++) {
+            var thread = new Thread(loops.get(i), statuses.get(i).name());
+            thread.setDaemon(true);
+            thread.start();
+        }
         accepting = true;
         log.info("dispatching {} to {} enabled subscriptions; management on port {}", config.topics().events(),
                 subscriptions.enabledCount(), management.port());
@@ -123,19 +152,22 @@ public final class Application implements AutoCloseable {
         closed = true;
         accepting = false;
         log.info("shutting down: draining in-flight deliveries for up to {}", config.shutdown().timeout());
-        eventsLoop.stop();
+        loops.forEach(ConsumerLoop::stop);
         try {
-            if (!eventsLoop.awaitFinished(config.shutdown().timeout().plusSeconds(10))) {
-                log.warn("consumer loop did not finish its drain in time");
+            for (ConsumerLoop loop : loops) {
+                if (!loop.awaitFinished(config.shutdown().timeout().plusSeconds(10))) {
+                    log.warn("a consumer loop did not finish its drain in time");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        retryTimer.shutdownNow();
         sender.close();
         writer.close();
         producer.close(Duration.ofSeconds(5));
         meterBinders.forEach(Application::closeQuietly);
-        eventsConsumer.close(Duration.ofSeconds(5));
+        consumers.forEach(c -> c.close(Duration.ofSeconds(5)));
         if (management != null) {
             management.close();
         }
@@ -152,9 +184,11 @@ public final class Application implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
-        var consumerMetrics = new KafkaClientMetrics(eventsConsumer);
-        consumerMetrics.bindTo(registry);
-        meterBinders.add(consumerMetrics);
+        for (var consumer : consumers) {
+            var consumerMetrics = new KafkaClientMetrics(consumer);
+            consumerMetrics.bindTo(registry);
+            meterBinders.add(consumerMetrics);
+        }
         var producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
         meterBinders.add(producerMetrics);

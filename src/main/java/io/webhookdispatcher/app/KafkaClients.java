@@ -39,6 +39,14 @@ final class KafkaClients {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** A consumer without a group, for reading a topic by assignment (replay). */
+    KafkaConsumer<byte[], byte[]> reader(String clientId) {
+        var props = common(clientId);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
     KafkaProducer<byte[], byte[]> producer(String clientId) {
         var props = common(clientId);

@@ -8,9 +8,17 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import io.webhookdispatcher.config.Durations;
+import io.webhookdispatcher.dispatch.EventFilter;
+import io.webhookdispatcher.retry.Replay;
+import io.webhookdispatcher.retry.RetryPolicy;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * The command line: {@code run}, {@code validate-config}, each with {@code --config FILE}.
+ * The command line: {@code run}, {@code validate-config} and {@code replay}, each with {@code --config FILE}.
  * Exit codes: 0 success, 1 invalid config or failed start, 2 usage error.
  */
 public final class Main {
@@ -41,7 +49,7 @@ public final class Main {
             return usage(err, "no command given");
         }
         String command = args[0];
-        if (!command.equals("run") && !command.equals("validate-config")) {
+        if (!command.equals("run") && !command.equals("validate-config") && !command.equals("replay")) {
             return usage(err, "unknown command '" + command + "'");
         }
         String configFile = option(args, "--config");
@@ -62,6 +70,8 @@ public final class Main {
                 return 0;
             case "run":
                 return runUntilSignalled(config, err);
+            case "replay":
+                return replay(config, args, out, err);
             default:
                 return usage(err, "unknown command '" + command + "'");
         }
@@ -87,6 +97,45 @@ public final class Main {
         return 0;
     }
 
+    private static int replay(DispatcherConfig config, String[] args, PrintStream out, PrintStream err) {
+        Replay.Filter filter;
+        try {
+            filter = new Replay.Filter(
+                    Optional.ofNullable(option(args, "--subscription")),
+                    Optional.ofNullable(option(args, "--event")).map(EventFilter::parse),
+                    Optional.ofNullable(option(args, "--reason")),
+                    Optional.ofNullable(option(args, "--since")).map(Main::time),
+                    Optional.ofNullable(option(args, "--until")).map(Main::time));
+        } catch (RuntimeException e) {
+            return usage(err, "replay: " + e.getMessage());
+        }
+        boolean dryRun = List.of(args).contains("--dry-run");
+        var clients = new KafkaClients(config.kafka());
+        var policy = new RetryPolicy(config.retry(), config.topics().retry(), () -> 0.5);
+        try (var reader = clients.reader("webhook-dispatcher-replay");
+             var producer = clients.producer("webhook-dispatcher-replay")) {
+            Replay.Result result = new Replay(reader, producer, Clock.systemUTC(), out)
+                    .run(config.topics().deadLetter(), policy.firstTopic(), filter, dryRun);
+            out.printf("%s: scanned %d, matched %d, %s %d (%d not replayable: invalid input, not a delivery)%n",
+                    config.topics().deadLetter(), result.scanned(), result.matched(),
+                    dryRun ? "would re-publish" : "re-published", dryRun ? result.matched() : result.republished(),
+                    result.notReplayable());
+            return 0;
+        } catch (Exception e) {
+            err.println("replay failed: " + e);
+            return 1;
+        }
+    }
+
+    /** An ISO-8601 instant ({@code 2025-02-10T15:30:00Z}) or a duration ago ({@code 2h}). */
+    private static Instant time(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException notAnInstant) {
+            return Instant.now().minus(Durations.parse(text));
+        }
+    }
+
     private static String option(String[] args, String name) {
         for (int i = 1; i < args.length - 1; i++) {
             if (args[i].equals(name)) {
@@ -100,6 +149,8 @@ public final class Main {
         err.println(problem);
         err.println("usage: java -jar webhook-dispatcher.jar run --config FILE");
         err.println("       java -jar webhook-dispatcher.jar validate-config --config FILE");
+        err.println("       java -jar webhook-dispatcher.jar replay --config FILE [--subscription ID] [--event GLOB]");
+        err.println("                [--reason R] [--since TIME] [--until TIME] [--dry-run]");
         return 2;
     }
 }

@@ -51,24 +51,50 @@ public final class DeadLetters {
         return writer.write(new ProducerRecord<>(topic, null, record.key(), record.value(), headers));
     }
 
-    /** A delivery that will not be attempted again; {@code failure} is its last attempt, if there was one. */
+    /**
+     * A delivery that will not be attempted again; {@code failure} is its last attempt, or null when it
+     * was not attempted (its subscription was removed); then the previous attempt's headers are kept.
+     */
     public CompletableFuture<Void> failedDelivery(Delivery d, String reason, Failure failure) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, reason);
+        put(headers, WebhookHeaders.ATTEMPTS, failure == null ? d.attempt() - 1 : d.attempt());
+        putEvent(headers, d);
+        if (failure != null) {
+            putFailure(headers, failure, clock.instant().minus(failure.elapsed()));
+        }
+        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers));
+    }
+
+    /** A waiting retry that will not be attempted (e.g. its subscription was removed): its headers, a new reason. */
+    public CompletableFuture<Void> retryAbandoned(ConsumerRecord<byte[], byte[]> retryRecord, String reason) {
+        var headers = new RecordHeaders();
+        put(headers, WebhookHeaders.REASON, reason);
+        for (var h : retryRecord.headers()) {
+            if (!h.key().equals(WebhookHeaders.REASON) && !h.key().equals(WebhookHeaders.DUE_AT)) {
+                headers.add(h);
+            }
+        }
+        return writer.write(new ProducerRecord<>(topic, null, retryRecord.key(), retryRecord.value(), headers));
+    }
+
+    /** Where the event came from and what it is: carried unchanged through every retry. */
+    static void putEvent(RecordHeaders headers, Delivery d) {
         put(headers, WebhookHeaders.SUBSCRIPTION, d.lane().id());
         put(headers, WebhookHeaders.DELIVERY_ID, d.deliveryId());
         put(headers, WebhookHeaders.EVENT_TYPE, d.eventType());
-        put(headers, WebhookHeaders.ATTEMPTS, failure == null ? d.attempt() - 1 : d.attempt());
+        put(headers, WebhookHeaders.EVENT_TIME, d.occurredAt());
         put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.firstAttemptAt());
-        if (failure != null) {
-            put(headers, WebhookHeaders.LAST_ATTEMPT_AT, clock.instant().minus(failure.elapsed()));
-            put(headers, WebhookHeaders.LAST_STATUS, failure.status());
-            put(headers, WebhookHeaders.ERROR_CLASS, failure.errorClass());
-            put(headers, WebhookHeaders.ERROR_MESSAGE, truncate(failure.errorMessage()));
-            put(headers, WebhookHeaders.RESPONSE_BODY, failure.responseBody());
-        }
         putOrigin(headers, d.origin());
-        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers));
+    }
+
+    /** The last attempt's diagnostics. */
+    static void putFailure(RecordHeaders headers, Failure failure, Instant at) {
+        put(headers, WebhookHeaders.LAST_ATTEMPT_AT, at);
+        put(headers, WebhookHeaders.LAST_STATUS, failure.status());
+        put(headers, WebhookHeaders.ERROR_CLASS, failure.errorClass());
+        put(headers, WebhookHeaders.ERROR_MESSAGE, truncate(failure.errorMessage()));
+        put(headers, WebhookHeaders.RESPONSE_BODY, failure.responseBody());
     }
 
     static void putOrigin(RecordHeaders headers, Delivery.Origin origin) {

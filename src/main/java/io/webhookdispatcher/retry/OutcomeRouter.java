@@ -8,17 +8,32 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * After each attempt: delivered, or dead-lettered. A delivery's source record is released only once its
- * outcome is durable: the 2xx was received, or the broker acknowledged the dead-letter write.
+ * After each attempt: delivered, retried later (for this subscription only), or dead-lettered.
+ *
+ * <pre>
+ *   2xx ─────────────────────────────► delivered
+ *   retryable, attempts left ────────► retry topic of the next step (due time in a header)
+ *   retryable, last attempt ─────────► dead-letter topic, reason retries-exhausted
+ *   permanent (retry.permanentStatuses) ► dead-letter topic, reason permanent-failure
+ * </pre>
+ *
+ * A delivery's source record is released only once its outcome is durable: the 2xx was received, or
+ * the broker acknowledged the retry or dead-letter write.
  */
 public final class OutcomeRouter implements OutcomeHandler {
+    private final RetryPolicy policy;
+    private final RetryWriter retries;
     private final DeadLetters deadLetters;
     private final DispatcherMetrics metrics;
     private final Clock clock;
 
-    public OutcomeRouter(DeadLetters deadLetters, DispatcherMetrics metrics, Clock clock) {
+    public OutcomeRouter(RetryPolicy policy, RetryWriter retries, DeadLetters deadLetters, DispatcherMetrics metrics,
+                         Clock clock) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.retries = Objects.requireNonNull(retries, "retries");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -34,7 +49,15 @@ public final class OutcomeRouter implements OutcomeHandler {
         } else if (outcome instanceof DeliveryOutcome.Permanent permanent) {
             deadLetter(d, DeadLetters.PERMANENT_FAILURE, permanent.failure());
         } else if (outcome instanceof DeliveryOutcome.Retryable retryable) {
-            deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
+            Optional<RetryPolicy.Next> next = policy.next(d.attempt(), retryable.retryAfter(), clock.instant());
+            if (next.isEmpty()) {
+                deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
+                return;
+            }
+            retries.schedule(d, retryable.failure(), next.get()).thenRun(() -> {
+                metrics.retryScheduled(subscription, d.eventType());
+                d.source().release();
+            });
         }
     }
 

@@ -15,6 +15,7 @@ public final class WebhookHeaders {
     public static final String SUBSCRIPTION = "webhook.subscription";
     public static final String DELIVERY_ID = "webhook.delivery-id";
     public static final String EVENT_TYPE = "webhook.event-type";
+    public static final String EVENT_TIME = "webhook.event-time";
     public static final String ATTEMPTS = "webhook.attempts";
     public static final String FIRST_ATTEMPT_AT = "webhook.first-attempt-at";
     public static final String LAST_ATTEMPT_AT = "webhook.last-attempt-at";

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code concurrency} requests in flight until {@code requests} have been answered.
  *
  * <p>Usage: {@code RawHttpBaseline URL REQUESTS CONCURRENCY BODY_BYTES}. Prints {@code READY}, waits for a
- * line on stdin (the driver arms the receiver in between), then sends; exits 0 if every answer was 2xx.
+ * line on stdin (the driver arms the receiver in between), then sends, prints {@code DONE failures=N} and
+ * exits at the next line or end of stdin: 0 if every answer was 2xx.
  */
 public final class RawHttpBaseline {
     private static final int DISTINCT_BODIES = 1024;
@@ -50,7 +51,8 @@ public final class RawHttpBaseline {
 
         System.out.println("READY");
         System.out.flush();
-        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        var stdin = new BufferedReader(new InputStreamReader(System.in));
+        stdin.readLine();
 
         var load = new Load(client, url, bodies, requests);
         for (int i = 0; i < concurrency; i++) {
@@ -58,6 +60,8 @@ public final class RawHttpBaseline {
         }
         boolean finished = load.done.await(30, TimeUnit.MINUTES);
         System.out.println("DONE failures=" + load.failures.get());
+        System.out.flush();
+        stdin.readLine(); // stays up until the driver has read its peak RSS (or closed stdin)
         System.exit(finished && load.failures.get() == 0 ? 0 : 1);
     }
 

@@ -12,7 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** A running single-node Kafka cluster for tests: in-process ({@link EmbeddedKafkaBroker}) or a container. */
 public interface KafkaBroker extends AutoCloseable {
@@ -39,22 +39,24 @@ public interface KafkaBroker extends AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-            // Created is not yet writable. The controller answers before the broker has the new metadata, and the
-            // broker lists a partition in its metadata before it leads it: a producer writing then gets
+            // Created is not yet writable. The controller confirms before the broker has the new metadata, and
+            // the broker serves that metadata before it leads the partitions: a producer writing then gets
             // NOT_LEADER_OR_FOLLOWER, and an idempotent one with several batches in flight can end in
-            // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. ListOffsets is answered by the partition
-            // leader itself, so its success means writable; until then it fails or retries with retriable errors.
+            // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. So wait until the broker knows the topics
+            // (describeTopics fails quietly until then; listOffsets would log an ERROR), then until each partition
+            // leader answers ListOffsets (the Admin client retries NOT_LEADER_OR_FOLLOWER itself).
             while (true) {
                 try {
-                    admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
-                    return;
+                    admin.describeTopics(nameToPartitions.keySet()).allTopicNames().get(30, TimeUnit.SECONDS);
+                    break;
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                         throw e;
                     }
                     Thread.sleep(20);
                 }
             }
+            admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create topics " + nameToPartitions.keySet(), e.getCause());
         } catch (InterruptedException e) {

@@ -45,6 +45,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final Map<String, int[]> script = new ConcurrentHashMap<>(); // path -> statuses to answer in turn
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Map<String, int[]> perDelivery = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> deliveryCalls = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> extraHeaders = new ConcurrentHashMap<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final CountDownLatch hung = new CountDownLatch(1);
@@ -81,6 +83,12 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** Answers these statuses to each delivery's (webhook-id's) first attempts, then the last one forever. */
+    public WebhookReceiver answerPerDelivery(String path, int... statuses) {
+        perDelivery.put(path, statuses.clone());
+        return this;
+    }
+
     /** Adds a response header (e.g. Retry-After) to this endpoint's answers. */
     public WebhookReceiver header(String path, String name, String value) {
         extraHeaders.computeIfAbsent(path, p -> new ConcurrentHashMap<>()).put(name, value);
@@ -113,10 +121,18 @@ public final class WebhookReceiver implements AutoCloseable {
             ex.close();
             return;
         }
-        int call = calls.computeIfAbsent(path, p -> new AtomicInteger()).getAndIncrement();
-        int[] statuses = script.getOrDefault(path, new int[] {200});
-        int status = statuses[Math.min(call, statuses.length - 1)];
         var h = ex.getRequestHeaders();
+        int status;
+        if (perDelivery.containsKey(path)) {
+            int[] statuses = perDelivery.get(path);
+            int call = deliveryCalls.computeIfAbsent(path + " " + h.getFirst("webhook-id"), k -> new AtomicInteger())
+                    .getAndIncrement();
+            status = statuses[Math.min(call, statuses.length - 1)];
+        } else {
+            int call = calls.computeIfAbsent(path, p -> new AtomicInteger()).getAndIncrement();
+            int[] statuses = script.getOrDefault(path, new int[] {200});
+            status = statuses[Math.min(call, statuses.length - 1)];
+        }
         String timestamp = h.getFirst("X-Twenty-Webhook-Timestamp");
         String signature = h.getFirst("X-Twenty-Webhook-Signature");
         received.add(new Received(path, h.getFirst("webhook-id"), timestamp, signature,

@@ -1,0 +1,180 @@
+package io.webhookdispatcher.bench;
+
+import io.webhookdispatcher.testkit.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The benchmark of docs/BENCHMARKS.md: {@code mvn -B -Pbench -DskipTests -Dbench.args="..."}.
+ *
+ * <p>One process tree on this machine: the broker runs in this JVM; the {@link LeanReceiver}, the real
+ * dispatcher jar and the {@link RawHttpBaseline} each run as their own process. Rounds are interleaved
+ * (every case once per round, for every JVM) so that drift on a shared machine spreads over all cases,
+ * and each dispatcher case is compared with the baseline of its own round.
+ *
+ * <pre>
+ * --events N            backlog per drain run (200000; the documented numbers use 200000)
+ * --runs N              rounds (3)
+ * --java PATH           a JVM for the dispatcher and baseline; repeatable (default: this JVM)
+ * --heap SIZE|default   -Xmx of the dispatcher and baseline (256m); "default" leaves the JVM's own
+ * --jvm-opt FLAG        one more JVM flag for the dispatcher and baseline; repeatable
+ * --size BYTES          event size (400)
+ * --latency-rate R      events/s of the latency runs (default: half the first JVM's median fan-out-1 rate)
+ * --latency-seconds S   measured span of a latency run (20), after --latency-warmup S (10)
+ * --no-latency, --no-baseline
+ * --run-timeout-minutes M   a run that takes longer fails the benchmark (10)
+ * </pre>
+ */
+public final class Benchmark {
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        Path dir = Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        Path jar = Path.of(o.jar);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " not found: build it first (mvn package)");
+        }
+        var flags = new ArrayList<String>();
+        if (!o.heap.equals("default")) {
+            flags.add("-Xmx" + o.heap);
+        }
+        flags.addAll(o.jvmOpts);
+        List<Jvm> jvms = o.javas.stream().map(j -> Jvm.probe(Path.of(j), flags)).toList();
+        String header = header(o, jvms, flags);
+        System.out.println(header);
+
+        var results = new Results();
+        int exitCode = 0;
+        try (var children = new Children();
+             var broker = EmbeddedKafkaBroker.start()) {
+            Receiver receiver = Receiver.start(children, thisJava(), classpath(), dir.resolve("receiver.log"));
+            var scenarios = new Scenarios(children, broker, receiver, jar, dir, classpath(), o.size,
+                    Duration.ofMinutes(o.runTimeoutMinutes));
+            for (int run = 1; run <= o.runs; run++) {
+                for (Jvm jvm : jvms) {
+                    progress(results, scenarios.drain(jvm, 1, o.events, run));
+                    progress(results, scenarios.drain(jvm, 4, o.events, run));
+                    if (o.baseline) {
+                        progress(results, scenarios.baseline(jvm, 64, o.events, run));
+                        progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
+                    }
+                }
+            }
+            if (o.latency) {
+                Jvm jvm = jvms.get(0);
+                double rate = o.latencyRate > 0 ? o.latencyRate : results.medianRate(jvm.shortName(), Results.FAN_OUT_1) / 2;
+                for (int run = 1; run <= o.runs; run++) {
+                    var l = scenarios.latency(jvm, rate, Duration.ofSeconds(o.latencyWarmupSeconds),
+                            Duration.ofSeconds(o.latencySeconds), run);
+                    results.add(l);
+                    System.out.println("  " + l);
+                }
+            }
+        } catch (RuntimeException e) {
+            System.err.println("benchmark failed: " + e.getMessage() + " (logs in " + dir + ")");
+            e.printStackTrace();
+            exitCode = 1;
+        }
+        String report = header + "\n" + results.markdown();
+        Files.writeString(dir.resolve("results.md"), report);
+        System.out.println("\n" + report + "\n(written to " + dir.resolve("results.md") + ")");
+        System.exit(exitCode); // exec:java would otherwise wait for the broker's non-daemon threads
+    }
+
+    private static void progress(Results results, Results.Throughput t) {
+        results.add(t);
+        System.out.printf(Locale.ROOT, "  %s %-22s run %d: %,.0f req/s, %.1f CPU-µs/req, RSS %.0f MiB %s%n",
+                t.jvm(), t.scenario(), t.run(), t.perSecond(), t.cpuMicrosEach(), t.rssMib(), t.note());
+    }
+
+    private static String header(Options o, List<Jvm> jvms, List<String> flags) throws IOException {
+        var h = new StringBuilder("## Benchmark run ").append(LocalDateTime.now().withNano(0)).append("\n\n");
+        h.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (")
+                .append(cpuModel()).append("), ").append(memTotal()).append(", Linux ")
+                .append(System.getProperty("os.version")).append(", CLK_TCK ").append(Proc.clockTicksPerSecond()).append('\n');
+        for (Jvm jvm : jvms) {
+            h.append("- ").append(jvm.shortName()).append(": ").append(jvm.label()).append(" (").append(jvm.java()).append(")\n");
+        }
+        h.append("- dispatcher and baseline JVM flags: ").append(flags.isEmpty() ? "(none)" : String.join(" ", flags)).append('\n');
+        h.append("- events per drain run: ").append(o.events).append(" of ~").append(o.size).append(" bytes, ")
+                .append(Scenarios.PARTITIONS).append(" partitions; rounds: ").append(o.runs).append('\n');
+        return h.toString();
+    }
+
+    private static String cpuModel() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+    }
+
+    private static String memTotal() throws IOException {
+        return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024 + " GiB").findFirst().orElse("?");
+    }
+
+    private static Path thisJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    /** target/test-classes: the receiver and baseline need nothing else (JDK only, and SampleEvents). */
+    private static String classpath() {
+        try {
+            return Path.of(LeanReceiver.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class Options {
+        int events = 200_000;
+        int runs = 3;
+        int size = 400;
+        List<String> javas = new ArrayList<>();
+        String heap = "256m";
+        List<String> jvmOpts = new ArrayList<>();
+        String jar = "target/webhook-dispatcher.jar";
+        double latencyRate;
+        int latencySeconds = 20;
+        int latencyWarmupSeconds = 10;
+        boolean latency = true;
+        boolean baseline = true;
+        int runTimeoutMinutes = 10;
+
+        static Options parse(String[] args) {
+            var o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--events" -> o.events = Integer.parseInt(args[++i]);
+                    case "--runs" -> o.runs = Integer.parseInt(args[++i]);
+                    case "--size" -> o.size = Integer.parseInt(args[++i]);
+                    case "--java" -> o.javas.add(args[++i]);
+                    case "--heap" -> o.heap = args[++i];
+                    case "--jvm-opt" -> o.jvmOpts.add(args[++i]);
+                    case "--jar" -> o.jar = args[++i];
+                    case "--latency-rate" -> o.latencyRate = Double.parseDouble(args[++i]);
+                    case "--latency-seconds" -> o.latencySeconds = Integer.parseInt(args[++i]);
+                    case "--latency-warmup" -> o.latencyWarmupSeconds = Integer.parseInt(args[++i]);
+                    case "--no-latency" -> o.latency = false;
+                    case "--no-baseline" -> o.baseline = false;
+                    case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
+                }
+            }
+            if (o.javas.isEmpty()) {
+                o.javas.add(thisJava().toString());
+            }
+            return o;
+        }
+    }
+}

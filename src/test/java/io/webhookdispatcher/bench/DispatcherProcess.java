@@ -1,0 +1,137 @@
+package io.webhookdispatcher.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real dispatcher, {@code java -jar webhook-dispatcher.jar run --config FILE}, as its own process with
+ * a config written for one run: its own group, so it starts from the earliest offset of {@code topic},
+ * and {@code fanOut} subscriptions to {@code *} on the same receiver, at different paths.
+ */
+final class DispatcherProcess {
+    private static final Pattern DELIVERIES = Pattern.compile("^webhook_deliveries_total\\{.*outcome=\"([a-z_]+)\".*} (\\S+)$");
+
+    private final Process process;
+    private final int managementPort;
+    private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private DispatcherProcess(Process process, int managementPort, Path log) {
+        this.process = process;
+        this.managementPort = managementPort;
+        this.log = log;
+    }
+
+    static DispatcherProcess start(Children children, Jvm jvm, Path jar, Path dir, String name, String bootstrap,
+                                   String topic, int fanOut, Receiver receiver) {
+        int port = freePort();
+        var yaml = new StringBuilder()
+                .append("kafka: {bootstrapServers: '").append(bootstrap).append("', groupId: bench-").append(name)
+                .append(", properties: {}}\n")
+                .append("topics: {events: ").append(topic).append(", retry: ").append(topic).append(".retry, deadLetter: ")
+                .append(topic).append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
+                .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: 256, ")
+                .append("maxInFlightPerSubscription: 64, maxEventBytes: 1048576}\n")
+                .append("management: {port: ").append(port).append("}\n")
+                .append("shutdown: {timeout: 20s}\n")
+                .append("subscriptions:\n");
+        for (int i = 1; i <= fanOut; i++) {
+            yaml.append("  - {id: s").append(i).append(", url: '").append(receiver.url("/hook" + i))
+                    .append("', secret: bench-secret-").append(i).append(", events: [\"*\"]}\n");
+        }
+        Path config = dir.resolve(name + ".yaml");
+        Path log = dir.resolve(name + ".log");
+        try {
+            Files.writeString(config, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        var command = new ArrayList<String>();
+        command.add(jvm.java().toString());
+        command.addAll(jvm.flags());
+        command.addAll(java.util.List.of("-jar", jar.toString(), "run", "--config", config.toString()));
+        Process p = children.start(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()));
+        return new DispatcherProcess(p, port, log);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Ready = the consumer joined its group and was assigned partitions ({@code /health/ready}). */
+    void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && alive()) {
+            HttpResponse<String> ready = get("/health/ready");
+            if (ready != null && ready.statusCode() == 200) {
+                return;
+            }
+            Receiver.sleep(100);
+        }
+        throw new IllegalStateException("dispatcher not ready within " + timeout + " (see " + log + ")");
+    }
+
+    long peakRssKib() {
+        return Proc.peakRssKib(pid());
+    }
+
+    /** {@code webhook_deliveries_total} summed by outcome, from {@code /metrics}. */
+    Map<String, Long> deliveriesByOutcome() {
+        var result = new TreeMap<String, Long>();
+        HttpResponse<String> metrics = get("/metrics");
+        if (metrics == null) {
+            throw new IllegalStateException("no /metrics from the dispatcher (see " + log + ")");
+        }
+        for (String line : metrics.body().split("\n")) {
+            Matcher m = DELIVERIES.matcher(line);
+            if (m.matches()) {
+                result.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+            }
+        }
+        return result;
+    }
+
+    /** SIGTERM, as Kubernetes would: it drains, commits and exits; SIGKILL if it takes over 40 s. */
+    int stop() {
+        return Children.stop(process, 40);
+    }
+
+    /** The response, or null while nothing listens on the management port yet. */
+    private HttpResponse<String> get(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

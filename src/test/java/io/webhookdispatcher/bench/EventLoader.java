@@ -1,0 +1,80 @@
+package io.webhookdispatcher.bench;
+
+import io.webhookdispatcher.testkit.SampleEvents;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Puts CRM-shaped events into a topic: a backlog all at once, or a fixed rate with produce times inside. */
+final class EventLoader {
+    private EventLoader() {
+    }
+
+    /** {@code count} events of about {@code size} bytes, spread evenly over the partitions; returns when all are written. */
+    static void backlog(String bootstrap, String topic, int partitions, int count, int size) {
+        var failure = new AtomicReference<Exception>();
+        try (var producer = producer(bootstrap, 20, 512 * 1024)) {
+            for (int i = 0; i < count; i++) {
+                String type = SampleEvents.TYPES.get(i % SampleEvents.TYPES.size());
+                producer.send(new ProducerRecord<>(topic, i % partitions, null, SampleEvents.event(type, "e-" + i, size)),
+                        (metadata, error) -> failure.compareAndSet(null, error));
+            }
+            producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("backlog not written to " + topic, failure.get());
+        }
+    }
+
+    /** What {@link #paced} produced: all of it, and from when on it counts (after the warm-up). */
+    record Paced(long count, long measuredFromMicros) {
+    }
+
+    /**
+     * Produces at {@code perSecond} for {@code warmUp + measure}. Each event's record id is
+     * {@code lat-<epoch micros>}, taken just before the send, for the receiver to compute its latency.
+     * No linger: the producer's own batching delay is not the dispatcher's latency.
+     */
+    static Paced paced(String bootstrap, String topic, int partitions, double perSecond, Duration warmUp,
+                       Duration measure, int size) {
+        long intervalNanos = (long) (1e9 / perSecond);
+        long start = System.nanoTime();
+        long warmUpEnd = start + warmUp.toNanos();
+        long end = warmUpEnd + measure.toNanos();
+        long measuredFrom = 0;
+        long sent = 0;
+        try (var producer = producer(bootstrap, 0, 64 * 1024)) {
+            for (long due = start; due < end; due = start + sent * intervalNanos) {
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                long now = LeanReceiver.wallMicros();
+                if (measuredFrom == 0 && System.nanoTime() >= warmUpEnd) {
+                    measuredFrom = now;
+                }
+                String type = SampleEvents.TYPES.get((int) (sent % SampleEvents.TYPES.size()));
+                producer.send(new ProducerRecord<>(topic, (int) (sent % partitions), null,
+                        SampleEvents.event(type, "lat-" + now, size)));
+                sent++;
+            }
+            producer.flush();
+        }
+        return new Paced(sent, measuredFrom);
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap, int lingerMs, int batchBytes) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, lingerMs,
+                ProducerConfig.BATCH_SIZE_CONFIG, batchBytes,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TimeUnit.MINUTES.toMillis(2)),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+}

@@ -1,0 +1,165 @@
+package io.webhookdispatcher.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/** Every run's numbers, and the markdown tables of them: per run, medians, same-run ratios, latency. */
+final class Results {
+    static final String FAN_OUT_1 = "dispatcher fan-out 1";
+    static final String FAN_OUT_4 = "dispatcher fan-out 4";
+    static final String RAW_64 = "raw HttpClient c=64";
+    static final String RAW_256 = "raw HttpClient c=256";
+
+    /** Targets of the brief, checked against the medians. */
+    static final double MIN_RATE_RATIO = 0.70;
+    static final double MAX_CPU_RATIO = 1.5;
+    static final double MAX_P99_MILLIS = 50;
+    static final double MAX_RSS_MIB = 300;
+
+    /**
+     * One drain or baseline run. {@code perSecond} is requests arrived at the receiver divided by the time
+     * from the first to the last; CPU is the measured process's utime+stime over that same span.
+     */
+    record Throughput(String jvm, String scenario, int run, long requests, double perSecond, double cpuMicrosEach,
+                      double cores, double receiverMicrosEach, double brokerCores, double startToFirstSeconds,
+                      double rssMib, long connections, String note) {
+    }
+
+    /** One fixed-rate run: produce-to-receive latency of the events produced after the warm-up. */
+    record Latency(String jvm, int run, double perSecond, long samples, double p50Millis, double p99Millis,
+                   double p999Millis, double maxMillis, double rssMib) {
+    }
+
+    private final List<Throughput> throughput = new ArrayList<>();
+    private final List<Latency> latency = new ArrayList<>();
+
+    void add(Throughput t) {
+        throughput.add(t);
+    }
+
+    void add(Latency l) {
+        latency.add(l);
+    }
+
+    /** Median fan-out-1 drain rate so far of this JVM, the base of the latency runs' rate. */
+    double medianRate(String jvm, String scenario) {
+        return median(select(jvm, scenario), Throughput::perSecond);
+    }
+
+    String markdown() {
+        var md = new StringBuilder();
+        md.append("### Every run\n\n")
+                .append("| JVM | case | run | requests | req/s | CPU µs/req | CPU cores | receiver CPU µs/req "
+                        + "| broker+driver cores | start→first s | peak RSS MiB | connections | note |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Throughput t : throughput) {
+            md.append(row(t.jvm(), t.scenario(), t.run(), t.requests(), f0(t.perSecond()), f1(t.cpuMicrosEach()),
+                    f2(t.cores()), f1(t.receiverMicrosEach()), f2(t.brokerCores()), f1(t.startToFirstSeconds()),
+                    f0(t.rssMib()), t.connections(), t.note()));
+        }
+        md.append("\n### Medians\n\n")
+                .append("| JVM | case | runs | median req/s | median CPU µs/req | median CPU cores | max peak RSS MiB |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (String jvm : jvms()) {
+            for (String scenario : List.of(FAN_OUT_1, FAN_OUT_4, RAW_64, RAW_256)) {
+                List<Throughput> runs = select(jvm, scenario);
+                if (!runs.isEmpty()) {
+                    md.append(row(jvm, scenario, runs.size(), f0(median(runs, Throughput::perSecond)),
+                            f1(median(runs, Throughput::cpuMicrosEach)), f2(median(runs, Throughput::cores)),
+                            f0(runs.stream().mapToDouble(Throughput::rssMib).max().orElse(0))));
+                }
+            }
+        }
+        md.append("\n### Dispatcher vs raw HttpClient (median of the per-run ratios; each run's pair ran back to back)\n\n")
+                .append("| JVM | dispatcher | baseline | rate ratio (target ≥ 0.70) | CPU/req ratio (target ≤ 1.5) |\n")
+                .append("|---|---|---|---:|---:|\n");
+        for (String jvm : jvms()) {
+            ratio(md, jvm, FAN_OUT_1, RAW_64);
+            ratio(md, jvm, FAN_OUT_1, RAW_256);
+            ratio(md, jvm, FAN_OUT_4, RAW_256);
+        }
+        if (!latency.isEmpty()) {
+            md.append("\n### Latency, produce → receive, fan-out 1 (target p99 ≤ 50 ms)\n\n")
+                    .append("| JVM | run | events/s | samples | p50 ms | p99 ms | p99.9 ms | max ms | peak RSS MiB |\n")
+                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (Latency l : latency) {
+                md.append(row(l.jvm(), l.run(), f0(l.perSecond()), l.samples(), f1(l.p50Millis()), f1(l.p99Millis()),
+                        f1(l.p999Millis()), f1(l.maxMillis()), f0(l.rssMib())));
+            }
+            for (String jvm : latency.stream().map(Latency::jvm).distinct().toList()) {
+                List<Latency> runs = latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
+                double p99 = median(runs, Latency::p99Millis);
+                md.append(row(jvm, "**median**", "", "", "**" + f1(median(runs, Latency::p50Millis)) + "**",
+                        "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", ""));
+            }
+        }
+        double peak = throughput.stream().filter(t -> t.scenario().startsWith("dispatcher"))
+                .mapToDouble(Throughput::rssMib).max().orElse(0);
+        peak = Math.max(peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
+        md.append("\n**Peak RSS of the dispatcher across all runs: ").append(f0(peak)).append(" MiB** (target ≤ 300 MiB) ")
+                .append(verdict(peak <= MAX_RSS_MIB)).append('\n');
+        return md.toString();
+    }
+
+    private void ratio(StringBuilder md, String jvm, String dispatcher, String baseline) {
+        List<Throughput> d = select(jvm, dispatcher);
+        List<Throughput> b = select(jvm, baseline);
+        var rate = new ArrayList<Double>();
+        var cpu = new ArrayList<Double>();
+        for (Throughput dr : d) {
+            b.stream().filter(br -> br.run() == dr.run()).findFirst().ifPresent(br -> {
+                rate.add(dr.perSecond() / br.perSecond());
+                cpu.add(dr.cpuMicrosEach() / br.cpuMicrosEach());
+            });
+        }
+        if (rate.isEmpty()) {
+            return;
+        }
+        double r = median(rate, x -> x);
+        double c = median(cpu, x -> x);
+        md.append(row(jvm, dispatcher, baseline, f2(r) + " " + verdict(r >= MIN_RATE_RATIO),
+                f2(c) + " " + verdict(c <= MAX_CPU_RATIO)));
+    }
+
+    private List<Throughput> select(String jvm, String scenario) {
+        return throughput.stream().filter(t -> t.jvm().equals(jvm) && t.scenario().equals(scenario)).toList();
+    }
+
+    private LinkedHashSet<String> jvms() {
+        var result = new LinkedHashSet<String>();
+        throughput.forEach(t -> result.add(t.jvm()));
+        return result;
+    }
+
+    static <T> double median(List<T> items, ToDoubleFunction<T> value) {
+        double[] v = items.stream().mapToDouble(value).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "(met)" : "(**missed**)";
+    }
+
+    private static String row(Object... cells) {
+        return "| " + String.join(" | ", Arrays.stream(cells).map(String::valueOf).toList()) + " |\n";
+    }
+
+    private static String f0(double v) {
+        return String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    private static String f1(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String f2(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}

@@ -1,0 +1,179 @@
+package io.webhookdispatcher.bench;
+
+import io.webhookdispatcher.testkit.EmbeddedKafkaBroker;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The three measurements, each one run on fresh topics and a fresh consumer group: a drain of a backlog,
+ * the raw HttpClient baseline, and latency at a fixed rate. Each returns its numbers or throws; the
+ * processes it starts are stopped before it returns.
+ */
+final class Scenarios {
+    static final int PARTITIONS = 6;
+
+    private final Children children;
+    private final EmbeddedKafkaBroker broker;
+    private final Receiver receiver;
+    private final Path jar;
+    private final Path dir;
+    private final String classpath;
+    private final int bodyBytes;
+    private final Duration runTimeout;
+    private final double microsPerTick = 1e6 / Proc.clockTicksPerSecond();
+    private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
+    private int sequence;
+
+    Scenarios(Children children, EmbeddedKafkaBroker broker, Receiver receiver, Path jar, Path dir, String classpath,
+              int bodyBytes, Duration runTimeout) {
+        this.children = children;
+        this.broker = broker;
+        this.receiver = receiver;
+        this.jar = jar;
+        this.dir = dir;
+        this.classpath = classpath;
+        this.bodyBytes = bodyBytes;
+        this.runTimeout = runTimeout;
+    }
+
+    /** {@code events} already in the topic, then the dispatcher starts; done when every delivery arrived. */
+    Results.Throughput drain(Jvm jvm, int fanOut, int events, int run) {
+        String name = name(jvm, "drain-fo" + fanOut, run);
+        String topic = "bench." + name;
+        broker.createTopic(topic, PARTITIONS);
+        EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, bodyBytes);
+        long expect = (long) events * fanOut;
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        long startedMicros = LeanReceiver.wallMicros();
+        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
+                fanOut, receiver);
+        try {
+            // Armed while the JVM boots: its first delivery is seconds away.
+            receiver.arm(expect, List.of(d.pid(), driverPid), false);
+            Map<String, String> s = receiver.await(expect, deadline, d::alive, name);
+            double rss = d.peakRssKib() / 1024.0;
+            Map<String, Long> outcomes = d.deliveriesByOutcome();
+            outcomes.remove("delivered");
+            return throughput(jvm, fanOut == 1 ? Results.FAN_OUT_1 : Results.FAN_OUT_4, run, expect, s, d.pid(),
+                    startedMicros, rss, outcomes.isEmpty() ? "" : "not delivered: " + outcomes);
+        } finally {
+            int exit = d.stop();
+            if (exit != 0) {
+                System.err.println(name + ": dispatcher exited with " + exit + " after SIGTERM (see its log)");
+            }
+            deleteTopics(topic);
+        }
+    }
+
+    /** {@link RawHttpBaseline} sending {@code requests} with {@code concurrency} in flight. */
+    Results.Throughput baseline(Jvm jvm, int concurrency, long requests, int run) {
+        String name = name(jvm, "raw-c" + concurrency, run);
+        var command = new ArrayList<String>();
+        command.add(jvm.java().toString());
+        command.addAll(jvm.flags());
+        // What the dispatcher's Main sets for itself on this machine (see Main's static block).
+        command.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism="
+                + Math.max(2, Runtime.getRuntime().availableProcessors() - 1));
+        command.addAll(List.of("-cp", classpath, RawHttpBaseline.class.getName(), receiver.url("/raw"),
+                String.valueOf(requests), String.valueOf(concurrency), String.valueOf(bodyBytes)));
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        long startedMicros = LeanReceiver.wallMicros();
+        Process p = children.start(new ProcessBuilder(command).redirectError(dir.resolve(name + ".log").toFile()));
+        try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            expectLine(out, "READY", name);
+            receiver.arm(requests, List.of(p.pid(), driverPid), false);
+            in.write("go\n");
+            in.flush();
+            Map<String, String> s = receiver.await(requests, deadline, p::isAlive, name);
+            String done = expectLine(out, "DONE", name);
+            double rss = Proc.peakRssKib(p.pid()) / 1024.0; // before stdin closes, which ends it
+            return throughput(jvm, concurrency == 64 ? Results.RAW_64 : Results.RAW_256, run, requests, s, p.pid(),
+                    startedMicros, rss, done.endsWith("failures=0") ? "" : done);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            Children.stop(p, 5);
+        }
+    }
+
+    /**
+     * Fan-out 1 at {@code perSecond} events/s: warm-up, then the measured span; percentiles of the events
+     * produced in the measured span, once every produced event arrived.
+     */
+    Results.Latency latency(Jvm jvm, double perSecond, Duration warmUp, Duration measure, int run) {
+        String name = name(jvm, "latency", run);
+        String topic = "bench." + name;
+        broker.createTopic(topic, PARTITIONS);
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
+                1, receiver);
+        try {
+            d.awaitReady(Duration.ofMinutes(1));
+            receiver.arm(0, List.of(), true);
+            EventLoader.Paced paced = EventLoader.paced(broker.bootstrapServers(), topic, PARTITIONS, perSecond,
+                    warmUp, measure, bodyBytes);
+            receiver.await(paced.count(), deadline, d::alive, name);
+            Map<String, String> s = receiver.stats(paced.measuredFromMicros());
+            return new Results.Latency(jvm.shortName(), run, perSecond, Long.parseLong(s.get("latency.n")),
+                    millis(s, "latency.p50Micros"), millis(s, "latency.p99Micros"), millis(s, "latency.p999Micros"),
+                    millis(s, "latency.maxMicros"), d.peakRssKib() / 1024.0);
+        } finally {
+            d.stop();
+            deleteTopics(topic);
+        }
+    }
+
+    private Results.Throughput throughput(Jvm jvm, String scenario, int run, long requests, Map<String, String> s,
+                                          long pid, long startedMicros, double rssMib, String note) {
+        double seconds = Long.parseLong(s.get("spanNanos")) / 1e9;
+        double cpuMicros = Long.parseLong(s.get("cpuTicks." + pid)) * microsPerTick;
+        double receiverMicros = Long.parseLong(s.get("cpuTicks.self")) * microsPerTick;
+        double brokerMicros = Long.parseLong(s.get("cpuTicks." + driverPid)) * microsPerTick;
+        return new Results.Throughput(jvm.shortName(), scenario, run, requests, requests / seconds,
+                cpuMicros / requests, cpuMicros / 1e6 / seconds, receiverMicros / requests, brokerMicros / 1e6 / seconds,
+                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, rssMib,
+                Long.parseLong(s.get("connections")), note);
+    }
+
+    private String name(Jvm jvm, String what, int run) {
+        return "run" + run + "-" + jvm.shortName().replace(" ", "").toLowerCase() + "-" + what + "-" + (++sequence);
+    }
+
+    private static String expectLine(BufferedReader out, String prefix, String name) throws IOException {
+        String line = out.readLine();
+        if (line == null || !line.startsWith(prefix)) {
+            throw new IllegalStateException(name + ": expected " + prefix + " from the baseline, got " + line);
+        }
+        return line;
+    }
+
+    private static double millis(Map<String, String> stats, String key) {
+        return Long.parseLong(stats.get(key)) / 1000.0;
+    }
+
+    /** The run's topics, so that a full benchmark does not keep gigabytes of segments around. */
+    private void deleteTopics(String prefix) {
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()))) {
+            var names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(n -> n.startsWith(prefix)).toList();
+            admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("could not delete topics " + prefix + "*: " + e);
+        }
+    }
+}
