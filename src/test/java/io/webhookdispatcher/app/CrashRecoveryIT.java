@@ -88,6 +88,48 @@ class CrashRecoveryIT {
         }
     }
 
+    @Test
+    void shouldStillDeliverPendingRetriesAfterAKillAndRestart(KafkaBroker broker, @TempDir Path dir) throws Exception {
+        // given: every delivery fails once and waits on the retry topic when the dispatcher is killed
+        String run = "pending-" + UUID.randomUUID().toString().substring(0, 8);
+        int events = 300;
+        try (var receiver = new WebhookReceiver(); var kafka = new KafkaIO(broker.bootstrapServers())) {
+            receiver.endpoint("/r", "secret-r").answerPerDelivery("/r", 503, 200);
+            broker.createTopic(run + ".events", 3);
+            for (int i = 0; i < events; i++) {
+                kafka.sendAsync(run + ".events", "id-" + i, SampleEvents.event("company.updated", "id-" + i));
+            }
+            kafka.flush();
+            Path config = dir.resolve("dispatcher.yaml");
+            Files.writeString(config, """
+                    kafka:
+                      bootstrapServers: %s
+                      groupId: %s
+                      properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "1000"}
+                    topics: {events: %s.events, retry: %s.retry, deadLetter: %s.dlt, create: true, partitions: 3, replicationFactor: 1}
+                    retry: {schedule: [3s], jitter: 0}
+                    management: {port: 0}
+                    subscriptions:
+                      - {id: r, url: "%s", secret: secret-r, events: ["*"]}
+                    """.formatted(broker.bootstrapServers(), run, run, run, run, receiver.url("/r")));
+
+            // when
+            try (var first = DispatcherProcess.start(config, Map.of())) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> receiver.received().size() >= events);
+                first.kill();
+            }
+            assertThat(receiver.received()).filteredOn(r -> r.answeredStatus() == 200).hasSizeLessThan(events);
+            try (var second = DispatcherProcess.start(config, Map.of())) {
+                // then: every pending retry is delivered, with the delivery id of its first attempt
+                await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(
+                        ids(receiver.received().stream().filter(r -> r.answeredStatus() == 200).toList())).hasSize(events));
+            }
+            Map<String, Set<String>> idsPerEvent = receiver.received().stream().collect(Collectors.groupingBy(
+                    r -> SampleEvents.idOf(r.body()), Collectors.mapping(Received::deliveryId, Collectors.toSet())));
+            assertThat(idsPerEvent).hasSize(events).allSatisfy((event, ids) -> assertThat(ids).hasSize(1));
+        }
+    }
+
     private static Set<String> ids(List<Received> received) {
         return received.stream().map(r -> SampleEvents.idOf(r.body())).collect(Collectors.toSet());
     }

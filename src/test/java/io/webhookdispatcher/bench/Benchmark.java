@@ -94,8 +94,8 @@ public final class Benchmark {
 
     private static void progress(Results results, Results.Throughput t) {
         results.add(t);
-        System.out.printf(Locale.ROOT, "  %s %-22s run %d: %,.0f req/s, %.1f CPU-µs/req, RSS %.0f MiB %s%n",
-                t.jvm(), t.scenario(), t.run(), t.perSecond(), t.cpuMicrosEach(), t.rssMib(), t.note());
+        System.out.printf(Locale.ROOT, "  %s %-22s run %d: %,.0f req/s, %.1f CPU-µs/req, RSS %.0f MiB, other load %.2f cores %s%n",
+                t.jvm(), t.scenario(), t.run(), t.perSecond(), t.cpuMicrosEach(), t.rssMib(), t.otherCores(), t.note());
     }
 
     private static String header(Options o, List<Jvm> jvms, List<String> flags) throws IOException {

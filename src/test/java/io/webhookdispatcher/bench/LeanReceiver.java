@@ -23,8 +23,8 @@ import java.util.Map;
  * <p>Control requests (GET, not counted):
  * <ul>
  *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true} resets the counters. At the first counted request
- *       and at the N-th it notes the time and reads utime+stime of the watched processes and of itself, so
- *       a process's CPU is measured exactly from first to last delivery.</li>
+ *       and at the N-th it notes the time and reads utime+stime of the watched processes, of itself and of
+ *       the whole machine, so a process's CPU is measured exactly from first to last delivery.</li>
  *   <li>{@code /_stats?since=MICROS} answers {@code key=value} lines; latency percentiles cover events
  *       produced at or after {@code since} (epoch microseconds).</li>
  * </ul>
@@ -180,8 +180,8 @@ public final class LeanReceiver {
         s.append("firstWallMicros=").append(firstWallMicros).append('\n');
         if (lastTicks != null) {
             s.append("spanNanos=").append(lastNanos - firstNanos).append('\n');
-            for (int i = 0; i <= watch.length; i++) {
-                String who = i < watch.length ? String.valueOf(watch[i]) : "self";
+            for (int i = 0; i < lastTicks.length; i++) {
+                String who = i < watch.length ? String.valueOf(watch[i]) : i == watch.length ? "self" : "machine";
                 s.append("cpuTicks.").append(who).append('=').append(lastTicks[i] - firstTicks[i]).append('\n');
             }
         }
@@ -208,11 +208,12 @@ public final class LeanReceiver {
     }
 
     private long[] ticks() {
-        long[] t = new long[watch.length + 1];
+        long[] t = new long[watch.length + 2];
         for (int i = 0; i < watch.length; i++) {
             t[i] = Proc.cpuTicks(watch[i]);
         }
         t[watch.length] = Proc.cpuTicks(selfPid);
+        t[watch.length + 1] = Proc.machineBusyTicks();
         return t;
     }
 

@@ -19,6 +19,16 @@ final class Proc {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15 of proc(5)
     }
 
+    /** CPU ticks all processes of the machine spent, i.e. everything but idle and iowait (first line of /proc/stat). */
+    static long machineBusyTicks() {
+        String[] f = read("/proc/stat").lines().findFirst().orElseThrow().trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i <= 8; i++) { // user nice system idle iowait irq softirq steal
+            busy += (i == 4 || i == 5) ? 0 : Long.parseLong(f[i]);
+        }
+        return busy;
+    }
+
     /** VmHWM: the peak resident set size so far, in KiB. */
     static long peakRssKib(long pid) {
         for (String line : read("/proc/" + pid + "/status").split("\n")) {

@@ -23,9 +23,11 @@ final class Results {
     /**
      * One drain or baseline run. {@code perSecond} is requests arrived at the receiver divided by the time
      * from the first to the last; CPU is the measured process's utime+stime over that same span.
+     * {@code otherCores} is what the rest of the machine used meanwhile: the noise (other users' builds).
      */
     record Throughput(String jvm, String scenario, int run, long requests, double perSecond, double cpuMicrosEach,
-                      double cores, double receiverMicrosEach, double brokerCores, double startToFirstSeconds,
+                      double cores, double receiverMicrosEach, double brokerCores, double otherCores,
+                      double startToFirstSeconds,
                       double rssMib, long connections, String note) {
     }
 
@@ -54,11 +56,11 @@ final class Results {
         var md = new StringBuilder();
         md.append("### Every run\n\n")
                 .append("| JVM | case | run | requests | req/s | CPU µs/req | CPU cores | receiver CPU µs/req "
-                        + "| broker+driver cores | start→first s | peak RSS MiB | connections | note |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                        + "| broker+driver cores | other load cores | start→first s | peak RSS MiB | connections | note |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Throughput t : throughput) {
             md.append(row(t.jvm(), t.scenario(), t.run(), t.requests(), f0(t.perSecond()), f1(t.cpuMicrosEach()),
-                    f2(t.cores()), f1(t.receiverMicrosEach()), f2(t.brokerCores()), f1(t.startToFirstSeconds()),
+                    f2(t.cores()), f1(t.receiverMicrosEach()), f2(t.brokerCores()), f2(t.otherCores()), f1(t.startToFirstSeconds()),
                     f0(t.rssMib()), t.connections(), t.note()));
         }
         md.append("\n### Medians\n\n")

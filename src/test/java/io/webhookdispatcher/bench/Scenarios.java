@@ -143,9 +143,11 @@ final class Scenarios {
         double cpuMicros = Long.parseLong(s.get("cpuTicks." + pid)) * microsPerTick;
         double receiverMicros = Long.parseLong(s.get("cpuTicks.self")) * microsPerTick;
         double brokerMicros = Long.parseLong(s.get("cpuTicks." + driverPid)) * microsPerTick;
+        double machineMicros = Long.parseLong(s.get("cpuTicks.machine")) * microsPerTick;
+        double otherMicros = Math.max(0, machineMicros - cpuMicros - receiverMicros - brokerMicros);
         return new Results.Throughput(jvm.shortName(), scenario, run, requests, requests / seconds,
                 cpuMicros / requests, cpuMicros / 1e6 / seconds, receiverMicros / requests, brokerMicros / 1e6 / seconds,
-                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, rssMib,
+                otherMicros / 1e6 / seconds, (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, rssMib,
                 Long.parseLong(s.get("connections")), note);
     }
 
