@@ -72,9 +72,23 @@ public final class Application implements AutoCloseable {
     private ManagementServer management;
     private boolean closed;
 
+    /** Where the config came from, for hot reload of the subscriptions. */
+    public record ConfigSource(java.nio.file.Path file, io.webhookdispatcher.config.ConfigLoader loader) {
+    }
+
+    private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
+    private final ConfigWatcher watcher;
+
     public Application(DispatcherConfig config, Clock clock) {
+        this(config, clock, null);
+    }
+
+    /** @param source the file to hot-reload subscriptions from, or null for none */
+    public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
         var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel());
+        metrics.registerAtZero(java.util.Arrays.stream(io.webhookdispatcher.dispatch.CrmEvent.Invalid.values())
+                .map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
         var delivery = config.delivery();
         sender = new JdkWebhookSender(Executors.newFixedThreadPool(2, daemon("webhook-http")),
@@ -101,6 +115,8 @@ public final class Application implements AutoCloseable {
         var retryIntake = new RetryIntake(subscriptions, scheduler, deadLetters, retryTimer, metrics, clock);
         addLoop("retry-consumer", config.kafka().groupId() + "-retry", List.copyOf(retryPolicy.topics()),
                 retryIntake, new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_READ_AHEAD / 2));
+        watcher = source == null ? null
+                : new ConfigWatcher(source.file(), source.loader(), config, subscriptions, metrics);
         bindJvmAndKafkaMetrics();
     }
 
@@ -130,6 +146,10 @@ public final class Application implements AutoCloseable {
             thread.setDaemon(true);
             thread.start();
         }
+        if (watcher != null) {
+            long every = config.reload().interval().toMillis();
+            reloader.scheduleWithFixedDelay(watcher, every, every, TimeUnit.MILLISECONDS);
+        }
         accepting = true;
         log.info("dispatching {} to {} enabled subscriptions; management on port {}", config.topics().events(),
                 subscriptions.enabledCount(), management.port());
@@ -152,6 +172,7 @@ public final class Application implements AutoCloseable {
         closed = true;
         accepting = false;
         log.info("shutting down: draining in-flight deliveries for up to {}", config.shutdown().timeout());
+        reloader.shutdownNow();
         loops.forEach(ConsumerLoop::stop);
         try {
             for (ConsumerLoop loop : loops) {

@@ -57,8 +57,9 @@ public final class Main {
             return usage(err, command + " needs --config FILE");
         }
         DispatcherConfig config;
+        var loader = new ConfigLoader(env);
         try {
-            config = new ConfigLoader(env).load(Path.of(configFile));
+            config = loader.load(Path.of(configFile));
         } catch (ConfigException e) {
             err.println("invalid configuration:");
             e.errors().forEach(line -> err.println("  " + line));
@@ -69,7 +70,7 @@ public final class Main {
                 out.println(configFile + ": valid (" + config.subscriptions().size() + " subscriptions)");
                 return 0;
             case "run":
-                return runUntilSignalled(config, err);
+                return runUntilSignalled(config, new Application.ConfigSource(Path.of(configFile), loader), err);
             case "replay":
                 return replay(config, args, out, err);
             default:
@@ -77,8 +78,8 @@ public final class Main {
         }
     }
 
-    private static int runUntilSignalled(DispatcherConfig config, PrintStream err) {
-        var app = new Application(config, Clock.systemUTC());
+    private static int runUntilSignalled(DispatcherConfig config, Application.ConfigSource source, PrintStream err) {
+        var app = new Application(config, Clock.systemUTC(), source);
         var stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         try {

@@ -15,15 +15,15 @@ public final class LoopStatus {
         return name;
     }
 
-    void polled() {
+    public void polled() {
         lastPollNanos = System.nanoTime();
     }
 
-    void joined() {
+    public void joined() {
         joined = true;
     }
 
-    void failed(Throwable t) {
+    public void failed(Throwable t) {
         failure = t;
     }
 

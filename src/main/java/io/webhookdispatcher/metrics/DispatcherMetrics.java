@@ -57,6 +57,18 @@ public final class DispatcherMetrics {
         this.eventTypeLabel = eventTypeLabel;
     }
 
+    /**
+     * Registers the label-bounded counters at zero, so dashboards and alerts see every series from the
+     * start instead of "no data" until the first occurrence.
+     */
+    public void registerAtZero(Iterable<String> invalidReasons) {
+        registry.counter(UNMATCHED);
+        registry.counter(TOMBSTONES);
+        registry.counter(RELOADS, "result", "applied");
+        registry.counter(RELOADS, "result", "rejected");
+        invalidReasons.forEach(reason -> registry.counter(INVALID, "reason", reason));
+    }
+
     public MeterRegistry registry() {
         return registry;
     }

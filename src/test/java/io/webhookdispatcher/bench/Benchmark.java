@@ -24,6 +24,7 @@ import java.util.Locale;
  * --events N            backlog per drain run (200000; the documented numbers use 200000)
  * --runs N              rounds (3)
  * --java PATH           a JVM for the dispatcher and baseline; repeatable (default: this JVM)
+ * --fan-out N           subscriptions of a drain run, 1 or 4; repeatable (default: 1 and 4)
  * --heap SIZE|default   -Xmx of the dispatcher and baseline (256m); "default" leaves the JVM's own
  * --jvm-opt FLAG        one more JVM flag for the dispatcher and baseline; repeatable
  * --size BYTES          event size (400)
@@ -63,8 +64,9 @@ public final class Benchmark {
                     Duration.ofMinutes(o.runTimeoutMinutes));
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
-                    progress(results, scenarios.drain(jvm, 1, o.events, run));
-                    progress(results, scenarios.drain(jvm, 4, o.events, run));
+                    for (int fanOut : o.fanOuts) {
+                        progress(results, scenarios.drain(jvm, fanOut, o.events, run));
+                    }
                     if (o.baseline) {
                         progress(results, scenarios.baseline(jvm, 64, o.events, run));
                         progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
@@ -140,6 +142,7 @@ public final class Benchmark {
         int runs = 3;
         int size = 400;
         List<String> javas = new ArrayList<>();
+        List<Integer> fanOuts = new ArrayList<>();
         String heap = "256m";
         List<String> jvmOpts = new ArrayList<>();
         String jar = "target/webhook-dispatcher.jar";
@@ -159,6 +162,7 @@ public final class Benchmark {
                     case "--runs" -> o.runs = Integer.parseInt(args[++i]);
                     case "--size" -> o.size = Integer.parseInt(args[++i]);
                     case "--java" -> o.javas.add(args[++i]);
+                    case "--fan-out" -> o.fanOuts.add(Integer.parseInt(args[++i]));
                     case "--heap" -> o.heap = args[++i];
                     case "--jvm-opt" -> o.jvmOpts.add(args[++i]);
                     case "--jar" -> o.jar = args[++i];
@@ -170,6 +174,9 @@ public final class Benchmark {
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
                 }
+            }
+            if (o.fanOuts.isEmpty()) {
+                o.fanOuts.addAll(List.of(1, 4));
             }
             if (o.javas.isEmpty()) {
                 o.javas.add(thisJava().toString());

@@ -67,7 +67,7 @@ final class Scenarios {
             double rss = d.peakRssKib() / 1024.0;
             Map<String, Long> outcomes = d.deliveriesByOutcome();
             outcomes.remove("delivered");
-            return throughput(jvm, fanOut == 1 ? Results.FAN_OUT_1 : Results.FAN_OUT_4, run, expect, s, d.pid(),
+            return throughput(jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(),
                     startedMicros, rss, outcomes.isEmpty() ? "" : "not delivered: " + outcomes);
         } finally {
             int exit = d.stop();
@@ -101,7 +101,7 @@ final class Scenarios {
             Map<String, String> s = receiver.await(requests, deadline, p::isAlive, name);
             String done = expectLine(out, "DONE", name);
             double rss = Proc.peakRssKib(p.pid()) / 1024.0; // before stdin closes, which ends it
-            return throughput(jvm, concurrency == 64 ? Results.RAW_64 : Results.RAW_256, run, requests, s, p.pid(),
+            return throughput(jvm, "raw HttpClient c=" + concurrency, run, requests, s, p.pid(),
                     startedMicros, rss, done.endsWith("failures=0") ? "" : done);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -124,13 +124,21 @@ final class Scenarios {
         try {
             d.awaitReady(Duration.ofMinutes(1));
             receiver.arm(0, List.of(), true);
+            long[] before = ticks(d.pid());
+            long startNanos = System.nanoTime();
             EventLoader.Paced paced = EventLoader.paced(broker.bootstrapServers(), topic, PARTITIONS, perSecond,
                     warmUp, measure, bodyBytes);
             receiver.await(paced.count(), deadline, d::alive, name);
+            long[] after = ticks(d.pid());
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            double dispatcherCores = (after[0] - before[0]) * microsPerTick / 1e6 / seconds;
+            double machineCores = (after[3] - before[3]) * microsPerTick / 1e6 / seconds;
+            double ownCores = (after[0] + after[1] + after[2] - before[0] - before[1] - before[2]) * microsPerTick / 1e6 / seconds;
             Map<String, String> s = receiver.stats(paced.measuredFromMicros());
             return new Results.Latency(jvm.shortName(), run, perSecond, Long.parseLong(s.get("latency.n")),
                     millis(s, "latency.p50Micros"), millis(s, "latency.p99Micros"), millis(s, "latency.p999Micros"),
-                    millis(s, "latency.maxMicros"), d.peakRssKib() / 1024.0);
+                    millis(s, "latency.maxMicros"), dispatcherCores, Math.max(0, machineCores - ownCores),
+                    d.peakRssKib() / 1024.0);
         } finally {
             d.stop();
             deleteTopics(topic);
@@ -149,6 +157,12 @@ final class Scenarios {
                 cpuMicros / requests, cpuMicros / 1e6 / seconds, receiverMicros / requests, brokerMicros / 1e6 / seconds,
                 otherMicros / 1e6 / seconds, (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, rssMib,
                 Long.parseLong(s.get("connections")), note);
+    }
+
+    /** CPU ticks of the dispatcher, the receiver, this JVM (broker and producer) and the whole machine. */
+    private long[] ticks(long dispatcherPid) {
+        return new long[] {Proc.cpuTicks(dispatcherPid), Proc.cpuTicks(receiver.pid()), Proc.cpuTicks(driverPid),
+                Proc.machineBusyTicks()};
     }
 
     private String name(Jvm jvm, String what, int run) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(KafkaBrokerExtension.class)
@@ -96,9 +98,14 @@ class EmbeddedKafkaBrokerIT {
 
     @Test
     void testcontainersWithoutDockerSkipsInsteadOfFailing() {
-        // Empty is what makes the extension's ExecutionCondition disable (skip) the tests.
-        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> false)).isEmpty();
+        // A disabled ExecutionCondition result is reported as skipped tests, not failures.
+        ConditionEvaluationResult withoutDocker =
+                KafkaBrokerExtension.condition(KafkaBrokerExtension.selectBackend("testcontainers", () -> false));
+        assertThat(withoutDocker.isDisabled()).isTrue();
+        assertThat(withoutDocker.getReason()).hasValueSatisfying(reason -> assertThat(reason).contains("no Docker engine"));
+
         assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> true)).contains(Backend.TESTCONTAINERS);
+        assertThat(KafkaBrokerExtension.condition(Optional.of(Backend.TESTCONTAINERS)).isDisabled()).isFalse();
     }
 
     @Test

@@ -38,8 +38,12 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
     // zero tests, while a disabled class shows up as skipped tests. It also runs before any constructor.
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        return backend(context)
-                .map(backend -> ConditionEvaluationResult.enabled("Kafka backend: " + backend))
+        return condition(backend(context));
+    }
+
+    static ConditionEvaluationResult condition(Optional<Backend> backend) {
+        return backend
+                .map(b -> ConditionEvaluationResult.enabled("Kafka backend: " + b))
                 .orElseGet(() -> ConditionEvaluationResult.disabled(
                         BACKEND_PROPERTY + "=testcontainers, but no Docker engine is available"));
     }

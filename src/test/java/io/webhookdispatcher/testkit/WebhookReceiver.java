@@ -51,6 +51,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final CountDownLatch hung = new CountDownLatch(1);
     private final Map<String, Boolean> hanging = new ConcurrentHashMap<>();
+    private final Map<String, Long> delays = new ConcurrentHashMap<>();
 
     public WebhookReceiver() {
         try {
@@ -95,6 +96,12 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** Answers requests to this path only after a delay, so deliveries stay in flight for a while. */
+    public WebhookReceiver slow(String path, long millis) {
+        delays.put(path, millis);
+        return this;
+    }
+
     /** Never answers requests to this path (until the receiver closes). */
     public WebhookReceiver hang(String path) {
         hanging.put(path, true);
@@ -120,6 +127,13 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             ex.close();
             return;
+        }
+        if (delays.containsKey(path)) {
+            try {
+                Thread.sleep(delays.get(path));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         var h = ex.getRequestHeaders();
         int status;

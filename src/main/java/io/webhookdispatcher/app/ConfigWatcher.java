@@ -1,0 +1,111 @@
+package io.webhookdispatcher.app;
+
+import io.webhookdispatcher.config.ConfigException;
+import io.webhookdispatcher.config.ConfigLoader;
+import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.metrics.DispatcherMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hot reload of the subscriptions. Polls the config file's content hash (a Kubernetes ConfigMap update
+ * swaps a symlink, which file-change events miss), and applies a valid new config's subscriptions
+ * atomically for new deliveries. An invalid file is rejected and the running config stays; changes
+ * outside {@code subscriptions} are logged as needing a restart.
+ */
+final class ConfigWatcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
+
+    private final Path file;
+    private final ConfigLoader loader;
+    private final Subscriptions subscriptions;
+    private final DispatcherMetrics metrics;
+    private DispatcherConfig current;
+    private byte[] hash;
+
+    ConfigWatcher(Path file, ConfigLoader loader, DispatcherConfig initial, Subscriptions subscriptions,
+                  DispatcherMetrics metrics) {
+        this.file = Objects.requireNonNull(file, "file");
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.current = Objects.requireNonNull(initial, "initial");
+        this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.hash = hashOrNull();
+    }
+
+    /** One check; called every {@code reload.interval} on a single scheduler thread. */
+    @Override
+    public void run() {
+        byte[] now = hashOrNull();
+        if (now == null || Arrays.equals(now, hash)) {
+            return;
+        }
+        hash = now;
+        DispatcherConfig next;
+        try {
+            next = loader.load(file);
+        } catch (ConfigException e) {
+            metrics.configReload(false);
+            log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
+            return;
+        }
+        if (!next.withoutSubscriptions().equals(current.withoutSubscriptions())) {
+            log.warn("config changes outside 'subscriptions' ({}) need a restart to take effect",
+                    changedSections(current, next));
+        }
+        subscriptions.replace(next.subscriptions());
+        metrics.configReload(true);
+        log.info("config reloaded: {}", describeChange(current.subscriptions(), next.subscriptions()));
+        current = current.withSubscriptions(next.subscriptions());
+    }
+
+    private byte[] hashOrNull() {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        } catch (IOException e) {
+            log.warn("cannot read {} for reload: {}", file, e.toString()); // e.g. mid symlink swap: next tick
+            return null;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> changedSections(DispatcherConfig a, DispatcherConfig b) {
+        Map<String, Function<DispatcherConfig, Object>> sections = Map.of("kafka", DispatcherConfig::kafka,
+                "topics", DispatcherConfig::topics, "delivery", DispatcherConfig::delivery, "retry", DispatcherConfig::retry,
+                "management", DispatcherConfig::management, "shutdown", DispatcherConfig::shutdown,
+                "reload", DispatcherConfig::reload, "metrics", DispatcherConfig::metrics);
+        var changed = new ArrayList<String>();
+        sections.forEach((name, get) -> {
+            if (!get.apply(a).equals(get.apply(b))) {
+                changed.add(name);
+            }
+        });
+        changed.sort(null);
+        return changed;
+    }
+
+    static String describeChange(List<Subscription> before, List<Subscription> after) {
+        Map<String, Subscription> old = before.stream().collect(Collectors.toMap(Subscription::id, s -> s));
+        Map<String, Subscription> neu = after.stream().collect(Collectors.toMap(Subscription::id, s -> s));
+        var added = neu.keySet().stream().filter(id -> !old.containsKey(id)).sorted().toList();
+        var removed = old.keySet().stream().filter(id -> !neu.containsKey(id)).sorted().toList();
+        var changed = neu.keySet().stream().filter(id -> old.containsKey(id) && !old.get(id).equals(neu.get(id)))
+                .sorted().toList();
+        return "added " + added + ", removed " + removed + ", changed " + changed;
+    }
+}
