@@ -133,11 +133,12 @@ final class Scenarios {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double dispatcherCores = (after[0] - before[0]) * microsPerTick / 1e6 / seconds;
             double machineCores = (after[3] - before[3]) * microsPerTick / 1e6 / seconds;
+            double driverCores = (after[2] - before[2]) * microsPerTick / 1e6 / seconds;
             double ownCores = (after[0] + after[1] + after[2] - before[0] - before[1] - before[2]) * microsPerTick / 1e6 / seconds;
             Map<String, String> s = receiver.stats(paced.measuredFromMicros());
             return new Results.Latency(jvm.shortName(), run, perSecond, Long.parseLong(s.get("latency.n")),
                     millis(s, "latency.p50Micros"), millis(s, "latency.p99Micros"), millis(s, "latency.p999Micros"),
-                    millis(s, "latency.maxMicros"), dispatcherCores, Math.max(0, machineCores - ownCores),
+                    millis(s, "latency.maxMicros"), dispatcherCores, driverCores, Math.max(0, machineCores - ownCores),
                     d.peakRssKib() / 1024.0);
         } finally {
             d.stop();

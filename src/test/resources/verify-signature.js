@@ -1,0 +1,18 @@
+// How a Node.js receiver verifies a webhook-dispatcher request (the README shows this code).
+// Usage: node verify-signature.js SECRET TIMESTAMP SIGNATURE BODY_FILE  -> exit 0 if valid, 1 if not
+const crypto = require("crypto");
+const fs = require("fs");
+
+function verify(secret, timestamp, signature, rawBody) {
+  // Sign the raw body bytes as received, not a re-serialised JSON.parse() result.
+  const expected = crypto.createHmac("sha256", secret)
+    .update(`${timestamp}:`)
+    .update(rawBody)
+    .digest("hex");
+  const a = Buffer.from(expected, "utf8");
+  const b = Buffer.from(signature || "", "utf8");
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+const [secret, timestamp, signature, bodyFile] = process.argv.slice(2);
+process.exit(verify(secret, timestamp, signature, fs.readFileSync(bodyFile)) ? 0 : 1);
