@@ -131,7 +131,7 @@ public final class Application implements AutoCloseable {
 
     /** Checks topics, opens the management port and starts consuming. */
     public void start() throws StartupException, IOException {
-        log.info("starting webhook-dispatcher {} with {}", VERSION, describe(config));
+        log.info("starting webhook-dispatcher {} with {}", VERSION, config); // records mask secrets
         try (Admin admin = Admin.create(clients.common("webhook-dispatcher-admin"))) {
             var t = config.topics();
             var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
@@ -213,13 +213,6 @@ public final class Application implements AutoCloseable {
         var producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
         meterBinders.add(producerMetrics);
-    }
-
-    /** The effective config for the start-up log: secrets and URL credentials masked by the records. */
-    static String describe(DispatcherConfig c) {
-        return "kafka=" + c.kafka() + ", topics=" + c.topics() + ", delivery=" + c.delivery() + ", retry=" + c.retry()
-                + ", management=" + c.management() + ", shutdown=" + c.shutdown() + ", reload=" + c.reload()
-                + ", subscriptions=" + c.subscriptions();
     }
 
     private static void closeQuietly(AutoCloseable c) {

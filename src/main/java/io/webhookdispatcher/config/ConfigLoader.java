@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -255,54 +256,32 @@ public final class ConfigLoader {
         }
 
         int positiveInt(String key, int fallback) {
+            return number(key, fallback, Integer::parseInt, n -> n > 0, "a positive whole number");
+        }
+
+        /** A TCP port; 0 picks a free one (tests, several dispatchers on one host). */
+        int port(String key, int fallback) {
+            return number(key, fallback, Integer::parseInt, n -> n >= 0 && n <= 65535, "a port number, 0 to 65535");
+        }
+
+        double fraction(String key, double fallback) {
+            return number(key, fallback, Double::parseDouble, f -> f >= 0 && f <= 1, "a number from 0 to 1");
+        }
+
+        private <N> N number(String key, N fallback, Function<String, N> parse, Predicate<N> valid, String expected) {
             String text = string(key, null);
             if (text == null) {
                 return fallback;
             }
             try {
-                int n = Integer.parseInt(text.trim());
-                if (n > 0) {
+                N n = parse.apply(text.trim());
+                if (valid.test(n)) {
                     return n;
                 }
             } catch (NumberFormatException ignored) {
                 // reported below
             }
-            error(key, "must be a positive whole number (got '" + text + "')");
-            return fallback;
-        }
-
-        /** A TCP port; 0 picks a free one (tests, several dispatchers on one host). */
-        int port(String key, int fallback) {
-            String text = string(key, null);
-            if (text == null) {
-                return fallback;
-            }
-            try {
-                int port = Integer.parseInt(text.trim());
-                if (port >= 0 && port <= 65535) {
-                    return port;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            error(key, "must be a port number, 0 to 65535 (got '" + text + "')");
-            return fallback;
-        }
-
-        double fraction(String key, double fallback) {
-            String text = string(key, null);
-            if (text == null) {
-                return fallback;
-            }
-            try {
-                double f = Double.parseDouble(text.trim());
-                if (f >= 0 && f <= 1) {
-                    return f;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-            error(key, "must be a number from 0 to 1 (got '" + text + "')");
+            error(key, "must be " + expected + " (got '" + text + "')");
             return fallback;
         }
 

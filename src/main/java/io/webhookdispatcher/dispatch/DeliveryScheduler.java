@@ -99,17 +99,15 @@ public final class DeliveryScheduler {
                         d.origin(), d.attempt(), attemptAt, d.source())
                 : d;
         Lane.Target target = d.lane().target();
+        // the sender completes every attempt with an outcome, never exceptionally
         sender.send(new WebhookRequest(target.subscription().url(), target.signer(), d.deliveryId(), d.body()))
-                .whenComplete((outcome, error) -> completed(attempt, outcome, error));
+                .thenAccept(outcome -> completed(attempt, outcome));
     }
 
-    private void completed(Delivery d, DeliveryOutcome outcome, Throwable error) {
+    private void completed(Delivery d, DeliveryOutcome outcome) {
         d.lane().inFlight.decrementAndGet();
         inFlight.decrementAndGet();
         pump();
-        outcomes.handle(d, outcome != null ? outcome : new DeliveryOutcome.Retryable(
-                new DeliveryOutcome.Failure(DeliveryOutcome.AttemptResult.OTHER_ERROR, 0,
-                        error.getClass().getName(), String.valueOf(error.getMessage()), "",
-                        java.time.Duration.ZERO), java.util.Optional.empty()));
+        outcomes.handle(d, outcome);
     }
 }
