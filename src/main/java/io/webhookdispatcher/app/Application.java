@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,6 +70,7 @@ public final class Application implements AutoCloseable {
     private final List<LoopStatus> statuses = new ArrayList<>();
     private final List<AutoCloseable> meterBinders = new ArrayList<>();
     private volatile boolean accepting;
+    private volatile boolean loopsStarted;
     private ManagementServer management;
     private boolean closed;
 
@@ -94,7 +96,7 @@ public final class Application implements AutoCloseable {
         sender = new JdkWebhookSender(Executors.newFixedThreadPool(2, daemon("webhook-http")),
                 delivery.connectTimeout(), delivery.requestTimeout(), clock, "webhook-dispatcher/" + VERSION,
                 new ResponseClassifier(config.retry().permanentStatuses()));
-        producer = clients.producer("webhook-dispatcher-producer");
+        producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
         writer = new DurableWriter(producer, Executors.newSingleThreadScheduledExecutor(daemon("kafka-writer")), metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
         subscriptions = new Subscriptions(config.subscriptions(),
@@ -113,6 +115,7 @@ public final class Application implements AutoCloseable {
 
         retryTimer = Executors.newSingleThreadScheduledExecutor(daemon("retry-timer"));
         var retryIntake = new RetryIntake(subscriptions, scheduler, deadLetters, retryTimer, metrics, clock);
+        retryTimer.scheduleWithFixedDelay(retryIntake::forgetRevoked, 1, 1, TimeUnit.SECONDS);
         addLoop("retry-consumer", config.kafka().groupId() + "-retry", List.copyOf(retryPolicy.topics()),
                 retryIntake, new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_READ_AHEAD / 2));
         watcher = source == null ? null
@@ -136,7 +139,9 @@ public final class Application implements AutoCloseable {
             var t = config.topics();
             var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
             all.addAll(retryPolicy.topics());
-            TopicCheck.ensure(admin, all, t.create(), t.partitions(), t.replicationFactor());
+            // created topics accept the largest event plus its retry/dead-letter headers
+            TopicCheck.ensure(admin, all, t.create(), t.partitions(), t.replicationFactor(), Map.of("max.message.bytes",
+                    String.valueOf(config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM)));
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(config.management().port(), registry, statuses,
@@ -146,6 +151,7 @@ public final class Application implements AutoCloseable {
             thread.setDaemon(true);
             thread.start();
         }
+        loopsStarted = true;
         if (watcher != null) {
             long every = config.reload().interval().toMillis();
             reloader.scheduleWithFixedDelay(watcher, every, every, TimeUnit.MILLISECONDS);
@@ -175,7 +181,7 @@ public final class Application implements AutoCloseable {
         reloader.shutdownNow();
         loops.forEach(ConsumerLoop::stop);
         try {
-            for (ConsumerLoop loop : loops) {
+            for (ConsumerLoop loop : loopsStarted ? loops : List.<ConsumerLoop>of()) {
                 if (!loop.awaitFinished(config.shutdown().timeout().plusSeconds(10))) {
                     log.warn("a consumer loop did not finish its drain in time");
                 }

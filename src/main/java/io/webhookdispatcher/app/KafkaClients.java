@@ -47,9 +47,13 @@ final class KafkaClients {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** Room for the headers of a retry or dead-letter record on top of the largest event accepted. */
+    static final int HEADER_HEADROOM = 64 * 1024;
+
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
-    KafkaProducer<byte[], byte[]> producer(String clientId) {
+    KafkaProducer<byte[], byte[]> producer(String clientId, int maxEventBytes) {
         var props = common(clientId);
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxEventBytes + HEADER_HEADROOM);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         // send() may block this long on metadata (a missing topic); DurableWriter then retries.

@@ -114,7 +114,7 @@ public final class Main {
         var clients = new KafkaClients(config.kafka());
         var policy = new RetryPolicy(config.retry(), config.topics().retry(), () -> 0.5);
         try (var reader = clients.reader("webhook-dispatcher-replay");
-             var producer = clients.producer("webhook-dispatcher-replay")) {
+             var producer = clients.producer("webhook-dispatcher-replay", config.delivery().maxEventBytes())) {
             Replay.Result result = new Replay(reader, producer, Clock.systemUTC(), out)
                     .run(config.topics().deadLetter(), policy.firstTopic(), filter, dryRun);
             out.printf("%s: scanned %d, matched %d, %s %d (%d not replayable: invalid input, not a delivery)%n",

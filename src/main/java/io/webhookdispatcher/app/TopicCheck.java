@@ -20,8 +20,8 @@ final class TopicCheck {
     private TopicCheck() {
     }
 
-    static void ensure(Admin admin, Collection<String> topics, boolean create, int partitions, short replication)
-            throws StartupException {
+    static void ensure(Admin admin, Collection<String> topics, boolean create, int partitions, short replication,
+                       java.util.Map<String, String> topicConfig) throws StartupException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>(topics);
@@ -33,7 +33,8 @@ final class TopicCheck {
                 throw new StartupException("missing Kafka topics " + missing
                         + ": create them, or set topics.create: true to let the dispatcher create them");
             }
-            var newTopics = missing.stream().map(t -> new NewTopic(t, partitions, replication)).toList();
+            var newTopics = missing.stream()
+                    .map(t -> new NewTopic(t, partitions, replication).configs(topicConfig)).toList();
             try {
                 admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class ConsumerLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    /** While a partition is paused, poll often so it resumes soon after its backlog drains. */
+    private static final Duration PAUSED_POLL_TIMEOUT = Duration.ofMillis(5);
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
@@ -92,18 +95,20 @@ public final class ConsumerLoop implements Runnable {
     private void pollOnce() {
         ConsumerRecords<byte[], byte[]> records;
         try {
-            records = consumer.poll(POLL_TIMEOUT);
+            records = consumer.poll(consumer.paused().isEmpty() ? POLL_TIMEOUT : PAUSED_POLL_TIMEOUT);
         } catch (WakeupException e) {
-            records = ConsumerRecords.empty(); // a paused partition may resume, or we are stopping
+            records = ConsumerRecords.empty(); // stop() was called
         }
         status.polled();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            PartitionProgress progress = partitions.get(new TopicPartition(record.topic(), record.partition()));
-            PendingRecord pending = progress.track(record.offset());
-            try {
-                handler.handle(record, pending);
-            } finally {
-                pending.release();
+        for (TopicPartition tp : records.partitions()) {
+            PartitionProgress progress = partitions.get(tp);
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                PendingRecord pending = progress.track(record.offset());
+                try {
+                    handler.handle(record, pending);
+                } finally {
+                    pending.release();
+                }
             }
         }
         applyFlowControl();
@@ -145,25 +150,36 @@ public final class ConsumerLoop implements Runnable {
         if (offsets.isEmpty()) {
             return;
         }
-        offsets.forEach((tp, om) -> partitions.get(tp).committed(om.offset()));
         if (!sync) {
-            consumer.commitAsync(offsets, (o, e) -> {
+            consumer.commitAsync(offsets, (committed, e) -> {
                 if (e != null) {
-                    log.warn("offset commit failed, a later commit covers it: {}", e.toString());
+                    log.warn("offset commit failed, the next commit sends it again: {}", e.toString());
+                } else {
+                    markCommitted(committed);
                 }
             });
             return;
         }
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
                 consumer.commitSync(offsets);
+                markCommitted(offsets);
                 return;
             } catch (WakeupException e) {
-                if (attempt > 0) {
+                if (attempt >= 3) {
                     throw e;
-                } // a stale wake-up from a delivery thread; the commit was not sent
+                } // stop() raced with this commit: commit again, it is idempotent
             }
         }
+    }
+
+    private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, om) -> {
+            PartitionProgress p = partitions.get(tp);
+            if (p != null) {
+                p.committed(om.offset());
+            }
+        });
     }
 
     /**
@@ -191,7 +207,12 @@ public final class ConsumerLoop implements Runnable {
             log.warn("drain timed out after {}: unfinished work on {} is not committed and will be redelivered",
                     drainTimeout, which);
         }
-        commit(progress, true);
+        try {
+            commit(progress, true);
+        } catch (KafkaException e) {
+            // e.g. the group moved on: the next owner redoes what was not committed (duplicates only)
+            log.warn("final commit for {} failed: {}", which, e.toString());
+        }
     }
 
     /** Stops polling; the loop then drains, commits and returns. Safe from any thread. */
@@ -209,7 +230,7 @@ public final class ConsumerLoop implements Runnable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
             for (TopicPartition tp : assigned) {
-                partitions.put(tp, new PartitionProgress(tp, flow.resumeBelow(), consumer::wakeup));
+                partitions.put(tp, new PartitionProgress(tp));
             }
             status.joined();
             if (!assigned.isEmpty()) {

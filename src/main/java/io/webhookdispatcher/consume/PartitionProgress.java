@@ -19,16 +19,13 @@ public final class PartitionProgress {
     private final AtomicInteger waiting = new AtomicInteger();
     /** References held on its records: waiting work, started work, and the handler while it runs. */
     private final AtomicInteger open = new AtomicInteger();
-    private final int resumeBelow;
-    private final Runnable wakeUp;
     private volatile boolean paused;
     private volatile boolean revoked;
-    private long committed = -1;
+    private long committable = -1; // next offset after the finished prefix
+    private long committed = -1;   // what the broker confirmed
 
-    PartitionProgress(TopicPartition partition, int resumeBelow, Runnable wakeUp) {
+    PartitionProgress(TopicPartition partition) {
         this.partition = partition;
-        this.resumeBelow = resumeBelow;
-        this.wakeUp = wakeUp;
     }
 
     public TopicPartition topicPartition() {
@@ -41,18 +38,15 @@ public final class PartitionProgress {
         return record;
     }
 
-    /** The next offset to commit, if it moved since the last commit. */
+    /** The next offset to commit, if the finished prefix grew past what the broker has confirmed. */
     OptionalLong advance() {
-        long next = -1;
         while (!records.isEmpty() && records.peekFirst().done()) {
-            next = records.pollFirst().offset() + 1;
+            committable = records.pollFirst().offset() + 1;
         }
-        if (next < 0 || next <= committed) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(next);
+        return committable > committed ? OptionalLong.of(committable) : OptionalLong.empty();
     }
 
+    /** Only once the commit succeeded: a failed commit is simply sent again next time. */
     void committed(long offset) {
         committed = Math.max(committed, offset);
     }
@@ -83,11 +77,9 @@ public final class PartitionProgress {
         waiting.incrementAndGet();
     }
 
-    /** A delivery left the waiting state; wakes the poll loop when a paused partition may resume. */
+    /** A delivery left the waiting state (started, or dropped). */
     public void waitingRemoved() {
-        if (waiting.decrementAndGet() == resumeBelow - 1 && paused) {
-            wakeUp.run();
-        }
+        waiting.decrementAndGet();
     }
 
     boolean paused() {

@@ -31,6 +31,14 @@ public final class PendingRecord {
         partition.closed();
     }
 
+    /**
+     * Drops one piece of work without finishing it, because its partition was revoked: the record stays
+     * unfinished (never committed here), but the drain no longer waits for it.
+     */
+    public void abandon() {
+        partition.closed();
+    }
+
     public boolean done() {
         return open.get() == 0;
     }

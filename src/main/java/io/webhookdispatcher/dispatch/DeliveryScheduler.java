@@ -76,7 +76,8 @@ public final class DeliveryScheduler {
                 }
                 d.source().partition().waitingRemoved();
                 if (d.source().partition().revoked()) {
-                    continue; // its partition moved on; the next owner redoes the record
+                    d.source().abandon(); // its partition moved on; the next owner redoes the record
+                    continue;
                 }
                 blocked = 0;
                 lane.inFlight.incrementAndGet();

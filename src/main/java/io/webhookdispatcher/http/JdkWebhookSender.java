@@ -63,31 +63,35 @@ public final class JdkWebhookSender implements AutoCloseable {
     }
 
     public CompletableFuture<DeliveryOutcome> send(WebhookRequest request) {
-        long timestamp = clock.millis();
-        HttpRequest http = HttpRequest.newBuilder(request.url())
-                .timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .header("User-Agent", userAgent)
-                .header(TIMESTAMP_HEADER, Long.toString(timestamp))
-                .header(SIGNATURE_HEADER, request.signer().sign(timestamp, request.body()))
-                .header(NONCE_HEADER, nonce())
-                .header(DELIVERY_ID_HEADER, request.deliveryId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()))
-                .build();
         long started = System.nanoTime();
+        var body = new PrefixSubscriber();
         try {
-            return client.sendAsync(http, info -> new PrefixSubscriber())
+            long timestamp = clock.millis();
+            HttpRequest http = HttpRequest.newBuilder(request.url())
+                    .timeout(requestTimeout)
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", userAgent)
+                    .header(TIMESTAMP_HEADER, Long.toString(timestamp))
+                    .header(SIGNATURE_HEADER, request.signer().sign(timestamp, request.body()))
+                    .header(NONCE_HEADER, nonce())
+                    .header(DELIVERY_ID_HEADER, request.deliveryId())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()))
+                    .build();
+            return client.sendAsync(http, info -> body)
+                    // HttpRequest.timeout ends at the response headers; this deadline covers the body too
+                    .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .handle((response, error) -> {
                         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
                         if (error != null) {
+                            body.cancel(); // closes a connection whose body stalled
                             return classifier.classify(error, elapsed);
                         }
                         return classifier.classify(response.statusCode(),
                                 response.headers().firstValue("Retry-After"), response.body(), elapsed,
                                 clock.instant());
                     });
-        } catch (RuntimeException e) { // e.g. IllegalArgumentException for an unsupported URI
-            return CompletableFuture.completedFuture(classifier.classify(e, Duration.ZERO));
+        } catch (RuntimeException e) { // e.g. an unsupported URI, or a header value with a line break
+            return CompletableFuture.completedFuture(classifier.classify(e, Duration.ofNanos(System.nanoTime() - started)));
         }
     }
 
@@ -114,6 +118,14 @@ public final class JdkWebhookSender implements AutoCloseable {
         private final byte[] prefix = new byte[BODY_PREFIX_BYTES];
         private int length;
         private final CompletableFuture<String> body = new CompletableFuture<>();
+        private volatile Flow.Subscription subscription;
+
+        void cancel() {
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+        }
 
         @Override
         public CompletionStage<String> getBody() {
@@ -122,6 +134,7 @@ public final class JdkWebhookSender implements AutoCloseable {
 
         @Override
         public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
             subscription.request(Long.MAX_VALUE);
         }
 

@@ -49,7 +49,7 @@ public final class ResponseClassifier {
         if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException
                 || cause instanceof UnresolvedAddressException) {
             result = AttemptResult.CONNECT_ERROR;
-        } else if (cause instanceof HttpTimeoutException) {
+        } else if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
             result = AttemptResult.TIMEOUT;
         } else {
             result = AttemptResult.OTHER_ERROR;

@@ -8,6 +8,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,12 +54,28 @@ public final class DurableWriter implements AutoCloseable {
                 if (error == null) {
                     acked.complete(null);
                 } else {
-                    retryLater(record, acked, backoff, error);
+                    failed(record, acked, backoff, error);
                 }
             });
         } catch (RuntimeException e) {
-            retryLater(record, acked, backoff, e);
+            failed(record, acked, backoff, e);
         }
+    }
+
+    private void failed(ProducerRecord<byte[], byte[]> record, CompletableFuture<Void> acked, Duration backoff,
+                        Throwable error) {
+        if (error instanceof RecordTooLargeException && record.value() != null) {
+            // Would fail forever and hold the offset back forever. Keep the headers (they point to the
+            // original record, which is still on its topic) and drop the value.
+            log.error("record for {} is too large to write ({} value bytes); writing it without its value",
+                    record.topic(), record.value().length);
+            var headers = new RecordHeaders(record.headers().toArray());
+            WebhookHeaders.put(headers, WebhookHeaders.VALUE_OMITTED, record.value().length);
+            writer.execute(() -> attempt(new ProducerRecord<>(record.topic(), null, record.key(), null, headers),
+                    acked, backoff));
+            return;
+        }
+        retryLater(record, acked, backoff, error);
     }
 
     private void retryLater(ProducerRecord<byte[], byte[]> record, CompletableFuture<Void> acked, Duration backoff,

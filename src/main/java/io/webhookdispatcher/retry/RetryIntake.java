@@ -14,7 +14,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -38,6 +42,7 @@ public final class RetryIntake implements RecordHandler {
     private final ScheduledExecutorService timer;
     private final DispatcherMetrics metrics;
     private final Clock clock;
+    private final Map<PartitionProgress, Set<Due>> waiting = new ConcurrentHashMap<>();
 
     public RetryIntake(Subscriptions subscriptions, DeliveryScheduler scheduler, DeadLetters deadLetters,
                        ScheduledExecutorService timer, DispatcherMetrics metrics, Clock clock) {
@@ -79,7 +84,7 @@ public final class RetryIntake implements RecordHandler {
                             get(h, WebhookHeaders.ORIGINAL_OFFSET).map(Long::parseLong).orElse(record.offset()),
                             get(h, WebhookHeaders.ORIGINAL_TIMESTAMP).map(t -> Instant.parse(t).toEpochMilli())
                                     .orElse(record.timestamp())),
-                    Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0")) + 1,
+                    Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
                     get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
                     pending);
             dueAt = get(h, WebhookHeaders.DUE_AT).map(Instant::parse).orElse(Instant.EPOCH);
@@ -95,18 +100,69 @@ public final class RetryIntake implements RecordHandler {
             scheduler.submit(delivery);
             return;
         }
-        PartitionProgress partition = pending.partition();
-        partition.waitingAdded();
-        timer.schedule(() -> {
-            partition.waitingRemoved();
-            if (!partition.revoked()) {
+        var due = new Due(record, delivery);
+        pending.partition().waitingAdded();
+        waiting.computeIfAbsent(pending.partition(), p -> ConcurrentHashMap.newKeySet()).add(due);
+        due.future = timer.schedule(due, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Drops the waiting retries of revoked partitions (their next owner reads them again), so they do
+     * not sit in memory until their due time. Called periodically on the timer thread.
+     */
+    public void forgetRevoked() {
+        waiting.entrySet().removeIf(e -> {
+            if (!e.getKey().revoked()) {
+                return false;
+            }
+            for (Due due : e.getValue()) {
+                if (due.future != null && due.future.cancel(false)) {
+                    e.getKey().waitingRemoved();
+                    due.delivery.source().abandon();
+                }
+            }
+            return true;
+        });
+    }
+
+    /** A retry waiting for its due time; when it comes, the subscription is checked again. */
+    private final class Due implements Runnable {
+        final ConsumerRecord<byte[], byte[]> record;
+        final Delivery delivery;
+        volatile ScheduledFuture<?> future;
+
+        Due(ConsumerRecord<byte[], byte[]> record, Delivery delivery) {
+            this.record = record;
+            this.delivery = delivery;
+        }
+
+        @Override
+        public void run() {
+            PendingRecord pending = delivery.source();
+            Set<Due> set = waiting.get(pending.partition());
+            if (set != null) {
+                set.remove(this);
+            }
+            pending.partition().waitingRemoved();
+            if (pending.partition().revoked()) {
+                pending.abandon();
+            } else if (delivery.lane().removed()) {
+                deadLetter(record, pending, DeadLetters.SUBSCRIPTION_REMOVED);
+            } else if (!delivery.lane().subscription().enabled()) {
+                deadLetter(record, pending, DeadLetters.SUBSCRIPTION_DISABLED);
+            } else {
                 scheduler.submit(delivery);
             }
-        }, delayMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void abandon(ConsumerRecord<byte[], byte[]> record, PendingRecord pending, String reason) {
         pending.retain();
+        deadLetter(record, pending, reason);
+    }
+
+    /** Dead-letters a retry that will not be attempted; {@code pending} was retained for it. */
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, PendingRecord pending, String reason) {
         deadLetters.retryAbandoned(record, reason).thenRun(() -> {
             metrics.deadLettered(get(record.headers(), WebhookHeaders.SUBSCRIPTION).orElse("unknown"),
                     get(record.headers(), WebhookHeaders.EVENT_TYPE).orElse("unknown"));

@@ -24,6 +24,8 @@ public final class WebhookHeaders {
     public static final String ERROR_CLASS = "webhook.error-class";
     public static final String ERROR_MESSAGE = "webhook.error-message";
     public static final String RESPONSE_BODY = "webhook.response-body";
+    /** Set, to the value's size, when the value was too large to write and was left out. */
+    public static final String VALUE_OMITTED = "webhook.value-omitted";
     public static final String ORIGINAL_TOPIC = "webhook.original-topic";
     public static final String ORIGINAL_PARTITION = "webhook.original-partition";
     public static final String ORIGINAL_OFFSET = "webhook.original-offset";

@@ -59,9 +59,11 @@ class GracefulShutdownIT {
                 long started = System.nanoTime();
                 int exit = first.terminate(30);
                 firstOutput = first.output();
-                // then: it drained and exited 0 within the shutdown timeout
+                // then: it drained and exited 0 well within the shutdown timeout (10 s): only started
+                // deliveries are waited for, queued ones stay uncommitted for the next owner
                 assertThat(exit).as(firstOutput).isZero();
-                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+                assertThat(firstOutput).doesNotContain("drain timed out");
                 assertThat(receiver.received().size()).isLessThan(EVENTS);
             }
             try (var second = DispatcherProcess.start(config, env)) {

@@ -24,14 +24,15 @@ import java.util.Locale;
  * --events N            backlog per drain run (200000; the documented numbers use 200000)
  * --runs N              rounds (3)
  * --java PATH           a JVM for the dispatcher and baseline; repeatable (default: this JVM)
- * --fan-out N           subscriptions of a drain run, 1 or 4; repeatable (default: 1 and 4)
+ * --fan-out N           subscriptions of a drain run; repeatable (default: 1 and 4)
  * --heap SIZE|default   -Xmx of the dispatcher and baseline (256m); "default" leaves the JVM's own
  * --jvm-opt FLAG        one more JVM flag for the dispatcher and baseline; repeatable
  * --size BYTES          event size (400)
  * --latency-rate R      events/s of the latency runs (default: half the first JVM's median fan-out-1 rate)
- * --latency-seconds S   measured span of a latency run (20), after --latency-warmup S (10)
+ * --latency-seconds S   measured span of a latency run (30), after --latency-warmup S (30)
  * --no-latency, --no-baseline
- * --run-timeout-minutes M   a run that takes longer fails the benchmark (10)
+ * --run-timeout-minutes M   a run that takes longer fails the benchmark (10); the whole benchmark
+ *                       is bounded by this times the number of runs, plus 10 minutes
  * </pre>
  */
 public final class Benchmark {
@@ -55,6 +56,7 @@ public final class Benchmark {
         String header = header(o, jvms, flags);
         System.out.println(header);
 
+        watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * (2 + o.fanOuts.size()) * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
         try (var children = new Children();
@@ -76,6 +78,9 @@ public final class Benchmark {
             if (o.latency) {
                 Jvm jvm = jvms.get(0);
                 double rate = o.latencyRate > 0 ? o.latencyRate : results.medianRate(jvm.shortName(), Results.FAN_OUT_1) / 2;
+                if (!(rate > 0)) {
+                    throw new IllegalArgumentException("no fan-out-1 drain rate to halve: give --latency-rate");
+                }
                 for (int run = 1; run <= o.runs; run++) {
                     var l = scenarios.latency(jvm, rate, Duration.ofSeconds(o.latencyWarmupSeconds),
                             Duration.ofSeconds(o.latencySeconds), run);
@@ -92,6 +97,21 @@ public final class Benchmark {
         Files.writeString(dir.resolve("results.md"), report);
         System.out.println("\n" + report + "\n(written to " + dir.resolve("results.md") + ")");
         System.exit(exitCode); // exec:java would otherwise wait for the broker's non-daemon threads
+    }
+
+    /** The bound on the whole benchmark, whatever hangs: exiting runs the hook that stops every child. */
+    private static void watchdog(Duration limit) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(limit.toMillis());
+                System.err.println("benchmark did not finish within " + limit + "; stopping");
+                System.exit(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-watchdog");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void progress(Results results, Results.Throughput t) {
@@ -147,8 +167,8 @@ public final class Benchmark {
         List<String> jvmOpts = new ArrayList<>();
         String jar = "target/webhook-dispatcher.jar";
         double latencyRate;
-        int latencySeconds = 20;
-        int latencyWarmupSeconds = 10;
+        int latencySeconds = 30;
+        int latencyWarmupSeconds = 30;
         boolean latency = true;
         boolean baseline = true;
         int runTimeoutMinutes = 10;

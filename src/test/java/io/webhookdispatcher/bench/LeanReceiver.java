@@ -9,6 +9,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,8 +27,9 @@ import java.util.Map;
  *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true} resets the counters. At the first counted request
  *       and at the N-th it notes the time and reads utime+stime of the watched processes, of itself and of
  *       the whole machine, so a process's CPU is measured exactly from first to last delivery.</li>
- *   <li>{@code /_stats?since=MICROS} answers {@code key=value} lines; latency percentiles cover events
- *       produced at or after {@code since} (epoch microseconds).</li>
+ *   <li>{@code /_stats[?since=MICROS]} answers {@code key=value} lines; with {@code since}, also latency
+ *       percentiles of the events produced at or after it (epoch microseconds).</li>
+ *   <li>{@code /_dump?file=PATH} writes every latency sample to PATH as CSV.</li>
  * </ul>
  * In latency mode a body whose record id is {@code lat-<epoch micros>} (see {@code EventLoader}) is a
  * produce time; receive minus produce time is recorded per request. Both clocks are this machine's.
@@ -175,6 +178,9 @@ public final class LeanReceiver {
             latency = Boolean.parseBoolean(q.get("latency"));
             return "armed\n";
         }
+        if (pathAndQuery.startsWith("/_dump")) {
+            return dump(Path.of(java.net.URLDecoder.decode(q.get("file"), StandardCharsets.UTF_8)));
+        }
         var s = new StringBuilder();
         s.append("count=").append(count).append('\n').append("connections=").append(connections).append('\n');
         s.append("firstWallMicros=").append(firstWallMicros).append('\n');
@@ -185,8 +191,24 @@ public final class LeanReceiver {
                 s.append("cpuTicks.").append(who).append('=').append(lastTicks[i] - firstTicks[i]).append('\n');
             }
         }
-        appendLatency(s, Long.parseLong(q.getOrDefault("since", "0")));
+        if (q.containsKey("since")) { // sorts every sample: only when asked, not on every progress poll
+            appendLatency(s, Long.parseLong(q.get("since")));
+        }
         return s.toString();
+    }
+
+    /** Every latency sample as CSV (produced at, latency, both µs), to see when latency rose. */
+    private String dump(Path file) {
+        var csv = new StringBuilder("producedMicros,latencyMicros\n");
+        for (int i = 0; i < samples; i++) {
+            csv.append(producedMicros[i]).append(',').append(latencyMicros[i]).append('\n');
+        }
+        try {
+            Files.writeString(file, csv);
+            return "written\n";
+        } catch (IOException e) {
+            return "failed: " + e + "\n";
+        }
     }
 
     private void appendLatency(StringBuilder s, long sinceMicros) {

@@ -57,9 +57,19 @@ final class Receiver {
         get("/_arm?expect=" + expect + "&watch=" + pids + "&latency=" + latency);
     }
 
+    /** Writes the latency samples as CSV, for a look at how latency moved during the run. */
+    void dumpLatencies(Path file) {
+        get("/_dump?file=" + java.net.URLEncoder.encode(file.toAbsolutePath().toString(), StandardCharsets.UTF_8));
+    }
+
+    /** Counters, and latency percentiles of the events produced from {@code sinceMicros} on. */
     Map<String, String> stats(long sinceMicros) {
+        return parse(get("/_stats?since=" + sinceMicros));
+    }
+
+    private static Map<String, String> parse(String lines) {
         var result = new HashMap<String, String>();
-        for (String line : get("/_stats?since=" + sinceMicros).split("\n")) {
+        for (String line : lines.split("\n")) {
             int eq = line.indexOf('=');
             result.put(line.substring(0, eq), line.substring(eq + 1));
         }
@@ -72,7 +82,7 @@ final class Receiver {
      */
     Map<String, String> await(long expect, long deadlineNanos, BooleanSupplier alive, String what) {
         while (true) {
-            Map<String, String> s = stats(0);
+            Map<String, String> s = parse(get("/_stats"));
             if (Long.parseLong(s.get("count")) >= expect) {
                 return s;
             }

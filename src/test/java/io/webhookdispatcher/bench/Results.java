@@ -34,7 +34,7 @@ final class Results {
     /** One fixed-rate run: produce-to-receive latency of the events produced after the warm-up. */
     record Latency(String jvm, int run, double perSecond, long samples, double p50Millis, double p99Millis,
                    double p999Millis, double maxMillis, double dispatcherCores, double brokerCores, double otherCores,
-                   double rssMib) {
+                   double rssMib, long connections) {
     }
 
     private final List<Throughput> throughput = new ArrayList<>();
@@ -88,18 +88,18 @@ final class Results {
         if (!latency.isEmpty()) {
             md.append("\n### Latency, produce → receive, fan-out 1 (target p99 ≤ 50 ms)\n\n")
                     .append("| JVM | run | events/s | samples | p50 ms | p99 ms | p99.9 ms | max ms | dispatcher cores "
-                            + "| broker+producer cores | other load cores | peak RSS MiB |\n")
-                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                            + "| broker+producer cores | other load cores | peak RSS MiB | connections |\n")
+                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Latency l : latency) {
                 md.append(row(l.jvm(), l.run(), f0(l.perSecond()), l.samples(), f1(l.p50Millis()), f1(l.p99Millis()),
                         f1(l.p999Millis()), f1(l.maxMillis()), f2(l.dispatcherCores()), f2(l.brokerCores()), f2(l.otherCores()),
-                        f0(l.rssMib())));
+                        f0(l.rssMib()), l.connections()));
             }
             for (String jvm : latency.stream().map(Latency::jvm).distinct().toList()) {
                 List<Latency> runs = latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
                 double p99 = median(runs, Latency::p99Millis);
                 md.append(row(jvm, "**median**", "", "", "**" + f1(median(runs, Latency::p50Millis)) + "**",
-                        "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", "", "", "", ""));
+                        "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", "", "", "", "", ""));
             }
         }
         double peak = throughput.stream().filter(t -> t.scenario().startsWith("dispatcher"))

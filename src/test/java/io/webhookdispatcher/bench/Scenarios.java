@@ -136,10 +136,11 @@ final class Scenarios {
             double driverCores = (after[2] - before[2]) * microsPerTick / 1e6 / seconds;
             double ownCores = (after[0] + after[1] + after[2] - before[0] - before[1] - before[2]) * microsPerTick / 1e6 / seconds;
             Map<String, String> s = receiver.stats(paced.measuredFromMicros());
+            receiver.dumpLatencies(dir.resolve(name + ".csv"));
             return new Results.Latency(jvm.shortName(), run, perSecond, Long.parseLong(s.get("latency.n")),
                     millis(s, "latency.p50Micros"), millis(s, "latency.p99Micros"), millis(s, "latency.p999Micros"),
                     millis(s, "latency.maxMicros"), dispatcherCores, driverCores, Math.max(0, machineCores - ownCores),
-                    d.peakRssKib() / 1024.0);
+                    d.peakRssKib() / 1024.0, Long.parseLong(s.get("connections")));
         } finally {
             d.stop();
             deleteTopics(topic);
@@ -182,12 +183,12 @@ final class Scenarios {
         return Long.parseLong(stats.get(key)) / 1000.0;
     }
 
-    /** The run's topics, so that a full benchmark does not keep gigabytes of segments around. */
+    /** The run's topics (events, retry, dead letters), so that a benchmark does not keep gigabytes of segments. */
     private void deleteTopics(String prefix) {
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.bootstrapServers()))) {
             var names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(n -> n.startsWith(prefix)).toList();
+                    .filter(n -> n.equals(prefix) || n.startsWith(prefix + ".")).toList();
             admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("could not delete topics " + prefix + "*: " + e);
