@@ -100,7 +100,7 @@ public final class Application implements AutoCloseable {
         writer = new DurableWriter(producer, Executors.newSingleThreadScheduledExecutor(daemon("kafka-writer")), metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
         subscriptions = new Subscriptions(config.subscriptions(),
-                lane -> metrics.inFlightGauge(lane.id(), lane, Lane::inFlight));
+                lane -> metrics.subscriptionAdded(lane.id(), lane, Lane::inFlight));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(config.retry(), config.topics().retry(), () -> ThreadLocalRandom.current().nextDouble());
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer, clock), deadLetters, metrics, clock);

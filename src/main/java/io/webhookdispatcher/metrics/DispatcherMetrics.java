@@ -6,7 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.webhookdispatcher.http.DeliveryOutcome.AttemptResult;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -51,6 +54,9 @@ public final class DispatcherMetrics {
 
     private final MeterRegistry registry;
     private final boolean eventTypeLabel;
+    /** Meters looked up once and kept: this runs a few times per delivery on the hot path. */
+    private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
+    private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
 
     public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -73,9 +79,11 @@ public final class DispatcherMetrics {
         return registry;
     }
 
-    public <T> void inFlightGauge(String subscription, T lane, ToDoubleFunction<T> inFlight) {
+    /** Registers a new subscription's meters, so its series exist before its first delivery. */
+    public <T> void subscriptionAdded(String subscription, T lane, ToDoubleFunction<T> inFlight) {
         Gauge.builder(INFLIGHT, lane, inFlight).tag("subscription", subscription)
                 .description("HTTP requests under way").register(registry);
+        meters(subscription);
     }
 
     public void subscriptionsGauge(Supplier<Number> enabled) {
@@ -83,7 +91,7 @@ public final class DispatcherMetrics {
     }
 
     public void consumed(String topic) {
-        registry.counter(CONSUMED, "topic", topic).increment();
+        consumedByTopic.computeIfAbsent(topic, t -> registry.counter(CONSUMED, "topic", t)).increment();
     }
 
     public void invalid(String reason) {
@@ -99,29 +107,25 @@ public final class DispatcherMetrics {
     }
 
     public void attempt(String subscription, AttemptResult result, Duration elapsed) {
-        registry.counter(ATTEMPTS, "subscription", subscription, "result", result.label).increment();
-        Timer.builder(DURATION)
-                .tags("subscription", subscription,
-                        "outcome", result == AttemptResult.SUCCESS_2XX ? OUTCOME_DELIVERED : "failed")
-                .serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry)
-                .record(elapsed);
+        SubscriptionMeters m = meters(subscription);
+        m.attempts.get(result).increment();
+        (result == AttemptResult.SUCCESS_2XX ? m.durationDelivered : m.durationFailed).record(elapsed);
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
-        verdict(subscription, eventType, OUTCOME_DELIVERED);
+        SubscriptionMeters m = meters(subscription);
+        m.verdict(eventType, OUTCOME_DELIVERED).increment();
         if (!lag.isNegative()) {
-            Timer.builder(LAG).tag("subscription", subscription).serviceLevelObjectives(LAG_BUCKETS)
-                    .register(registry).record(lag);
+            m.lag.record(lag);
         }
     }
 
     public void retryScheduled(String subscription, String eventType) {
-        verdict(subscription, eventType, OUTCOME_RETRY_SCHEDULED);
+        meters(subscription).verdict(eventType, OUTCOME_RETRY_SCHEDULED).increment();
     }
 
     public void deadLettered(String subscription, String eventType) {
-        verdict(subscription, eventType, OUTCOME_DEAD_LETTERED);
+        meters(subscription).verdict(eventType, OUTCOME_DEAD_LETTERED).increment();
     }
 
     public void writeFailed(String topic) {
@@ -132,11 +136,40 @@ public final class DispatcherMetrics {
         registry.counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
     }
 
-    private void verdict(String subscription, String eventType, String outcome) {
-        Counter.builder(DELIVERIES)
-                .tags("subscription", subscription, "event_type", eventTypeLabel ? eventType : OTHER_EVENT_TYPE,
-                        "outcome", outcome)
-                .register(registry).increment();
+    private SubscriptionMeters meters(String subscription) {
+        return bySubscription.computeIfAbsent(subscription, SubscriptionMeters::new);
+    }
+
+    /** One subscription's meters; the label sets are bounded, so the caches are too. */
+    private final class SubscriptionMeters {
+        final String subscription;
+        final Map<AttemptResult, Counter> attempts = new EnumMap<>(AttemptResult.class);
+        final Timer durationDelivered;
+        final Timer durationFailed;
+        final Timer lag;
+        final Map<String, Counter> verdicts = new ConcurrentHashMap<>();
+
+        SubscriptionMeters(String subscription) {
+            this.subscription = subscription;
+            for (AttemptResult r : AttemptResult.values()) {
+                attempts.put(r, registry.counter(ATTEMPTS, "subscription", subscription, "result", r.label));
+            }
+            durationDelivered = duration(OUTCOME_DELIVERED);
+            durationFailed = duration("failed");
+            lag = Timer.builder(LAG).tag("subscription", subscription).serviceLevelObjectives(LAG_BUCKETS)
+                    .register(registry);
+        }
+
+        private Timer duration(String outcome) {
+            return Timer.builder(DURATION).tags("subscription", subscription, "outcome", outcome)
+                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        }
+
+        Counter verdict(String eventType, String outcome) {
+            String type = eventTypeLabel ? eventType : OTHER_EVENT_TYPE;
+            return verdicts.computeIfAbsent(type + " " + outcome, k -> Counter.builder(DELIVERIES)
+                    .tags("subscription", subscription, "event_type", type, "outcome", outcome).register(registry));
+        }
     }
 
     private static Duration[] seconds(double... values) {
