@@ -28,7 +28,7 @@ import java.util.Locale;
  * --heap SIZE|default   -Xmx of the dispatcher and baseline (256m); "default" leaves the JVM's own
  * --jvm-opt FLAG        one more JVM flag for the dispatcher and baseline; repeatable
  * --size BYTES          event size (400)
- * --latency-rate R      events/s of the latency runs (default: half the first JVM's median fan-out-1 rate)
+ * --latency-rate R      events/s of the latency runs (default: half the JVM's median fan-out-1 rate)
  * --latency-seconds S   measured span of a latency run (30), after --latency-warmup S (30)
  * --no-latency, --no-baseline
  * --run-timeout-minutes M   a run that takes longer fails the benchmark (10); the whole benchmark
@@ -56,7 +56,7 @@ public final class Benchmark {
         String header = header(o, jvms, flags);
         System.out.println(header);
 
-        watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * (2 + o.fanOuts.size()) * jvms.size() + 10));
+        watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * (3 + o.fanOuts.size()) * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
         try (var children = new Children();
@@ -75,8 +75,7 @@ public final class Benchmark {
                     }
                 }
             }
-            if (o.latency) {
-                Jvm jvm = jvms.get(0);
+            for (Jvm jvm : o.latency ? jvms : List.<Jvm>of()) {
                 double rate = o.latencyRate > 0 ? o.latencyRate : results.medianRate(jvm.shortName(), Results.FAN_OUT_1) / 2;
                 if (!(rate > 0)) {
                     throw new IllegalArgumentException("no fan-out-1 drain rate to halve: give --latency-rate");
@@ -85,7 +84,8 @@ public final class Benchmark {
                     var l = scenarios.latency(jvm, rate, Duration.ofSeconds(o.latencyWarmupSeconds),
                             Duration.ofSeconds(o.latencySeconds), run);
                     results.add(l);
-                    System.out.println("  " + l);
+                    System.out.printf(Locale.ROOT, "  %s latency run %d at %.0f/s: p50 %.1f ms, p99 %.1f ms%n",
+                            l.jvm(), l.run(), l.perSecond(), l.p50Millis(), l.p99Millis());
                 }
             }
         } catch (RuntimeException e) {

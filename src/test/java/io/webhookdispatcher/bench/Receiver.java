@@ -62,6 +62,11 @@ final class Receiver {
         get("/_dump?file=" + java.net.URLEncoder.encode(file.toAbsolutePath().toString(), StandardCharsets.UTF_8));
     }
 
+    /** Requests counted since the last {@link #arm}. */
+    long count() {
+        return Long.parseLong(parse(get("/_stats")).get("count"));
+    }
+
     /** Counters, and latency percentiles of the events produced from {@code sinceMicros} on. */
     Map<String, String> stats(long sinceMicros) {
         return parse(get("/_stats?since=" + sinceMicros));

@@ -60,15 +60,15 @@ final class Scenarios {
         long startedMicros = LeanReceiver.wallMicros();
         DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
                 fanOut, receiver);
+        Map<String, String> s;
+        double rss;
+        Map<String, Long> outcomes;
         try {
             // Armed while the JVM boots: its first delivery is seconds away.
             receiver.arm(expect, List.of(d.pid(), driverPid), false);
-            Map<String, String> s = receiver.await(expect, deadline, d::alive, name);
-            double rss = d.peakRssKib() / 1024.0;
-            Map<String, Long> outcomes = d.deliveriesByOutcome();
-            outcomes.remove("delivered");
-            return throughput(jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(),
-                    startedMicros, rss, outcomes.isEmpty() ? "" : "not delivered: " + outcomes);
+            s = receiver.await(expect, deadline, d::alive, name);
+            rss = d.peakRssKib() / 1024.0;
+            outcomes = d.deliveriesByOutcome();
         } finally {
             int exit = d.stop();
             if (exit != 0) {
@@ -76,6 +76,11 @@ final class Scenarios {
             }
             deleteTopics(topic);
         }
+        outcomes.remove("delivered");
+        long duplicates = receiver.count() - expect; // requests beyond one per delivery, until it stopped
+        String note = (outcomes.isEmpty() ? "" : "not delivered: " + outcomes + " ")
+                + (duplicates > 0 ? duplicates + " duplicate requests" : "");
+        return throughput(jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(), startedMicros, rss, note.trim());
     }
 
     /** {@link RawHttpBaseline} sending {@code requests} with {@code concurrency} in flight. */
