@@ -31,6 +31,7 @@ import java.util.Locale;
  * --latency-rate R      events/s of the latency runs (default: half the JVM's median fan-out-1 rate)
  * --latency-seconds S   measured span of a latency run (30), after --latency-warmup S (30)
  * --no-latency, --no-baseline
+ * --fail-once           also a fan-out-1 drain where every delivery fails once (503), then succeeds
  * --run-timeout-minutes M   a run that takes longer fails the benchmark (10); the whole benchmark
  *                       is bounded by this times the number of runs, plus 10 minutes
  * </pre>
@@ -68,6 +69,9 @@ public final class Benchmark {
                 for (Jvm jvm : jvms) {
                     for (int fanOut : o.fanOuts) {
                         progress(results, scenarios.drain(jvm, fanOut, o.events, run));
+                    }
+                    if (o.failOnce) {
+                        progress(results, scenarios.drain(jvm, 1, o.events, run, true));
                     }
                     if (o.baseline) {
                         progress(results, scenarios.baseline(jvm, 64, o.events, run));
@@ -171,6 +175,7 @@ public final class Benchmark {
         int latencyWarmupSeconds = 30;
         boolean latency = true;
         boolean baseline = true;
+        boolean failOnce;
         int runTimeoutMinutes = 10;
 
         static Options parse(String[] args) {
@@ -191,6 +196,7 @@ public final class Benchmark {
                     case "--latency-warmup" -> o.latencyWarmupSeconds = Integer.parseInt(args[++i]);
                     case "--no-latency" -> o.latency = false;
                     case "--no-baseline" -> o.baseline = false;
+                    case "--fail-once" -> o.failOnce = true;
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
                 }

@@ -36,6 +36,8 @@ import java.util.Map;
  */
 public final class LeanReceiver {
     private static final byte[] OK = ascii("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+    private static final byte[] UNAVAILABLE = ascii("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n");
+    private static final byte[] WEBHOOK_ID = ascii("\r\nwebhook-id:");
     private static final byte[] HEADER_END = ascii("\r\n\r\n");
     private static final byte[] CONTENT_LENGTH = ascii("\r\ncontent-length:");
     private static final byte[] LATENCY_ID = ascii("\"id\":\"lat-");
@@ -52,6 +54,8 @@ public final class LeanReceiver {
     private long[] firstTicks;
     private long[] lastTicks;
     private boolean latency;
+    private boolean failOnce;
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
     private long[] producedMicros = new long[1 << 16];
     private long[] latencyMicros = new long[1 << 16];
     private int samples;
@@ -145,12 +149,16 @@ public final class LeanReceiver {
             queue(c, body);
             return;
         }
-        count++;
-        if (count == 1) {
+        if (firstTicks == null) { // the first request, failed or not: the span starts here
             firstNanos = System.nanoTime();
             firstWallMicros = wallMicros();
             firstTicks = ticks();
         }
+        if (failOnce && seen.add(header(a, start, bodyStart, WEBHOOK_ID))) {
+            queue(c, UNAVAILABLE); // the failure path: each delivery's first attempt fails, not counted
+            return;
+        }
+        count++;
         if (count == expect) {
             lastNanos = System.nanoTime();
             lastTicks = ticks();
@@ -162,6 +170,17 @@ public final class LeanReceiver {
             }
         }
         queue(c, OK);
+    }
+
+    /** A header's value (name given as CRLF + lowercase name + colon), or "" when absent. */
+    private static String header(byte[] a, int start, int end, byte[] name) {
+        int at = indexOf(a, start, end, name);
+        if (at < 0) {
+            return "";
+        }
+        int from = at + name.length;
+        int to = indexOf(a, from, end, ascii("\r\n"));
+        return new String(a, from, (to < 0 ? end : to) - from, StandardCharsets.US_ASCII).trim();
     }
 
     private String control(String pathAndQuery) {
@@ -176,6 +195,8 @@ public final class LeanReceiver {
             watch = q.getOrDefault("watch", "").isEmpty() ? new long[0]
                     : Arrays.stream(q.get("watch").split(",")).mapToLong(Long::parseLong).toArray();
             latency = Boolean.parseBoolean(q.get("latency"));
+            failOnce = Boolean.parseBoolean(q.get("failOnce"));
+            seen.clear();
             return "armed\n";
         }
         if (pathAndQuery.startsWith("/_dump")) {

@@ -53,8 +53,13 @@ final class Receiver {
 
     /** Resets the counters; the CPU of {@code watch} is read at the first and the {@code expect}-th request. */
     void arm(long expect, List<Long> watch, boolean latency) {
+        arm(expect, watch, latency, false);
+    }
+
+    /** With {@code failOnce}, each delivery's first attempt is answered 503 and only successes count. */
+    void arm(long expect, List<Long> watch, boolean latency, boolean failOnce) {
         String pids = watch.stream().map(String::valueOf).collect(Collectors.joining(","));
-        get("/_arm?expect=" + expect + "&watch=" + pids + "&latency=" + latency);
+        get("/_arm?expect=" + expect + "&watch=" + pids + "&latency=" + latency + "&failOnce=" + failOnce);
     }
 
     /** Writes the latency samples as CSV, for a look at how latency moved during the run. */

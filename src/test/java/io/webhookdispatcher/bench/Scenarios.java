@@ -51,7 +51,16 @@ final class Scenarios {
 
     /** {@code events} already in the topic, then the dispatcher starts; done when every delivery arrived. */
     Results.Throughput drain(Jvm jvm, int fanOut, int events, int run) {
-        String name = name(jvm, "drain-fo" + fanOut, run);
+        return drain(jvm, fanOut, events, run, false);
+    }
+
+    /**
+     * With {@code failOnce}, the failure path: every delivery's first attempt gets a 503, so each goes
+     * through the first retry topic (default 5 s step) and succeeds on attempt 2. The span runs from the
+     * first request to the last success.
+     */
+    Results.Throughput drain(Jvm jvm, int fanOut, int events, int run, boolean failOnce) {
+        String name = name(jvm, (failOnce ? "drain-failonce-fo" : "drain-fo") + fanOut, run);
         String topic = "bench." + name;
         broker.createTopic(topic, PARTITIONS);
         EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, bodyBytes);
@@ -65,7 +74,7 @@ final class Scenarios {
         Map<String, Long> outcomes;
         try {
             // Armed while the JVM boots: its first delivery is seconds away.
-            receiver.arm(expect, List.of(d.pid(), driverPid), false);
+            receiver.arm(expect, List.of(d.pid(), driverPid), false, failOnce);
             s = receiver.await(expect, deadline, d::alive, name);
             rss = d.peakRssKib() / 1024.0;
             outcomes = d.deliveriesByOutcome();
