@@ -77,7 +77,7 @@ done
 # so that a file rejected for the wrong reason (a typo elsewhere in it) does not pass.
 for values in "${invalid[@]}"; do
   name="ci-invalid/$(basename "$values")"
-  expected=$(sed -n 's/^# expect-error: //p' "$values" | head -n 1)
+  expected=$(sed -n 's/^# expect-error: //p;T;q' "$values") # first match only, no early-closing pipe
   if "$HELM" template test "$CHART" --namespace test -f "$values" >"$out" 2>&1; then
     echo "FAILED  $name: should be rejected, but rendered"
     failed=$((failed + 1))
