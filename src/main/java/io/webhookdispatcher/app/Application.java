@@ -89,7 +89,7 @@ public final class Application implements AutoCloseable {
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
         var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel());
-        metrics.registerAtZero(java.util.Arrays.stream(io.webhookdispatcher.dispatch.CrmEvent.Invalid.values())
+        metrics.registerAtZero(java.util.Arrays.stream(io.webhookdispatcher.event.CrmEvent.Invalid.values())
                 .map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
         var delivery = config.delivery();

@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import io.webhookdispatcher.config.Durations;
-import io.webhookdispatcher.dispatch.EventFilter;
+import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.retry.Replay;
 import io.webhookdispatcher.retry.RetryPolicy;
 import java.time.Instant;

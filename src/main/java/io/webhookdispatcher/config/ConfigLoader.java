@@ -3,7 +3,7 @@ package io.webhookdispatcher.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.webhookdispatcher.dispatch.EventFilter;
+import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Subscription;
 import java.io.IOException;

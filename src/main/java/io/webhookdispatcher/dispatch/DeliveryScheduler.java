@@ -1,6 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.http.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.JdkWebhookSender.WebhookRequest;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
+import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.consume.PendingRecord;
 import io.webhookdispatcher.consume.RecordHandler;
 import io.webhookdispatcher.metrics.DispatcherMetrics;

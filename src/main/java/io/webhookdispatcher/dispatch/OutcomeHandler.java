@@ -1,6 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.http.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 
 /** Decides what happens after an attempt, and releases the delivery's source record once that is durable. */
 @FunctionalInterface

@@ -1,5 +1,7 @@
 package io.webhookdispatcher.dispatch;
 
+import io.webhookdispatcher.event.EventType;
+import io.webhookdispatcher.event.EventFilter;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;

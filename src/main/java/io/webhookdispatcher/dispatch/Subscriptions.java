@@ -1,5 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
+import io.webhookdispatcher.event.EventType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.http;
 
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

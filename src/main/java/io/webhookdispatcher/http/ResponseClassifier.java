@@ -1,7 +1,8 @@
 package io.webhookdispatcher.http;
 
-import io.webhookdispatcher.http.DeliveryOutcome.AttemptResult;
-import io.webhookdispatcher.http.DeliveryOutcome.Failure;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult;
+import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;

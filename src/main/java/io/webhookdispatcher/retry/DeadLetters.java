@@ -3,7 +3,7 @@ package io.webhookdispatcher.retry;
 import static io.webhookdispatcher.retry.WebhookHeaders.put;
 
 import io.webhookdispatcher.dispatch.Delivery;
-import io.webhookdispatcher.http.DeliveryOutcome.Failure;
+import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;

@@ -2,7 +2,7 @@ package io.webhookdispatcher.retry;
 
 import io.webhookdispatcher.dispatch.Delivery;
 import io.webhookdispatcher.dispatch.OutcomeHandler;
-import io.webhookdispatcher.http.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;

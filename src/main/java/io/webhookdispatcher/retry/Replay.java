@@ -2,8 +2,8 @@ package io.webhookdispatcher.retry;
 
 import static io.webhookdispatcher.retry.WebhookHeaders.get;
 
-import io.webhookdispatcher.dispatch.EventFilter;
-import io.webhookdispatcher.dispatch.EventType;
+import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventType;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.http;
 
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.Headers;

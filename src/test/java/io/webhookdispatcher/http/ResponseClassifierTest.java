@@ -1,8 +1,9 @@
 package io.webhookdispatcher.http;
 
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.webhookdispatcher.http.DeliveryOutcome.AttemptResult;
+import io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;

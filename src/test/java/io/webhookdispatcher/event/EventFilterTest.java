@@ -1,4 +1,4 @@
-package io.webhookdispatcher.dispatch;
+package io.webhookdispatcher.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.webhookdispatcher.dispatch;
+package io.webhookdispatcher.event;
 
 import java.util.Optional;
 import java.util.regex.Pattern;

@@ -1,4 +1,4 @@
-package io.webhookdispatcher.dispatch;
+package io.webhookdispatcher.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

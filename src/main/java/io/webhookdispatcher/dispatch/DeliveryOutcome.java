@@ -1,4 +1,4 @@
-package io.webhookdispatcher.http;
+package io.webhookdispatcher.dispatch;
 
 import java.time.Duration;
 import java.util.Optional;

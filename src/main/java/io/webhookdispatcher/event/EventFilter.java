@@ -1,4 +1,4 @@
-package io.webhookdispatcher.dispatch;
+package io.webhookdispatcher.event;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
