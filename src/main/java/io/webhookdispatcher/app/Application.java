@@ -12,10 +12,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.consume.ConsumerLoop;
 import io.webhookdispatcher.consume.LoopStatus;
+import io.webhookdispatcher.consume.MemoryBudget;
+import io.webhookdispatcher.consume.RecordHandler;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Lane;
 import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
@@ -30,6 +34,7 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,7 +44,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -55,6 +62,11 @@ public final class Application implements AutoCloseable {
     static final String VERSION = readVersion();
     /** Retry records held in memory per partition until due; beyond it the partition pauses. */
     private static final int RETRY_READ_AHEAD = 1000;
+    /** Shares of delivery.maxBufferedBytes: each loop always leaves the other at least a quarter. */
+    private static final double EVENTS_SHARE = 0.75;
+    private static final double RETRY_SHARE = 0.5;
+    /** How often deliveries waiting only for a rate-limit token or a Retry-After are re-checked. */
+    private static final long TICK_MILLIS = 20;
 
     private final DispatcherConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -64,7 +76,7 @@ public final class Application implements AutoCloseable {
     private final DurableWriter writer;
     private final Subscriptions subscriptions;
     private final RetryPolicy retryPolicy;
-    private final ScheduledExecutorService retryTimer;
+    private final ScheduledExecutorService timer;
     private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     private final List<ConsumerLoop> loops = new ArrayList<>();
     private final List<LoopStatus> statuses = new ArrayList<>();
@@ -88,48 +100,74 @@ public final class Application implements AutoCloseable {
     /** @param source the file to hot-reload subscriptions from, or null for none */
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
-        var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel());
-        metrics.registerAtZero(java.util.Arrays.stream(io.webhookdispatcher.event.CrmEvent.Invalid.values())
-                .map(i -> i.reason).toList());
+        var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel(),
+                Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
+        metrics.registerAtZero(Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
         var delivery = config.delivery();
-        sender = new JdkWebhookSender(Executors.newFixedThreadPool(2, daemon("webhook-http")),
-                delivery.connectTimeout(), delivery.requestTimeout(), clock, "webhook-dispatcher/" + VERSION,
-                new ResponseClassifier(config.retry().permanentStatuses()));
+        sender = new JdkWebhookSender(delivery.connectTimeout(), delivery.requestTimeout(), clock,
+                "webhook-dispatcher/" + VERSION, new ResponseClassifier(config.retry().permanentStatuses()));
         producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
-        writer = new DurableWriter(producer, Executors.newSingleThreadScheduledExecutor(daemon("kafka-writer")), metrics);
+        writer = new DurableWriter(producer, metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
-        subscriptions = new Subscriptions(config.subscriptions(),
-                lane -> metrics.subscriptionAdded(lane.id(), lane, Lane::inFlight));
+        subscriptions = new Subscriptions(config.subscriptions(), sender, clock,
+                lane -> metrics.subscriptionAdded(lane.id(), lane, new DispatcherMetrics.LaneGauges<>(Lane::inFlight,
+                        Lane::queued, Lane::queuedBytes, l -> l.circuitState(clock.millis()).gauge,
+                        l -> l.slow() ? 1 : 0)));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(config.retry(), config.topics().retry(), () -> ThreadLocalRandom.current().nextDouble());
-        var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer, clock), deadLetters, metrics, clock);
-        var scheduler = new DeliveryScheduler(sender, router, clock, delivery.maxInFlight(),
-                delivery.maxInFlightPerSubscription());
+        var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, clock);
+        var scheduler = new DeliveryScheduler(subscriptions::all, router, metrics, clock,
+                new DeliveryScheduler.Bounds(delivery.maxInFlight(), delivery.maxQueuedPerSubscription(),
+                        delivery.maxQueuedBytesPerSubscription(), delivery.maxQueueDelay(),
+                        config.retry().maxRetryAfter()));
+        subscriptions.onChange(scheduler::lanesChanged);
+        var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
         var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics,
                 delivery.maxEventBytes());
-        int pauseAt = Math.max(2 * delivery.maxInFlightPerSubscription(), delivery.maxInFlight());
-        addLoop("events-consumer", config.kafka().groupId(), List.of(config.topics().events()), fanOut,
-                new ConsumerLoop.FlowControl(pauseAt, Math.max(1, pauseAt / 2)));
+        String events = config.topics().events();
+        ConsumerLoop eventsLoop = addLoop("events-consumer", config.kafka().groupId(),
+                (c, listener) -> c.subscribe(List.of(events), listener), fanOut, new ConsumerLoop.FlowControl(0),
+                budget.account(EVENTS_SHARE), metrics);
+        scheduler.onUnsaturated(eventsLoop::wake);
 
-        retryTimer = Executors.newSingleThreadScheduledExecutor(daemon("retry-timer"));
-        var retryIntake = new RetryIntake(subscriptions, scheduler, deadLetters, retryTimer, metrics, clock);
-        retryTimer.scheduleWithFixedDelay(retryIntake::forgetRevoked, 1, 1, TimeUnit.SECONDS);
-        addLoop("retry-consumer", config.kafka().groupId() + "-retry", List.copyOf(retryPolicy.topics()),
-                retryIntake, new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_READ_AHEAD / 2));
+        timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
+        var retryIntake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
+        addLoop("retry-consumer", config.kafka().groupId() + "-retry",
+                (c, listener) -> c.subscribe(retryPolicy.topicPattern(), listener), retryIntake,
+                new ConsumerLoop.FlowControl(RETRY_READ_AHEAD), budget.account(RETRY_SHARE), metrics);
+        timer.scheduleWithFixedDelay(guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS,
+                TimeUnit.MILLISECONDS);
         watcher = source == null ? null
                 : new ConfigWatcher(source.file(), source.loader(), config, subscriptions, metrics);
         bindJvmAndKafkaMetrics();
     }
 
-    private void addLoop(String name, String groupId, List<String> topics, io.webhookdispatcher.consume.RecordHandler handler,
-                         ConsumerLoop.FlowControl flow) {
+    private ConsumerLoop addLoop(String name, String groupId,
+                                 BiConsumer<KafkaConsumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
+                                 RecordHandler handler, ConsumerLoop.FlowControl flow, MemoryBudget.Account memory,
+                                 DispatcherMetrics metrics) {
         var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name);
         var status = new LoopStatus(name);
+        var loop = new ConsumerLoop(consumer, listener -> subscribe.accept(consumer, listener), handler, flow, memory,
+                config.shutdown().timeout(), status);
         consumers.add(consumer);
         statuses.add(status);
-        loops.add(new ConsumerLoop(consumer, topics, handler, flow, config.shutdown().timeout(), status));
+        loops.add(loop);
+        metrics.loopGauges(name, memory::used, memory.limit(), () -> loop.paused() ? 1 : 0);
+        return loop;
+    }
+
+    /** A periodic task that survives its own errors (an uncaught one would silently cancel it). */
+    static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("{} failed; it runs again on schedule", what, e);
+            }
+        };
     }
 
     /** Checks topics, opens the management port and starts consuming. */
@@ -140,8 +178,12 @@ public final class Application implements AutoCloseable {
             var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
             all.addAll(retryPolicy.topics());
             // created topics accept the largest event plus its retry/dead-letter headers
+            int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
             TopicCheck.ensure(admin, all, t.create(), t.partitions(), t.replicationFactor(), Map.of("max.message.bytes",
-                    String.valueOf(config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM)));
+                    String.valueOf(recordBytes)));
+            var written = new ArrayList<>(retryPolicy.topics());
+            written.add(t.deadLetter());
+            TopicCheck.requireRecordSize(admin, written, recordBytes);
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(config.management().port(), registry, statuses,
@@ -154,7 +196,7 @@ public final class Application implements AutoCloseable {
         loopsStarted = true;
         if (watcher != null) {
             long every = config.reload().interval().toMillis();
-            reloader.scheduleWithFixedDelay(watcher, every, every, TimeUnit.MILLISECONDS);
+            reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
         }
         accepting = true;
         log.info("dispatching {} to {} enabled subscriptions; management on port {}", config.topics().events(),
@@ -189,7 +231,7 @@ public final class Application implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        retryTimer.shutdownNow();
+        timer.shutdownNow();
         sender.close();
         writer.close();
         producer.close(Duration.ofSeconds(5));

@@ -36,8 +36,13 @@ final class KafkaClients {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false); // we commit finished work only
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        // The client's own fetch buffers sit outside delivery.maxBufferedBytes: keep them small (default 50 MiB).
+        props.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, FETCH_MAX_BYTES);
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
+
+    /** {@code fetch.max.bytes} unless configured: what one fetch response (and so the client's buffer) may hold. */
+    static final int FETCH_MAX_BYTES = 8 << 20;
 
     /** A consumer without a group, for reading a topic by assignment (replay). */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {

@@ -3,12 +3,17 @@ package io.webhookdispatcher.app;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,4 +56,34 @@ final class TopicCheck {
         }
     }
 
+    /**
+     * Refuses to start when a topic the dispatcher writes to would reject its largest record: a retry or dead
+     * letter carries the event's value (up to {@code delivery.maxEventBytes}) plus headers, and a write that can
+     * never succeed would hold its offset back for ever.
+     */
+    static void requireRecordSize(Admin admin, Collection<String> topics, int needBytes) throws StartupException {
+        var resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        try {
+            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            var tooSmall = new ArrayList<String>();
+            configs.forEach((resource, config) -> {
+                ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                if (entry != null && entry.value() != null && Long.parseLong(entry.value()) < needBytes) {
+                    tooSmall.add(resource.name() + " (" + entry.value() + ")");
+                }
+            });
+            if (!tooSmall.isEmpty()) {
+                tooSmall.sort(null);
+                throw new StartupException("topics " + tooSmall + " accept smaller records than a retry or dead"
+                        + " letter of the largest event (delivery.maxEventBytes + 64 KiB of headers = " + needBytes
+                        + " bytes): raise their max.message.bytes to at least " + needBytes
+                        + ", or lower delivery.maxEventBytes");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StartupException("cannot read Kafka topic configs: " + (e.getCause() != null ? e.getCause() : e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while reading Kafka topic configs");
+        }
+    }
 }

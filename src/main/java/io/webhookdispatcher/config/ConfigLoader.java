@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.dispatch.CircuitBreaker;
+import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Subscription;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -34,6 +37,7 @@ public final class ConfigLoader {
     public static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,18})\\s*(KiB|MiB|GiB)?");
     private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -89,14 +93,22 @@ public final class ConfigLoader {
         t.rejectUnknownKeys();
 
         var d = top.section("delivery");
+        int maxEventBytes = d.positiveInt("maxEventBytes", 1 << 20);
+        long maxQueuedBytes = d.size("maxQueuedBytesPerSubscription", 16L << 20);
+        if (maxQueuedBytes < maxEventBytes) {
+            d.error("maxQueuedBytesPerSubscription", "must be at least delivery.maxEventBytes (" + maxEventBytes + ")");
+        }
         var delivery = new DispatcherConfig.Delivery(d.positiveDuration("requestTimeout", "10s"),
                 d.positiveDuration("connectTimeout", "5s"), d.positiveInt("maxInFlight", 256),
-                d.positiveInt("maxInFlightPerSubscription", 64), d.positiveInt("maxEventBytes", 1 << 20));
+                d.positiveInt("maxInFlightPerSubscription", 64), maxEventBytes,
+                d.positiveInt("maxQueuedPerSubscription", 1000), maxQueuedBytes,
+                d.size("maxBufferedBytes", 64L << 20), d.positiveDuration("maxQueueDelay", "1s"),
+                d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS));
         d.rejectUnknownKeys();
 
         var r = top.section("retry");
         var retry = new DispatcherConfig.Retry(r.durations("schedule", List.of("5s", "5m", "30m", "2h", "5h", "10h", "10h")),
-                r.fraction("jitter", 0.2), r.positiveDuration("maxRetryAfter", "1h"),
+                r.fraction("jitter", 0.2), r.positiveDuration("maxJitter", "1m"), r.positiveDuration("maxRetryAfter", "1h"),
                 r.statuses("permanentStatuses", Set.of(400, 410, 413, 422)));
         r.rejectUnknownKeys();
 
@@ -117,10 +129,10 @@ public final class ConfigLoader {
         mt.rejectUnknownKeys();
 
         return new DispatcherConfig(kafka, topics, delivery, retry, management, shutdown, reload, metrics,
-                subscriptions(top));
+                subscriptions(top, delivery));
     }
 
-    private List<Subscription> subscriptions(Section top) {
+    private List<Subscription> subscriptions(Section top, DispatcherConfig.Delivery delivery) {
         JsonNode list = top.take("subscriptions");
         if (list == null || !list.isArray()) {
             top.error("subscriptions", "is required: a list of subscriptions");
@@ -153,9 +165,13 @@ public final class ConfigLoader {
             }
             List<EventFilter> events = sub.filters("events");
             boolean enabled = sub.bool("enabled", true);
+            int maxInFlight = sub.positiveInt("maxInFlight", delivery.maxInFlightPerSubscription());
+            Optional<RateLimit> rateLimit = sub.rateLimit("rateLimit");
+            CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
             sub.rejectUnknownKeys();
             if (id != null && url != null && secret != null && !secret.isEmpty() && !events.isEmpty()) {
-                result.add(new Subscription(id, url, new Secret(secret), events, enabled));
+                result.add(new Subscription(id, url, new Secret(secret), events, enabled, maxInFlight, rateLimit,
+                        breaker));
             }
         }
         return result;
@@ -283,6 +299,70 @@ public final class ConfigLoader {
             }
             error(key, "must be " + expected + " (got '" + text + "')");
             return fallback;
+        }
+
+        /** A size in bytes: a whole number, or with a unit {@code KiB}, {@code MiB}, {@code GiB}. */
+        long size(String key, long fallback) {
+            String text = string(key, null);
+            if (text == null) {
+                return fallback;
+            }
+            Matcher m = SIZE.matcher(text.trim());
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+                    case "KiB" -> 10;
+                    case "MiB" -> 20;
+                    default -> 30;
+                };
+                if (n > 0 && n < (1L << (62 - shift))) {
+                    return n << shift;
+                }
+            }
+            error(key, "must be a positive size such as 1048576, 512KiB, 64MiB or 1GiB (got '" + text + "')");
+            return fallback;
+        }
+
+        Optional<RateLimit> rateLimit(String key) {
+            String text = string(key, null);
+            if (text == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(RateLimit.parse(text));
+            } catch (IllegalArgumentException e) {
+                error(key, e.getMessage());
+                return Optional.empty();
+            }
+        }
+
+        /** A circuitBreaker mapping; every field defaults to {@code defaults}' (global, or the delivery section's). */
+        CircuitBreaker.Settings breaker(String key, CircuitBreaker.Settings defaults) {
+            JsonNode value = node.get(key);
+            if (value == null || value.isNull()) {
+                take(key);
+                return defaults;
+            }
+            Section b = section(key);
+            boolean enabled = b.bool("enabled", defaults.enabled());
+            int failureThreshold = b.positiveInt("failureThreshold", defaults.failureThreshold());
+            double failureRatio = b.fraction("failureRatio", defaults.failureRatio());
+            int window = b.positiveInt("window", defaults.window());
+            int minimumAttempts = b.positiveInt("minimumAttempts", Math.min(defaults.minimumAttempts(), window));
+            Duration open = b.positiveDuration("openDuration", Durations.format(defaults.openDuration()));
+            Duration maxOpen = b.positiveDuration("maxOpenDuration", Durations.format(defaults.maxOpenDuration()));
+            b.rejectUnknownKeys();
+            if (failureRatio == 0) {
+                b.error("failureRatio", "must be more than 0");
+            } else if (minimumAttempts > window) {
+                b.error("minimumAttempts", "must not be more than window (" + window + ")");
+            } else if (maxOpen.compareTo(open) < 0) {
+                b.error("maxOpenDuration", "must not be shorter than openDuration");
+            } else {
+                return new CircuitBreaker.Settings(enabled, failureThreshold, failureRatio, window, minimumAttempts,
+                        open, maxOpen);
+            }
+            return defaults;
         }
 
         Duration positiveDuration(String key, String fallback) {

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.config;
 
+import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.Subscription;
 import java.time.Duration;
 import java.util.List;
@@ -57,11 +58,21 @@ public record DispatcherConfig(
                          short replicationFactor) {
     }
 
+    /**
+     * @param maxQueuedPerSubscription      deliveries one subscription may hold waiting for a permit; beyond, deferred
+     * @param maxQueuedBytesPerSubscription bytes of bodies one subscription may hold waiting
+     * @param maxBufferedBytes              bytes of consumed records whose work is unfinished, in all (the memory bound)
+     * @param maxQueueDelay                 a subscription whose queue would take longer to drain is slow: not waited for
+     * @param circuitBreaker                the default breaker; subscriptions may override any field
+     */
     public record Delivery(Duration requestTimeout, Duration connectTimeout, int maxInFlight,
-                           int maxInFlightPerSubscription, int maxEventBytes) {
+                           int maxInFlightPerSubscription, int maxEventBytes, int maxQueuedPerSubscription,
+                           long maxQueuedBytesPerSubscription, long maxBufferedBytes, Duration maxQueueDelay,
+                           CircuitBreaker.Settings circuitBreaker) {
     }
 
-    public record Retry(List<Duration> schedule, double jitter, Duration maxRetryAfter,
+    /** @param maxJitter the jitter's bound in time, whatever the fraction: keeps each retry topic due-ordered */
+    public record Retry(List<Duration> schedule, double jitter, Duration maxJitter, Duration maxRetryAfter,
                         Set<Integer> permanentStatuses) {
         public Retry {
             schedule = List.copyOf(schedule);

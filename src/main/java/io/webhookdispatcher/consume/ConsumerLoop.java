@@ -7,9 +7,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.Consumer;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -17,117 +21,184 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The poll loop of one consumer. It hands records to a {@link RecordHandler}, commits offsets only up
- * to finished work, and applies back-pressure by pausing partitions; it never waits on HTTP.
+ * The poll loop of one consumer: the only owner of its partitions' offsets, pausing and revocation. It hands
+ * each record to a {@link RecordHandler}, whose stage says when the record is finished, and commits the
+ * durable prefix of each partition; it never waits on HTTP.
  *
  * <pre>
- *   poll ──► handler.handle(record, pending)  ──► deliveries run elsewhere, release(pending) when durable
- *     ▲                                                         │
- *     └── pause/resume by waiting work ◄── commit first unfinished offset ◄─┘
+ *   poll ──► handler.handle(record, lease) ──► stage completes DURABLE / DROPPED (any thread)
+ *     ▲                                                   │
+ *     │        commit the durable prefix ◄────────────────┤
+ *     └── pause while memory or the handler is full ◄─────┘  (a release or a drained queue wakes the poll)
  * </pre>
  *
- * On revocation and on {@link #stop()}, it waits (bounded) for started work, commits what finished and
- * drops the rest, which the partition's next owner redoes.
+ * Flow control: every record charges its bytes to the loop's {@link MemoryBudget.Account} until it is
+ * finished; the whole loop pauses while that account is exhausted or the handler is {@link
+ * RecordHandler#saturated() saturated}, and a single partition pauses while it has {@code
+ * maxUnfinishedPerPartition} unfinished records (the retry topics' read-ahead). Whoever makes a resume possible
+ * calls {@link #wake()}, so a paused loop never spins and never waits a poll timeout to resume.
+ *
+ * <p>On revocation and on {@link #stop()} it lets the handler drop work that has not started, waits (bounded)
+ * for started work, commits what is durable, and ends the leases; the next owner redoes the rest.
  */
 public final class ConsumerLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-    /** While a partition is paused, poll often so it resumes soon after its backlog drains. */
-    private static final Duration PAUSED_POLL_TIMEOUT = Duration.ofMillis(5);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Charged per tracked record on top of its bytes: the bookkeeping and work objects it costs. */
+    static final long RECORD_OVERHEAD_BYTES = 512;
 
     /**
-     * Back-pressure for one partition: pause when this much work from it waits for a start, resume when
-     * it drops below {@code resumeBelow}.
+     * @param maxUnfinishedPerPartition pause a partition with this many unfinished records (resume below half);
+     *                                  0 for no per-partition bound
      */
-    public record FlowControl(int pauseAt, int resumeBelow) {
+    public record FlowControl(int maxUnfinishedPerPartition) {
         public FlowControl {
-            if (resumeBelow < 1 || resumeBelow > pauseAt) {
-                throw new IllegalArgumentException("need 1 <= resumeBelow <= pauseAt");
+            if (maxUnfinishedPerPartition < 0) {
+                throw new IllegalArgumentException("maxUnfinishedPerPartition must be >= 0");
             }
         }
     }
 
-    private final Consumer<byte[], byte[]> consumer;
-    private final Collection<String> topics;
+    private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
+    private final Consumer<ConsumerRebalanceListener> subscribe;
     private final RecordHandler handler;
     private final FlowControl flow;
+    private final MemoryBudget.Account memory;
     private final Duration drainTimeout;
     private final LoopStatus status;
     private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** Set before the flow-control decision and cleared when nothing is paused: see {@link #wake()}. */
+    private volatile boolean mayBePaused;
+    private boolean memoryPaused;
+    private boolean handlerPaused;
     private long lastCommitNanos = System.nanoTime();
 
-    public ConsumerLoop(Consumer<byte[], byte[]> consumer, Collection<String> topics, RecordHandler handler,
-                        FlowControl flow, Duration drainTimeout, LoopStatus status) {
+    /**
+     * @param subscribe subscribes the consumer with the given listener (to a topic list or a pattern)
+     */
+    public ConsumerLoop(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+                        Consumer<ConsumerRebalanceListener> subscribe, RecordHandler handler, FlowControl flow,
+                        MemoryBudget.Account memory, Duration drainTimeout, LoopStatus status) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
-        this.topics = List.copyOf(topics);
+        this.subscribe = Objects.requireNonNull(subscribe, "subscribe");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.flow = Objects.requireNonNull(flow, "flow");
+        this.memory = Objects.requireNonNull(memory, "memory");
         this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
         this.status = Objects.requireNonNull(status, "status");
+        memory.onRecovered(this::wake);
     }
 
     @Override
     public void run() {
         try {
-            consumer.subscribe(topics, new Rebalance());
+            subscribe();
             while (running) {
                 pollOnce();
             }
-            drainAndCommit(new ArrayList<>(partitions.keySet()));
+            drainAndCommit(new ArrayList<>(partitions.keySet()), "stopping");
         } catch (Throwable t) {
             status.failed(t);
-            log.error("consumer loop for {} stopped by an unexpected error; nothing past finished work was committed",
-                    topics, t);
+            log.error("consumer loop {} stopped by an unexpected error; nothing past finished work was committed",
+                    status.name(), t);
         } finally {
-            partitions.values().forEach(PartitionProgress::revoke);
+            partitions.values().forEach(this::forget);
             partitions.clear(); // handed over: closing the consumer must not drain them again
             finished.countDown();
         }
     }
 
-    private void pollOnce() {
+    void subscribe() {
+        subscribe.accept(new Rebalance());
+    }
+
+    /** Stops polling for good and drains every partition, as {@link #run()} does at its end (tests). */
+    void stopAndDrain() {
+        running = false;
+        drainAndCommit(new ArrayList<>(partitions.keySet()), "stopping");
+    }
+
+    void pollOnce() {
+        applyFlowControl();
         ConsumerRecords<byte[], byte[]> records;
         try {
-            records = consumer.poll(consumer.paused().isEmpty() ? POLL_TIMEOUT : PAUSED_POLL_TIMEOUT);
+            records = consumer.poll(POLL_TIMEOUT);
         } catch (WakeupException e) {
-            records = ConsumerRecords.empty(); // stop() was called
+            records = ConsumerRecords.empty(); // stop(), or a resume became possible
         }
         status.polled();
         for (TopicPartition tp : records.partitions()) {
             PartitionProgress progress = partitions.get(tp);
             for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
-                PendingRecord pending = progress.track(record.offset());
-                try {
-                    handler.handle(record, pending);
-                } finally {
-                    pending.release();
-                }
+                handle(progress, record);
             }
         }
-        applyFlowControl();
         if (System.nanoTime() - lastCommitNanos >= COMMIT_INTERVAL_NANOS) {
-            commit(false);
+            commit(partitions.values(), false);
         }
     }
 
+    private void handle(PartitionProgress progress, ConsumerRecord<byte[], byte[]> record) {
+        long bytes = sizeOf(record);
+        memory.reserve(bytes + RECORD_OVERHEAD_BYTES);
+        PartitionProgress.Tracked tracked = progress.track(record.offset(), bytes);
+        CompletionStage<RecordCompletion> stage;
+        try {
+            stage = handler.handle(record, progress.lease());
+        } catch (RuntimeException bug) {
+            stage = CompletableFuture.failedFuture(bug);
+        }
+        stage.whenComplete((how, error) -> finished(progress, tracked, how, error));
+    }
+
+    /** Any thread. A failed stage is a bug: it is reported, and the record is never committed past. */
+    private void finished(PartitionProgress progress, PartitionProgress.Tracked tracked, RecordCompletion how,
+                          Throwable error) {
+        if (error != null) {
+            status.failed(error);
+            log.error("work for {}@{} failed unexpectedly; it stays uncommitted and liveness now fails so that a"
+                    + " restart redoes it", progress.topicPartition(), tracked.offset, error);
+        }
+        int unfinished = progress.finish(tracked, error == null ? how : RecordCompletion.DROPPED);
+        memory.release(tracked.bytes);
+        if (flow.maxUnfinishedPerPartition() > 0 && unfinished == flow.maxUnfinishedPerPartition() / 2) {
+            wake();
+        }
+    }
+
+    /**
+     * Pauses what has no room and resumes what has, with hysteresis. {@link #mayBePaused} is set before the
+     * counters are read, and releasers update their counters before they read it (both volatile), so a release
+     * racing with this decision either is seen here or sees the flag and wakes the poll.
+     */
     private void applyFlowControl() {
+        mayBePaused = true;
+        memoryPaused = memoryPaused ? !memory.recovered() : memory.exhausted();
+        handlerPaused = handler.saturated();
+        boolean loopWide = memoryPaused || handlerPaused;
+        int cap = flow.maxUnfinishedPerPartition();
         var pause = new ArrayList<TopicPartition>();
         var resume = new ArrayList<TopicPartition>();
+        boolean anyPaused = false;
         for (PartitionProgress p : partitions.values()) {
-            if (!p.paused() && p.waiting() >= flow.pauseAt()) {
-                p.paused(true);
+            boolean full = cap > 0 && (p.paused() ? p.unfinished() > cap / 2 : p.unfinished() >= cap);
+            boolean shouldPause = loopWide || full;
+            if (shouldPause && !p.paused()) {
                 pause.add(p.topicPartition());
-            } else if (p.paused() && p.waiting() < flow.resumeBelow()) {
-                p.paused(false);
+            } else if (!shouldPause && p.paused()) {
                 resume.add(p.topicPartition());
             }
+            p.paused(shouldPause);
+            anyPaused |= shouldPause;
         }
         if (!pause.isEmpty()) {
             consumer.pause(pause);
@@ -135,17 +206,27 @@ public final class ConsumerLoop implements Runnable {
         if (!resume.isEmpty()) {
             consumer.resume(resume);
         }
+        mayBePaused = anyPaused;
     }
 
-    private void commit(boolean sync) {
-        commit(partitions.values(), sync);
+    /** Makes a paused loop re-check its flow control now instead of after its poll timeout. Any thread. */
+    public void wake() {
+        if (mayBePaused) {
+            consumer.wakeup();
+        }
+    }
+
+    /** True while the memory budget or the handler keeps the whole loop paused (for metrics). */
+    public boolean paused() {
+        return memoryPaused || handlerPaused;
     }
 
     private void commit(Collection<PartitionProgress> which, boolean sync) {
         lastCommitNanos = System.nanoTime();
         var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
         for (PartitionProgress p : which) {
-            p.advance().ifPresent(next -> offsets.put(p.topicPartition(), new OffsetAndMetadata(next)));
+            p.advance(() -> memory.release(RECORD_OVERHEAD_BYTES))
+                    .ifPresent(next -> offsets.put(p.topicPartition(), new OffsetAndMetadata(next)));
         }
         if (offsets.isEmpty()) {
             return;
@@ -162,13 +243,13 @@ public final class ConsumerLoop implements Runnable {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                consumer.commitSync(offsets);
+                consumer.commitSync(offsets, COMMIT_TIMEOUT);
                 markCommitted(offsets);
                 return;
             } catch (WakeupException e) {
                 if (attempt >= 3) {
                     throw e;
-                } // stop() raced with this commit: commit again, it is idempotent
+                } // a wake() raced with this commit: commit again, it is idempotent
             }
         }
     }
@@ -183,35 +264,46 @@ public final class ConsumerLoop implements Runnable {
     }
 
     /**
-     * Stops starting queued work for these partitions, waits (bounded) for the started work to finish,
-     * then commits what finished.
+     * Lets the handler drop the partitions' work that has not started, waits (bounded) for the started work,
+     * commits what is durable and ends the leases.
      */
-    private void drainAndCommit(Collection<TopicPartition> which) {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
+    private void drainAndCommit(Collection<TopicPartition> which, String why) {
         var progress = new ArrayList<PartitionProgress>();
-        which.forEach(tp -> {
-            if (partitions.containsKey(tp)) {
-                progress.add(partitions.get(tp));
-            }
-        });
-        progress.forEach(PartitionProgress::revoke);
-        while (!progress.stream().allMatch(PartitionProgress::quiescent) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10); // only while draining: the poll loop has stopped for these partitions
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        for (TopicPartition tp : which) {
+            PartitionProgress p = partitions.get(tp);
+            if (p != null) {
+                progress.add(p);
+                p.lease().startDrain();
             }
         }
-        if (!progress.stream().allMatch(PartitionProgress::quiescent)) {
-            log.warn("drain timed out after {}: unfinished work on {} is not committed and will be redelivered",
-                    drainTimeout, which);
+        progress.forEach(p -> handler.draining(p.lease()));
+        var outstanding = new ArrayList<CompletableFuture<RecordCompletion>>();
+        progress.forEach(p -> outstanding.addAll(p.outstanding()));
+        try {
+            CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
+                    .get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("{}: drain timed out after {}: unfinished work on {} is not committed and will be redelivered",
+                    why, drainTimeout, which);
+        } catch (ExecutionException e) {
+            // a failed stage was reported when it failed; it is simply not committed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             commit(progress, true);
         } catch (KafkaException e) {
             // e.g. the group moved on: the next owner redoes what was not committed (duplicates only)
             log.warn("final commit for {} failed: {}", which, e.toString());
+        }
+        progress.forEach(p -> p.lease().end());
+    }
+
+    /** Ends the lease and returns the bookkeeping charge of every record still tracked. */
+    private void forget(PartitionProgress p) {
+        p.lease().end();
+        for (PartitionProgress.Tracked ignored : p.tracked()) {
+            memory.release(RECORD_OVERHEAD_BYTES); // their own bytes are released when their work finishes
         }
     }
 
@@ -224,6 +316,14 @@ public final class ConsumerLoop implements Runnable {
     /** Waits for the loop to finish its drain and final commit. */
     public boolean awaitFinished(Duration timeout) throws InterruptedException {
         return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    static long sizeOf(ConsumerRecord<byte[], byte[]> record) {
+        long size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        for (Header h : record.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return size;
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -244,21 +344,28 @@ public final class ConsumerLoop implements Runnable {
                 return;
             }
             log.info("revoked {}: finishing started work before giving them up", revoked);
-            drainAndCommit(revoked);
-            forget(revoked);
+            drainAndCommit(revoked, "revoked");
+            forgetAll(revoked);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
             log.warn("lost {} without a clean hand-over: their unfinished work is redone by the next owner", lost);
-            forget(lost);
+            for (TopicPartition tp : lost) {
+                PartitionProgress p = partitions.get(tp);
+                if (p != null) {
+                    p.lease().end();
+                    handler.draining(p.lease());
+                }
+            }
+            forgetAll(lost);
         }
 
-        private void forget(Collection<TopicPartition> gone) {
+        private void forgetAll(Collection<TopicPartition> gone) {
             for (TopicPartition tp : gone) {
                 PartitionProgress p = partitions.remove(tp);
                 if (p != null) {
-                    p.revoke();
+                    forget(p);
                 }
             }
         }

@@ -1,47 +1,78 @@
 package io.webhookdispatcher.consume;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Offset bookkeeping and flow control for one assigned partition.
- *
- * <p>The record queue is touched only by the poll thread; delivery threads only update the
- * {@link PendingRecord} counters and {@link #waiting}. The committable offset is the offset of the
- * first record not yet done: nothing past unfinished work is ever committed.
+ * Offsets of one assigned partition. Records are tracked in offset order; each finishes on some other thread
+ * (HTTP, writer, timer). The committable offset is the one after the longest prefix of {@link
+ * RecordCompletion#DURABLE} records: nothing past unfinished or dropped work is ever committed. The queue is
+ * touched only by the poll thread; {@link Tracked#finish} only writes the entry's own state and the counter.
  */
-public final class PartitionProgress {
+final class PartitionProgress {
     private final TopicPartition partition;
-    private final ArrayDeque<PendingRecord> records = new ArrayDeque<>();
-    /** Work taken from this partition but not started yet (queued for a permit, or not yet due). */
-    private final AtomicInteger waiting = new AtomicInteger();
-    /** References held on its records: waiting work, started work, and the handler while it runs. */
-    private final AtomicInteger open = new AtomicInteger();
-    private volatile boolean paused;
-    private volatile boolean revoked;
-    private long committable = -1; // next offset after the finished prefix
+    private final Lease lease;
+    private final ArrayDeque<Tracked> records = new ArrayDeque<>();
+    private final AtomicInteger unfinished = new AtomicInteger();
+    private long committable = -1; // next offset after the durable prefix
     private long committed = -1;   // what the broker confirmed
+    private boolean paused;
+
+    /** One consumed record: its offset, what it holds of the memory budget, and how its work ended. */
+    static final class Tracked {
+        final long offset;
+        final long bytes;
+        final CompletableFuture<RecordCompletion> finished = new CompletableFuture<>();
+
+        Tracked(long offset, long bytes) {
+            this.offset = offset;
+            this.bytes = bytes;
+        }
+
+        boolean durable() {
+            return finished.isDone() && !finished.isCompletedExceptionally() && finished.join() == RecordCompletion.DURABLE;
+        }
+    }
 
     PartitionProgress(TopicPartition partition) {
         this.partition = partition;
+        this.lease = new Lease(partition);
     }
 
-    public TopicPartition topicPartition() {
+    TopicPartition topicPartition() {
         return partition;
     }
 
-    PendingRecord track(long offset) {
-        var record = new PendingRecord(this, offset);
-        records.addLast(record);
-        return record;
+    Lease lease() {
+        return lease;
     }
 
-    /** The next offset to commit, if the finished prefix grew past what the broker has confirmed. */
-    OptionalLong advance() {
-        while (!records.isEmpty() && records.peekFirst().done()) {
-            committable = records.pollFirst().offset() + 1;
+    Tracked track(long offset, long bytes) {
+        var t = new Tracked(offset, bytes);
+        records.addLast(t);
+        unfinished.incrementAndGet();
+        return t;
+    }
+
+    /** Called once per tracked record, from any thread; returns the number still unfinished. */
+    int finish(Tracked t, RecordCompletion how) {
+        t.finished.complete(how);
+        return unfinished.decrementAndGet();
+    }
+
+    /**
+     * Drops the durable prefix and returns the next offset to commit, if it grew past what the broker has
+     * confirmed; {@code untracked} runs once per record dropped from tracking.
+     */
+    OptionalLong advance(Runnable untracked) {
+        while (!records.isEmpty() && records.peekFirst().durable()) {
+            committable = records.pollFirst().offset + 1;
+            untracked.run();
         }
         return committable > committed ? OptionalLong.of(committable) : OptionalLong.empty();
     }
@@ -51,35 +82,24 @@ public final class PartitionProgress {
         committed = Math.max(committed, offset);
     }
 
-    void opened() {
-        open.incrementAndGet();
+    int unfinished() {
+        return unfinished.get();
     }
 
-    void closed() {
-        open.decrementAndGet();
+    /** The completions still outstanding, for a drain to wait on. */
+    List<CompletableFuture<RecordCompletion>> outstanding() {
+        var result = new ArrayList<CompletableFuture<RecordCompletion>>();
+        for (Tracked t : records) {
+            if (!t.finished.isDone()) {
+                result.add(t.finished);
+            }
+        }
+        return result;
     }
 
-    /**
-     * No started work is left: everything still open only waits, and waiting work of a revoked
-     * partition is never started. Reads {@code open} before {@code waiting}, so a delivery moving
-     * from waiting to started in between is seen as started (a conservative answer).
-     */
-    boolean quiescent() {
-        int o = open.get();
-        return o - waiting.get() <= 0;
-    }
-
-    int waiting() {
-        return waiting.get();
-    }
-
-    public void waitingAdded() {
-        waiting.incrementAndGet();
-    }
-
-    /** A delivery left the waiting state (started, or dropped). */
-    public void waitingRemoved() {
-        waiting.decrementAndGet();
+    /** Every tracked record, for releasing what they hold when the partition is given up. */
+    List<Tracked> tracked() {
+        return List.copyOf(records);
     }
 
     boolean paused() {
@@ -88,14 +108,5 @@ public final class PartitionProgress {
 
     void paused(boolean value) {
         paused = value;
-    }
-
-    /** Revoked or lost: work for it that has not started is dropped; the next owner redoes it. */
-    public boolean revoked() {
-        return revoked;
-    }
-
-    void revoke() {
-        revoked = true;
     }
 }

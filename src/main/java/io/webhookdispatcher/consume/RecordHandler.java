@@ -1,14 +1,32 @@
 package io.webhookdispatcher.consume;
 
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Takes on the work for one consumed record. */
-@FunctionalInterface
+/** Takes on the work for consumed records; the consumer loop alone owns offsets, pausing and revocation. */
 public interface RecordHandler {
+
     /**
-     * Called on the poll thread, so it must not block. For each piece of work it starts it calls
-     * {@link PendingRecord#retain()} before starting it and {@link PendingRecord#release()} once that
-     * work is durably finished; a record with no work left is committed.
+     * Called on the poll thread, so it never blocks. The returned stage completes once every piece of work the
+     * record led to is finished: {@link RecordCompletion#DURABLE} when all of it is durable (delivered, or
+     * acknowledged by the retry or dead-letter topic), {@link RecordCompletion#DROPPED} when some of it was
+     * dropped because {@code lease} stopped being active. It completes exceptionally only on a bug, which the
+     * loop reports (liveness fails) and never commits past.
      */
-    void handle(ConsumerRecord<byte[], byte[]> record, PendingRecord pending);
+    CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease);
+
+    /**
+     * The lease is draining: complete the work for it that has not started (queued deliveries, retries waiting
+     * for their due time) with {@link RecordCompletion#DROPPED}, so the drain waits only for started work.
+     */
+    void draining(Lease lease);
+
+    /**
+     * Flow control beyond memory: true while the loop should stop fetching because the work it would add has
+     * nowhere to go. Evaluated by the poll thread after every poll; when it turns false the handler calls the
+     * loop's {@link ConsumerLoop#wake()}.
+     */
+    default boolean saturated() {
+        return false;
+    }
 }

@@ -1,7 +1,8 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.consume.PendingRecord;
+import io.webhookdispatcher.consume.Lease;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * One attempt-to-be of one event to one subscription.
@@ -11,15 +12,35 @@ import java.time.Instant;
  * @param eventType      for metrics and dead-letter headers
  * @param occurredAt     the event's own timestamp (or the record's), for the lag metric
  * @param origin         where the event was first consumed
- * @param attempt        1 for the first attempt
+ * @param attempt        the number of the attempt to make, 1 for the first
  * @param firstAttemptAt null until the first attempt was made
- * @param source         the consumed record (events or retry topic) whose offset waits for this delivery
+ * @param deferrals      times it was deferred since its last attempt (bounds re-deferral: each goes a step further)
+ * @param last           the last failed attempt, carried for the dead-letter headers; null before any
+ * @param lease          the hold on the partition of the record it came from: it may start only while active
  */
 public record Delivery(Lane lane, String deliveryId, byte[] key, byte[] body, String eventType,
-                       Instant occurredAt, Origin origin, int attempt, Instant firstAttemptAt,
-                       PendingRecord source) {
+                       Instant occurredAt, Origin origin, int attempt, Instant firstAttemptAt, int deferrals,
+                       Attempted last, Lease lease) {
+
+    public Delivery {
+        Objects.requireNonNull(lane, "lane");
+        Objects.requireNonNull(deliveryId, "deliveryId");
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(lease, "lease");
+    }
 
     /** The event's first home: topic, partition and offset on the events topic. */
     public record Origin(String topic, int partition, long offset, long timestamp) {
+    }
+
+    /** A failed attempt: when it started and what it came to. */
+    public record Attempted(Instant at, DeliveryOutcome.Failure failure) {
+    }
+
+    /** As attempted now: the first-attempt time is set once. */
+    Delivery attemptedAt(Instant at) {
+        return firstAttemptAt != null ? this : new Delivery(lane, deliveryId, key, body, eventType, occurredAt, origin,
+                attempt, at, deferrals, last, lease);
     }
 }

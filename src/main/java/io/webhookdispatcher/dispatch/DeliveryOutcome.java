@@ -65,5 +65,14 @@ public sealed interface DeliveryOutcome {
         AttemptResult(String label) {
             this.label = label;
         }
+
+        /** The class of an HTTP status. */
+        public static AttemptResult ofStatus(int status) {
+            if (status >= 200 && status < 300) return SUCCESS_2XX;
+            if (status >= 300 && status < 400) return REDIRECT_3XX;
+            if (status >= 400 && status < 500) return CLIENT_4XX;
+            if (status >= 500 && status < 600) return SERVER_5XX;
+            return OTHER_ERROR;
+        }
     }
 }

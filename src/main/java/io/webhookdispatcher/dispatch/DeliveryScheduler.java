@@ -1,114 +1,470 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.dispatch.DeliveryOutcome;
-import io.webhookdispatcher.http.JdkWebhookSender;
-import io.webhookdispatcher.http.JdkWebhookSender.WebhookRequest;
+import io.webhookdispatcher.consume.RecordCompletion;
+import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Runs deliveries concurrently within two bounds: {@code maxInFlight} overall and
- * {@code maxInFlightPerSubscription} per lane. Work beyond the bounds waits in its lane's queue, which
- * the consumer loop keeps short by pausing partitions (see {@code PartitionProgress#waiting}); lanes
- * take turns, so a saturated lane never holds up the others' permits.
+ * Runs deliveries so that one subscription's trouble costs only that subscription. Each subscription is a
+ * {@link Lane} with its own queue; {@link #submit} decides per delivery:
  *
- * <p>Never blocks its caller: {@link #submit} only queues, and HTTP runs on the client's executor.
+ * <pre>
+ *   circuit open (or probing) ──────────────────────────────────► defer: retry path, no attempt used
+ *   queue at maxQueued / maxQueuedBytes ────────────────────────► defer (queue-full)
+ *   lane slow (its queue would take > maxQueueDelay) and ¼ full ► defer (slow, rate-limited)
+ *   otherwise ──► queue ──► start when a permit, a token and no Retry-After allow ──► HTTP ──► outcome
+ * </pre>
+ *
+ * <b>Permits are fair.</b> Half of {@code maxInFlight} is reserved in equal slices, one per enabled lane (at least
+ * one permit each, at most the lane's own {@code maxInFlight}); the rest is shared. A lane always has its
+ * reserved slice, so slow lanes together can take the shared pool but never a healthy lane's slice.
+ *
+ * <b>Back-pressure.</b> The events loop pauses ({@link #saturated()}) while some lane that keeps up (circuit
+ * closed, not slow) has a quarter of its queue bound queued, and resumes once every such lane is under an
+ * eighth. A slow or failing lane never pauses it: its excess is deferred instead, so the events topic moves at
+ * the pace of the healthy subscriptions.
+ *
+ * <p>Never blocks its caller: submission only queues or hands off, and HTTP runs on the sender's threads. Every
+ * submitted delivery's future completes exactly once: DURABLE when delivered or durably on the retry path, or
+ * DROPPED when its lease stopped being active before it started (or ended before its outcome was written).
  */
 public final class DeliveryScheduler {
-    private final JdkWebhookSender sender;
-    private final OutcomeHandler outcomes;
-    private final Clock clock;
-    private final int maxInFlight;
-    private final int maxPerLane;
-    private final Object lock = new Object();
-    private final ArrayDeque<Lane> ready = new ArrayDeque<>(); // lanes with queued work, guarded by lock
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
 
-    public DeliveryScheduler(JdkWebhookSender sender, OutcomeHandler outcomes, Clock clock, int maxInFlight,
-                             int maxPerLane) {
-        this.sender = Objects.requireNonNull(sender, "sender");
-        this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.maxInFlight = maxInFlight;
-        this.maxPerLane = maxPerLane;
+    /** Deferral reasons, as they appear in the {@code webhook.deferred-reason} header and the metric label. */
+    public static final String CIRCUIT_OPEN = "circuit-open";
+    public static final String QUEUE_FULL = "queue-full";
+    public static final String SLOW = "slow";
+    public static final String RATE_LIMITED = "rate-limited";
+
+    /**
+     * @param maxInFlight    concurrent HTTP requests in all
+     * @param maxQueued      deliveries one lane may hold waiting for a permit
+     * @param maxQueuedBytes bytes of bodies one lane may hold waiting
+     * @param maxQueueDelay  a lane whose queue would take longer than this to drain is slow
+     * @param maxRetryAfter  the longest {@code Retry-After} that holds a lane back
+     */
+    public record Bounds(int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay,
+                         Duration maxRetryAfter) {
+        public Bounds {
+            if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1) {
+                throw new IllegalArgumentException("bounds must be positive");
+            }
+        }
+
+        int pauseAt() {
+            return Math.max(1, maxQueued / 4);
+        }
+
+        long pauseAtBytes() {
+            return Math.max(1, maxQueuedBytes / 4);
+        }
     }
 
-    /** Queues a delivery whose source has been retained; it starts as soon as both bounds allow. */
-    public void submit(Delivery delivery) {
-        delivery.source().partition().waitingAdded();
+    /** One delivery in the scheduler and the future its record waits on. */
+    static final class Job {
+        final Delivery delivery;
+        final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
+
+        Job(Delivery delivery) {
+            this.delivery = delivery;
+        }
+    }
+
+    private sealed interface Admission {
+    }
+
+    private record Enqueue() implements Admission {
+    }
+
+    private record Defer(String reason, long atLeastMillis) implements Admission {
+    }
+
+    private static final Admission ENQUEUE = new Enqueue();
+
+    private final Supplier<Collection<Lane>> lanes;
+    private final FailurePath failures;
+    private final DispatcherMetrics metrics;
+    private final Clock clock;
+    private final Bounds bounds;
+    private final Object lock = new Object();
+    private final ArrayDeque<Lane> ready = new ArrayDeque<>(); // lanes with queued work, guarded by lock
+    private int sharedInUse;     // guarded by lock
+    private int sharedCapacity;  // guarded by lock
+    private boolean saturated;   // guarded by lock: last answer of saturated()
+    private boolean timedWait;   // guarded by lock: a lane waits for a token or a Retry-After
+    private volatile Runnable onUnsaturated = () -> { };
+
+    /** @param lanes every lane, removed ones included (they still hold permits while their requests finish) */
+    public DeliveryScheduler(Supplier<Collection<Lane>> lanes, FailurePath failures, DispatcherMetrics metrics,
+                             Clock clock, Bounds bounds) {
+        this.lanes = Objects.requireNonNull(lanes, "lanes");
+        this.failures = Objects.requireNonNull(failures, "failures");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.bounds = Objects.requireNonNull(bounds, "bounds");
+    }
+
+    /** Called (from any thread) when {@link #saturated()} may have turned false. */
+    public void onUnsaturated(Runnable action) {
+        this.onUnsaturated = Objects.requireNonNull(action, "action");
+    }
+
+    /** Recomputes the reserved slices; call whenever the set of enabled lanes changes. */
+    public void lanesChanged() {
         synchronized (lock) {
-            Lane lane = delivery.lane();
-            lane.queue.addLast(delivery);
-            if (!lane.ready) {
-                lane.ready = true;
-                ready.addLast(lane);
+            Collection<Lane> all = lanes.get();
+            long enabled = all.stream().filter(l -> !l.removed() && l.subscription().enabled()).count();
+            int slice = (int) Math.max(1, bounds.maxInFlight() / (2 * Math.max(1, enabled)));
+            int reservedTotal = 0;
+            for (Lane lane : all) {
+                lane.reserved = lane.removed() || !lane.subscription().enabled() ? 0 : Math.min(slice, lane.limit());
+                reservedTotal += lane.reserved;
             }
+            sharedCapacity = Math.max(0, bounds.maxInFlight() - reservedTotal);
         }
         pump();
     }
 
-    public int inFlight() {
-        return inFlight.get();
+    /** Takes on a delivery; the future completes once it is durable (or dropped). Never blocks. */
+    public CompletableFuture<RecordCompletion> submit(Delivery delivery) {
+        var job = new Job(delivery);
+        if (!delivery.lease().active()) {
+            job.done.complete(RecordCompletion.DROPPED);
+            return job.done;
+        }
+        Lane lane = delivery.lane();
+        long now = clock.millis();
+        Admission admission;
+        synchronized (lock) {
+            admission = admit(lane, job, now);
+            if (admission == ENQUEUE) {
+                lane.queue.addLast(job);
+                lane.queuedBytes += delivery.body().length;
+                if (!lane.ready) {
+                    lane.ready = true;
+                    ready.addLast(lane);
+                }
+            }
+        }
+        if (admission instanceof Defer defer) {
+            defer(job, defer.reason(), defer.atLeastMillis());
+        } else {
+            pump();
+        }
+        return job.done;
     }
 
-    /** Starts what the bounds allow, lanes in turn. Sends happen outside the lock. */
-    private void pump() {
-        List<Delivery> start = null;
+    private Admission admit(Lane lane, Job job, long now) {
+        if (lane.breaker.rejecting(now)) {
+            return new Defer(CIRCUIT_OPEN, lane.breaker.millisUntilProbe(now));
+        }
+        if (lane.queue.size() >= bounds.maxQueued() || (!lane.queue.isEmpty()
+                && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
+            return new Defer(QUEUE_FULL, lane.drainEstimateMillis(now));
+        }
+        if (slow(lane, now) && (lane.queue.size() >= bounds.pauseAt() || lane.queuedBytes >= bounds.pauseAtBytes())) {
+            return new Defer(lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
+        }
+        return ENQUEUE;
+    }
+
+    /**
+     * The lease is draining: its queued deliveries complete DROPPED now, so the drain waits only for started
+     * work. Deliveries under way finish normally.
+     */
+    public void drain(io.webhookdispatcher.consume.Lease lease) {
+        List<Job> dropped = new ArrayList<>();
+        boolean wake;
         synchronized (lock) {
-            int blocked = 0; // lanes passed over in a row because they are at their own bound
-            while (inFlight.get() < maxInFlight && blocked < ready.size()) {
-                Lane lane = ready.pollFirst();
-                if (lane.inFlight.get() >= maxPerLane) {
-                    ready.addLast(lane);
-                    blocked++;
-                    continue;
+            for (Lane lane : lanes.get()) {
+                for (var it = lane.queue.iterator(); it.hasNext(); ) {
+                    Job job = it.next();
+                    if (job.delivery.lease() == lease) {
+                        it.remove();
+                        lane.queuedBytes -= job.delivery.body().length;
+                        dropped.add(job);
+                    }
                 }
-                Delivery d = lane.queue.pollFirst();
-                if (lane.queue.isEmpty()) {
-                    lane.ready = false;
-                } else {
-                    ready.addLast(lane);
-                }
-                d.source().partition().waitingRemoved();
-                if (d.source().partition().revoked()) {
-                    d.source().abandon(); // its partition moved on; the next owner redoes the record
-                    continue;
-                }
-                blocked = 0;
-                lane.inFlight.incrementAndGet();
-                inFlight.incrementAndGet();
-                if (start == null) {
-                    start = new ArrayList<>();
-                }
-                start.add(d);
             }
+            wake = saturated && !dropped.isEmpty();
+        }
+        dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
+        if (wake) {
+            onUnsaturated.run();
+        }
+    }
+
+    /** Guarded by lock. Logs a change of classification once. */
+    private boolean slow(Lane lane, long now) {
+        boolean slow = lane.drainEstimateMillis(now) > bounds.maxQueueDelay().toMillis();
+        if (slow != lane.slow) {
+            lane.slow = slow;
+            if (slow) {
+                log.warn("subscription {} is slow: its queue of {} would take {} ms to drain; the consumer no longer"
+                        + " waits for it and defers what it cannot queue", lane.id(), lane.queue.size(),
+                        lane.drainEstimateMillis(now));
+            } else {
+                log.info("subscription {} keeps up again", lane.id());
+            }
+        }
+        return slow;
+    }
+
+    /**
+     * True while some lane that keeps up has a quarter of its queue bound queued (hysteresis: stays true until
+     * every such lane is under an eighth). Called by the events loop's poll thread after every poll.
+     */
+    public boolean saturated() {
+        long now = clock.millis();
+        boolean result = false;
+        synchronized (lock) {
+            for (Lane lane : lanes.get()) {
+                if (lane.breaker.rejecting(now) || slow(lane, now)) {
+                    continue; // its deliveries are deferred: no reason to stop reading
+                }
+                int count = saturated ? bounds.pauseAt() / 2 : bounds.pauseAt();
+                long bytes = saturated ? bounds.pauseAtBytes() / 2 : bounds.pauseAtBytes();
+                if (lane.queue.size() >= Math.max(1, count) || lane.queuedBytes >= Math.max(1, bytes)) {
+                    result = true;
+                    break;
+                }
+            }
+            saturated = result;
+        }
+        return result;
+    }
+
+    /** Starts what the lanes' bounds allow; lanes take turns. Sends, deferrals and drops happen outside the lock. */
+    private void pump() {
+        List<Job> start = null;
+        List<Job> deferred = null;
+        List<Job> dropped = null;
+        boolean wake = false;
+        long now = clock.millis();
+        synchronized (lock) {
+            int passedOver = 0; // lanes passed over in a row because they cannot start now
+            while (passedOver < ready.size()) {
+                Lane lane = ready.pollFirst();
+                Job head = lane.queue.peekFirst();
+                if (head == null) {
+                    lane.ready = false;
+                    continue;
+                }
+                if (!head.delivery.lease().active() || lane.breaker.rejecting(now)) {
+                    // its partition is being given up, or its circuit opened: nothing of the queue may start
+                    for (var it = lane.queue.iterator(); it.hasNext(); ) {
+                        Job job = it.next();
+                        boolean inactive = !job.delivery.lease().active();
+                        if (inactive || lane.breaker.rejecting(now)) {
+                            it.remove();
+                            lane.queuedBytes -= job.delivery.body().length;
+                            if (inactive) {
+                                dropped = add(dropped, job);
+                            } else {
+                                deferred = add(deferred, job);
+                            }
+                        }
+                    }
+                    wake |= saturated;
+                    requeue(lane);
+                    continue;
+                }
+                if (!startable(lane, now)) {
+                    ready.addLast(lane);
+                    passedOver++;
+                    continue;
+                }
+                CircuitBreaker.Transition probing = lane.breaker.starting(now);
+                if (probing != null) {
+                    transitioned(lane, probing);
+                }
+                lane.queue.pollFirst();
+                lane.queuedBytes -= head.delivery.body().length;
+                lane.inFlight++;
+                if (lane.inFlight > lane.reserved) {
+                    lane.sharedHeld++;
+                    sharedInUse++;
+                }
+                lane.started(now);
+                wake |= saturated && lane.queue.size() == bounds.pauseAt() / 2;
+                passedOver = 0;
+                start = add(start, head);
+                requeue(lane);
+            }
+        }
+        if (dropped != null) {
+            dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
+        }
+        if (deferred != null) {
+            deferred.forEach(job -> defer(job, CIRCUIT_OPEN, job.delivery.lane().breaker.millisUntilProbe(now)));
         }
         if (start != null) {
             start.forEach(this::send);
         }
+        if (wake) {
+            onUnsaturated.run();
+        }
     }
 
-    private void send(Delivery d) {
-        Instant attemptAt = clock.instant();
-        Delivery attempt = d.firstAttemptAt() == null
-                ? new Delivery(d.lane(), d.deliveryId(), d.key(), d.body(), d.eventType(), d.occurredAt(),
-                        d.origin(), d.attempt(), attemptAt, d.source())
-                : d;
-        Lane.Target target = d.lane().target();
-        // the sender completes every attempt with an outcome, never exceptionally
-        sender.send(new WebhookRequest(target.subscription().url(), target.signer(), d.deliveryId(), d.body()))
-                .thenAccept(outcome -> completed(attempt, outcome));
+    /** Guarded by lock: a permit (reserved slice or shared pool), no Retry-After, and a token if rate-limited. */
+    private boolean startable(Lane lane, long now) {
+        if (lane.inFlight >= lane.limit() || (lane.inFlight >= lane.reserved && sharedInUse >= sharedCapacity)) {
+            return false;
+        }
+        if (lane.holdUntil > now || (lane.bucket != null && !lane.bucket.tryTake(now))) {
+            timedWait = true;
+            return false;
+        }
+        return true;
     }
 
-    private void completed(Delivery d, DeliveryOutcome outcome) {
-        d.lane().inFlight.decrementAndGet();
-        inFlight.decrementAndGet();
+    private void requeue(Lane lane) {
+        if (lane.queue.isEmpty()) {
+            lane.ready = false;
+        } else {
+            ready.addLast(lane);
+        }
+    }
+
+    /** Starts deliveries that wait only for a token or a receiver's Retry-After; called every few ms. */
+    public void tick() {
+        boolean due;
+        synchronized (lock) {
+            due = timedWait;
+            timedWait = false;
+        }
+        if (due) {
+            pump();
+        }
+    }
+
+    private void send(Job job) {
+        Delivery d = job.delivery;
+        Lane lane = d.lane();
+        if (lane.removed() || !lane.subscription().enabled()) {
+            released(lane, null);
+            pipe(failures.abandon(d, lane.removed() ? "subscription-removed" : "subscription-disabled"), job);
+            return;
+        }
+        Delivery attempt = d.attemptedAt(clock.instant());
+        CompletableFuture<DeliveryOutcome> sent;
+        try {
+            sent = lane.endpoint().send(d.deliveryId(), d.body());
+        } catch (RuntimeException bug) {
+            sent = CompletableFuture.failedFuture(bug);
+        }
+        sent.whenComplete((outcome, error) -> {
+            try {
+                if (error != null) {
+                    throw new IllegalStateException("the sender failed instead of classifying an outcome", error);
+                }
+                completed(job, attempt, outcome);
+            } catch (RuntimeException | Error bug) {
+                job.done.completeExceptionally(bug);
+            }
+        });
+    }
+
+    private void completed(Job job, Delivery d, DeliveryOutcome outcome) {
+        Lane lane = d.lane();
+        released(lane, outcome);
+        metrics.attempt(lane.id(), outcome.result().label, outcome.elapsed());
+        if (!d.lease().owned()) {
+            job.done.complete(RecordCompletion.DROPPED); // its next owner redoes it; writing would fork the chain
+            return;
+        }
+        if (outcome instanceof DeliveryOutcome.Delivered) {
+            metrics.delivered(lane.id(), d.eventType(), lag(d));
+            job.done.complete(RecordCompletion.DURABLE);
+        } else {
+            pipe(failures.failed(d, outcome), job);
+        }
+    }
+
+    /** An attempt ended (outcome null: it never started): frees its permit, feeds the breaker, pumps. */
+    private void released(Lane lane, DeliveryOutcome outcome) {
+        long now = clock.millis();
+        CircuitBreaker.Transition transition = null;
+        synchronized (lock) {
+            lane.inFlight--;
+            if (lane.sharedHeld > 0) {
+                lane.sharedHeld--;
+                sharedInUse--;
+            }
+            if (outcome != null) {
+                lane.observe(outcome.elapsed(), now);
+                transition = lane.breaker.record(endpointUnwell(outcome), now);
+                retryAfter(outcome).ifPresent(hold -> lane.holdUntil = Math.max(lane.holdUntil,
+                        now + Math.min(hold.toMillis(), bounds.maxRetryAfter().toMillis())));
+            }
+        }
+        if (transition != null) {
+            transitioned(lane, transition);
+        }
         pump();
-        outcomes.handle(d, outcome);
+    }
+
+    private void defer(Job job, String reason, long atLeastMillis) {
+        pipe(failures.defer(job.delivery, reason, Duration.ofMillis(atLeastMillis)), job);
+    }
+
+    private static void pipe(CompletableFuture<RecordCompletion> from, Job job) {
+        from.whenComplete((how, error) -> {
+            if (error != null) {
+                job.done.completeExceptionally(error);
+            } else {
+                job.done.complete(how);
+            }
+        });
+    }
+
+    /** What says the endpoint itself is unwell: no answer, or an answer that says it cannot take requests. */
+    static boolean endpointUnwell(DeliveryOutcome outcome) {
+        if (!(outcome instanceof DeliveryOutcome.Retryable retryable)) {
+            return false;
+        }
+        return switch (retryable.failure().result()) {
+            case TIMEOUT, CONNECT_ERROR, SERVER_5XX, OTHER_ERROR -> true;
+            case CLIENT_4XX -> retryable.failure().status() == 429;
+            default -> false;
+        };
+    }
+
+    private static Optional<Duration> retryAfter(DeliveryOutcome outcome) {
+        return outcome instanceof DeliveryOutcome.Retryable r ? r.retryAfter() : Optional.empty();
+    }
+
+    private void transitioned(Lane lane, CircuitBreaker.Transition t) {
+        metrics.circuitTransition(lane.id(), t.to().name().toLowerCase(java.util.Locale.ROOT));
+        if (t.to() == CircuitBreaker.State.OPEN) {
+            log.warn("circuit of subscription {} opened ({}): deliveries are deferred for {} before one probe",
+                    lane.id(), t.why(), t.openFor());
+        } else {
+            log.info("circuit of subscription {}: {} -> {} ({})", lane.id(), t.from(), t.to(), t.why());
+        }
+    }
+
+    private Duration lag(Delivery d) {
+        Instant from = d.occurredAt() != null ? d.occurredAt() : Instant.ofEpochMilli(d.origin().timestamp());
+        return Duration.between(from, clock.instant());
+    }
+
+    private static List<Job> add(List<Job> list, Job job) {
+        List<Job> l = list == null ? new ArrayList<>() : list;
+        l.add(job);
+        return l;
     }
 }

@@ -1,25 +1,31 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.event.CrmEvent;
-import io.webhookdispatcher.consume.PendingRecord;
+import io.webhookdispatcher.consume.Lease;
+import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.consume.RecordHandler;
+import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The events topic's handler: parse once, then one delivery per enabled subscription whose filter
- * matches. Unusable input goes to the dead-letter topic and is committed once that write is
- * acknowledged; tombstones and unmatched events are counted and committed.
+ * The events topic's handler: parse once, then one delivery per enabled subscription whose filter matches; the
+ * record is finished when all of them are. Unusable input goes to the dead-letter topic and is finished once that
+ * write is acknowledged; tombstones and unmatched events are finished at once.
  */
 public final class EventFanOut implements RecordHandler {
+    private static final CompletableFuture<RecordCompletion> NOTHING_TO_DO =
+            CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+
     /** Where unusable input goes: completes once the dead-letter write is acknowledged. */
     @FunctionalInterface
     public interface InvalidInputSink {
-        CompletableFuture<Void> reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail);
+        CompletableFuture<RecordCompletion> reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail,
+                                                   Lease lease);
     }
 
     private final Subscriptions subscriptions;
@@ -38,11 +44,11 @@ public final class EventFanOut implements RecordHandler {
     }
 
     @Override
-    public void handle(ConsumerRecord<byte[], byte[]> record, PendingRecord pending) {
+    public CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease) {
         metrics.consumed(record.topic());
         if (record.value() == null) {
             metrics.tombstone();
-            return;
+            return NOTHING_TO_DO;
         }
         CrmEvent event;
         try {
@@ -50,23 +56,33 @@ public final class EventFanOut implements RecordHandler {
         } catch (CrmEvent.InvalidEventException e) {
             String reason = e.kind().reason;
             metrics.invalid(reason);
-            pending.retain();
-            invalidInput.reject(record, reason, e.getMessage()).thenRun(pending::release);
-            return;
+            return invalidInput.reject(record, reason, e.getMessage(), lease);
         }
         List<Lane> lanes = subscriptions.matching(event.type());
         if (lanes.isEmpty()) {
             metrics.unmatched();
-            return;
+            return NOTHING_TO_DO;
         }
         var origin = new Delivery.Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
         Instant occurredAt = event.occurredAt() != null ? event.occurredAt() : Instant.ofEpochMilli(record.timestamp());
         String type = event.type().toString();
+        CompletableFuture<RecordCompletion> all = null;
         for (Lane lane : lanes) {
-            pending.retain();
-            scheduler.submit(new Delivery(lane,
+            CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(lane,
                     DeliveryIds.of(record.topic(), record.partition(), record.offset(), lane.id()),
-                    record.key(), record.value(), type, occurredAt, origin, 1, null, pending));
+                    record.key(), record.value(), type, occurredAt, origin, 1, null, 0, null, lease));
+            all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
         }
+        return all;
+    }
+
+    @Override
+    public void draining(Lease lease) {
+        scheduler.drain(lease);
+    }
+
+    @Override
+    public boolean saturated() {
+        return scheduler.saturated();
     }
 }

@@ -1,34 +1,54 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.http.WebhookSigner;
+import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Objects;
 
 /**
- * A subscription at run time: its current settings and signer, and its own queue and in-flight count,
- * so that one slow endpoint only ever uses up its own share ({@code maxInFlightPerSubscription}).
- * Survives hot reloads that keep the subscription's id.
+ * A subscription at run time: its settings and endpoint, and the state that isolates it from the others —
+ * its own queue, in-flight count, circuit breaker, rate limit and speed estimate. Survives hot reloads that
+ * keep the subscription's id. All mutable state is guarded by the {@link DeliveryScheduler}'s lock; metrics
+ * read the counters without it (a stale value is fine there).
  */
 public final class Lane {
+    /** Weight of the newest attempt in the latency average: about the last 10 attempts count. */
+    private static final double LATENCY_WEIGHT = 0.1;
+
     private final String id;
-    private volatile Target target;
+    private volatile Subscription subscription;
+    private volatile WebhookSender.Endpoint endpoint;
     private volatile boolean removed;
-    final ArrayDeque<Delivery> queue = new ArrayDeque<>(); // guarded by the scheduler's lock
-    final AtomicInteger inFlight = new AtomicInteger();
-    boolean ready; // guarded by the scheduler's lock: in its ready queue
 
-    /** The subscription and the signer built from its secret, swapped together on reload. */
-    public record Target(Subscription subscription, WebhookSigner signer) {
-    }
+    final ArrayDeque<DeliveryScheduler.Job> queue = new ArrayDeque<>();
+    long queuedBytes;
+    boolean ready;        // in the scheduler's ready queue
+    int inFlight;
+    int sharedHeld;       // permits of the shared pool among inFlight
+    int reserved;         // permits reserved for this lane (fair share)
+    CircuitBreaker breaker;
+    RateLimit.Bucket bucket;
+    long holdUntil;       // a receiver's Retry-After: no attempt starts before
+    double latencyMillis; // moving average of attempt durations
+    long stalledSince = -1; // since when every permit is taken and nothing completed
+    boolean slow;         // last classification, for the transition log and the gauge
 
-    Lane(Subscription subscription) {
+    Lane(Subscription subscription, WebhookSender.Endpoint endpoint, long now) {
         this.id = subscription.id();
-        update(subscription);
+        update(subscription, endpoint, now);
     }
 
-    void update(Subscription subscription) {
-        target = new Target(subscription, new WebhookSigner(subscription.secret()));
-        removed = false;
+    /** A reload: new settings apply to new attempts; a changed breaker or rate limit starts afresh. */
+    void update(Subscription next, WebhookSender.Endpoint nextEndpoint, long now) {
+        Subscription previous = this.subscription;
+        if (previous == null || !previous.breaker().equals(next.breaker())) {
+            breaker = new CircuitBreaker(next.breaker());
+        }
+        if (previous == null || !previous.rateLimit().equals(next.rateLimit())) {
+            bucket = next.rateLimit().map(r -> new RateLimit.Bucket(r, now)).orElse(null);
+        }
+        this.subscription = Objects.requireNonNull(next, "next");
+        this.endpoint = Objects.requireNonNull(nextEndpoint, "nextEndpoint");
+        this.removed = false;
     }
 
     void markRemoved() {
@@ -39,12 +59,12 @@ public final class Lane {
         return id;
     }
 
-    public Target target() {
-        return target;
+    public Subscription subscription() {
+        return subscription;
     }
 
-    public Subscription subscription() {
-        return target.subscription();
+    WebhookSender.Endpoint endpoint() {
+        return endpoint;
     }
 
     /** No longer in the config at all (as opposed to {@code enabled: false}). */
@@ -53,6 +73,57 @@ public final class Lane {
     }
 
     public int inFlight() {
-        return inFlight.get();
+        return inFlight;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
+    public CircuitBreaker.State circuitState(long now) {
+        return breaker.state(now);
+    }
+
+    public boolean slow() {
+        return slow;
+    }
+
+    int limit() {
+        return subscription.maxInFlight();
+    }
+
+    void observe(Duration elapsed, long now) {
+        double ms = elapsed.toNanos() / 1e6;
+        latencyMillis = latencyMillis == 0 ? ms : latencyMillis + LATENCY_WEIGHT * (ms - latencyMillis);
+        stalledSince = inFlight >= limit() ? now : -1;
+    }
+
+    void started(long now) {
+        if (inFlight >= limit() && stalledSince < 0) {
+            stalledSince = now;
+        }
+    }
+
+    /**
+     * How long this lane's queue would take to drain, from what it has shown: its queue at its recent latency and
+     * concurrency, how long its permits have all been taken with nothing completing (a hung endpoint), a rate
+     * limit, and a receiver's {@code Retry-After}.
+     */
+    long drainEstimateMillis(long now) {
+        double latency = Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
+        double estimate = queue.size() * latency / limit();
+        if (bucket != null) {
+            estimate = Math.max(estimate, queue.size() * 1000.0 / subscription.rateLimit().orElseThrow().perSecond());
+        }
+        return (long) estimate + Math.max(0, holdUntil - now);
+    }
+
+    /** Whether the lane is paced from outside (a rate limit or a Retry-After) rather than by its endpoint's speed. */
+    boolean rateLimited(long now) {
+        return holdUntil > now || (bucket != null && bucket.millisUntilToken(now) > 0);
     }
 }

@@ -1,18 +1,37 @@
 package io.webhookdispatcher.dispatch;
 
-import io.webhookdispatcher.event.EventType;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventType;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
-/** A webhook subscription: where to POST which events, and the secret to sign them with. */
-public record Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
+/**
+ * A webhook subscription: where to POST which events, the secret to sign them with, and the isolation
+ * settings of its lane (resolved: per-subscription overrides over the {@code delivery} defaults).
+ *
+ * @param maxInFlight concurrent requests this subscription may have under way
+ * @param rateLimit   requests per time unit it may be sent, if limited
+ * @param breaker     its circuit breaker's settings
+ */
+public record Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled,
+                           int maxInFlight, Optional<RateLimit> rateLimit, CircuitBreaker.Settings breaker) {
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(rateLimit, "rateLimit");
+        Objects.requireNonNull(breaker, "breaker");
         events = List.copyOf(events);
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be positive");
+        }
+    }
+
+    /** With the default isolation settings (64 in flight, no rate limit, the default breaker). */
+    public Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
+        this(id, url, secret, events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
     }
 
     public boolean wants(EventType type) {
@@ -30,7 +49,8 @@ public record Subscription(String id, URI url, Secret secret, List<EventFilter> 
     /** Redacted: the URL without user-info or query (they often carry tokens), never the secret. */
     @Override
     public String toString() {
-        return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled + "]";
+        return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
+                + ", maxInFlight=" + maxInFlight + rateLimit.map(r -> ", rateLimit=" + r).orElse("") + "]";
     }
 
     /** Redacts a URL that may not even parse: drops user-info and query. */

@@ -1,48 +1,66 @@
 package io.webhookdispatcher.dispatch;
 
 import io.webhookdispatcher.event.EventType;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
  * The current set of subscriptions, as lanes. Reads are lock-free snapshots; {@link #replace} swaps in a
- * new config atomically for new deliveries (hot reload). Lanes are kept by id, so in-flight limits and
- * metrics carry over a reload.
+ * new config atomically for new deliveries (hot reload). Lanes are kept by id, so in-flight counts, circuit
+ * state and metrics carry over a reload.
  */
 public final class Subscriptions {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final WebhookSender sender;
+    private final Clock clock;
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
+    private volatile Runnable onChange = () -> { };
 
     /** @param onNewLane called once per lane created, e.g. to register its metrics */
-    public Subscriptions(List<Subscription> initial, Consumer<Lane> onNewLane) {
-        this.onNewLane = onNewLane;
+    public Subscriptions(List<Subscription> initial, WebhookSender sender, Clock clock, Consumer<Lane> onNewLane) {
+        this.sender = Objects.requireNonNull(sender, "sender");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.onNewLane = Objects.requireNonNull(onNewLane, "onNewLane");
         replace(initial);
     }
 
-    public synchronized void replace(List<Subscription> next) {
-        var nextActive = new ArrayList<Lane>();
-        var ids = new java.util.HashSet<String>();
-        for (Subscription s : next) {
-            ids.add(s.id());
-            Lane lane = lanes.get(s.id());
-            if (lane == null) {
-                lane = new Lane(s);
-                lanes.put(s.id(), lane);
-                onNewLane.accept(lane);
-            } else {
-                lane.update(s);
+    /** Called after every {@link #replace}, e.g. to recompute the permits' fair shares. */
+    public void onChange(Runnable action) {
+        this.onChange = Objects.requireNonNull(action, "action");
+        action.run();
+    }
+
+    public void replace(List<Subscription> next) {
+        synchronized (this) {
+            var nextActive = new ArrayList<Lane>();
+            var ids = new HashSet<String>();
+            for (Subscription s : next) {
+                ids.add(s.id());
+                Lane lane = lanes.get(s.id());
+                if (lane == null) {
+                    lane = new Lane(s, sender.endpoint(s), clock.millis());
+                    lanes.put(s.id(), lane);
+                    onNewLane.accept(lane);
+                } else if (lane.removed() || !lane.subscription().equals(s)) {
+                    lane.update(s, sender.endpoint(s), clock.millis());
+                }
+                if (s.enabled()) {
+                    nextActive.add(lane);
+                }
             }
-            if (s.enabled()) {
-                nextActive.add(lane);
-            }
+            lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
+            active = List.copyOf(nextActive);
         }
-        lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
-        active = List.copyOf(nextActive);
+        onChange.run();
     }
 
     /** Enabled lanes whose filters match, in config order. */
@@ -63,6 +81,11 @@ public final class Subscriptions {
     /** A lane by id, also one removed from the config (its retries still need a verdict). */
     public Optional<Lane> lane(String id) {
         return Optional.ofNullable(lanes.get(id));
+    }
+
+    /** Every lane ever configured, removed ones included. */
+    public Collection<Lane> all() {
+        return lanes.values();
     }
 
     public int enabledCount() {

@@ -4,9 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult;
 import java.time.Duration;
-import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,10 +42,29 @@ public final class DispatcherMetrics {
     public static final String RELOADS = "webhook.config.reloads";
     /** {@code webhook_producer_write_failures_total{topic}}: retry/dead-letter writes that failed and are redone. */
     public static final String WRITE_FAILURES = "webhook.producer.write.failures";
+    /** {@code webhook_deferrals_total{subscription,reason}}: deliveries put back on the retry path without an attempt. */
+    public static final String DEFERRALS = "webhook.deferrals";
+    /** {@code webhook_circuit_state{subscription}}: 0 closed, 1 half-open (probing), 2 open. */
+    public static final String CIRCUIT_STATE = "webhook.circuit.state";
+    /** {@code webhook_circuit_transitions_total{subscription,state}}: changes of circuit state, by the state entered. */
+    public static final String CIRCUIT_TRANSITIONS = "webhook.circuit.transitions";
+    /** {@code webhook_queued_deliveries{subscription}}: deliveries waiting in the subscription's queue for a permit. */
+    public static final String QUEUED = "webhook.queued.deliveries";
+    /** {@code webhook_queued_bytes{subscription}}: bytes of bodies waiting in that queue. */
+    public static final String QUEUED_BYTES = "webhook.queued.bytes";
+    /** {@code webhook_subscription_slow{subscription}}: 1 while the subscription is too slow to be waited for. */
+    public static final String SLOW = "webhook.subscription.slow";
+    /** {@code webhook_buffered_bytes{loop}}: bytes of consumed records whose work is unfinished (the memory bound). */
+    public static final String BUFFERED = "webhook.buffered.bytes";
+    /** {@code webhook_buffered_bytes_limit{loop}}: the share of {@code delivery.maxBufferedBytes} that loop may use. */
+    public static final String BUFFERED_LIMIT = "webhook.buffered.bytes.limit";
+    /** {@code webhook_consumer_paused{loop}}: 1 while a consumer loop is paused by its memory share or full queues. */
+    public static final String CONSUMER_PAUSED = "webhook.consumer.paused";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
     public static final String OUTCOME_DEAD_LETTERED = "dead_lettered";
+    public static final String OUTCOME_DEFERRED = "deferred";
 
     private static final Duration[] DURATION_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private static final Duration[] LAG_BUCKETS = seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
@@ -54,13 +73,16 @@ public final class DispatcherMetrics {
 
     private final MeterRegistry registry;
     private final boolean eventTypeLabel;
+    private final List<String> attemptResults;
     /** Meters looked up once and kept: this runs a few times per delivery on the hot path. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
     private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
 
-    public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel) {
+    /** @param attemptResults the bounded label set of {@code result}, registered at zero per subscription */
+    public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.eventTypeLabel = eventTypeLabel;
+        this.attemptResults = List.copyOf(attemptResults);
     }
 
     /**
@@ -79,11 +101,38 @@ public final class DispatcherMetrics {
         return registry;
     }
 
+    /** What a subscription's gauges read from its lane. */
+    public record LaneGauges<T>(ToDoubleFunction<T> inFlight, ToDoubleFunction<T> queued,
+                                ToDoubleFunction<T> queuedBytes, ToDoubleFunction<T> circuitState,
+                                ToDoubleFunction<T> slow) {
+    }
+
     /** Registers a new subscription's meters, so its series exist before its first delivery. */
-    public <T> void subscriptionAdded(String subscription, T lane, ToDoubleFunction<T> inFlight) {
-        Gauge.builder(INFLIGHT, lane, inFlight).tag("subscription", subscription)
-                .description("HTTP requests under way").register(registry);
+    public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
+        gauge(INFLIGHT, subscription, lane, gauges.inFlight(), "HTTP requests under way");
+        gauge(QUEUED, subscription, lane, gauges.queued(), "Deliveries waiting for a permit");
+        gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes(), "Bytes of bodies waiting for a permit");
+        gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState(), "Circuit breaker: 0 closed, 1 half-open, 2 open");
+        gauge(SLOW, subscription, lane, gauges.slow(), "1 while the subscription is too slow to be waited for");
+        for (String state : List.of("open", "half_open", "closed")) {
+            registry.counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
+        }
         meters(subscription);
+    }
+
+    private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value, String help) {
+        Gauge.builder(name, lane, value).tag("subscription", subscription).description(help).register(registry);
+    }
+
+    /** A consumer loop's share of the memory bound, and whether it is paused. */
+    public void loopGauges(String loop, Supplier<Number> bufferedBytes, long limitBytes, Supplier<Number> paused) {
+        Gauge.builder(BUFFERED, bufferedBytes).tag("loop", loop).description("Bytes of unfinished consumed records")
+                .baseUnit("bytes").register(registry);
+        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes).tag("loop", loop)
+                .description("The share of delivery.maxBufferedBytes this loop may use").baseUnit("bytes")
+                .register(registry);
+        Gauge.builder(CONSUMER_PAUSED, paused).tag("loop", loop)
+                .description("1 while paused by its memory share or full queues").register(registry);
     }
 
     public void subscriptionsGauge(Supplier<Number> enabled) {
@@ -106,10 +155,24 @@ public final class DispatcherMetrics {
         registry.counter(TOMBSTONES).increment();
     }
 
-    public void attempt(String subscription, AttemptResult result, Duration elapsed) {
+    /** @param result the attempt's result label ({@code 2xx}, {@code timeout}, ...) */
+    public void attempt(String subscription, String result, Duration elapsed) {
         SubscriptionMeters m = meters(subscription);
-        m.attempts.get(result).increment();
-        (result == AttemptResult.SUCCESS_2XX ? m.durationDelivered : m.durationFailed).record(elapsed);
+        Counter c = m.attempts.get(result);
+        (c != null ? c : registry.counter(ATTEMPTS, "subscription", subscription, "result", result)).increment();
+        (result.equals("2xx") ? m.durationDelivered : m.durationFailed).record(elapsed);
+    }
+
+    public void deferred(String subscription, String eventType, String reason) {
+        SubscriptionMeters m = meters(subscription);
+        m.verdict(eventType, OUTCOME_DEFERRED).increment();
+        m.deferrals.computeIfAbsent(reason, r -> registry.counter(DEFERRALS, "subscription", subscription,
+                "reason", r)).increment();
+    }
+
+    /** @param state the state entered: open, half_open or closed */
+    public void circuitTransition(String subscription, String state) {
+        registry.counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state).increment();
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
@@ -143,7 +206,8 @@ public final class DispatcherMetrics {
     /** One subscription's meters; the label sets are bounded, so the caches are too. */
     private final class SubscriptionMeters {
         final String subscription;
-        final Map<AttemptResult, Counter> attempts = new EnumMap<>(AttemptResult.class);
+        final Map<String, Counter> attempts = new HashMap<>();
+        final Map<String, Counter> deferrals = new ConcurrentHashMap<>();
         final Timer durationDelivered;
         final Timer durationFailed;
         final Timer lag;
@@ -151,8 +215,8 @@ public final class DispatcherMetrics {
 
         SubscriptionMeters(String subscription) {
             this.subscription = subscription;
-            for (AttemptResult r : AttemptResult.values()) {
-                attempts.put(r, registry.counter(ATTEMPTS, "subscription", subscription, "result", r.label));
+            for (String r : attemptResults) {
+                attempts.put(r, registry.counter(ATTEMPTS, "subscription", subscription, "result", r));
             }
             durationDelivered = duration(OUTCOME_DELIVERED);
             durationFailed = duration("failed");

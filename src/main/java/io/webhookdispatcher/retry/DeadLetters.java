@@ -2,8 +2,11 @@ package io.webhookdispatcher.retry;
 
 import static io.webhookdispatcher.retry.WebhookHeaders.put;
 
+import io.webhookdispatcher.consume.Lease;
+import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.Delivery;
 import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
+import io.webhookdispatcher.event.CrmEvent;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
@@ -22,6 +25,7 @@ public final class DeadLetters {
     public static final String PERMANENT_FAILURE = "permanent-failure";
     public static final String SUBSCRIPTION_REMOVED = "subscription-removed";
     public static final String SUBSCRIPTION_DISABLED = "subscription-disabled";
+    public static final String INVALID_RETRY_RECORD = "invalid-retry-record";
 
     private static final int MAX_MESSAGE_CHARS = 1024;
 
@@ -39,8 +43,12 @@ public final class DeadLetters {
         return topic;
     }
 
-    /** A consumed record that cannot be dispatched at all. */
-    public CompletableFuture<Void> invalidInput(ConsumerRecord<byte[], byte[]> record, String reason, String detail) {
+    /**
+     * A consumed record that cannot be dispatched at all. A too-large one is written without its value (which
+     * the topic would refuse); its headers point to the original, still on its topic.
+     */
+    public CompletableFuture<RecordCompletion> invalidInput(ConsumerRecord<byte[], byte[]> record, String reason,
+                                                            String detail, Lease lease) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, reason);
         put(headers, WebhookHeaders.DETAIL, truncate(detail));
@@ -48,34 +56,41 @@ public final class DeadLetters {
         put(headers, WebhookHeaders.ORIGINAL_PARTITION, record.partition());
         put(headers, WebhookHeaders.ORIGINAL_OFFSET, record.offset());
         put(headers, WebhookHeaders.ORIGINAL_TIMESTAMP, Instant.ofEpochMilli(record.timestamp()));
-        return writer.write(new ProducerRecord<>(topic, null, record.key(), record.value(), headers));
+        byte[] value = record.value();
+        if (reason.equals(CrmEvent.Invalid.TOO_LARGE.reason)) {
+            put(headers, WebhookHeaders.VALUE_OMITTED, value.length);
+            value = null;
+        }
+        return writer.write(new ProducerRecord<>(topic, null, record.key(), value, headers), lease);
     }
 
     /**
-     * A delivery that will not be attempted again; {@code failure} is its last attempt, or null when it
-     * was not attempted (its subscription was removed); then the previous attempt's headers are kept.
+     * A delivery that will not be attempted again; {@code failure} is its last attempt, or null when it was not
+     * attempted now (e.g. its subscription was removed): then the previous attempt's diagnostics are kept.
      */
-    public CompletableFuture<Void> failedDelivery(Delivery d, String reason, Failure failure) {
+    public CompletableFuture<RecordCompletion> failedDelivery(Delivery d, String reason, Failure failure) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, reason);
         put(headers, WebhookHeaders.ATTEMPTS, failure == null ? d.attempt() - 1 : d.attempt());
         putEvent(headers, d);
-        if (failure != null) {
-            putFailure(headers, failure, clock.instant().minus(failure.elapsed()));
-        }
-        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers));
+        putLast(headers, failure == null ? d.last() : attempted(failure));
+        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers), d.lease());
     }
 
-    /** A waiting retry that will not be attempted (e.g. its subscription was removed): its headers, a new reason. */
-    public CompletableFuture<Void> retryAbandoned(ConsumerRecord<byte[], byte[]> retryRecord, String reason) {
+    /** A retry record that cannot even be read as a delivery: its headers as they were, a new reason. */
+    public CompletableFuture<RecordCompletion> unreadableRetry(ConsumerRecord<byte[], byte[]> retryRecord, Lease lease) {
         var headers = new RecordHeaders();
-        put(headers, WebhookHeaders.REASON, reason);
+        put(headers, WebhookHeaders.REASON, INVALID_RETRY_RECORD);
         for (var h : retryRecord.headers()) {
             if (!h.key().equals(WebhookHeaders.REASON) && !h.key().equals(WebhookHeaders.DUE_AT)) {
                 headers.add(h);
             }
         }
-        return writer.write(new ProducerRecord<>(topic, null, retryRecord.key(), retryRecord.value(), headers));
+        return writer.write(new ProducerRecord<>(topic, null, retryRecord.key(), retryRecord.value(), headers), lease);
+    }
+
+    Delivery.Attempted attempted(Failure failure) {
+        return new Delivery.Attempted(clock.instant().minus(failure.elapsed()), failure);
     }
 
     /** Where the event came from and what it is: carried unchanged through every retry. */
@@ -88,9 +103,13 @@ public final class DeadLetters {
         putOrigin(headers, d.origin());
     }
 
-    /** The last attempt's diagnostics. */
-    static void putFailure(RecordHeaders headers, Failure failure, Instant at) {
-        put(headers, WebhookHeaders.LAST_ATTEMPT_AT, at);
+    /** The last failed attempt's diagnostics, if there was one. */
+    static void putLast(RecordHeaders headers, Delivery.Attempted last) {
+        if (last == null) {
+            return;
+        }
+        Failure failure = last.failure();
+        put(headers, WebhookHeaders.LAST_ATTEMPT_AT, last.at());
         put(headers, WebhookHeaders.LAST_STATUS, failure.status());
         put(headers, WebhookHeaders.ERROR_CLASS, failure.errorClass());
         put(headers, WebhookHeaders.ERROR_MESSAGE, truncate(failure.errorMessage()));

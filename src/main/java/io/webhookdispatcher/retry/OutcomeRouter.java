@@ -1,29 +1,31 @@
 package io.webhookdispatcher.retry;
 
+import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.Delivery;
-import io.webhookdispatcher.dispatch.OutcomeHandler;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.FailurePath;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * After each attempt: delivered, retried later (for this subscription only), or dead-lettered.
+ * What happens to a delivery that was not delivered now, for its subscription only.
  *
  * <pre>
- *   2xx ─────────────────────────────► delivered
  *   retryable, attempts left ────────► retry topic of the next step (due time in a header)
  *   retryable, last attempt ─────────► dead-letter topic, reason retries-exhausted
  *   permanent (retry.permanentStatuses) ► dead-letter topic, reason permanent-failure
+ *   deferred (no attempt made) ──────► retry topic of the deferral's step, same attempt number
+ *   subscription removed / disabled ─► dead-letter topic, reason subscription-removed / -disabled
  * </pre>
  *
- * A delivery's source record is released only once its outcome is durable: the 2xx was received, or
- * the broker acknowledged the retry or dead-letter write.
+ * Each completes once the write is acknowledged (or DROPPED if the lease ended first); the metric counts
+ * only durable verdicts.
  */
-public final class OutcomeRouter implements OutcomeHandler {
+public final class OutcomeRouter implements FailurePath {
     private final RetryPolicy policy;
     private final RetryWriter retries;
     private final DeadLetters deadLetters;
@@ -40,36 +42,44 @@ public final class OutcomeRouter implements OutcomeHandler {
     }
 
     @Override
-    public void handle(Delivery d, DeliveryOutcome outcome) {
-        String subscription = d.lane().id();
-        metrics.attempt(subscription, outcome.result(), outcome.elapsed());
-        if (outcome instanceof DeliveryOutcome.Delivered) {
-            metrics.delivered(subscription, d.eventType(), lag(d));
-            d.source().release();
-        } else if (outcome instanceof DeliveryOutcome.Permanent permanent) {
-            deadLetter(d, DeadLetters.PERMANENT_FAILURE, permanent.failure());
-        } else if (outcome instanceof DeliveryOutcome.Retryable retryable) {
-            Optional<RetryPolicy.Next> next = policy.next(d.attempt(), retryable.retryAfter(), clock.instant());
-            if (next.isEmpty()) {
-                deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
-                return;
-            }
-            retries.schedule(d, retryable.failure(), next.get()).thenRun(() -> {
-                metrics.retryScheduled(subscription, d.eventType());
-                d.source().release();
-            });
+    public CompletableFuture<RecordCompletion> failed(Delivery d, DeliveryOutcome outcome) {
+        if (outcome instanceof DeliveryOutcome.Permanent permanent) {
+            return deadLetter(d, DeadLetters.PERMANENT_FAILURE, permanent.failure());
         }
+        if (!(outcome instanceof DeliveryOutcome.Retryable retryable)) {
+            throw new IllegalArgumentException("not a failure: " + outcome);
+        }
+        Optional<RetryPolicy.Next> next = policy.next(d.attempt(), retryable.retryAfter(), clock.instant());
+        if (next.isEmpty()) {
+            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
+        }
+        return counted(retries.schedule(d, deadLetters.attempted(retryable.failure()), next.get()),
+                () -> metrics.retryScheduled(d.lane().id(), d.eventType()));
     }
 
-    private void deadLetter(Delivery d, String reason, DeliveryOutcome.Failure failure) {
-        deadLetters.failedDelivery(d, reason, failure).thenRun(() -> {
-            metrics.deadLettered(d.lane().id(), d.eventType());
-            d.source().release();
+    @Override
+    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, Duration atLeast) {
+        int deferral = d.deferrals() + 1;
+        return counted(retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, clock.instant())),
+                () -> metrics.deferred(d.lane().id(), d.eventType(), reason));
+    }
+
+    @Override
+    public CompletableFuture<RecordCompletion> abandon(Delivery d, String reason) {
+        return deadLetter(d, reason, null);
+    }
+
+    private CompletableFuture<RecordCompletion> deadLetter(Delivery d, String reason, DeliveryOutcome.Failure failure) {
+        return counted(deadLetters.failedDelivery(d, reason, failure),
+                () -> metrics.deadLettered(d.lane().id(), d.eventType()));
+    }
+
+    private static CompletableFuture<RecordCompletion> counted(CompletableFuture<RecordCompletion> write, Runnable count) {
+        return write.thenApply(how -> {
+            if (how == RecordCompletion.DURABLE) {
+                count.run();
+            }
+            return how;
         });
-    }
-
-    private Duration lag(Delivery d) {
-        Instant from = d.occurredAt() != null ? d.occurredAt() : Instant.ofEpochMilli(d.origin().timestamp());
-        return Duration.between(from, clock.instant());
     }
 }

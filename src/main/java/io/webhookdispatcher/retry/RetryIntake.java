@@ -2,21 +2,27 @@ package io.webhookdispatcher.retry;
 
 import static io.webhookdispatcher.retry.WebhookHeaders.get;
 
-import io.webhookdispatcher.consume.PartitionProgress;
-import io.webhookdispatcher.consume.PendingRecord;
+import io.webhookdispatcher.consume.Lease;
+import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.consume.RecordHandler;
 import io.webhookdispatcher.dispatch.Delivery;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
+import io.webhookdispatcher.dispatch.FailurePath;
 import io.webhookdispatcher.dispatch.Lane;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +32,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The retry topics' handler. A record waits, in memory, until its due time, then becomes a delivery to
- * its one subscription. Waiting records count as waiting work of their partition, so the consumer loop
- * pauses a partition once enough of its records wait, instead of sleeping or buffering without bound;
- * because each topic has one fixed delay, the records it holds are the next ones due.
+ * The retry topics' handler. A record waits in memory until its due time, then goes to its one subscription
+ * through the scheduler like any delivery — so a subscription whose circuit is open, or which is too slow, gets
+ * it deferred again (one step further) without using a permit or holding the read-ahead, and other
+ * subscriptions' due retries never wait behind it. Waiting records count against the loop's read-ahead and
+ * memory share, so the loop pauses instead of buffering without bound; each topic has one delay, so the records
+ * it holds are the next ones due.
+ *
+ * <p>Due-time guarantee, per subscription: a retry is never attempted before its due time; once due it is
+ * handed to its subscription at once, whatever other subscriptions' state, and it starts as soon as that
+ * subscription's own permits, rate limit and circuit allow (or is deferred one step further if they do not).
  *
  * <p>A retry whose subscription was removed or disabled in the meantime is dead-lettered instead.
  */
@@ -38,16 +50,18 @@ public final class RetryIntake implements RecordHandler {
 
     private final Subscriptions subscriptions;
     private final DeliveryScheduler scheduler;
+    private final FailurePath failures;
     private final DeadLetters deadLetters;
     private final ScheduledExecutorService timer;
     private final DispatcherMetrics metrics;
     private final Clock clock;
-    private final Map<PartitionProgress, Set<Due>> waiting = new ConcurrentHashMap<>();
+    private final Map<Lease, Set<Due>> waiting = new ConcurrentHashMap<>();
 
-    public RetryIntake(Subscriptions subscriptions, DeliveryScheduler scheduler, DeadLetters deadLetters,
-                       ScheduledExecutorService timer, DispatcherMetrics metrics, Clock clock) {
+    public RetryIntake(Subscriptions subscriptions, DeliveryScheduler scheduler, FailurePath failures,
+                       DeadLetters deadLetters, ScheduledExecutorService timer, DispatcherMetrics metrics, Clock clock) {
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.failures = Objects.requireNonNull(failures, "failures");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.timer = Objects.requireNonNull(timer, "timer");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -55,118 +69,129 @@ public final class RetryIntake implements RecordHandler {
     }
 
     @Override
-    public void handle(ConsumerRecord<byte[], byte[]> record, PendingRecord pending) {
+    public CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease) {
         metrics.consumed(record.topic());
         Headers h = record.headers();
-        Optional<String> subscription = get(h, WebhookHeaders.SUBSCRIPTION);
-        Optional<String> deliveryId = get(h, WebhookHeaders.DELIVERY_ID);
-        if (subscription.isEmpty() || deliveryId.isEmpty() || record.value() == null) {
-            abandon(record, pending, "invalid-retry-record");
-            return;
-        }
-        Optional<Lane> lane = subscriptions.lane(subscription.get());
-        if (lane.isEmpty() || lane.get().removed()) {
-            abandon(record, pending, DeadLetters.SUBSCRIPTION_REMOVED);
-            return;
-        }
-        if (!lane.get().subscription().enabled()) {
-            abandon(record, pending, DeadLetters.SUBSCRIPTION_DISABLED);
-            return;
-        }
+        Optional<Lane> lane = get(h, WebhookHeaders.SUBSCRIPTION).flatMap(subscriptions::lane);
         Delivery delivery;
         Instant dueAt;
         try {
-            delivery = new Delivery(lane.get(), deliveryId.get(), record.key(), record.value(),
-                    get(h, WebhookHeaders.EVENT_TYPE).orElse("unknown"),
-                    get(h, WebhookHeaders.EVENT_TIME).map(Instant::parse).orElse(null),
-                    new Delivery.Origin(get(h, WebhookHeaders.ORIGINAL_TOPIC).orElse(record.topic()),
-                            get(h, WebhookHeaders.ORIGINAL_PARTITION).map(Integer::parseInt).orElse(record.partition()),
-                            get(h, WebhookHeaders.ORIGINAL_OFFSET).map(Long::parseLong).orElse(record.offset()),
-                            get(h, WebhookHeaders.ORIGINAL_TIMESTAMP).map(t -> Instant.parse(t).toEpochMilli())
-                                    .orElse(record.timestamp())),
-                    Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
-                    get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
-                    pending);
+            if (lane.isEmpty() || get(h, WebhookHeaders.DELIVERY_ID).isEmpty() || record.value() == null) {
+                throw new IllegalArgumentException(lane.isEmpty() ? "no configured subscription" : "no delivery id or value");
+            }
+            delivery = delivery(record, lane.get(), lease);
             dueAt = get(h, WebhookHeaders.DUE_AT).map(Instant::parse).orElse(Instant.EPOCH);
         } catch (RuntimeException malformed) {
-            log.warn("unreadable retry record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+            // dead-lettered with its headers as they were, so it can still be replayed (e.g. once its
+            // subscription is configured again); no meter is made for a subscription id that is not configured
+            log.warn("unusable retry record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                     malformed.toString());
-            abandon(record, pending, "invalid-retry-record");
-            return;
+            return deadLetters.unreadableRetry(record, lease);
         }
-        pending.retain();
         long delayMillis = dueAt.toEpochMilli() - clock.millis();
         if (delayMillis <= 0) {
-            scheduler.submit(delivery);
-            return;
+            return release(delivery);
         }
-        var due = new Due(record, delivery);
-        pending.partition().waitingAdded();
-        waiting.computeIfAbsent(pending.partition(), p -> ConcurrentHashMap.newKeySet()).add(due);
-        due.future = timer.schedule(due, delayMillis, TimeUnit.MILLISECONDS);
+        var due = new Due(delivery);
+        waiting.computeIfAbsent(lease, l -> ConcurrentHashMap.newKeySet()).add(due);
+        try {
+            due.timer = timer.schedule(due, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            due.drop();
+        }
+        return due.done;
     }
 
-    /**
-     * Drops the waiting retries of revoked partitions (their next owner reads them again), so they do
-     * not sit in memory until their due time. Called periodically on the timer thread.
-     */
-    public void forgetRevoked() {
-        waiting.entrySet().removeIf(e -> {
-            if (!e.getKey().revoked()) {
-                return false;
-            }
-            for (Due due : e.getValue()) {
-                if (due.future != null && due.future.cancel(false)) {
-                    e.getKey().waitingRemoved();
-                    due.delivery.source().abandon();
-                }
-            }
-            return true;
-        });
+    /** Due now: to its subscription, unless that was removed or disabled in the meantime. */
+    private CompletableFuture<RecordCompletion> release(Delivery delivery) {
+        Lane lane = delivery.lane();
+        if (lane.removed()) {
+            return failures.abandon(delivery, DeadLetters.SUBSCRIPTION_REMOVED);
+        }
+        if (!lane.subscription().enabled()) {
+            return failures.abandon(delivery, DeadLetters.SUBSCRIPTION_DISABLED);
+        }
+        return scheduler.submit(delivery);
     }
 
-    /** A retry waiting for its due time; when it comes, the subscription is checked again. */
+    /** Waiting retries of a draining lease are dropped: the next owner reads them again. */
+    @Override
+    public void draining(Lease lease) {
+        Set<Due> dues = waiting.remove(lease);
+        if (dues != null) {
+            dues.forEach(Due::drop);
+        }
+        scheduler.drain(lease);
+    }
+
+    private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, Lease lease) {
+        Headers h = record.headers();
+        return new Delivery(lane, get(h, WebhookHeaders.DELIVERY_ID).orElseThrow(), record.key(), record.value(),
+                get(h, WebhookHeaders.EVENT_TYPE).orElse("unknown"),
+                get(h, WebhookHeaders.EVENT_TIME).map(Instant::parse).orElse(null),
+                new Delivery.Origin(get(h, WebhookHeaders.ORIGINAL_TOPIC).orElse(record.topic()),
+                        get(h, WebhookHeaders.ORIGINAL_PARTITION).map(Integer::parseInt).orElse(record.partition()),
+                        get(h, WebhookHeaders.ORIGINAL_OFFSET).map(Long::parseLong).orElse(record.offset()),
+                        get(h, WebhookHeaders.ORIGINAL_TIMESTAMP).map(t -> Instant.parse(t).toEpochMilli())
+                                .orElse(record.timestamp())),
+                Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
+                get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
+                Math.max(0, Integer.parseInt(get(h, WebhookHeaders.DEFERRALS).orElse("0"))),
+                last(h), lease);
+    }
+
+    /** The previous attempt's diagnostics, carried to the next record or dead letter. */
+    private static Delivery.Attempted last(Headers h) {
+        Optional<Instant> at = get(h, WebhookHeaders.LAST_ATTEMPT_AT).map(Instant::parse);
+        if (at.isEmpty()) {
+            return null;
+        }
+        int status = get(h, WebhookHeaders.LAST_STATUS).map(Integer::parseInt).orElse(0);
+        return new Delivery.Attempted(at.get(), new DeliveryOutcome.Failure(
+                DeliveryOutcome.AttemptResult.ofStatus(status), status,
+                get(h, WebhookHeaders.ERROR_CLASS).orElse(""), get(h, WebhookHeaders.ERROR_MESSAGE).orElse(""),
+                get(h, WebhookHeaders.RESPONSE_BODY).orElse(""), Duration.ZERO));
+    }
+
+    /** A retry waiting for its due time. */
     private final class Due implements Runnable {
-        final ConsumerRecord<byte[], byte[]> record;
         final Delivery delivery;
-        volatile ScheduledFuture<?> future;
+        final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timer;
 
-        Due(ConsumerRecord<byte[], byte[]> record, Delivery delivery) {
-            this.record = record;
+        Due(Delivery delivery) {
             this.delivery = delivery;
         }
 
         @Override
         public void run() {
-            PendingRecord pending = delivery.source();
-            Set<Due> set = waiting.get(pending.partition());
-            if (set != null) {
-                set.remove(this);
+            Set<Due> set = waiting.get(delivery.lease());
+            if (set == null || !set.remove(this)) {
+                return; // dropped by a drain that raced with the timer
             }
-            pending.partition().waitingRemoved();
-            if (pending.partition().revoked()) {
-                pending.abandon();
-            } else if (delivery.lane().removed()) {
-                deadLetter(record, pending, DeadLetters.SUBSCRIPTION_REMOVED);
-            } else if (!delivery.lane().subscription().enabled()) {
-                deadLetter(record, pending, DeadLetters.SUBSCRIPTION_DISABLED);
-            } else {
-                scheduler.submit(delivery);
+            if (!delivery.lease().active()) {
+                done.complete(RecordCompletion.DROPPED);
+                return;
+            }
+            try {
+                release(delivery).whenComplete((how, error) -> {
+                    if (error != null) {
+                        done.completeExceptionally(error);
+                    } else {
+                        done.complete(how);
+                    }
+                });
+            } catch (RuntimeException bug) {
+                done.completeExceptionally(bug);
             }
         }
-    }
 
-    private void abandon(ConsumerRecord<byte[], byte[]> record, PendingRecord pending, String reason) {
-        pending.retain();
-        deadLetter(record, pending, reason);
-    }
-
-    /** Dead-letters a retry that will not be attempted; {@code pending} was retained for it. */
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, PendingRecord pending, String reason) {
-        deadLetters.retryAbandoned(record, reason).thenRun(() -> {
-            metrics.deadLettered(get(record.headers(), WebhookHeaders.SUBSCRIPTION).orElse("unknown"),
-                    get(record.headers(), WebhookHeaders.EVENT_TYPE).orElse("unknown"));
-            pending.release();
-        });
+        void drop() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+            done.complete(RecordCompletion.DROPPED);
+        }
     }
 }

@@ -2,34 +2,46 @@ package io.webhookdispatcher.retry;
 
 import static io.webhookdispatcher.retry.WebhookHeaders.put;
 
+import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.Delivery;
-import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
-import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Puts a failed delivery on the retry path as its own record: the original key and value, addressed
- * to one subscription, with its attempt count, due time and last failure in headers.
+ * Puts a delivery on the retry path as its own record: the original key and value (never without its value:
+ * the start-up check makes sure the retry topics accept the largest event), addressed to one subscription, with
+ * its attempt count, due time and last failure in headers.
  */
 public final class RetryWriter {
     private final DurableWriter writer;
-    private final Clock clock;
 
-    public RetryWriter(DurableWriter writer, Clock clock) {
+    public RetryWriter(DurableWriter writer) {
         this.writer = Objects.requireNonNull(writer, "writer");
-        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Completes once the broker acknowledged the retry record. */
-    public CompletableFuture<Void> schedule(Delivery d, Failure failure, RetryPolicy.Next next) {
+    /** After failed attempt {@code next.attempt() - 1}; completes once the broker acknowledged it. */
+    public CompletableFuture<RecordCompletion> schedule(Delivery d, Delivery.Attempted failed, RetryPolicy.Next next) {
+        return write(d, next, 0, null, failed);
+    }
+
+    /** Not attempted now: the same attempt waits again; {@code deferral} counts since the last attempt. */
+    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, int deferral, RetryPolicy.Next next) {
+        return write(d, next, deferral, reason, d.last());
+    }
+
+    private CompletableFuture<RecordCompletion> write(Delivery d, RetryPolicy.Next next, int deferrals, String reason,
+                                                      Delivery.Attempted last) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.ATTEMPTS, next.attempt() - 1);
         put(headers, WebhookHeaders.DUE_AT, next.dueAt());
+        if (deferrals > 0) {
+            put(headers, WebhookHeaders.DEFERRALS, deferrals);
+            put(headers, WebhookHeaders.DEFERRED_REASON, reason);
+        }
         DeadLetters.putEvent(headers, d);
-        DeadLetters.putFailure(headers, failure, clock.instant().minus(failure.elapsed()));
-        return writer.write(new ProducerRecord<>(next.topic(), null, d.key(), d.body(), headers));
+        DeadLetters.putLast(headers, last);
+        return writer.write(new ProducerRecord<>(next.topic(), null, d.key(), d.body(), headers), d.lease());
     }
 }

@@ -20,6 +20,10 @@ public final class WebhookHeaders {
     public static final String FIRST_ATTEMPT_AT = "webhook.first-attempt-at";
     public static final String LAST_ATTEMPT_AT = "webhook.last-attempt-at";
     public static final String DUE_AT = "webhook.due-at";
+    /** Times the delivery was deferred (not attempted) since its last attempt; each deferral waits a step longer. */
+    public static final String DEFERRALS = "webhook.deferrals";
+    /** Why it was last deferred: circuit-open, queue-full, slow or rate-limited. */
+    public static final String DEFERRED_REASON = "webhook.deferred-reason";
     public static final String LAST_STATUS = "webhook.last-status";
     public static final String ERROR_CLASS = "webhook.error-class";
     public static final String ERROR_MESSAGE = "webhook.error-message";

@@ -6,66 +6,60 @@ import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-/** The commit rule: never past unfinished work; and what a drain waits for. */
+/** The commit rule: never past unfinished or dropped work. */
 class PartitionProgressTest {
     private final PartitionProgress partition = new PartitionProgress(new TopicPartition("crm.events", 0));
+    private int untracked;
 
-    /** A record as the consumer loop hands it over: the handler retains one unit per delivery. */
-    private PendingRecord consumed(long offset, int deliveries) {
-        PendingRecord r = partition.track(offset);
-        for (int i = 0; i < deliveries; i++) {
-            r.retain();
-        }
-        r.release(); // the loop's own reference, once the handler returned
-        return r;
+    private OptionalLong advance() {
+        return partition.advance(() -> untracked++);
     }
 
     @Test
     void shouldCommitOnlyUpToTheFirstUnfinishedRecord() {
-        PendingRecord first = consumed(10, 2);
-        PendingRecord second = consumed(11, 1);
-        consumed(12, 0); // unmatched: done at once
+        // given: three records; the second finishes first
+        var first = partition.track(10, 100);
+        var second = partition.track(11, 100);
+        var third = partition.track(12, 100);
+        partition.finish(second, RecordCompletion.DURABLE);
 
-        second.release();
-        assertThat(partition.advance()).isEmpty();
+        // then: nothing is committable while the first is unfinished
+        assertThat(advance()).isEmpty();
 
-        first.release();
-        assertThat(partition.advance()).isEmpty(); // one of its two deliveries is still open
+        // when: the first finishes
+        partition.finish(first, RecordCompletion.DURABLE);
 
-        first.release();
-        assertThat(partition.advance()).isEqualTo(OptionalLong.of(13));
+        // then: the commit moves past both, not past the third
+        assertThat(advance()).hasValue(12);
+        assertThat(untracked).isEqualTo(2);
+        assertThat(partition.unfinished()).isEqualTo(1);
+        partition.finish(third, RecordCompletion.DURABLE);
+        assertThat(advance()).hasValue(13);
     }
 
     @Test
-    void shouldOfferTheSameOffsetAgainUntilACommitSucceeds() {
-        consumed(5, 0);
+    void shouldNeverCommitPastDroppedWork() {
+        // given: a record whose work was dropped (its partition is being given up), and a durable one after it
+        var dropped = partition.track(5, 10);
+        var durable = partition.track(6, 10);
 
-        assertThat(partition.advance()).isEqualTo(OptionalLong.of(6));
-        assertThat(partition.advance()).isEqualTo(OptionalLong.of(6)); // the first commit failed
+        // when
+        partition.finish(dropped, RecordCompletion.DROPPED);
+        partition.finish(durable, RecordCompletion.DURABLE);
 
-        partition.committed(6);
-        assertThat(partition.advance()).isEmpty();
+        // then: the next owner must redo offset 5, so 5 stays the committed position
+        assertThat(advance()).isEmpty();
+        assertThat(partition.outstanding()).isEmpty();
     }
 
     @Test
-    void shouldBeQuiescentOnceStartedWorkFinishedAndQueuedWorkWasAbandoned() {
-        // given: one delivery started, one still queued
-        PendingRecord record = consumed(0, 2);
-        partition.waitingAdded();
-        partition.waitingAdded();
-        partition.waitingRemoved(); // the first one started
-        assertThat(partition.quiescent()).isFalse();
+    void shouldOfferTheSameOffsetAgainUntilTheBrokerConfirmedIt() {
+        var r = partition.track(0, 1);
+        partition.finish(r, RecordCompletion.DURABLE);
 
-        // when: the partition is revoked, the queued one is dropped, the started one finishes
-        partition.revoke();
-        partition.waitingRemoved();
-        record.abandon();
-        assertThat(partition.quiescent()).isFalse();
-        record.release();
-
-        // then: nothing is left to wait for, and the record is still not committable
-        assertThat(partition.quiescent()).isTrue();
-        assertThat(record.done()).isFalse();
-        assertThat(partition.advance()).isEmpty();
+        assertThat(advance()).hasValue(1);
+        assertThat(advance()).hasValue(1); // a failed async commit is simply sent again
+        partition.committed(1);
+        assertThat(advance()).isEmpty();
     }
 }

@@ -1,42 +1,78 @@
 package io.webhookdispatcher.http;
 
-import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.Secret;
-import io.webhookdispatcher.http.JdkWebhookSender.WebhookRequest;
+import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.dispatch.WebhookSender.Endpoint;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The sender against a real HTTP server on port 0. */
+/** The sender against real receivers on port 0. */
 class JdkWebhookSenderTest {
     private static final Instant NOW = Instant.parse("2024-12-24T18:57:19.761Z");
+    private static final byte[] JSON = "{}".getBytes(StandardCharsets.UTF_8);
+    private static final long HUGE_BODY = 200L * 1024 * 1024;
+    /** The socket buffers in between hold a few MiB at most; an unbounded read takes all 200 MiB. */
+    private static final long MAX_WRITTEN_BEFORE_CLOSE = 4L * 1024 * 1024;
 
     private HttpServer server;
     private JdkWebhookSender sender;
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
     private final AtomicReference<byte[]> receivedBody = new AtomicReference<>();
     private final AtomicReference<Headers> receivedHeaders = new AtomicReference<>();
+    private final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startServer() throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+        server.setExecutor(Executors.newFixedThreadPool(4));
         server.createContext("/ok", ex -> {
             receivedBody.set(ex.getRequestBody().readAllBytes());
             receivedHeaders.set(ex.getRequestHeaders());
+            clientPorts.add(ex.getRemoteAddress().getPort());
             ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.createContext("/small", ex -> {
+            ex.getRequestBody().readAllBytes();
+            clientPorts.add(ex.getRemoteAddress().getPort());
+            byte[] body = "s".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
             ex.close();
         });
         server.createContext("/moved", ex -> {
@@ -51,18 +87,43 @@ class JdkWebhookSenderTest {
             ex.close();
         });
         server.start();
-        sender = new JdkWebhookSender(Executors.newFixedThreadPool(2), Duration.ofSeconds(1), Duration.ofSeconds(2),
-                Clock.fixed(NOW, ZoneOffset.UTC), "webhook-dispatcher/test", new ResponseClassifier(Set.of(400)));
+        sender = sender(Duration.ofSeconds(2));
     }
 
     @AfterEach
-    void stopServer() {
+    void stopServer() throws Exception {
         sender.close();
+        for (AutoCloseable c : closeAfter) {
+            c.close();
+        }
         server.stop(0);
+        ((ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    private static JdkWebhookSender sender(Duration requestTimeout) {
+        return new JdkWebhookSender(Duration.ofSeconds(1), requestTimeout, Clock.fixed(NOW, ZoneOffset.UTC),
+                "webhook-dispatcher/test", new ResponseClassifier(Set.of(400)));
+    }
+
+    private static JdkWebhookSender sender(Function<String, ExecutorService> executorForHost, Duration requestTimeout) {
+        return new JdkWebhookSender(executorForHost, Duration.ofSeconds(1), requestTimeout,
+                Clock.fixed(NOW, ZoneOffset.UTC), "webhook-dispatcher/test", new ResponseClassifier(Set.of(400)));
+    }
+
+    private URI url(String host, String path) {
+        return URI.create("http://" + host + ":" + server.getAddress().getPort() + path);
     }
 
     private URI url(String path) {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+        return url("127.0.0.1", path);
+    }
+
+    private static Subscription subscription(URI url, String secret) {
+        return new Subscription("sub-" + secret, url, new Secret(secret), List.of(), true);
+    }
+
+    private Endpoint endpoint(URI url) {
+        return sender.endpoint(subscription(url, "s"));
     }
 
     @Test
@@ -70,10 +131,10 @@ class JdkWebhookSenderTest {
         // given: odd but valid JSON bytes, which re-serialisation would change
         byte[] body = "{ \"event\" : \"person.created\",\n \"data\": {\"name\": \"Nguyễn\", \"n\": 1.0e2} }"
                 .getBytes(StandardCharsets.UTF_8);
-        var signer = new WebhookSigner(new Secret("your-secret"));
+        Endpoint endpoint = sender.endpoint(subscription(url("/ok"), "your-secret"));
 
         // when
-        DeliveryOutcome outcome = sender.send(new WebhookRequest(url("/ok"), signer, "delivery-1", body)).get();
+        DeliveryOutcome outcome = endpoint.send("delivery-1", body).get();
 
         // then
         assertThat(outcome).isInstanceOf(DeliveryOutcome.Delivered.class);
@@ -81,16 +142,16 @@ class JdkWebhookSenderTest {
         Headers h = receivedHeaders.get();
         assertThat(h.getFirst("Content-Type")).isEqualTo("application/json");
         assertThat(h.getFirst("User-Agent")).isEqualTo("webhook-dispatcher/test");
-        assertThat(h.getFirst("X-Twenty-Webhook-Timestamp")).isEqualTo("1735066639761");
-        assertThat(h.getFirst("X-Twenty-Webhook-Signature")).isEqualTo(signer.sign(1735066639761L, body));
-        assertThat(h.getFirst("X-Twenty-Webhook-Nonce")).matches("[0-9a-f]{32}");
-        assertThat(h.getFirst("webhook-id")).isEqualTo("delivery-1");
+        assertThat(h.getFirst(JdkWebhookSender.TIMESTAMP_HEADER)).isEqualTo("1735066639761");
+        assertThat(h.getFirst(JdkWebhookSender.SIGNATURE_HEADER))
+                .isEqualTo(new WebhookSigner(new Secret("your-secret")).sign(1735066639761L, body));
+        assertThat(h.getFirst(JdkWebhookSender.NONCE_HEADER)).matches("[0-9a-f]{32}");
+        assertThat(h.getFirst(JdkWebhookSender.DELIVERY_ID_HEADER)).isEqualTo("delivery-1");
     }
 
     @Test
     void shouldNotFollowRedirects() throws Exception {
-        DeliveryOutcome outcome = sender.send(new WebhookRequest(url("/moved"),
-                new WebhookSigner(new Secret("s")), "d", "{}".getBytes(StandardCharsets.UTF_8))).get();
+        DeliveryOutcome outcome = endpoint(url("/moved")).send("d", JSON).get();
 
         assertThat(outcome).isInstanceOf(DeliveryOutcome.Retryable.class);
         assertThat(receivedBody.get()).isNull();
@@ -98,24 +159,259 @@ class JdkWebhookSenderTest {
 
     @Test
     void shouldKeepOnlyTheFirstKibOfAnErrorBody() throws Exception {
-        DeliveryOutcome outcome = sender.send(new WebhookRequest(url("/big-error"),
-                new WebhookSigner(new Secret("s")), "d", "{}".getBytes(StandardCharsets.UTF_8))).get();
+        DeliveryOutcome outcome = endpoint(url("/big-error")).send("d", JSON).get();
 
         assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
             assertThat(r.failure().status()).isEqualTo(500);
-            assertThat(r.failure().responseBody()).hasSize(1024);
+            assertThat(r.failure().responseBody()).hasSize(JdkWebhookSender.BODY_PREFIX_BYTES);
         });
     }
 
     @Test
     void shouldReportAConnectionErrorAsAnOutcomeNotAnException() throws Exception {
         int closedPort;
-        try (var socket = new java.net.ServerSocket(0)) {
+        try (var socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        DeliveryOutcome outcome = sender.send(new WebhookRequest(URI.create("http://127.0.0.1:" + closedPort + "/"),
-                new WebhookSigner(new Secret("s")), "d", "{}".getBytes(StandardCharsets.UTF_8))).get();
+        DeliveryOutcome outcome = endpoint(URI.create("http://127.0.0.1:" + closedPort + "/")).send("d", JSON).get();
 
         assertThat(outcome.result()).isEqualTo(DeliveryOutcome.AttemptResult.CONNECT_ERROR);
+    }
+
+    @Test
+    void shouldReadASmallBodyToItsEndAndReuseTheConnection() throws Exception {
+        // given: a 10 KB body, under the read cap
+        Endpoint endpoint = endpoint(url("/small"));
+
+        // when
+        DeliveryOutcome first = endpoint.send("d1", JSON).get();
+        DeliveryOutcome second = endpoint.send("d2", JSON).get();
+
+        // then
+        assertThat(first).isInstanceOf(DeliveryOutcome.Delivered.class);
+        assertThat(second).isInstanceOf(DeliveryOutcome.Delivered.class);
+        assertThat(clientPorts).hasSize(2).containsOnly(clientPorts.get(0));
+    }
+
+    @Test
+    void shouldDeliverAtOnceAndStopReadingWhenA2xxBodyIsHuge() throws Exception {
+        // given: a receiver that acknowledges with a 200 MiB body, and a generous request timeout
+        var receiver = new HugeBodyReceiver("200 OK");
+        closeAfter.add(receiver);
+        var patient = sender(Duration.ofSeconds(30));
+        closeAfter.add(patient);
+
+        // when
+        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s")).send("d", JSON)
+                .get(10, TimeUnit.SECONDS);
+
+        // then: delivered well before the timeout, and the connection closed after a bounded read
+        assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Delivered.class,
+                d -> assertThat(d.status()).isEqualTo(200));
+        assertThat(outcome.elapsed()).isLessThan(Duration.ofSeconds(5));
+        assertThat(receiver.bytesWrittenUntilClosed().get(10, TimeUnit.SECONDS))
+                .isBetween((long) JdkWebhookSender.MAX_BODY_BYTES, MAX_WRITTEN_BEFORE_CLOSE);
+    }
+
+    @Test
+    void shouldRetryAtOnceAndKeepThePrefixWhenA5xxBodyIsHuge() throws Exception {
+        // given
+        var receiver = new HugeBodyReceiver("500 Internal Server Error");
+        closeAfter.add(receiver);
+        var patient = sender(Duration.ofSeconds(30));
+        closeAfter.add(patient);
+
+        // when
+        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s")).send("d", JSON)
+                .get(10, TimeUnit.SECONDS);
+
+        // then
+        assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
+            assertThat(r.failure().status()).isEqualTo(500);
+            assertThat(r.failure().responseBody()).isEqualTo("x".repeat(JdkWebhookSender.BODY_PREFIX_BYTES));
+        });
+        assertThat(outcome.elapsed()).isLessThan(Duration.ofSeconds(5));
+        assertThat(receiver.bytesWrittenUntilClosed().get(10, TimeUnit.SECONDS))
+                .isLessThanOrEqualTo(MAX_WRITTEN_BEFORE_CLOSE);
+    }
+
+    @Test
+    void shouldNotLetOneHostsBlockedExecutorDelayAnotherHost() throws Exception {
+        // given: host A's executor is stuck, as when its DNS lookups hang; host B is the same receiver by another name
+        var release = new CountDownLatch(1);
+        var hosts = new CopyOnWriteArrayList<String>();
+        var perHost = sender(host -> {
+            hosts.add(host);
+            ExecutorService executor = Executors.newFixedThreadPool(2);
+            if (host.equals("127.0.0.1")) {
+                for (int i = 0; i < 2; i++) {
+                    executor.execute(() -> awaitQuietly(release));
+                }
+            }
+            closeAfter.add(executor::shutdownNow);
+            return executor;
+        }, Duration.ofSeconds(30));
+        closeAfter.add(perHost);
+        Endpoint a = perHost.endpoint(subscription(url("127.0.0.1", "/ok"), "a"));
+        Endpoint b = perHost.endpoint(subscription(url("localhost", "/ok"), "b"));
+
+        // when
+        List<CompletableFuture<DeliveryOutcome>> toA = sendMany(a, 5);
+        List<CompletableFuture<DeliveryOutcome>> toB = sendMany(b, 20);
+
+        // then: B is delivered while every request to A waits
+        await().atMost(Duration.ofSeconds(10)).until(() -> toB.stream().allMatch(CompletableFuture::isDone));
+        assertThat(toB).allSatisfy(f -> assertThat(f.join()).isInstanceOf(DeliveryOutcome.Delivered.class));
+        assertThat(toA).noneMatch(CompletableFuture::isDone);
+        assertThat(hosts).containsExactlyInAnyOrder("127.0.0.1", "localhost");
+
+        // and when A's executor is free again, its requests go through
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> toA.stream().allMatch(CompletableFuture::isDone));
+        assertThat(toA).allSatisfy(f -> assertThat(f.join()).isInstanceOf(DeliveryOutcome.Delivered.class));
+    }
+
+    @Test
+    void shouldShareOneClientAndItsConnectionsAmongSubscriptionsOnTheSameHost() throws Exception {
+        // given: two subscriptions on one host, spelled differently
+        var hosts = new CopyOnWriteArrayList<String>();
+        var perHost = sender(host -> {
+            hosts.add(host);
+            ExecutorService executor = Executors.newFixedThreadPool(2);
+            closeAfter.add(executor::shutdownNow);
+            return executor;
+        }, Duration.ofSeconds(5));
+        closeAfter.add(perHost);
+        Endpoint first = perHost.endpoint(subscription(url("localhost", "/ok"), "first"));
+        Endpoint second = perHost.endpoint(subscription(url("LocalHost", "/ok"), "second"));
+
+        // when
+        assertThat(first.send("d1", JSON).get()).isInstanceOf(DeliveryOutcome.Delivered.class);
+        assertThat(second.send("d2", JSON).get()).isInstanceOf(DeliveryOutcome.Delivered.class);
+
+        // then: one client, and the second request came over the first one's connection
+        assertThat(hosts).containsExactly("localhost");
+        assertThat(clientPorts).hasSize(2).containsOnly(clientPorts.get(0));
+    }
+
+    @Test
+    void shouldShutDownEveryHostsExecutorOnClose() {
+        // given
+        var executors = new CopyOnWriteArrayList<ExecutorService>();
+        var perHost = sender(host -> {
+            ExecutorService executor = Executors.newFixedThreadPool(2);
+            executors.add(executor);
+            return executor;
+        }, Duration.ofSeconds(5));
+        perHost.endpoint(subscription(url("127.0.0.1", "/ok"), "a"));
+        perHost.endpoint(subscription(url("localhost", "/ok"), "b"));
+
+        // when
+        perHost.close();
+
+        // then
+        assertThat(executors).hasSize(2).allMatch(ExecutorService::isShutdown);
+    }
+
+    @Test
+    void shouldGiveEachHostAtMostTwoDaemonThreadsThatTimeOutWhenIdle() throws Exception {
+        // given
+        var executor = (ThreadPoolExecutor) JdkWebhookSender.hostExecutor("example.com");
+        try {
+            // when
+            Thread thread = CompletableFuture.supplyAsync(Thread::currentThread, executor).get();
+
+            // then
+            assertThat(executor.getMaximumPoolSize()).isEqualTo(2);
+            assertThat(executor.allowsCoreThreadTimeOut()).isTrue();
+            assertThat(thread.isDaemon()).isTrue();
+            assertThat(thread.getName()).isEqualTo("webhook-http-example.com-1");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private static List<CompletableFuture<DeliveryOutcome>> sendMany(Endpoint endpoint, int n) {
+        var futures = new ArrayList<CompletableFuture<DeliveryOutcome>>();
+        for (int i = 0; i < n; i++) {
+            futures.add(endpoint.send("d" + i, JSON));
+        }
+        return futures;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A raw HTTP/1.1 receiver for one request: answers with {@code Content-Length: 200 MiB} and then writes as
+     * fast as it can, counting the bytes it got out until the client closed the connection.
+     */
+    private static final class HugeBodyReceiver implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        private final CompletableFuture<Long> written = new CompletableFuture<>();
+        private final Thread thread;
+
+        HugeBodyReceiver(String status) throws IOException {
+            thread = new Thread(() -> serve(status), "huge-body-receiver");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/huge");
+        }
+
+        CompletableFuture<Long> bytesWrittenUntilClosed() {
+            return written;
+        }
+
+        private void serve(String status) {
+            long total = 0;
+            try (Socket s = socket.accept()) {
+                s.setSendBufferSize(64 * 1024); // no auto-tuning: what is counted is what the client took
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                readRequest(in);
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " + HUGE_BODY
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) 'x');
+                while (total < HUGE_BODY) {
+                    out.write(chunk);
+                    total += chunk.length;
+                }
+            } catch (IOException closedByClient) {
+                // expected: the client closed the connection
+            }
+            written.complete(total);
+        }
+
+        /** Reads the request head and its Content-Length body, so the client sees a complete exchange. */
+        private void readRequest(InputStream in) throws IOException {
+            var head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    throw new IOException("request ended early");
+                }
+                head.append((char) c);
+            }
+            long length = head.toString().lines()
+                    .filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
+                    .findFirst().orElse(0);
+            in.readNBytes((int) length);
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        }
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.webhookdispatcher.dispatch.Secret;
-import io.webhookdispatcher.http.JdkWebhookSender.WebhookRequest;
+import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.testkit.WebhookReceiver;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,10 +26,10 @@ class NodeReceiverTest {
         byte[] body = "{\"event\":\"person.created\",\"data\":{\"id\":\"abc12345\",\"name\":\"Nguyễn\"},\"timestamp\":\"2025-02-10T15:30:50Z\"}"
                 .getBytes(StandardCharsets.UTF_8);
         try (var receiver = new WebhookReceiver().endpoint("/h", "your-secret");
-             var sender = new JdkWebhookSender(Executors.newFixedThreadPool(1), Duration.ofSeconds(2),
-                     Duration.ofSeconds(5), Clock.systemUTC(), "test", new ResponseClassifier(Set.of()))) {
-            sender.send(new WebhookRequest(URI.create(receiver.url("/h")), new WebhookSigner(new Secret("your-secret")),
-                    "d1", body)).get();
+             var sender = new JdkWebhookSender(Duration.ofSeconds(2), Duration.ofSeconds(5), Clock.systemUTC(),
+                     "test", new ResponseClassifier(Set.of()))) {
+            sender.endpoint(new Subscription("s", URI.create(receiver.url("/h")), new Secret("your-secret"),
+                    java.util.List.of(), true)).send("d1", body).get();
             var request = receiver.received("/h").get(0);
             Path bodyFile = Files.write(dir.resolve("body.json"), request.body());
 

@@ -16,7 +16,8 @@ class RetryPolicyTest {
             Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(10));
 
     private static RetryPolicy policy(double jitter, double random) {
-        return new RetryPolicy(new DispatcherConfig.Retry(DEFAULT_SCHEDULE, jitter, Duration.ofHours(1), Set.of(400)),
+        return new RetryPolicy(new DispatcherConfig.Retry(DEFAULT_SCHEDULE, jitter, Duration.ofMinutes(1),
+                Duration.ofHours(1), Set.of(400)),
                 "crm.events.retry", () -> random);
     }
 
@@ -69,5 +70,48 @@ class RetryPolicyTest {
 
         assertThat(next.topic()).isEqualTo("crm.events.retry-2h");
         assertThat(next.dueAt()).isEqualTo(NOW.plus(Duration.ofHours(2)));
+    }
+
+    @Test
+    void shouldBoundTheJitterInTimeSoThatEachTopicStaysNearlyDueOrdered() {
+        // 20 % of 10 h would be ±2 h: capped at maxJitter (1 min), records written a minute apart stay in order
+        RetryPolicy low = policy(0.2, 0.0);
+        RetryPolicy high = policy(0.2, 1.0);
+
+        assertThat(low.next(6, Optional.empty(), NOW).orElseThrow().dueAt())
+                .isEqualTo(NOW.plus(Duration.ofHours(10)).minus(Duration.ofMinutes(1)));
+        assertThat(high.next(6, Optional.empty(), NOW).orElseThrow().dueAt())
+                .isEqualTo(NOW.plus(Duration.ofHours(10)).plus(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void shouldDeferOneStepFurtherEachTimeWithoutUsingAnAttempt() {
+        RetryPolicy p = policy(0, 0.5);
+
+        assertThat(p.deferral(3, 1, Duration.ZERO, NOW)).isEqualTo(new RetryPolicy.Next(3, "crm.events.retry-5s",
+                NOW.plusSeconds(5)));
+        assertThat(p.deferral(3, 2, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-5m");
+        assertThat(p.deferral(3, 6, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
+        assertThat(p.deferral(3, 60, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
+    }
+
+    @Test
+    void shouldDeferAtLeastAsLongAsTheSubscriptionNeeds() {
+        // a circuit that stays open 40 s more: the first step long enough is 5 min
+        var next = policy(0, 0.5).deferral(1, 1, Duration.ofSeconds(40), NOW);
+
+        assertThat(next).isEqualTo(new RetryPolicy.Next(1, "crm.events.retry-5m", NOW.plus(Duration.ofMinutes(5))));
+    }
+
+    @Test
+    void shouldMatchEveryRetryTopicAlsoOfDelaysNoLongerScheduled() {
+        var pattern = policy(0, 0.5).topicPattern();
+
+        assertThat(pattern.matcher("crm.events.retry-5s").matches()).isTrue();
+        assertThat(pattern.matcher("crm.events.retry-15m").matches()).isTrue(); // a step removed from the schedule
+        assertThat(pattern.matcher("crm.events.retry-250ms").matches()).isTrue();
+        assertThat(pattern.matcher("crm.events.dlt").matches()).isFalse();
+        assertThat(pattern.matcher("crm.events.retry-5s-copy").matches()).isFalse();
+        assertThat(pattern.matcher("crmXevents.retry-5s").matches()).isFalse();
     }
 }

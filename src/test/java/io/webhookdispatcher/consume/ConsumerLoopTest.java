@@ -1,0 +1,273 @@
+package io.webhookdispatcher.consume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** The loop alone owns offsets, pausing and revocation: specified on Kafka's MockConsumer, one poll at a time. */
+class ConsumerLoopTest {
+    private static final String TOPIC = "crm.events";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+    private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+
+    private final CountingConsumer consumer = new CountingConsumer();
+    private final ScriptedHandler handler = new ScriptedHandler();
+    private final LoopStatus status = new LoopStatus("events-consumer");
+    private ConsumerLoop loop;
+    private long[] nextOffset = new long[2];
+
+    /** A MockConsumer that counts wake-ups and remembers commits (its committed() forgets revoked partitions). */
+    static final class CountingConsumer extends MockConsumer<byte[], byte[]> {
+        final AtomicInteger wakeups = new AtomicInteger();
+        final Map<TopicPartition, Long> commits = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
+            offsets.forEach((tp, om) -> commits.put(tp, om.offset()));
+            super.commitAsync(offsets, callback);
+        }
+
+        CountingConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public synchronized void wakeup() {
+            wakeups.incrementAndGet();
+            super.wakeup();
+        }
+    }
+
+    /** Hands back a future per record that the test completes; records what it was told. */
+    static final class ScriptedHandler implements RecordHandler {
+        final List<ConsumerRecord<byte[], byte[]>> handled = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<RecordCompletion>> work = new CopyOnWriteArrayList<>();
+        final List<Lease> drained = new CopyOnWriteArrayList<>();
+        volatile boolean saturated;
+        volatile Runnable onDraining = () -> { };
+
+        @Override
+        public CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease) {
+            handled.add(record);
+            var f = new CompletableFuture<RecordCompletion>();
+            work.add(f);
+            return f;
+        }
+
+        @Override
+        public void draining(Lease lease) {
+            drained.add(lease);
+            onDraining.run();
+        }
+
+        @Override
+        public boolean saturated() {
+            return saturated;
+        }
+
+        void finish(int index, RecordCompletion how) {
+            work.get(index).complete(how);
+        }
+    }
+
+    private void start(long budgetBytes, int maxUnfinishedPerPartition) {
+        var budget = new MemoryBudget(budgetBytes);
+        loop = new ConsumerLoop(consumer, listener -> consumer.subscribe(List.of(TOPIC), listener), handler,
+                new ConsumerLoop.FlowControl(maxUnfinishedPerPartition), budget.account(1.0), Duration.ofMillis(200),
+                status);
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        loop.subscribe();
+        consumer.rebalance(List.of(P0, P1));
+    }
+
+    private void produce(TopicPartition tp, int count, int valueBytes) {
+        for (int i = 0; i < count; i++) {
+            consumer.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), nextOffset[tp.partition()]++, null,
+                    new byte[valueBytes]));
+        }
+    }
+
+    private Long committed(TopicPartition tp) {
+        return consumer.commits.get(tp);
+    }
+
+    private void pollUntilCommitted() throws InterruptedException {
+        Thread.sleep(210); // the commit interval (200 ms) is real time in the loop
+        loop.pollOnce();
+    }
+
+    @Test
+    void shouldCommitOnlyTheDurablePrefixWhateverOrderWorkFinishesIn() throws Exception {
+        // given
+        start(1 << 20, 0);
+        produce(P0, 3, 10);
+        loop.pollOnce();
+
+        // when: the second and third finish first
+        handler.finish(1, RecordCompletion.DURABLE);
+        handler.finish(2, RecordCompletion.DURABLE);
+        pollUntilCommitted();
+
+        // then
+        assertThat(committed(P0)).isNull();
+
+        // when: the first finishes
+        handler.finish(0, RecordCompletion.DURABLE);
+        pollUntilCommitted();
+
+        // then
+        assertThat(committed(P0)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldPauseWhenItsMemoryShareIsUsedUpAndResumeWhenWorkFinishes() {
+        // given: 20,000 bytes; each record costs its 1,000 bytes plus the bookkeeping overhead
+        start(20_000, 0);
+        consumer.setMaxPollRecords(2);
+        produce(P0, 50, 1000);
+        produce(P1, 50, 1000);
+
+        // when: polling as long as it will take records
+        for (int i = 0; i < 30; i++) {
+            loop.pollOnce();
+        }
+
+        // then: it stopped at the bound (one poll of overshoot at most), far from the 100 available
+        long perRecord = 1000 + ConsumerLoop.RECORD_OVERHEAD_BYTES;
+        assertThat(handler.handled.size()).isBetween((int) (20_000 / perRecord), (int) (20_000 / perRecord) + 2);
+        assertThat(consumer.paused()).containsExactlyInAnyOrder(P0, P1);
+        assertThat(loop.paused()).isTrue();
+
+        // when: the work finishes, releasing the memory
+        int before = handler.handled.size();
+        handler.work.forEach(f -> f.complete(RecordCompletion.DURABLE));
+
+        // then: the poll was woken, and the loop resumes
+        assertThat(consumer.wakeups.get()).isGreaterThanOrEqualTo(1);
+        loop.pollOnce();
+        loop.pollOnce();
+        assertThat(consumer.paused()).isEmpty();
+        assertThat(handler.handled.size()).isGreaterThan(before);
+    }
+
+    @Test
+    void shouldPauseOnlyThePartitionAtItsReadAheadBound() {
+        // given: at most 10 unfinished records per partition
+        start(1 << 30, 10);
+        consumer.setMaxPollRecords(5);
+        produce(P0, 40, 10);
+
+        // when
+        for (int i = 0; i < 10; i++) {
+            loop.pollOnce();
+        }
+
+        // then: partition 0 stops at 10; partition 1 is not paused
+        assertThat(handler.handled).hasSize(10);
+        assertThat(consumer.paused()).containsExactly(P0);
+
+        // when: 5 finish (the resume mark is half the bound)
+        for (int i = 0; i < 5; i++) {
+            handler.finish(i, RecordCompletion.DURABLE);
+        }
+        loop.pollOnce();
+        loop.pollOnce();
+
+        // then
+        assertThat(consumer.paused()).isEmpty();
+        assertThat(handler.handled.size()).isGreaterThan(10);
+    }
+
+    @Test
+    void shouldStopFetchingWhileTheHandlerIsSaturated() {
+        // given
+        start(1 << 30, 0);
+        produce(P0, 10, 10);
+        handler.saturated = true;
+
+        // when
+        loop.pollOnce();
+
+        // then
+        assertThat(handler.handled).isEmpty();
+
+        // when
+        handler.saturated = false;
+        loop.pollOnce();
+        loop.pollOnce();
+
+        // then
+        assertThat(handler.handled).hasSize(10);
+    }
+
+    @Test
+    void shouldDropUnstartedWorkOnRevocationAndCommitExactlyWhatIsDurable() {
+        // given: four records; two are durable, one is started, one waits in a queue
+        start(1 << 20, 0);
+        produce(P0, 4, 10);
+        loop.pollOnce();
+        handler.finish(0, RecordCompletion.DURABLE);
+        handler.finish(1, RecordCompletion.DURABLE);
+        Lease lease = handler.drained.isEmpty() ? null : handler.drained.get(0);
+        assertThat(lease).isNull();
+        // the handler drops the queued one when told to drain, and the started one then finishes durably
+        handler.onDraining = () -> {
+            handler.finish(3, RecordCompletion.DROPPED);
+            handler.finish(2, RecordCompletion.DURABLE);
+        };
+
+        // when: the partition is revoked
+        consumer.rebalance(List.of(P1));
+
+        // then: the drain committed up to the dropped record, and the lease has ended
+        assertThat(handler.drained).hasSize(1);
+        assertThat(handler.drained.get(0).partition()).isEqualTo(P0);
+        assertThat(handler.drained.get(0).owned()).isFalse();
+        assertThat(committed(P0)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldGiveUpWaitingForStartedWorkAfterTheDrainTimeout() {
+        // given: a record whose work never finishes
+        start(1 << 20, 0);
+        produce(P0, 1, 10);
+        loop.pollOnce();
+
+        // when
+        long started = System.nanoTime();
+        consumer.rebalance(List.of(P1));
+
+        // then: the drain waited its 200 ms, not for ever, and committed nothing
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(150), Duration.ofSeconds(5));
+        assertThat(committed(P0)).isNull();
+    }
+
+    @Test
+    void shouldReportFailedWorkAndNeverCommitPastIt() throws Exception {
+        // given
+        start(1 << 20, 0);
+        produce(P0, 2, 10);
+        loop.pollOnce();
+
+        // when: a bug fails the first record's work
+        handler.work.get(0).completeExceptionally(new IllegalStateException("bug"));
+        handler.finish(1, RecordCompletion.DURABLE);
+        pollUntilCommitted();
+
+        // then: liveness will fail, and the record stays uncommitted
+        assertThat(status.failure()).hasMessage("bug");
+        assertThat(committed(P0)).isNull();
+    }
+}

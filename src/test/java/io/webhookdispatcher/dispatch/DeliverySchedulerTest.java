@@ -1,0 +1,388 @@
+package io.webhookdispatcher.dispatch;
+
+import static io.webhookdispatcher.testkit.FakeSender.delivered;
+import static io.webhookdispatcher.testkit.FakeSender.refused;
+import static io.webhookdispatcher.testkit.FakeSender.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.webhookdispatcher.consume.Lease;
+import io.webhookdispatcher.consume.RecordCompletion;
+import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.metrics.DispatcherMetrics;
+import io.webhookdispatcher.testkit.FakeClock;
+import io.webhookdispatcher.testkit.FakeSender;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** The isolation rules of the delivery core, with a fake sender and a fake clock: every bound is pushed past. */
+class DeliverySchedulerTest {
+    private static final CircuitBreaker.Settings BREAKER = new CircuitBreaker.Settings(true, 5, 0.5, 50, 20,
+            Duration.ofSeconds(5), Duration.ofMinutes(5));
+    private static final Duration MAX_QUEUE_DELAY = Duration.ofSeconds(1);
+
+    private final FakeClock clock = new FakeClock();
+    private final FakeSender sender = new FakeSender();
+    private final RecordingFailures failures = new RecordingFailures();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final DispatcherMetrics metrics = new DispatcherMetrics(registry, true,
+            Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
+    private final Lease lease = new Lease(new TopicPartition("events", 0));
+    private Subscriptions subscriptions;
+    private DeliveryScheduler scheduler;
+    private long offset;
+
+    private void start(int maxInFlight, int maxQueued, long maxQueuedBytes, Subscription... subs) {
+        subscriptions = new Subscriptions(List.of(subs), sender, clock, lane -> metrics.subscriptionAdded(lane.id(),
+                lane, new DispatcherMetrics.LaneGauges<Lane>(Lane::inFlight, Lane::queued, Lane::queuedBytes,
+                        l -> l.circuitState(clock.millis()).gauge, l -> l.slow() ? 1 : 0)));
+        scheduler = new DeliveryScheduler(subscriptions::all, failures, metrics, clock,
+                new DeliveryScheduler.Bounds(maxInFlight, maxQueued, maxQueuedBytes, MAX_QUEUE_DELAY,
+                        Duration.ofMinutes(1)));
+        subscriptions.onChange(scheduler::lanesChanged);
+    }
+
+    private static Subscription sub(String id, int maxInFlight) {
+        return sub(id, maxInFlight, Optional.empty());
+    }
+
+    private static Subscription sub(String id, int maxInFlight, Optional<RateLimit> rateLimit) {
+        return new Subscription(id, URI.create("http://receiver/" + id), new Secret("secret-" + id),
+                List.of(EventFilter.parse("*")), true, maxInFlight, rateLimit, BREAKER);
+    }
+
+    private CompletableFuture<RecordCompletion> submit(String lane) {
+        return submit(lane, 100);
+    }
+
+    private CompletableFuture<RecordCompletion> submit(String lane, int bodyBytes) {
+        long o = offset++;
+        return scheduler.submit(new Delivery(subscriptions.lane(lane).orElseThrow(), "id-" + lane + "-" + o, null,
+                new byte[bodyBytes], "person.created", null, new Delivery.Origin("events", 0, o, 0), 1, null, 0, null,
+                lease));
+    }
+
+    private List<CompletableFuture<RecordCompletion>> submit(String lane, int count, int bodyBytes) {
+        var result = new ArrayList<CompletableFuture<RecordCompletion>>();
+        IntStream.range(0, count).forEach(i -> result.add(submit(lane, bodyBytes)));
+        return result;
+    }
+
+    private double gauge(String name, String subscription) {
+        return registry.get(name).tag("subscription", subscription).gauge().value();
+    }
+
+    @Test
+    void shouldKeepAHealthyLanesReservedPermitsWhileHungLanesHoldAllTheOthers() {
+        // given: 16 permits, 4 lanes: each has 2 reserved (half the pool in equal slices), 8 are shared
+        start(16, 1000, 1 << 20, sub("hung1", 64), sub("hung2", 64), sub("hung3", 64), sub("healthy", 64));
+        sender.hold("hung1").hold("hung2").hold("hung3");
+
+        // when: the hung lanes take everything they may, then the healthy lane gets 100 deliveries
+        submit("hung1", 20, 100);
+        submit("hung2", 20, 100);
+        submit("hung3", 20, 100);
+        List<CompletableFuture<RecordCompletion>> healthy = submit("healthy", 100, 100);
+
+        // then: the hung lanes hold 14 permits between them and the healthy lane still delivers everything
+        assertThat(sender.pending("hung1").size() + sender.pending("hung2").size() + sender.pending("hung3").size())
+                .isEqualTo(2 + 8 + 2 + 2);
+        assertThat(healthy).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+        assertThat(sender.calls("healthy")).hasSize(100);
+    }
+
+    @Test
+    void shouldOpenTheCircuitAfterConsecutiveFailuresAndThenDeferWithoutAnAttempt() {
+        // given
+        start(256, 1000, 1 << 20, sub("down", 64));
+        sender.answer("down", refused());
+
+        // when: five attempts fail, then 10 more deliveries arrive
+        submit("down", 5, 100);
+        List<CompletableFuture<RecordCompletion>> later = submit("down", 10, 100);
+
+        // then: the 5 failures go to the retry path as attempts; the 10 are deferred without an attempt
+        assertThat(sender.calls("down")).hasSize(5);
+        assertThat(failures.of("failed")).hasSize(5);
+        assertThat(failures.of("deferred")).hasSize(10).allSatisfy(e -> {
+            assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN);
+            assertThat(e.atLeast()).isEqualTo(Duration.ofSeconds(5)); // until the probe
+        });
+        assertThat(later).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "down")).isEqualTo(2);
+    }
+
+    @Test
+    void shouldLetOneProbeThroughAfterTheCoolDownAndCloseWhenItSucceeds() {
+        // given: an open circuit
+        start(256, 1000, 1 << 20, sub("flaky", 64));
+        sender.answer("flaky", status(503));
+        submit("flaky", 5, 100);
+        sender.hold("flaky");
+
+        // when: the cool-down passes and three deliveries arrive
+        clock.advance(Duration.ofSeconds(5));
+        submit("flaky", 3, 100);
+
+        // then: exactly one probe is attempted; the others are deferred while it is under way
+        assertThat(sender.pending("flaky")).hasSize(1);
+        assertThat(failures.of("deferred")).hasSize(2);
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "flaky")).isEqualTo(1);
+
+        // when: the probe succeeds
+        sender.pending("flaky").get(0).answer(delivered());
+        sender.answer("flaky", delivered());
+        submit("flaky", 4, 100);
+
+        // then: the circuit is closed and deliveries are attempted again
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "flaky")).isEqualTo(0);
+        assertThat(sender.calls("flaky")).hasSize(5 + 1 + 4);
+    }
+
+    @Test
+    void shouldDoubleTheCoolDownAfterAFailedProbe() {
+        // given: an open circuit whose first probe fails
+        start(256, 1000, 1 << 20, sub("down", 64));
+        sender.answer("down", refused());
+        submit("down", 5, 100);
+        clock.advance(Duration.ofSeconds(5));
+        submit("down");
+        assertThat(sender.calls("down")).hasSize(6);
+
+        // when: the first cool-down's length passes again
+        clock.advance(Duration.ofSeconds(5));
+        submit("down");
+
+        // then: still open (10 s now), and the deferral waits out the rest of it
+        assertThat(sender.calls("down")).hasSize(6);
+        assertThat(failures.of("deferred").get(0).atLeast()).isEqualTo(Duration.ofSeconds(5));
+
+        // when: the doubled cool-down is over
+        clock.advance(Duration.ofSeconds(5));
+        submit("down");
+
+        // then: the next probe
+        assertThat(sender.calls("down")).hasSize(7);
+    }
+
+    @Test
+    void shouldOpenOnAFailureRatioWithoutConsecutiveFailures() {
+        // given: an endpoint failing every other request (never 5 in a row)
+        start(256, 1000, 1 << 20, sub("half", 64));
+
+        // when: 20 attempts, alternately failing and succeeding
+        for (int i = 0; i < 20; i++) {
+            sender.answer("half", i % 2 == 0 ? status(500) : delivered());
+            submit("half");
+        }
+        submit("half");
+
+        // then: half of the window failed: open, and the 21st is deferred
+        assertThat(sender.calls("half")).hasSize(20);
+        assertThat(failures.of("deferred")).hasSize(1);
+    }
+
+    @Test
+    void shouldNotCountClientErrorsAgainstTheEndpoint() {
+        // given
+        start(256, 1000, 1 << 20, sub("picky", 64));
+        sender.answer("picky", status(422));
+
+        // when: 30 deliveries the receiver rejects
+        submit("picky", 30, 100);
+
+        // then: all were attempted; the endpoint is up, it only dislikes the payloads
+        assertThat(sender.calls("picky")).hasSize(30);
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "picky")).isEqualTo(0);
+    }
+
+    @Test
+    void shouldPauseTheConsumerForALaneThatKeepsUpAndResumeOnceItDrains() {
+        // given: one request at a time, a queue bound of 40 (the consumer pauses at 10 queued, resumes under 5)
+        start(256, 40, 1 << 20, sub("busy", 1));
+        sender.hold("busy");
+
+        // when
+        submit("busy", 11, 100);
+
+        // then: 1 in flight, 10 queued: saturated
+        assertThat(scheduler.saturated()).isTrue();
+
+        // when: answers come back in time and the queue drains to 4
+        for (int i = 0; i < 6; i++) {
+            sender.pending("busy").get(0).answer(delivered());
+        }
+
+        // then
+        assertThat(scheduler.saturated()).isFalse();
+        assertThat(failures.of("deferred")).isEmpty();
+    }
+
+    @Test
+    void shouldStopWaitingForASlowLaneAndDeferItsExcessInstead() {
+        // given: a lane whose requests stay unanswered, with a full working queue
+        start(256, 40, 1 << 20, sub("slow", 1), sub("healthy", 64));
+        sender.hold("slow");
+        submit("slow", 11, 100);
+        assertThat(scheduler.saturated()).isTrue();
+
+        // when: nothing completes for longer than maxQueueDelay
+        clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
+
+        // then: it is slow: the consumer no longer waits for it, and what it cannot queue is deferred
+        assertThat(scheduler.saturated()).isFalse();
+        submit("slow", 5, 100);
+        assertThat(failures.of("deferred", "slow")).hasSize(5)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
+        assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
+        assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
+    }
+
+    @Test
+    void shouldDeferWhatExceedsTheLanesQueueBound() {
+        // given: a queue bound of 10 and a lane that is not (yet) slow
+        start(256, 10, 1 << 20, sub("busy", 1));
+        sender.hold("busy");
+
+        // when: 20 deliveries
+        submit("busy", 20, 100);
+
+        // then: 1 in flight, 10 queued, 9 deferred
+        assertThat(sender.pending("busy")).hasSize(1);
+        assertThat(failures.of("deferred")).hasSize(9)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.QUEUE_FULL));
+        assertThat(gauge(DispatcherMetrics.QUEUED, "busy")).isEqualTo(10);
+    }
+
+    @Test
+    void shouldDeferWhatExceedsTheLanesQueuedBytesButAlwaysQueueOneEvent() {
+        // given: 1,000 bytes of queue
+        start(256, 1000, 1000, sub("big", 1));
+        sender.hold("big");
+
+        // when: 1 in flight, then 300-byte bodies, then one body larger than the whole bound
+        submit("big", 300);
+        submit("big", 4, 300);
+
+        // then: 3 queued (900 bytes), the 4th deferred
+        assertThat(failures.of("deferred")).hasSize(1);
+        assertThat(gauge(DispatcherMetrics.QUEUED_BYTES, "big")).isEqualTo(900);
+
+        // when: the queue empties, a 5,000-byte body arrives
+        for (int i = 0; i < 4; i++) {
+            sender.pending("big").get(0).answer(delivered());
+        }
+        submit("big", 5000);
+
+        // then: an empty queue takes it, or it could never be delivered
+        assertThat(sender.pending("big")).hasSize(1);
+        assertThat(failures.of("deferred")).hasSize(1);
+    }
+
+    @Test
+    void shouldHoldTheLaneForARetryAfterAndNotOnlyThatDelivery() {
+        // given: one 429 with Retry-After: 2 s
+        start(256, 1000, 1 << 20, sub("limited", 64));
+        sender.answer("limited", status(429, Optional.of(Duration.ofSeconds(2))));
+        submit("limited");
+        sender.answer("limited", delivered());
+
+        // when: more deliveries arrive within the two seconds
+        submit("limited", 3, 100);
+        scheduler.tick();
+
+        // then: nothing more is attempted yet
+        assertThat(sender.calls("limited")).hasSize(1);
+
+        // when: the two seconds pass
+        clock.advance(Duration.ofSeconds(2));
+        scheduler.tick();
+
+        // then
+        assertThat(sender.calls("limited")).hasSize(4);
+    }
+
+    @Test
+    void shouldDelayToTheRateLimitNeverDrop() {
+        // given: 2/s, so at most 2 at once and then one every 500 ms
+        start(256, 1000, 1 << 20, sub("metered", 64, Optional.of(RateLimit.parse("2/s"))));
+
+        // when
+        List<CompletableFuture<RecordCompletion>> all = submit("metered", 5, 100);
+
+        // then
+        assertThat(sender.calls("metered")).hasSize(2);
+        clock.advance(Duration.ofMillis(499));
+        scheduler.tick();
+        assertThat(sender.calls("metered")).hasSize(2);
+        clock.advance(Duration.ofMillis(1));
+        scheduler.tick();
+        assertThat(sender.calls("metered")).hasSize(3);
+        clock.advance(Duration.ofSeconds(1));
+        scheduler.tick();
+        assertThat(all).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+        assertThat(failures.entries).isEmpty();
+    }
+
+    @Test
+    void shouldDropQueuedWorkOfADrainingLeaseAndFinishStartedWork() {
+        // given: 1 in flight, 4 queued
+        start(256, 1000, 1 << 20, sub("s", 1));
+        sender.hold("s");
+        List<CompletableFuture<RecordCompletion>> all = submit("s", 5, 100);
+
+        // when: the partition is being revoked
+        lease.startDrain();
+        scheduler.drain(lease);
+
+        // then: the queued ones are dropped at once; the started one may still finish durably
+        assertThat(all.subList(1, 5)).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DROPPED));
+        assertThat(all.get(0)).isNotDone();
+        sender.pending("s").get(0).answer(delivered());
+        assertThat(all.get(0)).isCompletedWithValue(RecordCompletion.DURABLE);
+        assertThat(sender.calls("s")).hasSize(1);
+    }
+
+    @Test
+    void shouldWriteNothingForAnAttemptThatEndsAfterItsPartitionWasGivenUp() {
+        // given: an attempt under way
+        start(256, 1000, 1 << 20, sub("s", 64));
+        sender.hold("s");
+        CompletableFuture<RecordCompletion> f = submit("s");
+
+        // when: the partition is lost, then the attempt fails
+        lease.end();
+        sender.pending("s").get(0).answer(status(503));
+
+        // then: no retry is written (the next owner redoes the delivery): no forked chain
+        assertThat(f).isCompletedWithValue(RecordCompletion.DROPPED);
+        assertThat(failures.entries).isEmpty();
+    }
+
+    @Test
+    void shouldDeferTheQueueOfALaneWhoseCircuitOpens() {
+        // given: 2 in flight and 8 queued
+        start(256, 1000, 1 << 20, sub("s", 2));
+        sender.hold("s");
+        List<CompletableFuture<RecordCompletion>> all = submit("s", 10, 100);
+
+        // when: enough failures to open the circuit come back
+        for (int i = 0; i < 5; i++) {
+            sender.pending("s").get(0).answer(refused());
+        }
+
+        // then: no queued delivery waits for the circuit; they are all deferred without an attempt
+        assertThat(sender.calls("s")).hasSize(5 + 1); // the 6th started before the 5th failure came back
+        assertThat(failures.of("deferred")).hasSize(4)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN));
+        assertThat(gauge(DispatcherMetrics.QUEUED, "s")).isZero();
+    }
+}

@@ -1,0 +1,41 @@
+package io.webhookdispatcher.dispatch;
+
+import io.webhookdispatcher.consume.RecordCompletion;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A {@link FailurePath} that records what reached it and makes each write durable at once. */
+final class RecordingFailures implements FailurePath {
+    record Entry(String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome) {
+    }
+
+    final List<Entry> entries = new CopyOnWriteArrayList<>();
+
+    List<Entry> of(String kind) {
+        return entries.stream().filter(e -> e.kind().equals(kind)).toList();
+    }
+
+    List<Entry> of(String kind, String lane) {
+        return entries.stream().filter(e -> e.kind().equals(kind) && e.delivery().lane().id().equals(lane)).toList();
+    }
+
+    @Override
+    public CompletableFuture<RecordCompletion> failed(Delivery delivery, DeliveryOutcome outcome) {
+        entries.add(new Entry("failed", delivery, null, null, outcome));
+        return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+    }
+
+    @Override
+    public CompletableFuture<RecordCompletion> defer(Delivery delivery, String reason, Duration atLeast) {
+        entries.add(new Entry("deferred", delivery, reason, atLeast, null));
+        return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+    }
+
+    @Override
+    public CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason) {
+        entries.add(new Entry("abandoned", delivery, reason, null, null));
+        return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+    }
+}
