@@ -55,9 +55,14 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
 
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
-        Backend backend = backend(extensionContext).orElseThrow(); // the condition skipped the test otherwise
+        return broker(extensionContext);
+    }
+
+    /** The broker of this run, started on first use; also for {@link DispatcherExtension}. */
+    static KafkaBroker broker(ExtensionContext context) {
+        Backend backend = backend(context).orElseThrow(); // the condition skipped the test otherwise
         // Kept in the root store: shared by all test classes, and closed (it is AutoCloseable) after the last one.
-        return extensionContext.getRoot().getStore(NAMESPACE)
+        return context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(KafkaBroker.class, key -> start(backend), KafkaBroker.class);
     }
 
