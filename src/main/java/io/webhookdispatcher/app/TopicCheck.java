@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +26,15 @@ final class TopicCheck {
     private TopicCheck() {
     }
 
-    static void ensure(Admin admin, Collection<String> topics, boolean create, int partitions, short replication,
-                       java.util.Map<String, String> topicConfig) throws StartupException {
+    /** @return the topics it created (with {@code topicConfig}) */
+    static List<String> ensure(Admin admin, Collection<String> topics, boolean create, int partitions, short replication,
+                               java.util.Map<String, String> topicConfig) throws StartupException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>(topics);
             missing.removeAll(existing);
             if (missing.isEmpty()) {
-                return;
+                return List.of();
             }
             if (!create) {
                 throw new StartupException("missing Kafka topics " + missing
@@ -48,6 +50,7 @@ final class TopicCheck {
                 }
             }
             log.info("created topics {} ({} partitions, replication factor {})", missing, partitions, replication);
+            return missing;
         } catch (ExecutionException | TimeoutException e) {
             throw new StartupException("cannot check Kafka topics: " + (e.getCause() != null ? e.getCause() : e));
         } catch (InterruptedException e) {
@@ -63,8 +66,11 @@ final class TopicCheck {
      */
     static void requireRecordSize(Admin admin, Collection<String> topics, int needBytes) throws StartupException {
         var resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        if (resources.isEmpty()) {
+            return;
+        }
         try {
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            Map<ConfigResource, Config> configs = describe(admin, resources);
             var tooSmall = new ArrayList<String>();
             configs.forEach((resource, config) -> {
                 ConfigEntry entry = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
@@ -84,6 +90,22 @@ final class TopicCheck {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StartupException("interrupted while reading Kafka topic configs");
+        }
+    }
+
+    /** A topic another replica has just created may not be known to every broker for a moment. */
+    private static Map<ConfigResource, Config> describe(Admin admin, List<ConfigResource> resources)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 }

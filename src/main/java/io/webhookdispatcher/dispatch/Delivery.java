@@ -15,12 +15,13 @@ import java.util.Objects;
  * @param attempt        the number of the attempt to make, 1 for the first
  * @param firstAttemptAt null until the first attempt was made
  * @param deferrals      times it was deferred since its last attempt (bounds re-deferral: each goes a step further)
+ * @param deferredSince  when it was first deferred, null if never: with the first attempt, where its time runs from
  * @param last           the last failed attempt, carried for the dead-letter headers; null before any
  * @param lease          the hold on the partition of the record it came from: it may start only while active
  */
 public record Delivery(Lane lane, String deliveryId, byte[] key, byte[] body, String eventType,
                        Instant occurredAt, Origin origin, int attempt, Instant firstAttemptAt, int deferrals,
-                       Attempted last, Lease lease) {
+                       Instant deferredSince, Attempted last, Lease lease) {
 
     public Delivery {
         Objects.requireNonNull(lane, "lane");
@@ -41,6 +42,14 @@ public record Delivery(Lane lane, String deliveryId, byte[] key, byte[] body, St
     /** As attempted now: the first-attempt time is set once. */
     Delivery attemptedAt(Instant at) {
         return firstAttemptAt != null ? this : new Delivery(lane, deliveryId, key, body, eventType, occurredAt, origin,
-                attempt, at, deferrals, last, lease);
+                attempt, at, deferrals, deferredSince, last, lease);
+    }
+
+    /** Since when it has been on the failure path: its first attempt or its first deferral, whichever came first. */
+    public Instant pendingSince() {
+        if (firstAttemptAt == null) {
+            return deferredSince;
+        }
+        return deferredSince == null || firstAttemptAt.isBefore(deferredSince) ? firstAttemptAt : deferredSince;
     }
 }

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   circuit open (or probing) ──────────────────────────────────► defer: retry path, no attempt used
  *   queue at maxQueued / maxQueuedBytes ────────────────────────► defer (queue-full)
- *   lane slow (its queue would take > maxQueueDelay) and ¼ full ► defer (slow, rate-limited)
+ *   lane slow (its queue would take > maxQueueDelay, by its own doing) and ¼ full ► defer (slow, rate-limited)
  *   otherwise ──► queue ──► start when a permit, a token and no Retry-After allow ──► HTTP ──► outcome
  * </pre>
  *
@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryScheduler {
     private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
+    /** How many times slower than the fastest other subscription a lane's endpoint must be to be called slow. */
+    static final double SLOW_RATIO = 4;
 
     /** Deferral reasons, as they appear in the {@code webhook.deferred-reason} header and the metric label. */
     public static final String CIRCUIT_OPEN = "circuit-open";
@@ -207,20 +209,45 @@ public final class DeliveryScheduler {
         }
     }
 
-    /** Guarded by lock. Logs a change of classification once. */
+    /**
+     * Guarded by lock. A lane is slow when its queue would take longer than {@code maxQueueDelay} to drain and
+     * that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
+     * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's. Lanes that are merely
+     * busy (the machine's or a shared receiver's limit, or a backlog for every subscription alike) are as slow as
+     * each other, so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes.
+     * Hysteresis: a slow lane keeps up again once under half the delay or half the ratio. Logs each change once.
+     */
     private boolean slow(Lane lane, long now) {
-        boolean slow = lane.drainEstimateMillis(now) > bounds.maxQueueDelay().toMillis();
+        long limit = bounds.maxQueueDelay().toMillis();
+        long drain = lane.drainEstimateMillis(now);
+        boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
+        double ratio = lane.latencyMillis(now) / fastestOther(lane, now);
+        boolean slow = lane.slow
+                ? drain >= limit / 2 && (paced || ratio >= SLOW_RATIO / 2)
+                : drain > limit && (paced || ratio >= SLOW_RATIO);
         if (slow != lane.slow) {
             lane.slow = slow;
             if (slow) {
-                log.warn("subscription {} is slow: its queue of {} would take {} ms to drain; the consumer no longer"
-                        + " waits for it and defers what it cannot queue", lane.id(), lane.queue.size(),
-                        lane.drainEstimateMillis(now));
+                log.warn("subscription {} is slow: its queue of {} would take {} ms to drain ({}); the consumer no"
+                        + " longer waits for it and defers what it cannot queue", lane.id(), lane.queue.size(), drain,
+                        paced ? "rate-limited" : String.format(java.util.Locale.ROOT, "%.0f ms per request", lane.latencyMillis(now)));
             } else {
                 log.info("subscription {} keeps up again", lane.id());
             }
         }
         return slow;
+    }
+
+    /** Guarded by lock: the lowest latency among the other enabled lanes that have answered (∞ if none has). */
+    private double fastestOther(Lane lane, long now) {
+        double fastest = Double.POSITIVE_INFINITY;
+        for (Lane other : lanes.get()) {
+            double latency = other.latencyMillis(now);
+            if (other != lane && latency > 0 && !other.removed() && other.subscription().enabled()) {
+                fastest = Math.min(fastest, latency);
+            }
+        }
+        return fastest;
     }
 
     /**

@@ -70,7 +70,7 @@ public final class EventFanOut implements RecordHandler {
         for (Lane lane : lanes) {
             CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(lane,
                     DeliveryIds.of(record.topic(), record.partition(), record.offset(), lane.id()),
-                    record.key(), record.value(), type, occurredAt, origin, 1, null, 0, null, lease));
+                    record.key(), record.value(), type, occurredAt, origin, 1, null, 0, null, null, lease));
             all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
         }
         return all;

@@ -109,13 +109,19 @@ public final class Lane {
     }
 
     /**
+     * Its endpoint's recent latency: the moving average, or how long every permit has been taken with nothing
+     * completing (a hung endpoint), whichever is longer; 0 before any attempt.
+     */
+    double latencyMillis(long now) {
+        return Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
+    }
+
+    /**
      * How long this lane's queue would take to drain, from what it has shown: its queue at its recent latency and
-     * concurrency, how long its permits have all been taken with nothing completing (a hung endpoint), a rate
-     * limit, and a receiver's {@code Retry-After}.
+     * concurrency, a rate limit, and a receiver's {@code Retry-After}.
      */
     long drainEstimateMillis(long now) {
-        double latency = Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
-        double estimate = queue.size() * latency / limit();
+        double estimate = queue.size() * latencyMillis(now) / limit();
         if (bucket != null) {
             estimate = Math.max(estimate, queue.size() * 1000.0 / subscription.rateLimit().orElseThrow().perSecond());
         }

@@ -100,6 +100,7 @@ public final class DeadLetters {
         put(headers, WebhookHeaders.EVENT_TYPE, d.eventType());
         put(headers, WebhookHeaders.EVENT_TIME, d.occurredAt());
         put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.firstAttemptAt());
+        put(headers, WebhookHeaders.DEFERRED_SINCE, d.deferredSince());
         putOrigin(headers, d.origin());
     }
 

@@ -7,6 +7,7 @@ import io.webhookdispatcher.dispatch.FailurePath;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -57,10 +58,19 @@ public final class OutcomeRouter implements FailurePath {
                 () -> metrics.retryScheduled(d.lane().id(), d.eventType()));
     }
 
+    /**
+     * Deferred one step further; or, once it has been pending longer than the whole schedule ({@link
+     * RetryPolicy#patience()}), dead-lettered as retries-exhausted: deferral never loops for ever.
+     */
     @Override
     public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, Duration atLeast) {
+        Instant now = clock.instant();
+        Instant since = d.pendingSince();
+        if (since != null && !since.plus(policy.patience()).isAfter(now)) {
+            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, null);
+        }
         int deferral = d.deferrals() + 1;
-        return counted(retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, clock.instant())),
+        return counted(retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, now), now),
                 () -> metrics.deferred(d.lane().id(), d.eventType(), reason));
     }
 

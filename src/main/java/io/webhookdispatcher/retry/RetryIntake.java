@@ -137,7 +137,7 @@ public final class RetryIntake implements RecordHandler {
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
                 get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.DEFERRALS).orElse("0"))),
-                last(h), lease);
+                get(h, WebhookHeaders.DEFERRED_SINCE).map(Instant::parse).orElse(null), last(h), lease);
     }
 
     /** The previous attempt's diagnostics, carried to the next record or dead letter. */

@@ -87,6 +87,14 @@ public final class RetryPolicy {
         return new Next(attempt, topicFor(step), now.plus(jittered(step)));
     }
 
+    /**
+     * How long a delivery may stay on the failure path, attempted or deferred: the whole schedule's time. A
+     * delivery deferred past it (its endpoint never came back) is dead-lettered like one whose attempts ran out.
+     */
+    public Duration patience() {
+        return schedule.stream().reduce(Duration.ZERO, Duration::plus);
+    }
+
     /** The first step's topic: where {@code replay} puts dead letters back. */
     public String firstTopic() {
         return topicFor(schedule.get(0));

@@ -22,6 +22,8 @@ public final class WebhookHeaders {
     public static final String DUE_AT = "webhook.due-at";
     /** Times the delivery was deferred (not attempted) since its last attempt; each deferral waits a step longer. */
     public static final String DEFERRALS = "webhook.deferrals";
+    /** When it was first deferred (not attempted); with its first attempt, where its time budget runs from. */
+    public static final String DEFERRED_SINCE = "webhook.deferred-since";
     /** Why it was last deferred: circuit-open, queue-full, slow or rate-limited. */
     public static final String DEFERRED_REASON = "webhook.deferred-reason";
     public static final String LAST_STATUS = "webhook.last-status";

@@ -78,9 +78,9 @@ class DispatcherIT {
 
     @Test
     void shouldDeadLetterAnAlwaysFailingReceiversDeliveriesWhileOthersGetTheirs() throws Exception {
-        // given
+        // given: the retry schedule alone (the circuit breaker would stop calling /broken: see the next test)
         receiver.answer("/broken", 500);
-        dispatcher.with("delivery.maxInFlight", 16)
+        dispatcher.with("delivery.maxInFlight", 16).with("delivery.circuitBreaker", Map.of("enabled", false))
                 .subscription("ok", "/ok", "[\"*\"]")
                 .subscription("broken", "/broken", "[\"note.*\"]")
                 .start();
@@ -108,6 +108,26 @@ class DispatcherIT {
         Set<String> deadIds = dead.stream().map(r -> header(r, WebhookHeaders.DELIVERY_ID)).collect(Collectors.toSet());
         assertThat(receiver.received("/broken")).hasSize(30)
                 .extracting(Received::deliveryId).hasSameElementsAs(deadIds);
+        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
+    }
+
+    @Test
+    void shouldStopCallingAnAlwaysFailingEndpointAndStillDeadLetterItsDeliveriesByTheSchedule() throws Exception {
+        // given: the default circuit breaker (opens after 5 consecutive failures, for 5 s)
+        receiver.answer("/broken", 500);
+        dispatcher.subscription("broken", "/broken", "[\"*\"]").start();
+
+        // when: 40 events
+        dispatcher.produce(40, List.of("note.created"));
+
+        // then: once open, the circuit defers instead of calling, and each delivery is dead-lettered once the
+        // schedule's time (100 ms + 200 ms) has passed since its first attempt: 40 dead letters from 5 to 40 calls,
+        // not the 120 calls of 3 attempts each
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(dispatcher.deadLetters()).hasSize(40));
+        assertThat(dispatcher.deadLetters()).allSatisfy(r ->
+                assertThat(header(r, WebhookHeaders.REASON)).isEqualTo("retries-exhausted"));
+        assertThat(receiver.received("/broken").size()).isBetween(5, 40);
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
 
@@ -149,13 +169,15 @@ class DispatcherIT {
                 assertThat(dispatcher.receivedIds("/all")).containsExactly("good-1"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(dispatcher.deadLetters()).hasSize(5));
+        // a too-large event's dead letter has no value (the topic might refuse it); the original stays on its topic
         Map<String, String> reasonByValue = dispatcher.deadLetters().stream().collect(Collectors.toMap(
-                r -> new String(r.value()), r -> header(r, WebhookHeaders.REASON)));
+                r -> r.value() == null ? "omitted " + header(r, WebhookHeaders.VALUE_OMITTED) : new String(r.value()),
+                r -> header(r, WebhookHeaders.REASON)));
         assertThat(reasonByValue).containsEntry("this is not json", "invalid-json")
                 .containsEntry("[1, 2, 3]", "not-an-object")
                 .containsEntry("{\"data\": {\"id\": \"1\"}}", "missing-event-type")
                 .containsEntry("{\"event\": \"person\"}", "invalid-event-type")
-                .containsEntry(bad.get("k-large"), "too-large");
+                .containsEntry("omitted " + bad.get("k-large").getBytes().length, "too-large");
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
 }

@@ -66,7 +66,7 @@ class DeliverySchedulerTest {
     private CompletableFuture<RecordCompletion> submit(String lane, int bodyBytes) {
         long o = offset++;
         return scheduler.submit(new Delivery(subscriptions.lane(lane).orElseThrow(), "id-" + lane + "-" + o, null,
-                new byte[bodyBytes], "person.created", null, new Delivery.Origin("events", 0, o, 0), 1, null, 0, null,
+                new byte[bodyBytes], "person.created", null, new Delivery.Origin("events", 0, o, 0), 1, null, 0, null, null,
                 lease));
     }
 
@@ -228,8 +228,9 @@ class DeliverySchedulerTest {
 
     @Test
     void shouldStopWaitingForASlowLaneAndDeferItsExcessInstead() {
-        // given: a lane whose requests stay unanswered, with a full working queue
+        // given: a healthy lane answering in 1 ms, and a lane whose requests stay unanswered, with a full queue
         start(256, 40, 1 << 20, sub("slow", 1), sub("healthy", 64));
+        submit("healthy");
         sender.hold("slow");
         submit("slow", 11, 100);
         assertThat(scheduler.saturated()).isTrue();
@@ -244,6 +245,27 @@ class DeliverySchedulerTest {
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
         assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
         assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
+    }
+
+    @Test
+    void shouldWaitForLanesThatAreEquallyBusyInsteadOfDeferringThem() {
+        // given: two subscriptions limited alike (one request each), both with a full queue: a backlog, not a
+        // slow endpoint
+        start(256, 40, 1 << 20, sub("a", 1), sub("b", 1));
+        sender.hold("a").hold("b");
+        submit("a", 12, 100);
+        submit("b", 12, 100);
+
+        // when: their answers take long, alike
+        clock.advance(Duration.ofSeconds(2));
+        sender.pending("a").get(0).answer(delivered());
+        sender.pending("b").get(0).answer(delivered());
+        clock.advance(Duration.ofSeconds(2));
+
+        // then: neither is slow: the consumer waits for both, and nothing goes to the retry path
+        assertThat(scheduler.saturated()).isTrue();
+        submit("a", 5, 100);
+        assertThat(failures.entries).isEmpty();
     }
 
     @Test

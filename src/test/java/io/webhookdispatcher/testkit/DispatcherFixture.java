@@ -265,9 +265,21 @@ public final class DispatcherFixture implements AutoCloseable {
         produce(perType * types.size(), types, i -> types.get(i % types.size()) + "-" + i / types.size());
     }
 
+    /** As {@link #produce(int, List)}, with events of about {@code size} bytes each. */
+    public void produce(int count, List<String> types, int size) {
+        produce(count, types, i -> "id-" + i, size);
+    }
+
     private void produce(int count, List<String> types, IntFunction<String> id) {
+        produce(count, types, id, 200);
+    }
+
+    private void produce(int count, List<String> types, IntFunction<String> id, int size) {
         for (int i = 0; i < count; i++) {
-            kafka.sendAsync(eventsTopic(), id.apply(i), SampleEvents.event(types.get(i % types.size()), id.apply(i)));
+            kafka.sendAsync(eventsTopic(), id.apply(i), SampleEvents.event(types.get(i % types.size()), id.apply(i), size));
+            if (i % 1000 == 999) {
+                kafka.flush(); // bounds what the producer holds when events are large
+            }
         }
         kafka.flush();
     }

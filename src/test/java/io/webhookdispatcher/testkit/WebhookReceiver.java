@@ -52,10 +52,16 @@ public final class WebhookReceiver implements AutoCloseable {
     private final CountDownLatch hung = new CountDownLatch(1);
     private final Map<String, Boolean> hanging = new ConcurrentHashMap<>();
     private final Map<String, Long> delays = new ConcurrentHashMap<>();
+    private volatile int keptBodyBytes = Integer.MAX_VALUE;
 
     public WebhookReceiver() {
+        this(0);
+    }
+
+    /** On a given port (0: any free one), e.g. to bring back an endpoint that refused connections. */
+    public WebhookReceiver(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 512);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -108,6 +114,24 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** The endpoint recovers: new requests are answered at once (requests already hung stay hung). */
+    public WebhookReceiver recover(String path) {
+        hanging.remove(path);
+        delays.remove(path);
+        script.remove(path);
+        perDelivery.remove(path);
+        return this;
+    }
+
+    /**
+     * Keeps only the first {@code bytes} of each body (signatures are still checked on the whole body), so that a
+     * test sending hundreds of megabytes does not hold them all.
+     */
+    public WebhookReceiver keepBodyPrefix(int bytes) {
+        keptBodyBytes = bytes;
+        return this;
+    }
+
     public List<Received> received() {
         return new ArrayList<>(received);
     }
@@ -128,9 +152,10 @@ public final class WebhookReceiver implements AutoCloseable {
             ex.close();
             return;
         }
-        if (delays.containsKey(path)) {
+        Long delay = delays.get(path);
+        if (delay != null) {
             try {
-                Thread.sleep(delays.get(path));
+                Thread.sleep(delay);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -149,9 +174,11 @@ public final class WebhookReceiver implements AutoCloseable {
         }
         String timestamp = h.getFirst("X-Twenty-Webhook-Timestamp");
         String signature = h.getFirst("X-Twenty-Webhook-Signature");
+        boolean valid = verifies(secrets.get(path), timestamp, signature, body);
+        byte[] kept = body.length > keptBodyBytes ? java.util.Arrays.copyOf(body, keptBodyBytes) : body;
         received.add(new Received(path, h.getFirst("webhook-id"), timestamp, signature,
-                h.getFirst("X-Twenty-Webhook-Nonce"), h.getFirst("User-Agent"), h.getFirst("Content-Type"), body,
-                verifies(secrets.get(path), timestamp, signature, body), status, Instant.now()));
+                h.getFirst("X-Twenty-Webhook-Nonce"), h.getFirst("User-Agent"), h.getFirst("Content-Type"), kept,
+                valid, status, Instant.now()));
         extraHeaders.getOrDefault(path, Map.of()).forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         byte[] answer = ("{\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(status, answer.length);
