@@ -32,8 +32,14 @@ import java.util.Locale;
  * --latency-seconds S   measured span of a latency run (30), after --latency-warmup S (30)
  * --no-latency, --no-baseline
  * --fail-once           also a fan-out-1 drain where every delivery fails once (503), then succeeds
- * --run-timeout-minutes M   a run that takes longer fails the benchmark (10); the whole benchmark
- *                       is bounded by this times the number of runs, plus 10 minutes
+ * --isolation           also, per round and JVM, three drains of s1 (/hook1) next to a neighbour s2:
+ *                       healthy (/hook2, the reference), dead (/dead1, never answers), slow (/slow1)
+ * --slow-delay-ms N     how long the slow neighbour takes to answer (1000)
+ * --no-drain            skip the fan-out drain cases (e.g. with --isolation alone; latency then needs
+ *                       --latency-rate)
+ * --run-timeout-minutes M   a run that takes longer fails the benchmark (10), except an isolation
+ *                       run, which reports its rate as a bound; the whole benchmark is bounded by this
+ *                       times the number of runs, plus 10 minutes
  * </pre>
  */
 public final class Benchmark {
@@ -57,17 +63,18 @@ public final class Benchmark {
         String header = header(o, jvms, flags);
         System.out.println(header);
 
-        watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * (3 + o.fanOuts.size()) * jvms.size() + 10));
+        int casesPerRound = 3 + o.fanOuts.size() + (o.isolation ? Scenarios.Neighbour.values().length : 0);
+        watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * casesPerRound * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
         try (var children = new Children();
              var broker = EmbeddedKafkaBroker.start()) {
             Receiver receiver = Receiver.start(children, thisJava(), classpath(), dir.resolve("receiver.log"));
             var scenarios = new Scenarios(children, broker, receiver, jar, dir, classpath(), o.size,
-                    Duration.ofMinutes(o.runTimeoutMinutes));
+                    Duration.ofMinutes(o.runTimeoutMinutes), Duration.ofMillis(o.slowDelayMillis));
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
-                    for (int fanOut : o.fanOuts) {
+                    for (int fanOut : o.drain ? o.fanOuts : List.<Integer>of()) {
                         progress(results, scenarios.drain(jvm, fanOut, o.events, run));
                     }
                     if (o.failOnce) {
@@ -76,6 +83,9 @@ public final class Benchmark {
                     if (o.baseline) {
                         progress(results, scenarios.baseline(jvm, 64, o.events, run));
                         progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
+                    }
+                    for (Scenarios.Neighbour n : o.isolation ? Scenarios.Neighbour.values() : new Scenarios.Neighbour[0]) {
+                        progress(results, scenarios.isolation(jvm, n, o.events, run));
                     }
                 }
             }
@@ -124,6 +134,18 @@ public final class Benchmark {
                 t.jvm(), t.scenario(), t.run(), t.perSecond(), t.cpuMicrosEach(), t.rssMib(), t.otherCores(), t.note());
     }
 
+    private static void progress(Results results, Results.Isolation i) {
+        results.add(i);
+        String rate = Double.isNaN(i.perSecond()) ? "no healthy request"
+                : i.timedOut() ? String.format(Locale.ROOT, "timed out, < %,.0f req/s (%,.0f so far)", i.perSecond(),
+                        i.soFarPerSecond())
+                : String.format(Locale.ROOT, "%,.0f req/s", i.perSecond());
+        System.out.printf(Locale.ROOT, "  %s isolation, %-14s run %d: healthy %s, %d of %d; neighbour %d requests, "
+                        + "%d retry-topic writes, s2 %s; other load %.2f cores %s%n",
+                i.jvm(), i.neighbour() + " neighbour", i.run(), rate, i.healthyRequests(), i.events(), i.neighbourRequests(),
+                i.retryWrites(), i.neighbourOutcomes(), i.otherCores(), i.note());
+    }
+
     private static String header(Options o, List<Jvm> jvms, List<String> flags) throws IOException {
         var h = new StringBuilder("## Benchmark run ").append(LocalDateTime.now().withNano(0)).append("\n\n");
         h.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (")
@@ -135,6 +157,11 @@ public final class Benchmark {
         h.append("- dispatcher and baseline JVM flags: ").append(flags.isEmpty() ? "(none)" : String.join(" ", flags)).append('\n');
         h.append("- events per drain run: ").append(o.events).append(" of ~").append(o.size).append(" bytes, ")
                 .append(Scenarios.PARTITIONS).append(" partitions; rounds: ").append(o.runs).append('\n');
+        if (o.isolation) {
+            h.append("- isolation: s1 at ").append(Scenarios.HEALTHY_PATH).append(" next to s2 at /hook2 (reference), /dead1 ")
+                    .append("(never answers) or /slow1 (answers after ").append(o.slowDelayMillis).append(" ms); time limit ")
+                    .append(o.runTimeoutMinutes).append(" min per run\n");
+        }
         return h.toString();
     }
 
@@ -176,6 +203,9 @@ public final class Benchmark {
         boolean latency = true;
         boolean baseline = true;
         boolean failOnce;
+        boolean isolation;
+        long slowDelayMillis = 1000;
+        boolean drain = true;
         int runTimeoutMinutes = 10;
 
         static Options parse(String[] args) {
@@ -197,6 +227,9 @@ public final class Benchmark {
                     case "--no-latency" -> o.latency = false;
                     case "--no-baseline" -> o.baseline = false;
                     case "--fail-once" -> o.failOnce = true;
+                    case "--isolation" -> o.isolation = true;
+                    case "--slow-delay-ms" -> o.slowDelayMillis = Long.parseLong(args[++i]);
+                    case "--no-drain" -> o.drain = false;
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
                 }
@@ -206,6 +239,12 @@ public final class Benchmark {
             }
             if (o.javas.isEmpty()) {
                 o.javas.add(thisJava().toString());
+            }
+            if (!o.drain && o.latency && o.latencyRate <= 0) {
+                throw new IllegalArgumentException("--no-drain leaves no fan-out-1 rate to halve: give --latency-rate or --no-latency");
+            }
+            if (o.slowDelayMillis < 0) {
+                throw new IllegalArgumentException("--slow-delay-ms must be >= 0");
             }
             return o;
         }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -20,10 +21,12 @@ import java.util.regex.Pattern;
 /**
  * The real dispatcher, {@code java -jar webhook-dispatcher.jar run --config FILE}, as its own process with
  * a config written for one run: its own group, so it starts from the earliest offset of {@code topic},
- * and {@code fanOut} subscriptions to {@code *} on the same receiver, at different paths.
+ * and subscriptions {@code s1, s2, ...} to {@code *} on the same receiver, at different paths.
  */
 final class DispatcherProcess {
-    private static final Pattern DELIVERIES = Pattern.compile("^webhook_deliveries_total\\{.*outcome=\"([a-z_]+)\".*} (\\S+)$");
+    private static final Pattern DELIVERIES = Pattern.compile("^webhook_deliveries_total\\{(.*)} (\\S+)$");
+    private static final Pattern OUTCOME = Pattern.compile("outcome=\"([a-z_]+)\"");
+    private static final Pattern SUBSCRIPTION = Pattern.compile("subscription=\"([^\"]*)\"");
 
     private final Process process;
     private final int managementPort;
@@ -36,8 +39,19 @@ final class DispatcherProcess {
         this.log = log;
     }
 
+    /** {@code fanOut} subscriptions, at {@code /hook1} ... {@code /hookN}. */
     static DispatcherProcess start(Children children, Jvm jvm, Path jar, Path dir, String name, String bootstrap,
                                    String topic, int fanOut, Receiver receiver) {
+        var paths = new ArrayList<String>();
+        for (int i = 1; i <= fanOut; i++) {
+            paths.add("/hook" + i);
+        }
+        return start(children, jvm, jar, dir, name, bootstrap, topic, paths, receiver);
+    }
+
+    /** One subscription per path: {@code s1} at the first path, {@code s2} at the second, and so on. */
+    static DispatcherProcess start(Children children, Jvm jvm, Path jar, Path dir, String name, String bootstrap,
+                                   String topic, List<String> paths, Receiver receiver) {
         int port = freePort();
         var yaml = new StringBuilder()
                 .append("kafka: {bootstrapServers: '").append(bootstrap).append("', groupId: bench-").append(name)
@@ -49,8 +63,8 @@ final class DispatcherProcess {
                 .append("management: {port: ").append(port).append("}\n")
                 .append("shutdown: {timeout: 20s}\n")
                 .append("subscriptions:\n");
-        for (int i = 1; i <= fanOut; i++) {
-            yaml.append("  - {id: s").append(i).append(", url: '").append(receiver.url("/hook" + i))
+        for (int i = 1; i <= paths.size(); i++) {
+            yaml.append("  - {id: s").append(i).append(", url: '").append(receiver.url(paths.get(i - 1)))
                     .append("', secret: bench-secret-").append(i).append(", events: [\"*\"]}\n");
         }
         Path config = dir.resolve(name + ".yaml");
@@ -63,7 +77,7 @@ final class DispatcherProcess {
         var command = new ArrayList<String>();
         command.add(jvm.java().toString());
         command.addAll(jvm.flags());
-        command.addAll(java.util.List.of("-jar", jar.toString(), "run", "--config", config.toString()));
+        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
         Process p = children.start(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()));
         return new DispatcherProcess(p, port, log);
     }
@@ -96,6 +110,17 @@ final class DispatcherProcess {
     /** {@code webhook_deliveries_total} summed by outcome, from {@code /metrics}. */
     Map<String, Long> deliveriesByOutcome() {
         var result = new TreeMap<String, Long>();
+        deliveriesBySubscription().values().forEach(byOutcome -> byOutcome.forEach((o, n) -> result.merge(o, n, Long::sum)));
+        return result;
+    }
+
+    /**
+     * {@code webhook_deliveries_total} by subscription, then by outcome (summed over event types), from
+     * {@code /metrics}: whatever outcomes the dispatcher reports, e.g. {@code delivered, retry_scheduled,
+     * dead_lettered}, or {@code deferred} once it has that.
+     */
+    Map<String, Map<String, Long>> deliveriesBySubscription() {
+        var result = new TreeMap<String, Map<String, Long>>();
         HttpResponse<String> metrics = get("/metrics");
         if (metrics == null) {
             throw new IllegalStateException("no /metrics from the dispatcher (see " + log + ")");
@@ -103,7 +128,12 @@ final class DispatcherProcess {
         for (String line : metrics.body().split("\n")) {
             Matcher m = DELIVERIES.matcher(line);
             if (m.matches()) {
-                result.merge(m.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+                Matcher outcome = OUTCOME.matcher(m.group(1));
+                Matcher subscription = SUBSCRIPTION.matcher(m.group(1));
+                if (outcome.find()) {
+                    result.computeIfAbsent(subscription.find() ? subscription.group(1) : "?", k -> new TreeMap<>())
+                            .merge(outcome.group(1), (long) Double.parseDouble(m.group(2)), Long::sum);
+                }
             }
         }
         return result;

@@ -12,23 +12,43 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * The benchmark's webhook endpoint, its own process (so that its CPU is never charged to the process
  * measured) and as cheap as HTTP/1.1 gets: one thread, one selector, keep-alive, every request answered
  * {@code 200} with an empty body. It prints {@code PORT n} on stdout once it listens on loopback.
  *
+ * <p>Bad endpoints, chosen by the path's prefix, for the isolation cases:
+ * <ul>
+ *   <li>{@code /dead...}: the request is read and counted, and never answered; the connection stays open
+ *       until the client closes it (its request timeout) or this process ends.</li>
+ *   <li>{@code /slow...}: answered {@code 200} after a fixed delay ({@code slowDelayMs}, 1000 by default),
+ *       from a timer queue that bounds the selector's wait, never from a sleeping thread.</li>
+ * </ul>
+ * Answers on one connection leave in request order, so an answer queued behind a delayed (or a never)
+ * answer waits for it, as HTTP/1.1 requires. The JDK client does not pipeline, so this never happens with it.
+ *
  * <p>Control requests (GET, not counted):
  * <ul>
- *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true} resets the counters. At the first counted request
- *       and at the N-th it notes the time and reads utime+stime of the watched processes, of itself and of
- *       the whole machine, so a process's CPU is measured exactly from first to last delivery.</li>
- *   <li>{@code /_stats[?since=MICROS]} answers {@code key=value} lines; with {@code since}, also latency
- *       percentiles of the events produced at or after it (epoch microseconds).</li>
+ *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true[&spanPath=/hook1][&slowDelayMs=MS]} resets the
+ *       counters. At the first counted request and at the N-th it notes the time and reads utime+stime of
+ *       the watched processes, of itself and of the whole machine, so a process's CPU is measured exactly
+ *       from first to last delivery. With {@code spanPath}, only requests to that exact path make the span
+ *       (first and N-th); every request is still counted in {@code count}, per path and per class.</li>
+ *   <li>{@code /_stats[?since=MICROS][&partial=true]} answers {@code key=value} lines; with {@code since},
+ *       also latency percentiles of the events produced at or after it (epoch microseconds). With
+ *       {@code partial}, a span that has begun but not reached N is reported up to now
+ *       ({@code spanOpen=true}): the numbers of a run that hit its time limit.</li>
  *   <li>{@code /_dump?file=PATH} writes every latency sample to PATH as CSV.</li>
  * </ul>
  * In latency mode a body whose record id is {@code lat-<epoch micros>} (see {@code EventLoader}) is a
@@ -42,9 +62,54 @@ public final class LeanReceiver {
     private static final byte[] CONTENT_LENGTH = ascii("\r\ncontent-length:");
     private static final byte[] LATENCY_ID = ascii("\"id\":\"lat-");
     private static final byte[] SPACE = {' '};
+    private static final byte[] DEAD_PREFIX = ascii("/dead");
+    private static final byte[] SLOW_PREFIX = ascii("/slow");
+    /** Due time of an answer that is never sent. */
+    private static final long NEVER = Long.MAX_VALUE;
+    /** Distinct paths counted per arm; beyond that, requests are still counted, but not per path. */
+    private static final int MAX_PATHS = 64;
+
+    /** How a path answers, by its prefix. */
+    private enum PathClass {
+        OK, DEAD, SLOW;
+
+        static PathClass of(byte[] a, int pathStart, int pathEnd) {
+            if (startsWith(a, pathStart, pathEnd, DEAD_PREFIX)) {
+                return DEAD;
+            }
+            return startsWith(a, pathStart, pathEnd, SLOW_PREFIX) ? SLOW : OK;
+        }
+    }
+
+    /** Requests counted on one path since the last arm. */
+    private static final class PathCount {
+        final byte[] path;
+        final PathClass pathClass;
+        long count;
+
+        PathCount(byte[] path, PathClass pathClass) {
+            this.path = path;
+            this.pathClass = pathClass;
+        }
+    }
+
+    /** An answer held back: sent once due, and only after every earlier answer on its connection. */
+    private record Held(long dueNanos, byte[] bytes) {
+    }
+
+    /** A slow answer's due time, to wake the selector for its connection. */
+    private record Timer(long dueNanos, SelectionKey key) {
+    }
 
     private final long selfPid = ProcessHandle.current().pid();
     private long count;
+    private long spanCount;
+    private byte[] spanPath; // null: every counted request makes the span
+    private long slowDelayNanos = 1_000_000_000L;
+    private final List<PathCount> paths = new ArrayList<>();
+    private final long[] byClass = new long[PathClass.values().length];
+    private final PriorityQueue<Timer> timers =
+            new PriorityQueue<>(Comparator.comparingLong(Timer::dueNanos));
     private long connections;
     private long expect;
     private long[] watch = {};
@@ -73,7 +138,8 @@ public final class LeanReceiver {
         System.out.println("PORT " + ((InetSocketAddress) server.getLocalAddress()).getPort());
         System.out.flush();
         while (true) {
-            selector.select();
+            selector.select(millisToNextTimer());
+            releaseDue();
             Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
             while (keys.hasNext()) {
                 SelectionKey key = keys.next();
@@ -93,10 +159,14 @@ public final class LeanReceiver {
         }
     }
 
-    /** One keep-alive connection: bytes read but not yet parsed, and answers not yet written. */
+    /**
+     * One keep-alive connection: bytes read but not yet parsed, answers not yet written, and answers held
+     * back (slow or never) in request order.
+     */
     private static final class Connection {
         ByteBuffer in = ByteBuffer.allocate(16 * 1024);
         ByteBuffer out = ByteBuffer.allocate(4 * 1024);
+        final ArrayDeque<Held> held = new ArrayDeque<>();
     }
 
     private void accept(ServerSocketChannel server, Selector selector) throws IOException {
@@ -106,6 +176,56 @@ public final class LeanReceiver {
             channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             channel.register(selector, SelectionKey.OP_READ, new Connection());
             connections++;
+        }
+    }
+
+    /** The selector's wait: until the earliest slow answer is due; 0 (no limit) without one. */
+    private long millisToNextTimer() {
+        Timer next = timers.peek();
+        if (next == null) {
+            return 0;
+        }
+        long millis = (next.dueNanos() - System.nanoTime() + 999_999) / 1_000_000;
+        return Math.max(1, millis); // select(0) would wait for ever
+    }
+
+    /** Sends the slow answers now due, each after the answers before it on its connection. */
+    private void releaseDue() {
+        long now = System.nanoTime();
+        while (!timers.isEmpty() && timers.peek().dueNanos() <= now) {
+            SelectionKey key = timers.poll().key();
+            if (!key.isValid()) {
+                continue; // the client closed the connection meanwhile
+            }
+            Connection c = (Connection) key.attachment();
+            while (!c.held.isEmpty() && c.held.peekFirst().dueNanos() <= now) {
+                queue(c, c.held.pollFirst().bytes());
+            }
+            try {
+                flush(key);
+            } catch (IOException | RuntimeException e) {
+                close(key);
+            }
+        }
+    }
+
+    /** Queues an answer due at {@code dueNanos} (0: now), behind any answer still held on the connection. */
+    private void answer(SelectionKey key, Connection c, byte[] bytes, long dueNanos) {
+        if (dueNanos == 0 && c.held.isEmpty()) {
+            queue(c, bytes);
+            return;
+        }
+        c.held.addLast(new Held(dueNanos, bytes));
+        if (dueNanos != NEVER) {
+            timers.add(new Timer(dueNanos, key));
+        }
+    }
+
+    private static void close(SelectionKey key) {
+        try {
+            key.channel().close();
+        } catch (IOException e) {
+            // closing is all that was left to do
         }
     }
 
@@ -128,7 +248,7 @@ public final class LeanReceiver {
             if (end - bodyStart < length) {
                 break;
             }
-            handle(c, a, start, bodyStart, length);
+            handle(key, c, a, start, bodyStart, length);
             start = bodyStart + length;
         }
         System.arraycopy(a, start, a, 0, end - start);
@@ -139,27 +259,31 @@ public final class LeanReceiver {
         flush(key);
     }
 
-    private void handle(Connection c, byte[] a, int start, int bodyStart, int length) {
+    private void handle(SelectionKey key, Connection c, byte[] a, int start, int bodyStart, int length) {
         int pathStart = indexOf(a, start, bodyStart, SPACE) + 1;
+        int targetEnd = indexOf(a, pathStart, bodyStart, SPACE); // path and query
         if (a[pathStart + 1] == '_') { // "/_arm", "/_stats"
-            int pathEnd = indexOf(a, pathStart, bodyStart, SPACE);
-            byte[] body = control(new String(a, pathStart, pathEnd - pathStart, StandardCharsets.US_ASCII))
+            byte[] body = control(new String(a, pathStart, targetEnd - pathStart, StandardCharsets.US_ASCII))
                     .getBytes(StandardCharsets.UTF_8);
-            queue(c, ascii("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + body.length + "\r\n\r\n"));
-            queue(c, body);
+            answer(key, c, ascii("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + body.length
+                    + "\r\n\r\n"), 0);
+            answer(key, c, body, 0);
             return;
         }
-        if (firstTicks == null) { // the first request, failed or not: the span starts here
+        int pathEnd = pathEnd(a, pathStart, targetEnd);
+        boolean inSpan = spanPath == null || equalsRange(a, pathStart, pathEnd, spanPath);
+        if (inSpan && firstTicks == null) { // the span's first request, failed or not: the span starts here
             firstNanos = System.nanoTime();
             firstWallMicros = wallMicros();
             firstTicks = ticks();
         }
         if (failOnce && seen.add(header(a, start, bodyStart, WEBHOOK_ID))) {
-            queue(c, UNAVAILABLE); // the failure path: each delivery's first attempt fails, not counted
+            answer(key, c, UNAVAILABLE, 0); // the failure path: each delivery's first attempt fails, not counted
             return;
         }
         count++;
-        if (count == expect) {
+        PathClass pathClass = countPath(a, pathStart, pathEnd);
+        if (inSpan && ++spanCount == expect) {
             lastNanos = System.nanoTime();
             lastTicks = ticks();
         }
@@ -169,7 +293,30 @@ public final class LeanReceiver {
                 record(produced, wallMicros() - produced);
             }
         }
-        queue(c, OK);
+        switch (pathClass) {
+            case OK -> answer(key, c, OK, 0);
+            case SLOW -> answer(key, c, OK, System.nanoTime() + slowDelayNanos);
+            case DEAD -> answer(key, c, OK, NEVER);
+        }
+    }
+
+    /** Counts the request on its path (and its path's class); returns the class. No allocation once seen. */
+    private PathClass countPath(byte[] a, int pathStart, int pathEnd) {
+        for (PathCount p : paths) {
+            if (equalsRange(a, pathStart, pathEnd, p.path)) {
+                p.count++;
+                byClass[p.pathClass.ordinal()]++;
+                return p.pathClass;
+            }
+        }
+        PathClass pathClass = PathClass.of(a, pathStart, pathEnd);
+        byClass[pathClass.ordinal()]++;
+        if (paths.size() < MAX_PATHS) {
+            var p = new PathCount(Arrays.copyOfRange(a, pathStart, pathEnd), pathClass);
+            p.count = 1;
+            paths.add(p);
+        }
+        return pathClass;
     }
 
     /** A header's value (name given as CRLF + lowercase name + colon), or "" when absent. */
@@ -187,6 +334,13 @@ public final class LeanReceiver {
         Map<String, String> q = query(pathAndQuery);
         if (pathAndQuery.startsWith("/_arm")) {
             count = 0;
+            spanCount = 0;
+            paths.clear();
+            Arrays.fill(byClass, 0);
+            String span = q.get("spanPath");
+            spanPath = span == null || span.isEmpty() ? null
+                    : ascii(java.net.URLDecoder.decode(span, StandardCharsets.UTF_8));
+            slowDelayNanos = Long.parseLong(q.getOrDefault("slowDelayMs", "1000")) * 1_000_000;
             connections = 0;
             samples = 0;
             firstTicks = null;
@@ -204,18 +358,34 @@ public final class LeanReceiver {
         }
         var s = new StringBuilder();
         s.append("count=").append(count).append('\n').append("connections=").append(connections).append('\n');
+        s.append("spanCount=").append(spanCount).append('\n');
         s.append("firstWallMicros=").append(firstWallMicros).append('\n');
+        for (PathClass c : PathClass.values()) {
+            s.append("class.").append(c.name().toLowerCase(Locale.ROOT)).append('=')
+                    .append(byClass[c.ordinal()]).append('\n');
+        }
+        for (PathCount p : paths) {
+            s.append("path.").append(new String(p.path, StandardCharsets.US_ASCII)).append('=').append(p.count).append('\n');
+        }
         if (lastTicks != null) {
-            s.append("spanNanos=").append(lastNanos - firstNanos).append('\n');
-            for (int i = 0; i < lastTicks.length; i++) {
-                String who = i < watch.length ? String.valueOf(watch[i]) : i == watch.length ? "self" : "machine";
-                s.append("cpuTicks.").append(who).append('=').append(lastTicks[i] - firstTicks[i]).append('\n');
-            }
+            appendSpan(s, lastNanos, lastTicks);
+        } else if (firstTicks != null && Boolean.parseBoolean(q.get("partial"))) {
+            s.append("spanOpen=true\n");
+            appendSpan(s, System.nanoTime(), ticks());
         }
         if (q.containsKey("since")) { // sorts every sample: only when asked, not on every progress poll
             appendLatency(s, Long.parseLong(q.get("since")));
         }
         return s.toString();
+    }
+
+    /** The span from its first request to {@code endNanos}, and the CPU ticks spent in it. */
+    private void appendSpan(StringBuilder s, long endNanos, long[] endTicks) {
+        s.append("spanNanos=").append(endNanos - firstNanos).append('\n');
+        for (int i = 0; i < endTicks.length; i++) {
+            String who = i < watch.length ? String.valueOf(watch[i]) : i == watch.length ? "self" : "machine";
+            s.append("cpuTicks.").append(who).append('=').append(endTicks[i] - firstTicks[i]).append('\n');
+        }
     }
 
     /** Every latency sample as CSV (produced at, latency, both µs), to see when latency rose. */
@@ -312,6 +482,32 @@ public final class LeanReceiver {
             value = value * 10 + (a[i] - '0');
         }
         return value;
+    }
+
+    /** Where the path ends within the request target: at its query, if any. */
+    private static int pathEnd(byte[] a, int pathStart, int targetEnd) {
+        for (int i = pathStart; i < targetEnd; i++) {
+            if (a[i] == '?') {
+                return i;
+            }
+        }
+        return targetEnd;
+    }
+
+    private static boolean equalsRange(byte[] a, int from, int to, byte[] expected) {
+        return to - from == expected.length && startsWith(a, from, to, expected);
+    }
+
+    private static boolean startsWith(byte[] a, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int k = 0; k < prefix.length; k++) {
+            if (a[from + k] != prefix[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean regionMatchesIgnoreCase(byte[] a, int at, byte[] lowerCase) {

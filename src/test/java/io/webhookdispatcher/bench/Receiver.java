@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -62,6 +63,16 @@ final class Receiver {
         get("/_arm?expect=" + expect + "&watch=" + pids + "&latency=" + latency + "&failOnce=" + failOnce);
     }
 
+    /**
+     * For the isolation cases: the span is made by requests to {@code spanPath} alone (first to
+     * {@code expect}-th); {@code /slow...} paths answer after {@code slowDelay}, {@code /dead...} never.
+     */
+    void arm(long expect, List<Long> watch, String spanPath, Duration slowDelay) {
+        String pids = watch.stream().map(String::valueOf).collect(Collectors.joining(","));
+        get("/_arm?expect=" + expect + "&watch=" + pids + "&spanPath=" + URLEncoder.encode(spanPath, StandardCharsets.UTF_8)
+                + "&slowDelayMs=" + slowDelay.toMillis());
+    }
+
     /** Writes the latency samples as CSV, for a look at how latency moved during the run. */
     void dumpLatencies(Path file) {
         get("/_dump?file=" + java.net.URLEncoder.encode(file.toAbsolutePath().toString(), StandardCharsets.UTF_8));
@@ -70,6 +81,14 @@ final class Receiver {
     /** Requests counted since the last {@link #arm}. */
     long count() {
         return Long.parseLong(parse(get("/_stats")).get("count"));
+    }
+
+    /**
+     * Counters, with a span that began but has not reached its {@code expect}-th request reported up to
+     * now ({@code spanOpen=true}), for a run stopped by its time limit.
+     */
+    Map<String, String> partialStats() {
+        return parse(get("/_stats?partial=true"));
     }
 
     /** Counters, and latency percentiles of the events produced from {@code sinceMicros} on. */
@@ -87,18 +106,35 @@ final class Receiver {
     }
 
     /**
-     * Waits until {@code expect} requests arrived; fails when the deadline passes or {@code alive} (the
-     * sender's process) turns false first.
+     * Waits until {@code expect} requests of the span arrived; fails when the deadline passes or
+     * {@code alive} (the sender's process) turns false first.
      */
     Map<String, String> await(long expect, long deadlineNanos, BooleanSupplier alive, String what) {
+        Map<String, String> s = awaitUntil(expect, deadlineNanos, alive, what);
+        if (Long.parseLong(s.get("spanCount")) < expect) {
+            throw new IllegalStateException(what + ": " + s.get("spanCount") + " of " + expect
+                    + " requests arrived before the run's time limit");
+        }
+        return s;
+    }
+
+    /**
+     * Waits until {@code expect} requests of the span arrived or the deadline passed, and returns the
+     * counters either way (a {@code spanCount} below {@code expect} means the time limit); fails if
+     * {@code alive} (the sender's process) turns false first.
+     */
+    Map<String, String> awaitUntil(long expect, long deadlineNanos, BooleanSupplier alive, String what) {
         while (true) {
             Map<String, String> s = parse(get("/_stats"));
-            if (Long.parseLong(s.get("count")) >= expect) {
+            if (Long.parseLong(s.get("spanCount")) >= expect) {
                 return s;
             }
-            if (!alive.getAsBoolean() || System.nanoTime() > deadlineNanos) {
-                throw new IllegalStateException(what + ": " + s.get("count") + " of " + expect + " requests arrived "
-                        + (alive.getAsBoolean() ? "before the run's time limit" : "before the sender exited"));
+            if (!alive.getAsBoolean()) {
+                throw new IllegalStateException(what + ": " + s.get("spanCount") + " of " + expect
+                        + " requests arrived before the sender exited");
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                return s;
             }
             sleep(250);
         }

@@ -5,9 +5,12 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
-/** Every run's numbers, and the markdown tables of them: per run, medians, same-run ratios, latency. */
+/** Every run's numbers, and the markdown tables of them: per run, medians, same-run ratios, latency, isolation. */
 final class Results {
     static final String FAN_OUT_1 = "dispatcher fan-out 1";
     static final String FAN_OUT_4 = "dispatcher fan-out 4";
@@ -19,6 +22,10 @@ final class Results {
     static final double MAX_CPU_RATIO = 1.5;
     static final double MAX_P99_MILLIS = 50;
     static final double MAX_RSS_MIB = 300;
+    /** The healthy subscription's rate next to a bad neighbour ÷ its rate next to a healthy one. */
+    static final double MIN_ISOLATION_RATIO = 0.9;
+    /** The neighbour of the isolation reference run: healthy, like the subscription measured. */
+    static final String ISOLATION_REFERENCE = "healthy";
 
     /**
      * One drain or baseline run. {@code perSecond} is requests arrived at the receiver divided by the time
@@ -37,8 +44,34 @@ final class Results {
                    double rssMib, long connections) {
     }
 
+    /**
+     * One isolation run: the healthy subscription {@code s1}'s drain of {@code events}, next to a neighbour
+     * {@code s2} on another path. {@code perSecond} is {@code events} ÷ the time from the first to the
+     * {@code events}-th request on the healthy path; if the run hit its time limit first
+     * ({@code timedOut}), the span is measured up to the limit and {@code perSecond} is an upper bound
+     * ({@code events} ÷ span so far; the true span is longer), NaN if no healthy request arrived at all.
+     * CPU is the dispatcher's over the span, per healthy delivery. Outcomes, retry-topic and dead-letter
+     * writes are read at the end of the span (or at the limit).
+     */
+    record Isolation(String jvm, String neighbour, int run, long events, boolean timedOut, long healthyRequests,
+                     double perSecond, double spanSeconds, double cpuMicrosEach, double cores, double otherCores,
+                     double startToFirstSeconds, long neighbourRequests, Map<String, Long> healthyOutcomes,
+                     Map<String, Long> neighbourOutcomes, long retryWrites, long deadLetterWrites, double rssMib,
+                     long connections, String note) {
+
+        /** The healthy deliveries per second up to the limit, when timed out (an estimate, not a bound). */
+        double soFarPerSecond() {
+            return healthyRequests / spanSeconds;
+        }
+
+        double retryWritesPerEvent() {
+            return (double) retryWrites / events;
+        }
+    }
+
     private final List<Throughput> throughput = new ArrayList<>();
     private final List<Latency> latency = new ArrayList<>();
+    private final List<Isolation> isolation = new ArrayList<>();
 
     void add(Throughput t) {
         throughput.add(t);
@@ -48,6 +81,10 @@ final class Results {
         latency.add(l);
     }
 
+    void add(Isolation i) {
+        isolation.add(i);
+    }
+
     /** Median fan-out-1 drain rate so far of this JVM, the base of the latency runs' rate. */
     double medianRate(String jvm, String scenario) {
         return median(select(jvm, scenario), Throughput::perSecond);
@@ -55,6 +92,25 @@ final class Results {
 
     String markdown() {
         var md = new StringBuilder();
+        if (!throughput.isEmpty()) {
+            throughputMarkdown(md);
+        }
+        if (!latency.isEmpty()) {
+            latencyMarkdown(md);
+        }
+        if (!isolation.isEmpty()) {
+            isolationMarkdown(md);
+        }
+        double peak = throughput.stream().filter(t -> t.scenario().startsWith("dispatcher"))
+                .mapToDouble(Throughput::rssMib).max().orElse(0);
+        peak = Math.max(peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
+        peak = Math.max(peak, isolation.stream().mapToDouble(Isolation::rssMib).max().orElse(0));
+        md.append("\n**Peak RSS of the dispatcher across all runs: ").append(f0(peak)).append(" MiB** (target ≤ 300 MiB) ")
+                .append(verdict(peak <= MAX_RSS_MIB)).append('\n');
+        return md.toString();
+    }
+
+    private void throughputMarkdown(StringBuilder md) {
         md.append("### Every run\n\n")
                 .append("| JVM | case | run | requests | req/s | CPU µs/req | CPU cores | receiver CPU µs/req "
                         + "| broker+driver cores | other load cores | start→first s | peak RSS MiB | connections | note |\n")
@@ -85,29 +141,121 @@ final class Results {
             ratio(md, jvm, FAN_OUT_1, RAW_256);
             ratio(md, jvm, FAN_OUT_4, RAW_256);
         }
-        if (!latency.isEmpty()) {
-            md.append("\n### Latency, produce → receive, fan-out 1 (target p99 ≤ 50 ms)\n\n")
-                    .append("| JVM | run | events/s | samples | p50 ms | p99 ms | p99.9 ms | max ms | dispatcher cores "
-                            + "| broker+producer cores | other load cores | peak RSS MiB | connections |\n")
-                    .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            for (Latency l : latency) {
-                md.append(row(l.jvm(), l.run(), f0(l.perSecond()), l.samples(), f1(l.p50Millis()), f1(l.p99Millis()),
-                        f1(l.p999Millis()), f1(l.maxMillis()), f2(l.dispatcherCores()), f2(l.brokerCores()), f2(l.otherCores()),
-                        f0(l.rssMib()), l.connections()));
-            }
-            for (String jvm : latency.stream().map(Latency::jvm).distinct().toList()) {
-                List<Latency> runs = latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
-                double p99 = median(runs, Latency::p99Millis);
-                md.append(row(jvm, "**median**", "", "", "**" + f1(median(runs, Latency::p50Millis)) + "**",
-                        "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", "", "", "", "", ""));
+    }
+
+    private void latencyMarkdown(StringBuilder md) {
+        md.append("\n### Latency, produce → receive, fan-out 1 (target p99 ≤ 50 ms)\n\n")
+                .append("| JVM | run | events/s | samples | p50 ms | p99 ms | p99.9 ms | max ms | dispatcher cores "
+                        + "| broker+producer cores | other load cores | peak RSS MiB | connections |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Latency l : latency) {
+            md.append(row(l.jvm(), l.run(), f0(l.perSecond()), l.samples(), f1(l.p50Millis()), f1(l.p99Millis()),
+                    f1(l.p999Millis()), f1(l.maxMillis()), f2(l.dispatcherCores()), f2(l.brokerCores()), f2(l.otherCores()),
+                    f0(l.rssMib()), l.connections()));
+        }
+        for (String jvm : latency.stream().map(Latency::jvm).distinct().toList()) {
+            List<Latency> runs = latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
+            double p99 = median(runs, Latency::p99Millis);
+            md.append(row(jvm, "**median**", "", "", "**" + f1(median(runs, Latency::p50Millis)) + "**",
+                    "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", "", "", "", "", ""));
+        }
+    }
+
+    private void isolationMarkdown(StringBuilder md) {
+        md.append("\n### Isolation: every run (healthy s1 → /hook1, neighbour s2; rate and CPU over s1's span)\n\n")
+                .append("| JVM | neighbour | run | healthy deliveries | healthy req/s | span s | CPU µs per healthy delivery "
+                        + "| dispatcher cores | other load cores | start→first s | neighbour requests | s1 outcomes "
+                        + "| s2 outcomes | retry-topic writes | per event | dead-letter writes | peak RSS MiB | connections | note |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
+        for (Isolation i : isolation) {
+            md.append(row(i.jvm(), i.neighbour(), i.run(), i.healthyRequests() + " of " + i.events(), rate(i),
+                    f1(i.spanSeconds()), f1(i.cpuMicrosEach()), f2(i.cores()), f2(i.otherCores()),
+                    f1(i.startToFirstSeconds()), i.neighbourRequests(), outcomes(i.healthyOutcomes()),
+                    outcomes(i.neighbourOutcomes()), i.retryWrites(), f2(i.retryWritesPerEvent()), i.deadLetterWrites(),
+                    f0(i.rssMib()), i.connections(), i.note()));
+        }
+        md.append("\n### Isolation: healthy subscription's drain rate next to a bad neighbour (median of the per-round "
+                        + "ratios to the healthy-neighbour run of the same round; ≤ / < : a run hit its time limit, "
+                        + "so its rate is an upper bound)\n\n")
+                .append("| JVM | neighbour | runs | median healthy req/s | rate ratio (target ≥ 0.90) | per-round ratios "
+                        + "| neighbour retry-topic writes per event (median) | neighbour outcomes (median) |\n")
+                .append("|---|---|---:|---:|---:|---|---:|---|\n");
+        for (String jvm : isolation.stream().map(Isolation::jvm).distinct().toList()) {
+            for (String neighbour : isolation.stream().map(Isolation::neighbour).distinct().toList()) {
+                List<Isolation> runs = isolation.stream()
+                        .filter(i -> i.jvm().equals(jvm) && i.neighbour().equals(neighbour)).toList();
+                if (!runs.isEmpty()) {
+                    isolationRow(md, jvm, neighbour, runs);
+                }
             }
         }
-        double peak = throughput.stream().filter(t -> t.scenario().startsWith("dispatcher"))
-                .mapToDouble(Throughput::rssMib).max().orElse(0);
-        peak = Math.max(peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
-        md.append("\n**Peak RSS of the dispatcher across all runs: ").append(f0(peak)).append(" MiB** (target ≤ 300 MiB) ")
-                .append(verdict(peak <= MAX_RSS_MIB)).append('\n');
-        return md.toString();
+    }
+
+    private void isolationRow(StringBuilder md, String jvm, String neighbour, List<Isolation> runs) {
+        List<Isolation> measured = runs.stream().filter(i -> !Double.isNaN(i.perSecond())).toList();
+        boolean bounded = measured.stream().anyMatch(Isolation::timedOut);
+        String medianRate = measured.isEmpty() ? "no request"
+                : (bounded ? "≤ " : "") + f0(median(measured, Isolation::perSecond));
+        String ratio;
+        var perRound = new ArrayList<String>();
+        if (neighbour.equals(ISOLATION_REFERENCE)) {
+            ratio = "1 (reference)";
+            perRound.add("—");
+        } else {
+            // A run's true rate is at most its bound, so the median of the bounds bounds the true median.
+            var ratios = new ArrayList<Double>();
+            boolean ratioBounded = false;
+            for (Isolation i : runs) {
+                Isolation reference = reference(jvm, i.run());
+                if (reference == null || reference.timedOut() || Double.isNaN(i.perSecond())) {
+                    perRound.add("round " + i.run() + ": —");
+                    continue;
+                }
+                double r = i.perSecond() / reference.perSecond();
+                ratios.add(r);
+                ratioBounded |= i.timedOut();
+                perRound.add(i.timedOut() ? "< " + f3(r) + " (" + f3(i.soFarPerSecond() / reference.perSecond()) + " so far)"
+                        : f3(r));
+            }
+            if (ratios.isEmpty()) {
+                ratio = "— (no reference)";
+            } else {
+                double m = median(ratios, x -> x);
+                String verdict = m < MIN_ISOLATION_RATIO ? verdict(false) : ratioBounded ? "(unknown: timed out)" : verdict(true);
+                ratio = (ratioBounded ? "≤ " : "") + f3(m) + " " + verdict;
+            }
+        }
+        md.append(row(jvm, neighbour, runs.size(), medianRate, ratio, String.join(", ", perRound),
+                f2(median(runs, Isolation::retryWritesPerEvent)), medianOutcomes(runs)));
+    }
+
+    private Isolation reference(String jvm, int run) {
+        return isolation.stream().filter(i -> i.jvm().equals(jvm) && i.run() == run
+                && i.neighbour().equals(ISOLATION_REFERENCE)).findFirst().orElse(null);
+    }
+
+    /** The rate, or its bound with what arrived by the limit. */
+    private static String rate(Isolation i) {
+        if (Double.isNaN(i.perSecond())) {
+            return "timed out, no request";
+        }
+        return i.timedOut() ? "timed out, < " + f0(i.perSecond()) + " (" + f0(i.soFarPerSecond()) + " so far)"
+                : f0(i.perSecond());
+    }
+
+    private static String outcomes(Map<String, Long> byOutcome) {
+        return byOutcome.isEmpty() ? "none" : String.join(", ", byOutcome.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).toList());
+    }
+
+    private static String medianOutcomes(List<Isolation> runs) {
+        var names = new TreeSet<String>();
+        runs.forEach(i -> names.addAll(i.neighbourOutcomes().keySet()));
+        var result = new TreeMap<String, Long>();
+        for (String name : names) {
+            result.put(name, Math.round(median(runs, i -> i.neighbourOutcomes().getOrDefault(name, 0L))));
+        }
+        return outcomes(result);
     }
 
     private void ratio(StringBuilder md, String jvm, String dispatcher, String baseline) {
@@ -162,6 +310,10 @@ final class Results {
 
     private static String f1(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String f3(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
     }
 
     private static String f2(double v) {

@@ -11,19 +11,40 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * The three measurements, each one run on fresh topics and a fresh consumer group: a drain of a backlog,
- * the raw HttpClient baseline, and latency at a fixed rate. Each returns its numbers or throws; the
- * processes it starts are stopped before it returns.
+ * The measurements, each one run on fresh topics and a fresh consumer group: a drain of a backlog, the
+ * raw HttpClient baseline, latency at a fixed rate, and isolation (a drain next to a bad neighbour). Each
+ * returns its numbers or throws; the processes it starts are stopped before it returns.
  */
 final class Scenarios {
     static final int PARTITIONS = 6;
+    /** The healthy subscription of an isolation run, whose drain is measured. */
+    static final String HEALTHY_PATH = "/hook1";
+
+    /** The other subscription of an isolation run, and the receiver path that makes it healthy, dead or slow. */
+    enum Neighbour {
+        HEALTHY("/hook2"),
+        /** Reads the request, never answers: each attempt lasts the dispatcher's request timeout. */
+        DEAD("/dead1"),
+        /** Answers 200 after the receiver's slow delay. */
+        SLOW("/slow1");
+
+        final String path;
+
+        Neighbour(String path) {
+            this.path = path;
+        }
+    }
 
     private final Children children;
     private final EmbeddedKafkaBroker broker;
@@ -33,12 +54,13 @@ final class Scenarios {
     private final String classpath;
     private final int bodyBytes;
     private final Duration runTimeout;
+    private final Duration slowDelay;
     private final double microsPerTick = 1e6 / Proc.clockTicksPerSecond();
     private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
     private int sequence;
 
     Scenarios(Children children, EmbeddedKafkaBroker broker, Receiver receiver, Path jar, Path dir, String classpath,
-              int bodyBytes, Duration runTimeout) {
+              int bodyBytes, Duration runTimeout, Duration slowDelay) {
         this.children = children;
         this.broker = broker;
         this.receiver = receiver;
@@ -47,6 +69,7 @@ final class Scenarios {
         this.classpath = classpath;
         this.bodyBytes = bodyBytes;
         this.runTimeout = runTimeout;
+        this.slowDelay = slowDelay;
     }
 
     /** {@code events} already in the topic, then the dispatcher starts; done when every delivery arrived. */
@@ -90,6 +113,100 @@ final class Scenarios {
         String note = (outcomes.isEmpty() ? "" : "not delivered: " + outcomes + " ")
                 + (duplicates > 0 ? duplicates + " duplicate requests" : "");
         return throughput(jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(), startedMicros, rss, note.trim());
+    }
+
+    /**
+     * Isolation: {@code events} already in the topic, then the dispatcher starts with two subscriptions to
+     * {@code *}, {@code s1} at {@link #HEALTHY_PATH} and {@code s2} at the neighbour's path (its settings
+     * the defaults). Rate and CPU are measured on {@code s1}'s requests alone: first to {@code events}-th.
+     * At the end of that span it reads {@code webhook_deliveries_total} by subscription and outcome, and the
+     * records written to the run's retry topics ({@code <topic>.retry-*}) and dead-letter topic (their end
+     * offsets: the topics are new, and the writer is idempotent without transactions).
+     *
+     * <p>A run that reaches its time limit first is not a failure: its span is measured up to the limit
+     * and its rate reported as a bound ({@link Results.Isolation}). A dispatcher that exits is.
+     */
+    Results.Isolation isolation(Jvm jvm, Neighbour neighbour, int events, int run) {
+        String name = name(jvm, "isolation-" + neighbour.name().toLowerCase(Locale.ROOT), run);
+        String topic = "bench." + name;
+        broker.createTopic(topic, PARTITIONS);
+        EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, bodyBytes);
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        long startedMicros = LeanReceiver.wallMicros();
+        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
+                List.of(HEALTHY_PATH, neighbour.path), receiver);
+        Map<String, String> s;
+        Map<String, Map<String, Long>> outcomes;
+        long[] writes;
+        double rss;
+        try {
+            receiver.arm(events, List.of(d.pid(), driverPid), HEALTHY_PATH, slowDelay);
+            s = receiver.awaitUntil(events, deadline, d::alive, name);
+            if (Long.parseLong(s.get("spanCount")) < events) {
+                s = receiver.partialStats(); // the span so far, up to the limit
+            }
+            outcomes = d.deliveriesBySubscription();
+            writes = retryAndDeadLetterWrites(topic);
+            rss = d.peakRssKib() / 1024.0;
+        } finally {
+            int exit = d.stop();
+            if (exit != 0) {
+                System.err.println(name + ": dispatcher exited with " + exit + " after SIGTERM (see its log)");
+            }
+            deleteTopics(topic);
+        }
+        return isolationResult(jvm, neighbour, run, events, s, d.pid(), startedMicros, outcomes, writes, rss);
+    }
+
+    private Results.Isolation isolationResult(Jvm jvm, Neighbour neighbour, int run, long events, Map<String, String> s,
+                                              long pid, long startedMicros, Map<String, Map<String, Long>> outcomes,
+                                              long[] writes, double rssMib) {
+        long healthy = Long.parseLong(s.get("spanCount"));
+        boolean timedOut = healthy < events;
+        long neighbourRequests = Long.parseLong(s.getOrDefault("path." + neighbour.path, "0"));
+        String label = neighbour == Neighbour.HEALTHY ? Results.ISOLATION_REFERENCE
+                : neighbour == Neighbour.SLOW ? "slow " + slowDelay.toMillis() + " ms" : "dead";
+        Map<String, Long> s1 = outcomes.getOrDefault("s1", Map.of());
+        Map<String, Long> s2 = outcomes.getOrDefault("s2", Map.of());
+        if (!s.containsKey("spanNanos")) { // not one healthy request within the limit
+            return new Results.Isolation(jvm.shortName(), label, run, events, true, 0, Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, neighbourRequests, s1, s2, writes[0], writes[1],
+                    rssMib, Long.parseLong(s.get("connections")), "no request on " + HEALTHY_PATH + " within "
+                    + runTimeout.toMinutes() + " min");
+        }
+        double seconds = Long.parseLong(s.get("spanNanos")) / 1e9;
+        double cpuMicros = Long.parseLong(s.get("cpuTicks." + pid)) * microsPerTick;
+        double receiverMicros = Long.parseLong(s.get("cpuTicks.self")) * microsPerTick;
+        double brokerMicros = Long.parseLong(s.get("cpuTicks." + driverPid)) * microsPerTick;
+        double machineMicros = Long.parseLong(s.get("cpuTicks.machine")) * microsPerTick;
+        double otherMicros = Math.max(0, machineMicros - cpuMicros - receiverMicros - brokerMicros);
+        String note = timedOut ? "time limit " + runTimeout.toMinutes() + " min: " + healthy + " of " + events
+                + " on " + HEALTHY_PATH + " in " + String.format(Locale.ROOT, "%.0f", seconds) + " s" : "";
+        return new Results.Isolation(jvm.shortName(), label, run, events, timedOut, healthy, events / seconds, seconds,
+                cpuMicros / healthy, cpuMicros / 1e6 / seconds, otherMicros / 1e6 / seconds,
+                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, neighbourRequests, s1, s2,
+                writes[0], writes[1], rssMib, Long.parseLong(s.get("connections")), note);
+    }
+
+    /** Records in the run's retry topics ({@code <topic>.retry-*}) and in its dead-letter topic ({@code <topic>.dlt}). */
+    private long[] retryAndDeadLetterWrites(String topic) {
+        try (Admin admin = admin()) {
+            List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(n -> n.startsWith(topic + ".retry-") || n.equals(topic + ".dlt")).toList();
+            var latest = new HashMap<TopicPartition, OffsetSpec>();
+            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().forEach(t ->
+                    t.partitions().forEach(p -> latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
+            long[] writes = new long[2];
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, offsets) ->
+                    writes[tp.topic().equals(topic + ".dlt") ? 1 : 0] += offsets.offset());
+            return writes;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the end offsets of " + topic + ".retry-*/.dlt", e);
+        }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 
     /** {@link RawHttpBaseline} sending {@code requests} with {@code concurrency} in flight. */
@@ -199,8 +316,7 @@ final class Scenarios {
 
     /** The run's topics (events, retry, dead letters), so that a benchmark does not keep gigabytes of segments. */
     private void deleteTopics(String prefix) {
-        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers()))) {
+        try (Admin admin = admin()) {
             var names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
                     .filter(n -> n.equals(prefix) || n.startsWith(prefix + ".")).toList();
             admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
