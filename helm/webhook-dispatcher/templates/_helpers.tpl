@@ -156,9 +156,15 @@ delivery:
   maxInFlight: {{ .Values.delivery.maxInFlight | int64 }}
   maxInFlightPerSubscription: {{ .Values.delivery.maxInFlightPerSubscription | int64 }}
   maxEventBytes: {{ .Values.delivery.maxEventBytes | int64 }}
+  maxQueuedPerSubscription: {{ .Values.delivery.maxQueuedPerSubscription | int64 }}
+  maxQueuedBytesPerSubscription: {{ .Values.delivery.maxQueuedBytesPerSubscription | toJson }}
+  maxQueueDelay: {{ .Values.delivery.maxQueueDelay | toJson }}
+  maxBufferedBytes: {{ .Values.delivery.maxBufferedBytes | toJson }}
+  circuitBreaker: {{ .Values.delivery.circuitBreaker | toJson }}
 retry:
   schedule: {{ .Values.retry.schedule | toJson }}
   jitter: {{ .Values.retry.jitter | toJson }}
+  maxJitter: {{ .Values.retry.maxJitter | toJson }}
   maxRetryAfter: {{ .Values.retry.maxRetryAfter | toJson }}
   permanentStatuses: {{ .Values.retry.permanentStatuses | toJson }}
 management:
@@ -181,6 +187,15 @@ subscriptions:
     secret: {{ printf "${%s}" (include "webhook-dispatcher.secretEnvName" .id) | toJson }}
     events: {{ .events | toJson }}
     enabled: {{ ternary .enabled true (hasKey . "enabled") | toJson }}
+    {{- if hasKey . "maxInFlight" }}
+    maxInFlight: {{ .maxInFlight | int64 }}
+    {{- end }}
+    {{- if .rateLimit }}
+    rateLimit: {{ .rateLimit | toJson }}
+    {{- end }}
+    {{- if .circuitBreaker }}
+    circuitBreaker: {{ .circuitBreaker | toJson }}
+    {{- end }}
 {{- end }}
 {{- end }}
 

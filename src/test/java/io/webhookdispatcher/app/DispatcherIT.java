@@ -180,4 +180,21 @@ class DispatcherIT {
                 .containsEntry("omitted " + bad.get("k-large").getBytes().length, "too-large");
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
+
+    @Test
+    void shouldRefuseToStartWhenTheDeadLetterTopicCannotHoldTheLargestEvent() throws Exception {
+        // given: a dead-letter topic made elsewhere that takes records of at most 100,000 bytes
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers",
+                dispatcher.broker().bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(dispatcher.deadLetterTopic(), 1,
+                    (short) 1).configs(Map.of("max.message.bytes", "100000")))).all().get();
+        }
+
+        // when / then: with events of up to 1 MiB, a dead letter could never be written; so it does not start
+        dispatcher.subscription("all", "/all", "[\"*\"]");
+        org.assertj.core.api.Assertions.assertThatThrownBy(dispatcher::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessageContaining(dispatcher.deadLetterTopic() + " (100000)")
+                .hasMessageContaining("max.message.bytes to at least " + (1048576 + 65536));
+    }
 }

@@ -188,6 +188,28 @@ class RetryIT {
         assertThat(receiver.received("/bad")).hasSize(1);
     }
 
+    @Test
+    void shouldStillDeliverRetriesWaitingInAStepThatIsNoLongerInTheSchedule() throws Exception {
+        // given: a retry waiting in the topic of a 7 s step that a config change has since removed
+        String oldStep = dispatcher.retryTopic() + "-7s";
+        dispatcher.broker().createTopic(oldStep, 1);
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        WebhookHeaders.put(headers, WebhookHeaders.SUBSCRIPTION, "moved");
+        WebhookHeaders.put(headers, WebhookHeaders.DELIVERY_ID, "d-7s");
+        WebhookHeaders.put(headers, WebhookHeaders.ATTEMPTS, 1);
+        WebhookHeaders.put(headers, WebhookHeaders.DUE_AT, Instant.now());
+        WebhookHeaders.put(headers, WebhookHeaders.EVENT_TYPE, "person.created");
+        dispatcher.kafka().send(new org.apache.kafka.clients.producer.ProducerRecord<>(oldStep, null, "p7".getBytes(),
+                SampleEvents.event("person.created", "p7"), headers));
+
+        // when: the dispatcher runs with a schedule without that step
+        dispatcher.with("retry.schedule", "[300ms, 600ms]").subscription("moved", "/moved", "[\"*\"]").start();
+
+        // then: it is consumed and delivered all the same, with its delivery id
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received("/moved").size() == 1);
+        assertThat(receiver.received("/moved").get(0).deliveryId()).isEqualTo("d-7s");
+    }
+
     private static void assertWithinBound(Instant previous, Instant next, Duration delay) {
         Duration gap = Duration.between(previous, next);
         assertThat(gap).as("gap before the retry").isGreaterThanOrEqualTo(delay);
