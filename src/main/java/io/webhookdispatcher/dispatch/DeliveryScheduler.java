@@ -177,7 +177,7 @@ public final class DeliveryScheduler {
                 && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
             return new Defer(QUEUE_FULL, lane.drainEstimateMillis(now));
         }
-        if (slow(lane, now) && (lane.queue.size() >= bounds.pauseAt() || lane.queuedBytes >= bounds.pauseAtBytes())) {
+        if ((lane.queue.size() >= bounds.pauseAt() || lane.queuedBytes >= bounds.pauseAtBytes()) && slow(lane, now)) {
             return new Defer(lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
         }
         return ENQUEUE;
