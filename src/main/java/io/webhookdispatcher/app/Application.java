@@ -62,6 +62,11 @@ public final class Application implements AutoCloseable {
     static final String VERSION = readVersion();
     /** Retry records held in memory per partition until due; beyond it the partition pauses. */
     private static final int RETRY_READ_AHEAD = 1000;
+    /**
+     * Retry records due within this long are held in memory until due; one due later stays on the broker (its
+     * partition is paused until then), so hours-away retries never take the memory the short steps need.
+     */
+    private static final Duration RETRY_HOLD_HORIZON = Duration.ofSeconds(10);
     /** Shares of delivery.maxBufferedBytes: each loop always leaves the other at least a quarter. */
     private static final double EVENTS_SHARE = 0.75;
     private static final double RETRY_SHARE = 0.5;
@@ -129,14 +134,15 @@ public final class Application implements AutoCloseable {
         String events = config.topics().events();
         ConsumerLoop eventsLoop = addLoop("events-consumer", config.kafka().groupId(),
                 (c, listener) -> c.subscribe(List.of(events), listener), fanOut, new ConsumerLoop.FlowControl(0),
-                budget.account(EVENTS_SHARE), metrics);
+                budget.account(EVENTS_SHARE), metrics, clock);
         scheduler.onUnsaturated(eventsLoop::wake);
 
         timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         var retryIntake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
         addLoop("retry-consumer", config.kafka().groupId() + "-retry",
                 (c, listener) -> c.subscribe(retryPolicy.topicPattern(), listener), retryIntake,
-                new ConsumerLoop.FlowControl(RETRY_READ_AHEAD), budget.account(RETRY_SHARE), metrics);
+                new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON), budget.account(RETRY_SHARE), metrics,
+                clock);
         timer.scheduleWithFixedDelay(guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS,
                 TimeUnit.MILLISECONDS);
         watcher = source == null ? null
@@ -147,11 +153,11 @@ public final class Application implements AutoCloseable {
     private ConsumerLoop addLoop(String name, String groupId,
                                  BiConsumer<KafkaConsumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
                                  RecordHandler handler, ConsumerLoop.FlowControl flow, MemoryBudget.Account memory,
-                                 DispatcherMetrics metrics) {
+                                 DispatcherMetrics metrics, Clock clock) {
         var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name);
         var status = new LoopStatus(name);
         var loop = new ConsumerLoop(consumer, listener -> subscribe.accept(consumer, listener), handler, flow, memory,
-                config.shutdown().timeout(), status);
+                config.shutdown().timeout(), status, clock);
         consumers.add(consumer);
         statuses.add(status);
         loops.add(loop);

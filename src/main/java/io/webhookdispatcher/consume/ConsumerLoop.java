@@ -1,5 +1,6 @@
 package io.webhookdispatcher.consume;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,18 +52,28 @@ public final class ConsumerLoop implements Runnable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** Charged per tracked record on top of its bytes: the bookkeeping and work objects it costs. */
+    /** Charged per unfinished record on top of its bytes: the bookkeeping and work objects it costs. */
     static final long RECORD_OVERHEAD_BYTES = 512;
+    /** What a finished record still costs while it waits for the records before it to finish. */
+    static final long TRACKED_BYTES = 64;
 
     /**
      * @param maxUnfinishedPerPartition pause a partition with this many unfinished records (resume below half);
      *                                  0 for no per-partition bound
+     * @param holdHorizon               a record the handler says is not due for longer than this is left on the
+     *                                  broker: the loop seeks back to it and pauses its partition until then
+     *                                  (Duration.ZERO: every record is taken at once)
      */
-    public record FlowControl(int maxUnfinishedPerPartition) {
+    public record FlowControl(int maxUnfinishedPerPartition, Duration holdHorizon) {
         public FlowControl {
             if (maxUnfinishedPerPartition < 0) {
                 throw new IllegalArgumentException("maxUnfinishedPerPartition must be >= 0");
             }
+            Objects.requireNonNull(holdHorizon, "holdHorizon");
+        }
+
+        public FlowControl(int maxUnfinishedPerPartition) {
+            this(maxUnfinishedPerPartition, Duration.ZERO);
         }
     }
 
@@ -73,6 +84,7 @@ public final class ConsumerLoop implements Runnable {
     private final MemoryBudget.Account memory;
     private final Duration drainTimeout;
     private final LoopStatus status;
+    private final Clock clock;
     private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running = true;
@@ -87,7 +99,7 @@ public final class ConsumerLoop implements Runnable {
      */
     public ConsumerLoop(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
                         Consumer<ConsumerRebalanceListener> subscribe, RecordHandler handler, FlowControl flow,
-                        MemoryBudget.Account memory, Duration drainTimeout, LoopStatus status) {
+                        MemoryBudget.Account memory, Duration drainTimeout, LoopStatus status, Clock clock) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.subscribe = Objects.requireNonNull(subscribe, "subscribe");
         this.handler = Objects.requireNonNull(handler, "handler");
@@ -95,6 +107,7 @@ public final class ConsumerLoop implements Runnable {
         this.memory = Objects.requireNonNull(memory, "memory");
         this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
         this.status = Objects.requireNonNull(status, "status");
+        this.clock = Objects.requireNonNull(clock, "clock");
         memory.onRecovered(this::wake);
     }
 
@@ -136,9 +149,21 @@ public final class ConsumerLoop implements Runnable {
             records = ConsumerRecords.empty(); // stop(), or a resume became possible
         }
         status.polled();
+        long horizon = flow.holdHorizon().toMillis();
         for (TopicPartition tp : records.partitions()) {
             PartitionProgress progress = partitions.get(tp);
             for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                if (progress.previouslyDone(record.offset())) {
+                    finishedBefore(progress, record);
+                    continue;
+                }
+                long due = horizon > 0 ? handler.notBeforeMillis(record) : 0;
+                if (due > clock.millis() + horizon) {
+                    // not due for a while: leave it (and what follows) on the broker, and come back for it
+                    consumer.seek(tp, record.offset());
+                    progress.pausedUntil(due - horizon);
+                    break;
+                }
                 handle(progress, record);
             }
         }
@@ -160,6 +185,12 @@ public final class ConsumerLoop implements Runnable {
         stage.whenComplete((how, error) -> finished(progress, tracked, how, error));
     }
 
+    /** A record the partition's previous owner finished past its committed offset: tracked as done, not redone. */
+    private void finishedBefore(PartitionProgress progress, ConsumerRecord<byte[], byte[]> record) {
+        memory.reserve(TRACKED_BYTES);
+        progress.finish(progress.track(record.offset(), 0), RecordCompletion.DURABLE);
+    }
+
     /** Any thread. A failed stage is a bug: it is reported, and the record is never committed past. */
     private void finished(PartitionProgress progress, PartitionProgress.Tracked tracked, RecordCompletion how,
                           Throwable error) {
@@ -169,7 +200,7 @@ public final class ConsumerLoop implements Runnable {
                     + " restart redoes it", progress.topicPartition(), tracked.offset, error);
         }
         int unfinished = progress.finish(tracked, error == null ? how : RecordCompletion.DROPPED);
-        memory.release(tracked.bytes);
+        memory.release(tracked.bytes + RECORD_OVERHEAD_BYTES - TRACKED_BYTES);
         if (flow.maxUnfinishedPerPartition() > 0 && unfinished == flow.maxUnfinishedPerPartition() / 2) {
             wake();
         }
@@ -189,9 +220,10 @@ public final class ConsumerLoop implements Runnable {
         var pause = new ArrayList<TopicPartition>();
         var resume = new ArrayList<TopicPartition>();
         boolean anyPaused = false;
+        long now = clock.millis();
         for (PartitionProgress p : partitions.values()) {
             boolean full = cap > 0 && (p.paused() ? p.unfinished() > cap / 2 : p.unfinished() >= cap);
-            boolean shouldPause = loopWide || full;
+            boolean shouldPause = loopWide || full || p.pausedUntil() > now;
             if (shouldPause && !p.paused()) {
                 pause.add(p.topicPartition());
             } else if (!shouldPause && p.paused()) {
@@ -225,8 +257,15 @@ public final class ConsumerLoop implements Runnable {
         lastCommitNanos = System.nanoTime();
         var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
         for (PartitionProgress p : which) {
-            p.advance(() -> memory.release(RECORD_OVERHEAD_BYTES))
-                    .ifPresent(next -> offsets.put(p.topicPartition(), new OffsetAndMetadata(next)));
+            p.advance(() -> memory.release(TRACKED_BYTES));
+            long next = p.committable();
+            if (next < 0) {
+                continue;
+            }
+            String done = p.doneBeyondPrefix().encode(next);
+            if (next > p.committedOffset() || p.metadataChanged(next, done)) {
+                offsets.put(p.topicPartition(), new OffsetAndMetadata(next, done));
+            }
         }
         if (offsets.isEmpty()) {
             return;
@@ -258,7 +297,7 @@ public final class ConsumerLoop implements Runnable {
         offsets.forEach((tp, om) -> {
             PartitionProgress p = partitions.get(tp);
             if (p != null) {
-                p.committed(om.offset());
+                p.committed(om.offset(), om.metadata());
             }
         });
     }
@@ -303,7 +342,7 @@ public final class ConsumerLoop implements Runnable {
     private void forget(PartitionProgress p) {
         p.lease().end();
         for (PartitionProgress.Tracked ignored : p.tracked()) {
-            memory.release(RECORD_OVERHEAD_BYTES); // their own bytes are released when their work finishes
+            memory.release(TRACKED_BYTES); // the rest is released when their work finishes
         }
     }
 
@@ -332,9 +371,28 @@ public final class ConsumerLoop implements Runnable {
             for (TopicPartition tp : assigned) {
                 partitions.put(tp, new PartitionProgress(tp));
             }
+            skipWhatThePreviousOwnerFinished(assigned);
             status.joined();
             if (!assigned.isEmpty()) {
                 log.info("assigned {}", assigned);
+            }
+        }
+
+        private void skipWhatThePreviousOwnerFinished(Collection<TopicPartition> assigned) {
+            if (assigned.isEmpty()) {
+                return;
+            }
+            try {
+                consumer.committed(new java.util.HashSet<>(assigned), COMMIT_TIMEOUT).forEach((tp, om) -> {
+                    PartitionProgress p = partitions.get(tp);
+                    if (om != null && p != null) {
+                        p.skip(DoneOffsets.decode(om.metadata(), om.offset()));
+                        p.committed(om.offset(), om.metadata());
+                    }
+                });
+            } catch (KafkaException e) {
+                // only an optimisation: without it, finished records past the committed offset are redone
+                log.warn("could not read the committed offsets of {}: {}", assigned, e.toString());
             }
         }
 

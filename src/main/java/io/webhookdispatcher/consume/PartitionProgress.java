@@ -21,7 +21,10 @@ final class PartitionProgress {
     private final AtomicInteger unfinished = new AtomicInteger();
     private long committable = -1; // next offset after the durable prefix
     private long committed = -1;   // what the broker confirmed
+    private String committedMetadata = "";
     private boolean paused;
+    private long pausedUntil;      // a record not due before then waits on the broker, not in memory
+    private DoneOffsets skip = DoneOffsets.NONE; // finished by a previous owner beyond its committed offset
 
     /** One consumed record: its offset, what it holds of the memory budget, and how its work ended. */
     static final class Tracked {
@@ -53,6 +56,9 @@ final class PartitionProgress {
     }
 
     Tracked track(long offset, long bytes) {
+        if (committable < 0) {
+            committable = offset; // where this owner started: committing it loses nothing
+        }
         var t = new Tracked(offset, bytes);
         records.addLast(t);
         unfinished.incrementAndGet();
@@ -78,8 +84,55 @@ final class PartitionProgress {
     }
 
     /** Only once the commit succeeded: a failed commit is simply sent again next time. */
-    void committed(long offset) {
-        committed = Math.max(committed, offset);
+    void committed(long offset, String metadata) {
+        if (offset >= committed) {
+            committed = offset;
+            committedMetadata = metadata;
+        }
+    }
+
+    /** The offsets after the committed one whose work is durable, for the commit's metadata. */
+    DoneOffsets doneBeyondPrefix() {
+        var builder = new DoneOffsets.Builder();
+        for (Tracked t : records) {
+            if (t.durable()) {
+                builder.add(t.offset);
+            }
+        }
+        return builder.build();
+    }
+
+    /** Whether the metadata differs from what the broker has, at the same offset (worth committing again). */
+    boolean metadataChanged(long offset, String metadata) {
+        return offset == committed && !metadata.equals(committedMetadata);
+    }
+
+    void skip(DoneOffsets previousOwnersDone) {
+        skip = previousOwnersDone;
+    }
+
+    /** Finished by the previous owner (it said so in its last commit): not to be redone. */
+    boolean previouslyDone(long offset) {
+        if (skip.isEmpty()) {
+            return false;
+        }
+        if (offset > skip.last()) {
+            skip = DoneOffsets.NONE;
+            return false;
+        }
+        return skip.contains(offset);
+    }
+
+    long pausedUntil() {
+        return pausedUntil;
+    }
+
+    void pausedUntil(long millis) {
+        pausedUntil = millis;
+    }
+
+    long committedOffset() {
+        return committed;
     }
 
     int unfinished() {
@@ -95,6 +148,11 @@ final class PartitionProgress {
             }
         }
         return result;
+    }
+
+    /** The next offset to commit as last computed, or -1 before any. */
+    long committable() {
+        return committable;
     }
 
     /** Every tracked record, for releasing what they hold when the partition is given up. */

@@ -22,6 +22,15 @@ public interface RecordHandler {
     void draining(Lease lease);
 
     /**
+     * When the record is due (epoch ms), if it must not be handled before then; 0 when it may be handled now. The
+     * loop leaves a record due further ahead than its hold horizon on the broker and comes back for it, so that
+     * only records due soon take memory.
+     */
+    default long notBeforeMillis(ConsumerRecord<byte[], byte[]> record) {
+        return 0;
+    }
+
+    /**
      * Flow control beyond memory: true while the loop should stop fetching because the work it would add has
      * nowhere to go. Evaluated by the poll thread after every poll; when it turns false the handler calls the
      * loop's {@link ConsumerLoop#wake()}.

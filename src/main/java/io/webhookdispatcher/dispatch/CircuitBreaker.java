@@ -94,12 +94,17 @@ public final class CircuitBreaker {
         return state == State.OPEN ? Math.max(0, openUntil - now) : 0;
     }
 
+    /** Whether an attempt starting now would be the half-open circuit's probe. */
+    public boolean probing(long now) {
+        return settings.enabled() && state(now) == State.HALF_OPEN && !probeUnderWay;
+    }
+
     /**
      * An attempt is about to start ({@link #rejecting} was false). In HALF_OPEN it is the probe; returns the
      * OPEN → HALF_OPEN transition when this start makes it, otherwise null.
      */
     public Transition starting(long now) {
-        if (!settings.enabled() || state(now) != State.HALF_OPEN) {
+        if (!probing(now)) {
             return null;
         }
         probeUnderWay = true;
@@ -110,12 +115,15 @@ public final class CircuitBreaker {
         return null;
     }
 
-    /** An attempt ended; returns the transition it caused, or null. */
-    public Transition record(boolean failure, long now) {
+    /**
+     * An attempt ended; returns the transition it caused, or null. Only the probe's own result decides a
+     * half-open circuit: an attempt that started before the circuit opened changes nothing.
+     */
+    public Transition record(boolean failure, boolean probe, long now) {
         if (!settings.enabled()) {
             return null;
         }
-        if (state == State.HALF_OPEN && probeUnderWay) {
+        if (probe && state == State.HALF_OPEN) {
             probeUnderWay = false;
             if (failure) {
                 openMillis = Math.min(openMillis * 2, settings.maxOpenDuration().toMillis());

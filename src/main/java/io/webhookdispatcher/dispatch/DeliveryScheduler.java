@@ -79,6 +79,7 @@ public final class DeliveryScheduler {
     static final class Job {
         final Delivery delivery;
         final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
+        boolean probe; // the half-open circuit's one probe: only its result decides the circuit
 
         Job(Delivery delivery) {
             this.delivery = delivery;
@@ -106,6 +107,7 @@ public final class DeliveryScheduler {
     private int sharedInUse;     // guarded by lock
     private int sharedCapacity;  // guarded by lock
     private boolean saturated;   // guarded by lock: last answer of saturated()
+    private boolean wakeSent;    // guarded by lock: the paused loop was woken since that answer
     private boolean timedWait;   // guarded by lock: a lane waits for a token or a Retry-After
     private volatile Runnable onUnsaturated = () -> { };
 
@@ -143,25 +145,28 @@ public final class DeliveryScheduler {
     /** Takes on a delivery; the future completes once it is durable (or dropped). Never blocks. */
     public CompletableFuture<RecordCompletion> submit(Delivery delivery) {
         var job = new Job(delivery);
-        if (!delivery.lease().active()) {
-            job.done.complete(RecordCompletion.DROPPED);
-            return job.done;
-        }
         Lane lane = delivery.lane();
         long now = clock.millis();
         Admission admission;
         synchronized (lock) {
-            admission = admit(lane, job, now);
-            if (admission == ENQUEUE) {
-                lane.queue.addLast(job);
-                lane.queuedBytes += delivery.body().length;
-                if (!lane.ready) {
-                    lane.ready = true;
-                    ready.addLast(lane);
+            // under the lock: a drain (which holds it) either sees this job queued or made the lease inactive first
+            if (!delivery.lease().active()) {
+                admission = null;
+            } else {
+                admission = admit(lane, job, now);
+                if (admission == ENQUEUE) {
+                    lane.queue.addLast(job);
+                    lane.queuedBytes += delivery.body().length;
+                    if (!lane.ready) {
+                        lane.ready = true;
+                        ready.addLast(lane);
+                    }
                 }
             }
         }
-        if (admission instanceof Defer defer) {
+        if (admission == null) {
+            job.done.complete(RecordCompletion.DROPPED);
+        } else if (admission instanceof Defer defer) {
             defer(job, defer.reason(), defer.atLeastMillis());
         } else {
             pump();
@@ -177,7 +182,11 @@ public final class DeliveryScheduler {
                 && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
             return new Defer(QUEUE_FULL, lane.drainEstimateMillis(now));
         }
-        if ((lane.queue.size() >= bounds.pauseAt() || lane.queuedBytes >= bounds.pauseAtBytes()) && slow(lane, now)) {
+        if (lane.holdRemainingMillis(now) > bounds.maxQueueDelay().toMillis()) {
+            return new Defer(RATE_LIMITED, lane.holdRemainingMillis(now));
+        }
+        // a slow lane keeps only what it can send within maxQueueDelay, so it never holds a record back for longer
+        if (lane.drainEstimateMillis(now) >= bounds.maxQueueDelay().toMillis() && slow(lane, now)) {
             return new Defer(lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
         }
         return ENQUEUE;
@@ -201,7 +210,7 @@ public final class DeliveryScheduler {
                     }
                 }
             }
-            wake = saturated && !dropped.isEmpty();
+            wake = !dropped.isEmpty() && resumable(clock.millis());
         }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
         if (wake) {
@@ -252,34 +261,90 @@ public final class DeliveryScheduler {
 
     /**
      * True while some lane that keeps up has a quarter of its queue bound queued (hysteresis: stays true until
-     * every such lane is under an eighth). Called by the events loop's poll thread after every poll.
+     * every such lane is under an eighth). Called by the events loop's poll thread after every poll; it also
+     * re-classifies the lanes and defers what slow or held-back lanes hold beyond {@code maxQueueDelay}.
      */
     public boolean saturated() {
         long now = clock.millis();
         boolean result = false;
+        List<Job> deferred = new ArrayList<>();
         synchronized (lock) {
             for (Lane lane : lanes.get()) {
-                if (lane.breaker.rejecting(now) || slow(lane, now)) {
-                    continue; // its deliveries are deferred: no reason to stop reading
+                trim(lane, now, deferred);
+                if (!lane.active() || lane.breaker.rejecting(now) || slow(lane, now)) {
+                    continue; // its deliveries are deferred (or abandoned): no reason to stop reading
                 }
-                int count = saturated ? bounds.pauseAt() / 2 : bounds.pauseAt();
-                long bytes = saturated ? bounds.pauseAtBytes() / 2 : bounds.pauseAtBytes();
-                if (lane.queue.size() >= Math.max(1, count) || lane.queuedBytes >= Math.max(1, bytes)) {
-                    result = true;
-                    break;
-                }
+                result |= holdsBack(lane, saturated);
             }
             saturated = result;
+            wakeSent = false;
         }
+        deferred.forEach(this::deferSlow);
         return result;
     }
 
-    /** Starts what the lanes' bounds allow; lanes take turns. Sends, deferrals and drops happen outside the lock. */
+    /** Guarded by lock: whether this lane's queue keeps the consumer paused (or, if not paused, would pause it). */
+    private boolean holdsBack(Lane lane, boolean paused) {
+        int count = paused ? bounds.pauseAt() / 2 : bounds.pauseAt();
+        long bytes = paused ? bounds.pauseAtBytes() / 2 : bounds.pauseAtBytes();
+        return lane.queue.size() >= Math.max(1, count) || lane.queuedBytes >= Math.max(1, bytes);
+    }
+
+    /**
+     * Guarded by lock: what a lane holds beyond {@code maxQueueDelay} goes back to the retry path — the whole queue
+     * under a longer Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for
+     * longer than that (plus its requests under way).
+     */
+    private void trim(Lane lane, long now, List<Job> deferred) {
+        long limit = bounds.maxQueueDelay().toMillis();
+        boolean held = lane.holdRemainingMillis(now) > limit;
+        if (!held && (lane.queue.size() <= 1 || lane.drainEstimateMillis(now) <= limit || !slow(lane, now))) {
+            return;
+        }
+        while (!lane.queue.isEmpty() && (held || (lane.queue.size() > 1 && lane.drainEstimateMillis(now) > limit))) {
+            Job job = lane.queue.pollLast();
+            lane.queuedBytes -= job.delivery.body().length;
+            deferred.add(job);
+        }
+        if (lane.queue.isEmpty()) {
+            lane.ready = false;
+            ready.remove(lane);
+        }
+    }
+
+    private void deferSlow(Job job) {
+        Lane lane = job.delivery.lane();
+        long now = clock.millis();
+        defer(job, lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
+    }
+
+    /**
+     * Guarded by lock: the events loop is paused and no lane that keeps up still holds it back, so it must be
+     * woken (once per pause: {@link #saturated()} re-arms it).
+     */
+    private boolean resumable(long now) {
+        if (!saturated || wakeSent) {
+            return false;
+        }
+        for (Lane lane : lanes.get()) {
+            if (lane.active() && !lane.breaker.rejecting(now) && !lane.slow && holdsBack(lane, true)) {
+                return false;
+            }
+        }
+        wakeSent = true;
+        return true;
+    }
+
+    /**
+     * Starts what the lanes' bounds allow; lanes take turns. Sends, deferrals, abandonments and drops happen outside
+     * the lock.
+     */
     private void pump() {
         List<Job> start = null;
         List<Job> deferred = null;
+        List<Job> abandoned = null;
         List<Job> dropped = null;
-        boolean wake = false;
+        boolean wake;
         long now = clock.millis();
         synchronized (lock) {
             int passedOver = 0; // lanes passed over in a row because they cannot start now
@@ -290,22 +355,26 @@ public final class DeliveryScheduler {
                     lane.ready = false;
                     continue;
                 }
-                if (!head.delivery.lease().active() || lane.breaker.rejecting(now)) {
-                    // its partition is being given up, or its circuit opened: nothing of the queue may start
+                boolean rejecting = lane.breaker.rejecting(now);
+                boolean inactive = !lane.active();
+                if (!head.delivery.lease().active() || rejecting || inactive) {
+                    // its partition is being given up, its circuit opened, or it was removed or disabled: nothing
+                    // of its queue may start
                     for (var it = lane.queue.iterator(); it.hasNext(); ) {
                         Job job = it.next();
-                        boolean inactive = !job.delivery.lease().active();
-                        if (inactive || lane.breaker.rejecting(now)) {
+                        boolean leaseGone = !job.delivery.lease().active();
+                        if (leaseGone || rejecting || inactive) {
                             it.remove();
                             lane.queuedBytes -= job.delivery.body().length;
-                            if (inactive) {
+                            if (leaseGone) {
                                 dropped = add(dropped, job);
+                            } else if (inactive) {
+                                abandoned = add(abandoned, job);
                             } else {
                                 deferred = add(deferred, job);
                             }
                         }
                     }
-                    wake |= saturated;
                     requeue(lane);
                     continue;
                 }
@@ -314,6 +383,7 @@ public final class DeliveryScheduler {
                     passedOver++;
                     continue;
                 }
+                head.probe = lane.breaker.probing(now);
                 CircuitBreaker.Transition probing = lane.breaker.starting(now);
                 if (probing != null) {
                     transitioned(lane, probing);
@@ -326,14 +396,18 @@ public final class DeliveryScheduler {
                     sharedInUse++;
                 }
                 lane.started(now);
-                wake |= saturated && lane.queue.size() == bounds.pauseAt() / 2;
                 passedOver = 0;
                 start = add(start, head);
                 requeue(lane);
             }
+            wake = resumable(now);
         }
         if (dropped != null) {
             dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
+        }
+        if (abandoned != null) {
+            abandoned.forEach(job -> pipe(failures.abandon(job.delivery, job.delivery.lane().removed()
+                    ? "subscription-removed" : "subscription-disabled"), job));
         }
         if (deferred != null) {
             deferred.forEach(job -> defer(job, CIRCUIT_OPEN, job.delivery.lane().breaker.millisUntilProbe(now)));
@@ -381,11 +455,6 @@ public final class DeliveryScheduler {
     private void send(Job job) {
         Delivery d = job.delivery;
         Lane lane = d.lane();
-        if (lane.removed() || !lane.subscription().enabled()) {
-            released(lane, null);
-            pipe(failures.abandon(d, lane.removed() ? "subscription-removed" : "subscription-disabled"), job);
-            return;
-        }
         Delivery attempt = d.attemptedAt(clock.instant());
         CompletableFuture<DeliveryOutcome> sent;
         try {
@@ -396,6 +465,7 @@ public final class DeliveryScheduler {
         sent.whenComplete((outcome, error) -> {
             try {
                 if (error != null) {
+                    released(job, null); // a bug, but it must not leak the permit or wedge a probe
                     throw new IllegalStateException("the sender failed instead of classifying an outcome", error);
                 }
                 completed(job, attempt, outcome);
@@ -407,7 +477,7 @@ public final class DeliveryScheduler {
 
     private void completed(Job job, Delivery d, DeliveryOutcome outcome) {
         Lane lane = d.lane();
-        released(lane, outcome);
+        released(job, outcome);
         metrics.attempt(lane.id(), outcome.result().label, outcome.elapsed());
         if (!d.lease().owned()) {
             job.done.complete(RecordCompletion.DROPPED); // its next owner redoes it; writing would fork the chain
@@ -421,10 +491,11 @@ public final class DeliveryScheduler {
         }
     }
 
-    /** An attempt ended (outcome null: it never started): frees its permit, feeds the breaker, pumps. */
-    private void released(Lane lane, DeliveryOutcome outcome) {
+    /** An attempt ended (outcome null: the sender failed): frees its permit, feeds the breaker, pumps. */
+    private void released(Job job, DeliveryOutcome outcome) {
+        Lane lane = job.delivery.lane();
         long now = clock.millis();
-        CircuitBreaker.Transition transition = null;
+        CircuitBreaker.Transition transition;
         synchronized (lock) {
             lane.inFlight--;
             if (lane.sharedHeld > 0) {
@@ -433,10 +504,10 @@ public final class DeliveryScheduler {
             }
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
-                transition = lane.breaker.record(endpointUnwell(outcome), now);
                 retryAfter(outcome).ifPresent(hold -> lane.holdUntil = Math.max(lane.holdUntil,
                         now + Math.min(hold.toMillis(), bounds.maxRetryAfter().toMillis())));
             }
+            transition = lane.breaker.record(outcome == null || endpointUnwell(outcome), job.probe, now);
         }
         if (transition != null) {
             transitioned(lane, transition);

@@ -25,8 +25,8 @@ public final class Lane {
     int inFlight;
     int sharedHeld;       // permits of the shared pool among inFlight
     int reserved;         // permits reserved for this lane (fair share)
-    CircuitBreaker breaker;
-    RateLimit.Bucket bucket;
+    volatile CircuitBreaker breaker;   // replaced by a reload (on its thread): volatile, so the scheduler sees it
+    volatile RateLimit.Bucket bucket;
     long holdUntil;       // a receiver's Retry-After: no attempt starts before
     double latencyMillis; // moving average of attempt durations
     long stalledSince = -1; // since when every permit is taken and nothing completed
@@ -126,6 +126,16 @@ public final class Lane {
             estimate = Math.max(estimate, queue.size() * 1000.0 / subscription.rateLimit().orElseThrow().perSecond());
         }
         return (long) estimate + Math.max(0, holdUntil - now);
+    }
+
+    /** How much longer a receiver's Retry-After holds the lane back. */
+    long holdRemainingMillis(long now) {
+        return Math.max(0, holdUntil - now);
+    }
+
+    /** Enabled and still configured: it may be sent to. */
+    boolean active() {
+        return !removed && subscription.enabled();
     }
 
     /** Whether the lane is paced from outside (a rate limit or a Retry-After) rather than by its endpoint's speed. */

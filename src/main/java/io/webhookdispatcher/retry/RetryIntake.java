@@ -102,6 +102,16 @@ public final class RetryIntake implements RecordHandler {
         return due.done;
     }
 
+    /** Its {@code webhook.due-at}: the loop leaves records due later than its horizon on the broker until then. */
+    @Override
+    public long notBeforeMillis(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return get(record.headers(), WebhookHeaders.DUE_AT).map(t -> Instant.parse(t).toEpochMilli()).orElse(0L);
+        } catch (RuntimeException unreadable) {
+            return 0; // handled (and dead-lettered) at once
+        }
+    }
+
     /** Due now: to its subscription, unless that was removed or disabled in the meantime. */
     private CompletableFuture<RecordCompletion> release(Delivery delivery) {
         Lane lane = delivery.lane();
@@ -153,10 +163,11 @@ public final class RetryIntake implements RecordHandler {
                 get(h, WebhookHeaders.RESPONSE_BODY).orElse(""), Duration.ZERO));
     }
 
-    /** A retry waiting for its due time. */
+    /** A retry waiting for its due time; exactly one of its timer and a drain claims it. */
     private final class Due implements Runnable {
         final Delivery delivery;
         final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
         volatile ScheduledFuture<?> timer;
 
         Due(Delivery delivery) {
@@ -165,9 +176,12 @@ public final class RetryIntake implements RecordHandler {
 
         @Override
         public void run() {
-            Set<Due> set = waiting.get(delivery.lease());
-            if (set == null || !set.remove(this)) {
+            if (!claimed.compareAndSet(false, true)) {
                 return; // dropped by a drain that raced with the timer
+            }
+            Set<Due> set = waiting.get(delivery.lease());
+            if (set != null) {
+                set.remove(this);
             }
             if (!delivery.lease().active()) {
                 done.complete(RecordCompletion.DROPPED);
@@ -187,6 +201,9 @@ public final class RetryIntake implements RecordHandler {
         }
 
         void drop() {
+            if (!claimed.compareAndSet(false, true)) {
+                return; // its timer fired first: it is on its way, and finishes on its own
+            }
             ScheduledFuture<?> t = timer;
             if (t != null) {
                 t.cancel(false);

@@ -24,6 +24,7 @@ class ConsumerLoopTest {
     private final CountingConsumer consumer = new CountingConsumer();
     private final ScriptedHandler handler = new ScriptedHandler();
     private final LoopStatus status = new LoopStatus("events-consumer");
+    private final io.webhookdispatcher.testkit.FakeClock clock = new io.webhookdispatcher.testkit.FakeClock();
     private ConsumerLoop loop;
     private long[] nextOffset = new long[2];
 
@@ -57,6 +58,12 @@ class ConsumerLoopTest {
         final List<Lease> drained = new CopyOnWriteArrayList<>();
         volatile boolean saturated;
         volatile Runnable onDraining = () -> { };
+        final Map<Long, Long> dueAt = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public long notBeforeMillis(ConsumerRecord<byte[], byte[]> record) {
+            return dueAt.getOrDefault(record.offset(), 0L);
+        }
 
         @Override
         public CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease) {
@@ -83,10 +90,13 @@ class ConsumerLoopTest {
     }
 
     private void start(long budgetBytes, int maxUnfinishedPerPartition) {
+        start(budgetBytes, new ConsumerLoop.FlowControl(maxUnfinishedPerPartition));
+    }
+
+    private void start(long budgetBytes, ConsumerLoop.FlowControl flow) {
         var budget = new MemoryBudget(budgetBytes);
-        loop = new ConsumerLoop(consumer, listener -> consumer.subscribe(List.of(TOPIC), listener), handler,
-                new ConsumerLoop.FlowControl(maxUnfinishedPerPartition), budget.account(1.0), Duration.ofMillis(200),
-                status);
+        loop = new ConsumerLoop(consumer, listener -> consumer.subscribe(List.of(TOPIC), listener), handler, flow,
+                budget.account(1.0), Duration.ofMillis(200), status, clock);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         loop.subscribe();
         consumer.rebalance(List.of(P0, P1));
@@ -96,6 +106,13 @@ class ConsumerLoopTest {
         for (int i = 0; i < count; i++) {
             consumer.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), nextOffset[tp.partition()]++, null,
                     new byte[valueBytes]));
+        }
+    }
+
+    /** What a fetch from {@code from} would return again (MockConsumer forgets records once returned). */
+    private void refetch(TopicPartition tp, long from, int count) {
+        for (long o = from; o < from + count; o++) {
+            consumer.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), o, null, new byte[10]));
         }
     }
 
@@ -120,8 +137,8 @@ class ConsumerLoopTest {
         handler.finish(2, RecordCompletion.DURABLE);
         pollUntilCommitted();
 
-        // then
-        assertThat(committed(P0)).isNull();
+        // then: nothing past the first (its own offset, where this owner started, is all that is committed)
+        assertThat(committed(P0)).isZero();
 
         // when: the first finishes
         handler.finish(0, RecordCompletion.DURABLE);
@@ -249,9 +266,9 @@ class ConsumerLoopTest {
         long started = System.nanoTime();
         consumer.rebalance(List.of(P1));
 
-        // then: the drain waited its 200 ms, not for ever, and committed nothing
+        // then: the drain waited its 200 ms, not for ever, and committed nothing past the record
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(150), Duration.ofSeconds(5));
-        assertThat(committed(P0)).isNull();
+        assertThat(committed(P0)).isZero();
     }
 
     @Test
@@ -268,6 +285,55 @@ class ConsumerLoopTest {
 
         // then: liveness will fail, and the record stays uncommitted
         assertThat(status.failure()).hasMessage("bug");
-        assertThat(committed(P0)).isNull();
+        assertThat(committed(P0)).isZero();
+    }
+
+    @Test
+    void shouldLeaveARecordDueLaterThanItsHorizonOnTheBrokerAndComeBackForIt() {
+        // given: records 0-1 due now, record 2 (and what follows it) due in a minute; a 10 s horizon
+        start(1 << 20, new ConsumerLoop.FlowControl(0, Duration.ofSeconds(10)));
+        handler.dueAt.put(2L, clock.millis() + 60_000);
+        handler.dueAt.put(3L, clock.millis() + 61_000);
+        produce(P0, 4, 10);
+
+        // when
+        loop.pollOnce();
+        loop.pollOnce();
+
+        // then: the loop took 0 and 1, left 2 and 3 on the broker (position back at 2), and paused the partition
+        assertThat(handler.handled).extracting(ConsumerRecord::offset).containsExactly(0L, 1L);
+        assertThat(consumer.position(P0)).isEqualTo(2);
+        assertThat(consumer.paused()).containsExactly(P0);
+
+        // when: 51 s later (the horizon before 3 is due), the partition resumes and fetches from 2 again
+        clock.advance(Duration.ofSeconds(51));
+        loop.pollOnce();
+        refetch(P0, 2, 2);
+        loop.pollOnce();
+
+        // then: both are held in memory now, waiting for their due time in the handler
+        assertThat(consumer.paused()).doesNotContain(P0);
+        assertThat(handler.handled).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L, 3L);
+    }
+
+    @Test
+    void shouldTellTheNextOwnerWhichRecordsPastTheCommittedOneAreDoneSoItDoesNotRedoThem() {
+        // given: record 0 stays unfinished (a retry not yet due, say); 1 and 2 are durable
+        start(1 << 20, 0);
+        produce(P0, 3, 10);
+        loop.pollOnce();
+        handler.finish(1, RecordCompletion.DURABLE);
+        handler.finish(2, RecordCompletion.DURABLE);
+
+        // when: the partition is revoked (0 is dropped by the drain), then comes back
+        handler.onDraining = () -> handler.finish(0, RecordCompletion.DROPPED);
+        consumer.rebalance(List.of(P1));
+        assertThat(consumer.commits).containsEntry(P0, 0L);
+        consumer.rebalance(List.of(P0, P1));
+        refetch(P0, 0, 3);
+        loop.pollOnce();
+
+        // then: only 0 is redone; 1 and 2 are not handled again
+        assertThat(handler.handled).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L, 0L);
     }
 }

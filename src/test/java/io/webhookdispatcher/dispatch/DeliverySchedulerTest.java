@@ -238,10 +238,12 @@ class DeliverySchedulerTest {
         // when: nothing completes for longer than maxQueueDelay
         clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
 
-        // then: it is slow: the consumer no longer waits for it, and what it cannot queue is deferred
+        // then: it is slow: the consumer no longer waits for it; it keeps only what it could send within
+        // maxQueueDelay (here 1 of its 10), and defers the rest and what comes next
         assertThat(scheduler.saturated()).isFalse();
+        assertThat(gauge(DispatcherMetrics.QUEUED, "slow")).isEqualTo(1);
         submit("slow", 5, 100);
-        assertThat(failures.of("deferred", "slow")).hasSize(5)
+        assertThat(failures.of("deferred", "slow")).hasSize(9 + 5)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
         assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
         assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
@@ -311,9 +313,9 @@ class DeliverySchedulerTest {
 
     @Test
     void shouldHoldTheLaneForARetryAfterAndNotOnlyThatDelivery() {
-        // given: one 429 with Retry-After: 2 s
+        // given: one 429 with Retry-After: 1 s (as long as maxQueueDelay: its deliveries may wait in the queue)
         start(256, 1000, 1 << 20, sub("limited", 64));
-        sender.answer("limited", status(429, Optional.of(Duration.ofSeconds(2))));
+        sender.answer("limited", status(429, Optional.of(Duration.ofSeconds(1))));
         submit("limited");
         sender.answer("limited", delivered());
 
@@ -324,12 +326,34 @@ class DeliverySchedulerTest {
         // then: nothing more is attempted yet
         assertThat(sender.calls("limited")).hasSize(1);
 
-        // when: the two seconds pass
-        clock.advance(Duration.ofSeconds(2));
+        // when: the second passes
+        clock.advance(Duration.ofSeconds(1));
         scheduler.tick();
 
         // then
         assertThat(sender.calls("limited")).hasSize(4);
+        assertThat(failures.of("deferred")).isEmpty();
+    }
+
+    @Test
+    void shouldDeferWhatALongRetryAfterWouldHoldBackRatherThanKeepItsRecordsUncommitted() {
+        // given: 3 deliveries queued behind a hold, then the receiver asks for an hour
+        start(256, 1000, 1 << 20, sub("limited", 1));
+        sender.hold("limited");
+        submit("limited", 4, 100);
+        sender.pending("limited").get(0).answer(status(429, Optional.of(Duration.ofHours(1))));
+
+        // when: the consumer re-checks the lanes, and more deliveries arrive
+        scheduler.saturated();
+        submit("limited", 2, 100);
+
+        // then: all 5 went back to the retry path (due no earlier than the hold's end), none waits in memory
+        assertThat(failures.of("deferred")).hasSize(5).allSatisfy(e -> {
+            assertThat(e.reason()).isEqualTo(DeliveryScheduler.RATE_LIMITED);
+            assertThat(e.atLeast()).isEqualTo(Duration.ofMinutes(1)); // the hold, capped at maxRetryAfter
+
+        });
+        assertThat(gauge(DispatcherMetrics.QUEUED, "limited")).isZero();
     }
 
     @Test
@@ -406,5 +430,84 @@ class DeliverySchedulerTest {
         assertThat(failures.of("deferred")).hasSize(4)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN));
         assertThat(gauge(DispatcherMetrics.QUEUED, "s")).isZero();
+    }
+
+    @Test
+    void shouldNotWedgeAHalfOpenCircuitWhenADeliveryForTheDisabledSubscriptionIsAbandoned() {
+        // given: an open circuit whose cool-down is over
+        start(256, 1000, 1 << 20, sub("x", 4));
+        sender.answer("x", refused());
+        submit("x", 5, 100);
+        clock.advance(Duration.ofSeconds(5));
+
+        // when: the subscription is disabled, a delivery for it is abandoned (never a probe), and it is re-enabled
+        subscriptions.replace(List.of(new Subscription("x", URI.create("http://receiver/x"), new Secret("secret-x"),
+                List.of(EventFilter.parse("*")), false, 4, Optional.empty(), BREAKER)));
+        assertThat(submit("x")).isCompletedWithValue(RecordCompletion.DURABLE);
+        assertThat(failures.of("abandoned")).hasSize(1);
+        subscriptions.replace(List.of(sub("x", 4)));
+        sender.answer("x", delivered());
+        submit("x", 3, 100);
+
+        // then: the next delivery was the probe, it succeeded, and the circuit is closed
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "x")).isZero();
+        assertThat(sender.calls("x")).hasSize(5 + 3);
+    }
+
+    @Test
+    void shouldWakeThePausedConsumerWhenAQueueDrainsUnderItsResumeMarkByCountOrByBytes() {
+        // given: one request at a time; by count the consumer pauses at 10 queued and resumes under 5, by bytes at
+        // 1,000 and under 500
+        start(256, 40, 4000, sub("busy", 1));
+        sender.hold("busy");
+        var saturatedAtWake = new ArrayList<Boolean>();
+        scheduler.onUnsaturated(() -> saturatedAtWake.add(scheduler.saturated()));
+        submit("busy", 11, 10);
+        assertThat(scheduler.saturated()).isTrue();
+
+        // when: answers come back one by one
+        for (int i = 0; i < 10; i++) {
+            sender.pending("busy").get(0).answer(delivered());
+        }
+
+        // then: one wake, once it may resume (not before)
+        assertThat(saturatedAtWake).containsExactly(false);
+
+        // when: it pauses on bytes (3 × 400 queued) and drains
+        saturatedAtWake.clear();
+        submit("busy", 4, 400);
+        assertThat(scheduler.saturated()).isTrue();
+        for (int i = 0; i < 4; i++) {
+            sender.pending("busy").get(0).answer(delivered());
+        }
+
+        // then
+        assertThat(saturatedAtWake).containsExactly(false);
+    }
+
+    @Test
+    void shouldFreeThePermitEvenWhenTheSenderFailsInsteadOfClassifying() {
+        // given: a broken sender (a bug) and 2 permits
+        WebhookSender broken = new WebhookSender() {
+            @Override
+            public Endpoint endpoint(Subscription s) {
+                return (id, body) -> CompletableFuture.failedFuture(new IllegalStateException("boom"));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        subscriptions = new Subscriptions(List.of(sub("x", 2)), broken, clock, lane -> { });
+        scheduler = new DeliveryScheduler(subscriptions::all, failures, metrics, clock,
+                new DeliveryScheduler.Bounds(256, 1000, 1 << 20, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
+        subscriptions.onChange(scheduler::lanesChanged);
+
+        // when
+        List<CompletableFuture<RecordCompletion>> all = submit("x", 3, 10);
+
+        // then: each fails loudly (the loop reports it) and none waits for a leaked permit
+        assertThat(all).allSatisfy(f -> assertThat(f).isCompletedExceptionally());
+        assertThat(subscriptions.lane("x").orElseThrow().inFlight()).isZero();
     }
 }
