@@ -3,12 +3,15 @@ package io.webhookdispatcher.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webhookdispatcher.testkit.DispatcherExtension;
 import io.webhookdispatcher.testkit.DispatcherFixture;
 import io.webhookdispatcher.testkit.SampleEvents;
 import io.webhookdispatcher.testkit.WebhookReceiver.Received;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,11 +61,29 @@ class GracefulShutdownIT {
                 r -> SampleEvents.idOf(r.body()), Collectors.mapping(Received::deliveryId, Collectors.toSet())));
         assertThat(idsPerEvent.values()).allSatisfy(ids -> assertThat(ids).hasSize(1));
 
-        // and: the log is one JSON object per line, without the secret or the URL's query
+        // and: the log is one JSON object per line, with the fields log pipelines expect and an ISO-8601 time
         var json = new ObjectMapper();
-        assertThat(firstOutput.lines().filter(l -> !l.isBlank())).isNotEmpty().allSatisfy(line -> {
-            assertThat(json.readTree(line).has("message")).as(line).isTrue();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : firstOutput.lines().filter(l -> !l.isBlank()).toList()) {
+            lines.add(json.readTree(line));
+        }
+        assertThat(lines).as(firstOutput).isNotEmpty().allSatisfy(line -> {
+            assertThat(line.has("message") && line.has("level") && line.has("logger") && line.has("thread"))
+                    .as(line.toString()).isTrue();
+            assertThat(line.has("arguments")).as(line.toString()).isFalse();
+            assertThat(Instant.parse(line.get("@timestamp").asText())).as(line.toString())
+                    .isBetween(Instant.now().minus(Duration.ofMinutes(10)), Instant.now());
         });
+        // and: messages are formatted, with the values in place of the template's {}
+        assertThat(messages(lines, "io.webhookdispatcher.app.Application"))
+                .anySatisfy(m -> assertThat(m).matches("(?s)starting webhook-dispatcher \\d\\S* with DispatcherConfig\\[.*"))
+                .anySatisfy(m -> assertThat(m).startsWith("shutting down").doesNotContain("{}"));
+        // and: without the secret or the URL's query
         assertThat(firstOutput).doesNotContain(SECRET).doesNotContain("token=abc").contains("shutting down");
+    }
+
+    private static List<String> messages(List<JsonNode> lines, String logger) {
+        return lines.stream().filter(l -> l.path("logger").asText().equals(logger))
+                .map(l -> l.get("message").asText()).toList();
     }
 }

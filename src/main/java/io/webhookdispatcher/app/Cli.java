@@ -1,0 +1,349 @@
+package io.webhookdispatcher.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookdispatcher.config.ConfigException;
+import io.webhookdispatcher.config.ConfigLoader;
+import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.Durations;
+import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.retry.Replay;
+import io.webhookdispatcher.retry.RetryPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The command line's grammar and output (picocli). Strict on purpose: an unknown or mistyped option is a
+ * usage error, not ignored, because an ignored replay filter means replaying every dead letter. Usage
+ * errors are detected before anything is loaded or sent. Exit codes: 0 success, 1 invalid config or failed
+ * start/replay, 2 usage error.
+ */
+final class Cli {
+    /** What a parsed command does against the outside world; unit tests stop here, before Kafka. */
+    interface Backend {
+        /** {@code run}: starts the dispatcher and blocks until SIGTERM or SIGINT; returns the exit code. */
+        int run(DispatcherConfig config, Application.ConfigSource source, PrintStream err);
+
+        /** {@code replay}: one pass over the dead-letter topic; {@code progress} gets a line per selected record. */
+        Replay.Result replay(DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun,
+                             PrintStream progress) throws Exception;
+    }
+
+    /** Lower-case constants: picocli shows them as written in help and error messages. */
+    enum Output {
+        text, json
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Cli() {
+    }
+
+    static int execute(String[] args, Function<String, String> env, PrintStream out, PrintStream err, Backend backend) {
+        var context = new Context(env, out, err, backend);
+        var cli = new CommandLine(new Root())
+                .addSubcommand(new RunCommand(context))
+                .addSubcommand(new ValidateConfigCommand(context))
+                .addSubcommand(new ReplayCommand(context));
+        // Set after the subcommands are added: picocli applies these to the hierarchy as it is now.
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // --output JSON as well as json
+        cli.setExpandAtFiles(false); // an argument starting with @ is a value, never a file of more arguments
+        cli.setParameterExceptionHandler(Cli::usageError);
+        int exit = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        out.flush();
+        err.flush();
+        return exit;
+    }
+
+    /** The problem, a suggestion for a typo, the synopsis and where to read more: not the whole help. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(e.getMessage());
+        UnmatchedArgumentException.printSuggestions(e, err);
+        CommandLine.Help help = command.getHelp();
+        err.print(help.synopsisHeading() + help.synopsis(help.synopsisHeadingLength()));
+        err.printf("Try '%s --help' for more information.%n", command.getCommandSpec().qualifiedName());
+        return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    private record Context(Function<String, String> env, PrintStream out, PrintStream err, Backend backend) {
+        /** The config, or empty after reporting its errors in the chosen output. */
+        Optional<DispatcherConfig> load(ConfigLoader loader, Path file, String command, Output output) {
+            try {
+                return Optional.of(loader.load(file));
+            } catch (ConfigException e) {
+                if (output == Output.json) {
+                    ObjectNode json = header(command, file).put(command.equals("validate-config") ? "valid" : "ok", false);
+                    e.errors().forEach(json.putArray("errors")::add);
+                    print(json);
+                } else {
+                    err.println("invalid configuration:");
+                    e.errors().forEach(line -> err.println("  " + line));
+                }
+                return Optional.empty();
+            }
+        }
+
+        void print(ObjectNode json) {
+            try {
+                out.println(JSON.writeValueAsString(json));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot write JSON", e);
+            }
+        }
+    }
+
+    private static ObjectNode header(String command, Path config) {
+        return JSON.createObjectNode().put("command", command).put("config", config.toString());
+    }
+
+    @Command(name = "java -jar webhook-dispatcher.jar", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+            versionProvider = Version.class, subcommands = HelpCommand.class,
+            description = "Delivers CRM events from Kafka as signed webhooks. Exit codes: 0 success, "
+                    + "1 invalid config or failed start/replay, 2 usage error.")
+    static final class Root implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new ParameterException(spec.commandLine(), "no command given");
+        }
+    }
+
+    @Command(name = "run", description = "Runs until SIGTERM or SIGINT, then drains and exits. "
+            + "Exit 0 after a graceful stop; 1 if the config is invalid or start-up fails.")
+    static final class RunCommand implements Callable<Integer> {
+        private final Context context;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
+        Path config;
+
+        RunCommand(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            var loader = new ConfigLoader(context.env());
+            return context.load(loader, config, "run", Output.text)
+                    .map(c -> context.backend().run(c, new Application.ConfigSource(config, loader), context.err()))
+                    .orElse(ExitCode.SOFTWARE);
+        }
+    }
+
+    @Command(name = "validate-config", description = "Checks the file and the environment variables it "
+            + "references, and prints every error. Exit 0 valid, 1 invalid.")
+    static final class ValidateConfigCommand implements Callable<Integer> {
+        private final Context context;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
+        Path config;
+
+        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text, or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
+        Output output;
+
+        ValidateConfigCommand(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            Optional<DispatcherConfig> loaded = context.load(new ConfigLoader(context.env()), config,
+                    "validate-config", output);
+            if (loaded.isEmpty()) {
+                return ExitCode.SOFTWARE;
+            }
+            List<Subscription> subscriptions = loaded.get().subscriptions();
+            if (output == Output.json) {
+                ObjectNode json = header("validate-config", config).put("valid", true);
+                subscriptions.forEach(s -> json.withArray("subscriptions").add(s.id()));
+                json.putArray("errors");
+                context.print(json);
+            } else {
+                context.out().println(config + ": valid (" + subscriptions.size() + " subscriptions)");
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "replay", description = {
+            "Re-publishes dead letters to the first retry topic, due now, for a running dispatcher to deliver.",
+            "Selects the records that match every given filter; with no filter, --all is required.",
+            "Exit 0 done, 1 invalid config or failed, 2 usage error (nothing is replayed)."})
+    static final class ReplayCommand implements Callable<Integer> {
+        private final Context context;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
+        Path config;
+
+        @Option(names = "--subscription", paramLabel = "ID", description = "Only this subscription's dead letters.")
+        String subscription;
+
+        @Option(names = "--event", paramLabel = "GLOB", converter = EventFilterConverter.class,
+                description = "Only these event types: *, object.*, *.action or object.action.")
+        EventFilter event;
+
+        @Option(names = "--reason", paramLabel = "R",
+                description = "Only this webhook.reason, e.g. retries-exhausted or permanent-failure.")
+        String reason;
+
+        @Option(names = "--since", paramLabel = "TIME", converter = TimeConverter.class,
+                description = "Dead-lettered at or after TIME: an ISO-8601 instant or a duration ago (2h).")
+        Instant since;
+
+        @Option(names = "--until", paramLabel = "TIME", converter = TimeConverter.class,
+                description = "Dead-lettered before TIME: an ISO-8601 instant or a duration ago (30m).")
+        Instant until;
+
+        @Option(names = "--all", description = "Replay every dead letter (required when no filter is given).")
+        boolean all;
+
+        @Option(names = "--dry-run", description = "Print what would be replayed; publish nothing.")
+        boolean dryRun;
+
+        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text, or json: the result as one JSON object on stdout, the per-record lines "
+                        + "on stderr (${COMPLETION-CANDIDATES}).")
+        Output output;
+
+        ReplayCommand(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            boolean filtered = Stream.of(subscription, event, reason, since, until).anyMatch(Objects::nonNull);
+            if (!filtered && !all) {
+                throw new ParameterException(spec.commandLine(), "replay needs a filter (--subscription, --event, "
+                        + "--reason, --since, --until), or --all to replay every dead letter");
+            }
+            if (filtered && all) {
+                throw new ParameterException(spec.commandLine(), "--all replays every dead letter: "
+                        + "give it alone, or give filters without it");
+            }
+            Optional<DispatcherConfig> loaded = context.load(new ConfigLoader(context.env()), config, "replay", output);
+            if (loaded.isEmpty()) {
+                return ExitCode.SOFTWARE;
+            }
+            DispatcherConfig c = loaded.get();
+            String retryTopic = new RetryPolicy(c.retry(), c.topics().retry(), () -> 0.5).firstTopic();
+            var filter = new Replay.Filter(Optional.ofNullable(subscription), Optional.ofNullable(event),
+                    Optional.ofNullable(reason), Optional.ofNullable(since), Optional.ofNullable(until));
+            Replay.Result result;
+            try {
+                result = context.backend().replay(c, retryTopic, filter, dryRun,
+                        output == Output.json ? context.err() : context.out());
+            } catch (Exception e) {
+                if (output == Output.json) {
+                    ObjectNode json = header("replay", config).put("ok", false);
+                    json.putArray("errors").add("replay failed: " + e);
+                    context.print(json);
+                } else {
+                    context.err().println("replay failed: " + e);
+                }
+                return ExitCode.SOFTWARE;
+            }
+            if (output == Output.json) {
+                context.print(json(c, retryTopic, result));
+            } else {
+                context.out().printf("%s: scanned %d, matched %d, %s %d (%d not replayable: invalid input, not a delivery)%n",
+                        c.topics().deadLetter(), result.scanned(), result.matched(),
+                        dryRun ? "would re-publish" : "re-published", dryRun ? result.matched() : result.republished(),
+                        result.notReplayable());
+            }
+            return ExitCode.OK;
+        }
+
+        private ObjectNode json(DispatcherConfig c, String retryTopic, Replay.Result result) {
+            ObjectNode json = header("replay", config).put("ok", true).put("dryRun", dryRun).put("all", all);
+            json.putObject("filter")
+                    .put("subscription", subscription)
+                    .put("event", event == null ? null : event.toString())
+                    .put("reason", reason)
+                    .put("since", since == null ? null : since.toString())
+                    .put("until", until == null ? null : until.toString());
+            return json.put("deadLetterTopic", c.topics().deadLetter()).put("retryTopic", retryTopic)
+                    .put("scanned", result.scanned()).put("matched", result.matched())
+                    .put("republished", result.republished()).put("notReplayable", result.notReplayable());
+        }
+    }
+
+    static final class EventFilterConverter implements ITypeConverter<EventFilter> {
+        @Override
+        public EventFilter convert(String value) {
+            try {
+                return EventFilter.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** An ISO-8601 instant ({@code 2025-02-10T15:30:00Z}) or a duration ago ({@code 2h}). */
+    static final class TimeConverter implements ITypeConverter<Instant> {
+        @Override
+        public Instant convert(String value) {
+            try {
+                return Instant.parse(value);
+            } catch (DateTimeParseException notAnInstant) {
+                try {
+                    return Instant.now().minus(Durations.parse(value));
+                } catch (RuntimeException e) {
+                    throw new TypeConversionException("'" + value + "' is neither an ISO-8601 instant "
+                            + "(2025-02-10T15:30:00Z) nor a duration such as 2h");
+                }
+            }
+        }
+    }
+
+    /** {@code --version}: the version Maven filtered into webhook-dispatcher.properties. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            try (InputStream in = Cli.class.getResourceAsStream("/webhook-dispatcher.properties")) {
+                var p = new Properties();
+                if (in != null) {
+                    p.load(in);
+                }
+                return new String[] {"webhook-dispatcher " + p.getProperty("version", "dev")};
+            }
+        }
+    }
+}
