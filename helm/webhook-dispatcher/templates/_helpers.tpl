@@ -17,11 +17,28 @@
 {{- end }}
 {{- end }}
 
+{{/* The dispatcher's objects: the Deployment and its pods, Service, ConfigMap, PDB, autoscaler, monitoring. */}}
 {{- define "webhook-dispatcher.labels" -}}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "webhook-dispatcher.commonLabels" . }}
 {{ include "webhook-dispatcher.selectorLabels" . }}
+app.kubernetes.io/component: dispatcher
+{{- end }}
+
+{{- define "webhook-dispatcher.commonLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+The replay Job's pods. They leave out app.kubernetes.io/name, so that no selector of the dispatcher's
+(Deployment, Service, PodDisruptionBudget, topology spread: all name + instance) ever picks them up.
+*/}}
+{{- define "webhook-dispatcher.replayPodLabels" -}}
+{{ include "webhook-dispatcher.commonLabels" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/part-of: {{ include "webhook-dispatcher.name" . }}
+app.kubernetes.io/component: replay
 {{- end }}
 
 {{- define "webhook-dispatcher.selectorLabels" -}}
@@ -37,12 +54,39 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* [global.imageRegistry/]image.repository:tag[@digest] */}}
 {{- define "webhook-dispatcher.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- $registry := (.Values.global | default dict).imageRegistry }}
+{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (not (empty $registry)) }}
 {{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
+{{- printf "%s:%s@%s" $repository $tag .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* Whether a value is given: null and "" are not; 0 is. */}}
+{{- define "webhook-dispatcher.isSet" -}}
+{{- if not (or (kindIs "invalid" .) (and (kindIs "string" .) (eq . ""))) }}true{{ end }}
+{{- end }}
+
+{{/* Whether an autoscaler (the HPA or KEDA's) owns the replica count. */}}
+{{- define "webhook-dispatcher.autoscaled" -}}
+{{- if or .Values.autoscaling.enabled .Values.keda.enabled }}true{{ end }}
+{{- end }}
+
+{{/* The most replicas the chart's settings allow. */}}
+{{- define "webhook-dispatcher.maxReplicas" -}}
+{{- if .Values.keda.enabled }}{{ include "webhook-dispatcher.keda.maxReplicaCount" . }}
+{{- else if .Values.autoscaling.enabled }}{{ .Values.autoscaling.maxReplicas | int64 }}
+{{- else }}{{ .Values.replicaCount | int64 }}
+{{- end }}
+{{- end }}
+
+{{- define "webhook-dispatcher.keda.maxReplicaCount" -}}
+{{- if include "webhook-dispatcher.isSet" .Values.keda.maxReplicaCount }}{{ .Values.keda.maxReplicaCount | int64 }}
+{{- else }}{{ .Values.topics.partitions | int64 }}
 {{- end }}
 {{- end }}
 
@@ -231,10 +275,19 @@ subscriptions:
 {{- if and .Values.kafka.sasl.enabled (not .Values.secrets.create) (not .Values.secrets.existingSecret) (not .Values.secrets.kafka.existingSecret) }}
 {{- fail "kafka.sasl.enabled: no Secret for the credentials: set secrets.kafka.existingSecret, secrets.existingSecret or secrets.create" }}
 {{- end }}
-{{- if and .Values.pdb.enabled (not (kindIs "invalid" .Values.pdb.minAvailable)) (not (kindIs "invalid" .Values.pdb.maxUnavailable)) }}
-{{- fail "pdb: set minAvailable or maxUnavailable, not both" }}
+{{- if and .Values.pdb.enabled (include "webhook-dispatcher.isSet" .Values.pdb.minAvailable) (include "webhook-dispatcher.isSet" .Values.pdb.maxUnavailable) }}
+{{- fail "pdb: set minAvailable or maxUnavailable, not both (with neither, maxUnavailable is 1)" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int64 .Values.autoscaling.minReplicas) (int64 .Values.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling: minReplicas is greater than maxReplicas" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled .Values.keda.enabled }}
+{{- fail "autoscaling.enabled and keda.enabled: choose one, both would scale the Deployment" }}
+{{- end }}
+{{- if and .Values.keda.enabled (gt (int64 .Values.keda.minReplicaCount) (int64 (include "webhook-dispatcher.keda.maxReplicaCount" .))) }}
+{{- fail (printf "keda: minReplicaCount (%d) is greater than maxReplicaCount (%s)" (int64 .Values.keda.minReplicaCount) (include "webhook-dispatcher.keda.maxReplicaCount" .)) }}
+{{- end }}
+{{- if and .Values.replay.enabled (empty .Values.replay.args) }}
+{{- fail "replay.args: say what to replay (--subscription ID, --event GLOB, --reason R, --since 2h, --dry-run, ...)" }}
 {{- end }}
 {{- end }}

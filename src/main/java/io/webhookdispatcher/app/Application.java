@@ -106,7 +106,9 @@ public final class Application implements AutoCloseable {
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
         var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel(),
-                Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
+                Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList(),
+                List.of(DeliveryScheduler.CIRCUIT_OPEN, DeliveryScheduler.QUEUE_FULL, DeliveryScheduler.SLOW,
+                        DeliveryScheduler.RATE_LIMITED));
         metrics.registerAtZero(Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
         var delivery = config.delivery();
@@ -121,6 +123,7 @@ public final class Application implements AutoCloseable {
                         l -> l.slow() ? 1 : 0)));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(config.retry(), config.topics().retry(), () -> ThreadLocalRandom.current().nextDouble());
+        metrics.topicsAtZero(config.topics().events(), retryPolicy.topics(), config.topics().deadLetter());
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, clock);
         var scheduler = new DeliveryScheduler(subscriptions::all, router, metrics, clock,
                 new DeliveryScheduler.Bounds(delivery.maxInFlight(), delivery.maxQueuedPerSubscription(),

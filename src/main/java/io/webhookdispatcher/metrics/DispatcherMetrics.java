@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,33 @@ public final class DispatcherMetrics {
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
     public static final String OUTCOME_DEAD_LETTERED = "dead_lettered";
     public static final String OUTCOME_DEFERRED = "deferred";
+    private static final List<String> OUTCOMES = List.of(OUTCOME_DELIVERED, OUTCOME_RETRY_SCHEDULED,
+            OUTCOME_DEAD_LETTERED, OUTCOME_DEFERRED);
+
+    /** The HELP text of each family, as Prometheus shows it; every meter registered here takes its text from this. */
+    private static final Map<String, String> HELP = Map.ofEntries(
+            Map.entry(DELIVERIES, "Verdicts per delivery: delivered, retry_scheduled, dead_lettered or deferred"
+                    + " (counted once durable)"),
+            Map.entry(ATTEMPTS, "HTTP delivery attempts, by result class"),
+            Map.entry(DURATION, "HTTP round trip of a delivery attempt, by outcome delivered or failed"),
+            Map.entry(LAG, "From the event's timestamp to its successful delivery"),
+            Map.entry(INFLIGHT, "HTTP requests under way"),
+            Map.entry(CONSUMED, "Records read, from the events topic and the retry topics"),
+            Map.entry(INVALID, "Unusable input records, dead-lettered, by reason"),
+            Map.entry(UNMATCHED, "Events no enabled subscription wants"),
+            Map.entry(TOMBSTONES, "Null-valued records, skipped"),
+            Map.entry(SUBSCRIPTIONS, "Enabled subscriptions"),
+            Map.entry(RELOADS, "Hot reloads of the subscriptions, by result applied or rejected"),
+            Map.entry(WRITE_FAILURES, "Retry or dead-letter writes that failed and are being redone, by topic"),
+            Map.entry(DEFERRALS, "Deliveries put back on the retry path without an attempt, by reason"),
+            Map.entry(CIRCUIT_STATE, "Circuit breaker state: 0 closed, 1 half-open (probing), 2 open"),
+            Map.entry(CIRCUIT_TRANSITIONS, "Circuit breaker changes, by the state entered"),
+            Map.entry(QUEUED, "Deliveries waiting in the subscription's queue for a permit"),
+            Map.entry(QUEUED_BYTES, "Bytes of bodies waiting in the subscription's queue"),
+            Map.entry(SLOW, "1 while the subscription is too slow to be waited for"),
+            Map.entry(BUFFERED, "Bytes of consumed records whose work is unfinished"),
+            Map.entry(BUFFERED_LIMIT, "The share of delivery.maxBufferedBytes this consumer loop may use"),
+            Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"));
 
     private static final Duration[] DURATION_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private static final Duration[] LAG_BUCKETS = seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
@@ -74,27 +102,50 @@ public final class DispatcherMetrics {
     private final MeterRegistry registry;
     private final boolean eventTypeLabel;
     private final List<String> attemptResults;
+    private final List<String> deferralReasons;
     /** Meters looked up once and kept: this runs a few times per delivery on the hot path. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
     private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
 
-    /** @param attemptResults the bounded label set of {@code result}, registered at zero per subscription */
+    /** Without deferral reasons: their series appear with the first deferral of each. */
     public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults) {
+        this(registry, eventTypeLabel, attemptResults, List.of());
+    }
+
+    /**
+     * @param attemptResults  the bounded label set of {@code result}, registered at zero per subscription
+     * @param deferralReasons the bounded label set of {@code reason} of deferrals, registered at zero per subscription
+     */
+    public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults,
+                             List<String> deferralReasons) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.eventTypeLabel = eventTypeLabel;
         this.attemptResults = List.copyOf(attemptResults);
+        this.deferralReasons = List.copyOf(deferralReasons);
     }
 
     /**
      * Registers the label-bounded counters at zero, so dashboards and alerts see every series from the
-     * start instead of "no data" until the first occurrence.
+     * start instead of "no data" until the first occurrence, and {@code rate()} sees the first increment.
      */
     public void registerAtZero(Iterable<String> invalidReasons) {
-        registry.counter(UNMATCHED);
-        registry.counter(TOMBSTONES);
-        registry.counter(RELOADS, "result", "applied");
-        registry.counter(RELOADS, "result", "rejected");
-        invalidReasons.forEach(reason -> registry.counter(INVALID, "reason", reason));
+        counter(UNMATCHED);
+        counter(TOMBSTONES);
+        counter(RELOADS, "result", "applied");
+        counter(RELOADS, "result", "rejected");
+        invalidReasons.forEach(reason -> counter(INVALID, "reason", reason));
+    }
+
+    /**
+     * Registers the per-topic counters at zero: records consumed from the events topic and each retry topic of
+     * the schedule, and write failures of each retry topic and the dead-letter topic. (A retry topic of an
+     * older schedule, still consumed, gets its series with its first record.)
+     */
+    public void topicsAtZero(String eventsTopic, Collection<String> retryTopics, String deadLetterTopic) {
+        consumedCounter(eventsTopic);
+        retryTopics.forEach(this::consumedCounter);
+        retryTopics.forEach(t -> counter(WRITE_FAILURES, "topic", t));
+        counter(WRITE_FAILURES, "topic", deadLetterTopic);
     }
 
     public MeterRegistry registry() {
@@ -109,70 +160,73 @@ public final class DispatcherMetrics {
 
     /** Registers a new subscription's meters, so its series exist before its first delivery. */
     public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
-        gauge(INFLIGHT, subscription, lane, gauges.inFlight(), "HTTP requests under way");
-        gauge(QUEUED, subscription, lane, gauges.queued(), "Deliveries waiting for a permit");
-        gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes(), "Bytes of bodies waiting for a permit");
-        gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState(), "Circuit breaker: 0 closed, 1 half-open, 2 open");
-        gauge(SLOW, subscription, lane, gauges.slow(), "1 while the subscription is too slow to be waited for");
+        gauge(INFLIGHT, subscription, lane, gauges.inFlight());
+        gauge(QUEUED, subscription, lane, gauges.queued());
+        gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes());
+        gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState());
+        gauge(SLOW, subscription, lane, gauges.slow());
         for (String state : List.of("open", "half_open", "closed")) {
-            registry.counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
+            counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
         }
         meters(subscription);
     }
 
-    private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value, String help) {
-        Gauge.builder(name, lane, value).tag("subscription", subscription).description(help).register(registry);
+    private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value) {
+        Gauge.builder(name, lane, value).tag("subscription", subscription).description(help(name)).register(registry);
     }
 
     /** A consumer loop's share of the memory bound, and whether it is paused. */
     public void loopGauges(String loop, Supplier<Number> bufferedBytes, long limitBytes, Supplier<Number> paused) {
-        Gauge.builder(BUFFERED, bufferedBytes).tag("loop", loop).description("Bytes of unfinished consumed records")
+        Gauge.builder(BUFFERED, bufferedBytes).tag("loop", loop).description(help(BUFFERED))
                 .baseUnit("bytes").register(registry);
-        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes).tag("loop", loop)
-                .description("The share of delivery.maxBufferedBytes this loop may use").baseUnit("bytes")
+        // no base unit: it would append "_bytes" and export webhook_buffered_bytes_limit_bytes
+        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes).tag("loop", loop).description(help(BUFFERED_LIMIT))
                 .register(registry);
-        Gauge.builder(CONSUMER_PAUSED, paused).tag("loop", loop)
-                .description("1 while paused by its memory share or full queues").register(registry);
+        Gauge.builder(CONSUMER_PAUSED, paused).tag("loop", loop).description(help(CONSUMER_PAUSED))
+                .register(registry);
     }
 
     public void subscriptionsGauge(Supplier<Number> enabled) {
-        Gauge.builder(SUBSCRIPTIONS, enabled).description("Enabled subscriptions").register(registry);
+        Gauge.builder(SUBSCRIPTIONS, enabled).description(help(SUBSCRIPTIONS)).register(registry);
     }
 
     public void consumed(String topic) {
-        consumedByTopic.computeIfAbsent(topic, t -> registry.counter(CONSUMED, "topic", t)).increment();
+        consumedCounter(topic).increment();
+    }
+
+    private Counter consumedCounter(String topic) {
+        return consumedByTopic.computeIfAbsent(topic, t -> counter(CONSUMED, "topic", t));
     }
 
     public void invalid(String reason) {
-        registry.counter(INVALID, "reason", reason).increment();
+        counter(INVALID, "reason", reason).increment();
     }
 
     public void unmatched() {
-        registry.counter(UNMATCHED).increment();
+        counter(UNMATCHED).increment();
     }
 
     public void tombstone() {
-        registry.counter(TOMBSTONES).increment();
+        counter(TOMBSTONES).increment();
     }
 
     /** @param result the attempt's result label ({@code 2xx}, {@code timeout}, ...) */
     public void attempt(String subscription, String result, Duration elapsed) {
         SubscriptionMeters m = meters(subscription);
         Counter c = m.attempts.get(result);
-        (c != null ? c : registry.counter(ATTEMPTS, "subscription", subscription, "result", result)).increment();
+        (c != null ? c : counter(ATTEMPTS, "subscription", subscription, "result", result)).increment();
         (result.equals("2xx") ? m.durationDelivered : m.durationFailed).record(elapsed);
     }
 
     public void deferred(String subscription, String eventType, String reason) {
         SubscriptionMeters m = meters(subscription);
         m.verdict(eventType, OUTCOME_DEFERRED).increment();
-        m.deferrals.computeIfAbsent(reason, r -> registry.counter(DEFERRALS, "subscription", subscription,
-                "reason", r)).increment();
+        m.deferral(reason).increment();
     }
 
     /** @param state the state entered: open, half_open or closed */
     public void circuitTransition(String subscription, String state) {
-        registry.counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state).increment();
+        counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state).increment();
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
@@ -192,11 +246,23 @@ public final class DispatcherMetrics {
     }
 
     public void writeFailed(String topic) {
-        registry.counter(WRITE_FAILURES, "topic", topic).increment();
+        counter(WRITE_FAILURES, "topic", topic).increment();
     }
 
     public void configReload(boolean applied) {
-        registry.counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
+        counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
+    }
+
+    private Counter counter(String name, String... tags) {
+        return Counter.builder(name).tags(tags).description(help(name)).register(registry);
+    }
+
+    private static String help(String name) {
+        String help = HELP.get(name);
+        if (help == null) {
+            throw new IllegalArgumentException("no HELP text for meter " + name);
+        }
+        return help;
     }
 
     private SubscriptionMeters meters(String subscription) {
@@ -211,28 +277,53 @@ public final class DispatcherMetrics {
         final Timer durationDelivered;
         final Timer durationFailed;
         final Timer lag;
-        final Map<String, Counter> verdicts = new ConcurrentHashMap<>();
+        /** Event type, then outcome. */
+        final Map<String, Map<String, Counter>> verdicts = new ConcurrentHashMap<>();
 
+        /** Everything but the verdicts of event types not yet seen exists at zero from here on. */
         SubscriptionMeters(String subscription) {
             this.subscription = subscription;
             for (String r : attemptResults) {
-                attempts.put(r, registry.counter(ATTEMPTS, "subscription", subscription, "result", r));
+                attempts.put(r, counter(ATTEMPTS, "subscription", subscription, "result", r));
             }
+            deferralReasons.forEach(this::deferral);
             durationDelivered = duration(OUTCOME_DELIVERED);
             durationFailed = duration("failed");
-            lag = Timer.builder(LAG).tag("subscription", subscription).serviceLevelObjectives(LAG_BUCKETS)
-                    .register(registry);
+            lag = Timer.builder(LAG).tag("subscription", subscription).description(help(LAG))
+                    .serviceLevelObjectives(LAG_BUCKETS).register(registry);
+            if (!eventTypeLabel) {
+                verdicts(OTHER_EVENT_TYPE);
+            }
         }
 
         private Timer duration(String outcome) {
             return Timer.builder(DURATION).tags("subscription", subscription, "outcome", outcome)
-                    .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+                    .description(help(DURATION)).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
         }
 
+        Counter deferral(String reason) {
+            return deferrals.computeIfAbsent(reason,
+                    r -> counter(DEFERRALS, "subscription", subscription, "reason", r));
+        }
+
+        /**
+         * The counter of one verdict. The first verdict of an event type registers all four outcomes of that type
+         * at zero, so its other outcomes are never missed by {@code rate()}. Without the event-type label there is
+         * one type ({@code all}), registered with the subscription.
+         */
         Counter verdict(String eventType, String outcome) {
-            String type = eventTypeLabel ? eventType : OTHER_EVENT_TYPE;
-            return verdicts.computeIfAbsent(type + " " + outcome, k -> Counter.builder(DELIVERIES)
-                    .tags("subscription", subscription, "event_type", type, "outcome", outcome).register(registry));
+            return verdicts(eventTypeLabel ? eventType : OTHER_EVENT_TYPE).get(outcome);
+        }
+
+        private Map<String, Counter> verdicts(String type) {
+            return verdicts.computeIfAbsent(type, t -> {
+                var byOutcome = new HashMap<String, Counter>();
+                for (String outcome : OUTCOMES) {
+                    byOutcome.put(outcome, counter(DELIVERIES, "subscription", subscription, "event_type", t,
+                            "outcome", outcome));
+                }
+                return Map.copyOf(byOutcome);
+            });
         }
     }
 

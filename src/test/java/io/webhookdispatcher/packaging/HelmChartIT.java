@@ -46,7 +46,12 @@ class HelmChartIT {
             "webhook_delivery_duration_seconds_bucket", "webhook_delivery_lag_seconds_bucket",
             "webhook_inflight_deliveries", "webhook_events_consumed_total", "webhook_events_invalid_total",
             "webhook_events_unmatched_total", "webhook_subscriptions", "webhook_config_reloads_total",
+            "webhook_circuit_state", "webhook_deferrals_total", "webhook_queued_deliveries",
+            "webhook_buffered_bytes", "webhook_buffered_bytes_limit", "webhook_consumer_paused",
+            "webhook_producer_write_failures_total",
             "kafka_consumer_fetch_manager_records_lag_max", "jvm_memory_used_bytes");
+    private static final Path MINIMAL = CHART.resolve("ci/minimal-values.yaml");
+    private static final String COMPONENT = "app.kubernetes.io/component";
     private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:webhook|kafka|jvm)_[a-z0-9_]+\\b");
 
     static Stream<Named<Path>> validValues() throws IOException {
@@ -83,8 +88,125 @@ class HelmChartIT {
         // when
         Commands.Result lint = helm("lint", "--strict", CHART.toString(), "-f", values.toString());
 
-        // then
+        // then: lint renders in "lint mode", where a template's fail() only prints an INFO line and exits 0
         assertThat(lint.succeeded()).as(lint.describe()).isTrue();
+        assertThat(lint.stdout() + lint.stderr()).as(lint.describe())
+                .doesNotContain("[INFO] Fail:").doesNotContain("[INFO] Missing required value");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldLabelEveryObjectWithItsComponent(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+
+        // then
+        assertThat(chart.objects()).allSatisfy(o -> assertThat(o.path("metadata").path("labels").path(COMPONENT)
+                .asText()).as("%s %s", o.path("kind").asText(), o.path("metadata").path("name").asText())
+                .isIn("dispatcher", "replay"));
+        assertThat(chart.only("Deployment").path("spec").path("template").path("metadata").path("labels")
+                .path(COMPONENT).asText()).isEqualTo("dispatcher");
+    }
+
+    @Test
+    void shouldKeepOneOfMinAvailableAndMaxUnavailableWhicheverIsSet() throws Exception {
+        // when
+        JsonNode byDefault = render(MINIMAL).only("PodDisruptionBudget").path("spec");
+        JsonNode minAvailable = render(MINIMAL, "--set", "pdb.minAvailable=1").only("PodDisruptionBudget")
+                .path("spec");
+        JsonNode maxUnavailable = render(MINIMAL, "--set", "pdb.maxUnavailable=50%").only("PodDisruptionBudget")
+                .path("spec");
+
+        // then: Bitnami's pattern; setting one never needs the other nulled
+        assertThat(byDefault.path("maxUnavailable").asInt()).isEqualTo(1);
+        assertThat(byDefault.has("minAvailable")).isFalse();
+        assertThat(minAvailable.path("minAvailable").asInt()).isEqualTo(1);
+        assertThat(minAvailable.has("maxUnavailable")).isFalse();
+        assertThat(maxUnavailable.path("maxUnavailable").asText()).isEqualTo("50%");
+        assertThat(maxUnavailable.has("minAvailable")).isFalse();
+    }
+
+    @Test
+    void shouldPrefixTheImageWithTheGlobalRegistry() throws Exception {
+        // given
+        String tag = YAML.readTree(CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText();
+
+        // when
+        String plain = render(MINIMAL).container().path("image").asText();
+        String mirrored = render(MINIMAL, "--set", "global.imageRegistry=mirror.example.com:5000/team")
+                .container().path("image").asText();
+
+        // then
+        assertThat(plain).isEqualTo("webhook-dispatcher:" + tag);
+        assertThat(mirrored).isEqualTo("mirror.example.com:5000/team/webhook-dispatcher:" + tag);
+    }
+
+    @Test
+    void shouldRunReplayInItsOwnPodWithTheDispatchersImageConfigAndSecrets() throws Exception {
+        // given
+        RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
+        JsonNode job = chart.only("Job");
+        JsonNode pod = job.path("spec").path("template");
+        JsonNode replay = pod.path("spec").path("containers").get(0);
+        JsonNode dispatcher = chart.container();
+
+        // then: the same image, env (signing secrets, Kafka credentials), mounts and security as the dispatcher
+        assertThat(replay.path("image")).isEqualTo(dispatcher.path("image"));
+        assertThat(replay.path("env")).isEqualTo(dispatcher.path("env"));
+        assertThat(replay.path("volumeMounts")).isEqualTo(dispatcher.path("volumeMounts"));
+        assertThat(replay.path("securityContext")).isEqualTo(dispatcher.path("securityContext"));
+        assertThat(pod.path("spec").path("volumes")).isEqualTo(chart.podSpec().path("volumes"));
+        assertThat(textList(replay.path("args"))).containsExactly("replay", "--config",
+                RUN_COMMAND.get(2), "--subscription", "crm-sync", "--since", "2h", "--dry-run");
+        // and: run once, never retried (a second run re-publishes everything it selects)
+        assertThat(pod.path("spec").path("restartPolicy").asText()).isEqualTo("Never");
+        assertThat(job.path("spec").path("backoffLimit").asInt()).isZero();
+        // and: no selector of the dispatcher's (Service, PodDisruptionBudget, Deployment) picks its pod up
+        JsonNode podLabels = pod.path("metadata").path("labels");
+        assertThat(podLabels.path(COMPONENT).asText()).isEqualTo("replay");
+        for (JsonNode selector : List.of(chart.only("Service").path("spec").path("selector"),
+                chart.only("PodDisruptionBudget").path("spec").path("selector").path("matchLabels"),
+                chart.only("Deployment").path("spec").path("selector").path("matchLabels"))) {
+            assertThat(selects(selector, podLabels)).as("%s selects %s", selector, podLabels).isFalse();
+            assertThat(selects(selector, chart.only("Deployment").path("spec").path("template").path("metadata")
+                    .path("labels"))).isTrue();
+        }
+    }
+
+    @Test
+    void shouldScaleOnTheEventsTopicsCommittedLagWithKedaInsteadOfTheHpa() throws Exception {
+        // given
+        RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
+        JsonNode config = chart.config();
+        JsonNode scaledObject = chart.only("ScaledObject").path("spec");
+        JsonNode trigger = scaledObject.path("triggers").get(0);
+
+        // then: the events topic of the dispatcher's own consumer group, never more replicas than partitions
+        assertThat(trigger.path("type").asText()).isEqualTo("kafka");
+        assertThat(trigger.path("metadata").path("topic").asText()).isEqualTo(config.path("topics").path("events")
+                .asText());
+        assertThat(trigger.path("metadata").path("consumerGroup").asText())
+                .isEqualTo(config.path("kafka").path("groupId").asText());
+        assertThat(trigger.path("metadata").path("bootstrapServers").asText())
+                .isEqualTo(chart.containerEnvironment().get("KAFKA_BOOTSTRAP_SERVERS"));
+        assertThat(trigger.path("metadata").path("allowIdleConsumers").asText()).isEqualTo("false");
+        assertThat(trigger.path("metadata").path("lagThreshold").asText()).isEqualTo("500");
+        assertThat(scaledObject.path("maxReplicaCount").asInt()).isEqualTo(config.path("topics").path("partitions")
+                .asInt());
+        assertThat(scaledObject.path("minReplicaCount").asInt()).isEqualTo(2);
+        assertThat(scaledObject.path("scaleTargetRef").path("name").asText())
+                .isEqualTo(chart.only("Deployment").path("metadata").path("name").asText());
+        // and: the SASL credentials come from the dispatcher's Secret
+        assertThat(trigger.path("metadata").path("sasl").asText()).isEqualTo("scram_sha256");
+        assertThat(trigger.path("metadata").path("tls").asText()).isEqualTo("disable");
+        JsonNode authentication = chart.only("TriggerAuthentication");
+        assertThat(trigger.path("authenticationRef").path("name").asText())
+                .isEqualTo(authentication.path("metadata").path("name").asText());
+        assertThat(authentication.path("spec").path("secretTargetRef").findValuesAsText("name"))
+                .containsOnly(chart.only("Secret").path("metadata").path("name").asText());
+        // and: KEDA owns the replica count; there is no HPA of the chart's
+        assertThat(chart.ofKind("HorizontalPodAutoscaler")).isEmpty();
+        assertThat(chart.only("Deployment").path("spec").has("replicas")).isFalse();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -271,11 +393,25 @@ class HelmChartIT {
         }
     }
 
-    private static RenderedChart render(Path values) throws Exception {
-        Commands.Result result = helm("template", "test", CHART.toString(), "--namespace", "test",
-                "-f", values.toString());
+    /** @param more further helm arguments, such as {@code "--set", "pdb.minAvailable=1"} */
+    private static RenderedChart render(Path values, String... more) throws Exception {
+        var arguments = new ArrayList<>(List.of("template", "test", CHART.toString(), "--namespace", "test",
+                "-f", values.toString()));
+        arguments.addAll(List.of(more));
+        Commands.Result result = helm(arguments.toArray(String[]::new));
         assertThat(result.succeeded()).as(result.describe()).isTrue();
         return RenderedChart.parse(result.stdout());
+    }
+
+    /** Whether a {@code matchLabels}-style selector selects a pod with these labels. */
+    private static boolean selects(JsonNode selector, JsonNode labels) {
+        assertThat(selector.isEmpty()).as("empty selector").isFalse();
+        for (Map.Entry<String, JsonNode> wanted : selector.properties()) {
+            if (!labels.path(wanted.getKey()).asText().equals(wanted.getValue().asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Runs helm, skipping the test when there is none: the Dockerfile and README checks need no helm. */
