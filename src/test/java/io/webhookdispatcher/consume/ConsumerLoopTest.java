@@ -219,6 +219,8 @@ class ConsumerLoopTest {
 
         // then
         assertThat(handler.handled).isEmpty();
+        assertThat(consumer.lastPollTimeout()).as("a paused loop waits for a wake-up, it does not spin")
+                .isEqualTo(Duration.ofMillis(200));
 
         // when
         handler.saturated = false;
