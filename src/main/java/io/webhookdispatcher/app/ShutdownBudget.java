@@ -3,12 +3,12 @@ package io.webhookdispatcher.app;
 import java.time.Duration;
 
 /**
- * How {@code shutdown.timeout} is spent, so that the whole graceful stop fits in it (and the pod's grace period,
- * which the chart makes 10 s longer):
+ * How {@code shutdown.timeout} is spent, so that the whole graceful stop fits in it (and in the pod's grace
+ * period, which the chart makes 10 s longer):
  *
  * <pre>
- *   SIGTERM ─► stop polling ─► drain in-flight work (all loops at once) ─► final commits ─► close sender, producer,
- *   │◄──────────────── drainTimeout: timeout − reserve ───────────────►│◄───── reserve: ¼, at most 5 s ─────►│ consumers
+ *   SIGTERM: stop polling ─► drain started work, all loops at once ─► final commits ─► close sender, producer, consumers
+ *            |◄──────────── drainTimeout = timeout − reserve ─────────────►|◄──── reserve: ¼ of it, at most 5 s ────►|
  * </pre>
  *
  * The drain bound is also what a revoked partition's started work gets during a rebalance.
