@@ -23,7 +23,7 @@
 
 {{/*
 -Xmx in MiB: jvm.maxHeap (300m, 1g) if set, else resources.limits.memory minus jvm.nonHeap; empty without either.
-Fails when the heap cannot hold 4 x delivery.maxBufferedBytes, the bound on consumed records in memory.
+Fails when the heap is less than 6 x delivery.maxBufferedBytes, the bound on consumed records in memory.
 */}}
 {{- define "webhook-dispatcher.heapMiB" -}}
 {{- $limit := dig "limits" "memory" "" (.Values.resources | default dict) }}
@@ -36,8 +36,8 @@ Fails when the heap cannot hold 4 x delivery.maxBufferedBytes, the bound on cons
 {{- end }}
 {{- if $heap }}
 {{- $buffered := include "webhook-dispatcher.sizeMiB" .Values.delivery.maxBufferedBytes | int64 }}
-{{- if lt $heap (mul 4 $buffered) }}
-{{- fail (printf "jvm: a %d MiB heap (resources.limits.memory %s minus jvm.nonHeap %s, or jvm.maxHeap) is less than 4 x delivery.maxBufferedBytes (%s): raise the memory limit or lower maxBufferedBytes" $heap (toString $limit) (toString .Values.jvm.nonHeap) (toString .Values.delivery.maxBufferedBytes)) }}
+{{- if lt $heap (mul 6 $buffered) }}
+{{- fail (printf "jvm: a %d MiB heap (resources.limits.memory %s minus jvm.nonHeap %s, or jvm.maxHeap) is less than 6 x delivery.maxBufferedBytes (%s): raise the memory limit or lower maxBufferedBytes" $heap (toString $limit) (toString .Values.jvm.nonHeap) (toString .Values.delivery.maxBufferedBytes)) }}
 {{- end }}
 {{- $heap }}
 {{- end }}
@@ -46,7 +46,7 @@ Fails when the heap cannot hold 4 x delivery.maxBufferedBytes, the bound on cons
 {{/* JAVA_TOOL_OPTIONS for the container: replaces the image's, so it repeats the flags the image relies on. */}}
 {{- define "webhook-dispatcher.javaToolOptions" -}}
 {{- $heap := include "webhook-dispatcher.heapMiB" . }}
-{{- $flags := list (ternary (printf "-Xmx%sm" $heap) "-XX:MaxRAMPercentage=50" (ne $heap "")) }}
+{{- $flags := list (ternary (printf "-Xmx%sm" $heap) "-XX:MaxRAMPercentage=60" (ne $heap "")) }}
 {{- with .Values.jvm.options }}{{ $flags = append $flags . }}{{ end }}
 {{- $flags = concat $flags (list "-XX:+ExitOnOutOfMemoryError" "-Djava.io.tmpdir=/tmp") }}
 {{- join " " $flags }}

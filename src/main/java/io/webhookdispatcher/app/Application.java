@@ -32,7 +32,6 @@ import io.webhookdispatcher.retry.RetryWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Peak resident memory of the real jar under the chart's default JVM flags, at the worst case the dispatcher's
  * bounds allow: events of the largest allowed size, fan-out 4 with one endpoint that never answers (so requests
  * hold their bodies until the request timeout, then retries and dead letters of that size are written and read
- * back). The pod's limit is 512 MiB; the chart README documents the numbers and the sizing rule.
+ * back). The pod's limit is 640 MiB; the chart README documents the numbers and the sizing rule.
  *
  * <p>Other cases run with system properties: {@code memory.java} (another JDK's {@code bin/java}),
  * {@code memory.jvm} (its flags, space-separated), {@code memory.events} and {@code memory.eventBytes}.
@@ -36,16 +36,17 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(DispatcherExtension.class)
 class MemoryFootprintIT {
     private static final Logger log = LoggerFactory.getLogger(MemoryFootprintIT.class);
-    /** What the chart's deployment sets for its default 512Mi limit (values.yaml {@code jvm}), see the chart README. */
-    static final String CHART_DEFAULT_FLAGS = "-Xmx256m -XX:+UseG1GC -Xss512k -XX:MaxDirectMemorySize=64m"
+    /** What the chart's deployment sets for its default 640Mi limit (values.yaml {@code jvm}), see the chart README. */
+    static final String CHART_DEFAULT_FLAGS = "-Xmx384m -XX:+UseG1GC -Xss512k -XX:MaxDirectMemorySize=64m"
             + " -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=128m -Djdk.nio.maxCachedBufferSize=262144"
             + " -XX:+ExitOnOutOfMemoryError";
-    private static final long LIMIT_MIB = 512;
+    private static final long LIMIT_MIB = 640;
     /** Kept free under the limit: what a different JDK, node or load might add. */
     private static final long MARGIN_MIB = 64;
     private static final Pattern PORT = Pattern.compile("management on port (\\d+)");
     private static final Pattern NMT_LINE = Pattern.compile(
             "(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB[^)]*\\)");
+    private static final Pattern AFTER_GC = Pattern.compile("\\d+M->(\\d+)M\\(\\d+M\\)");
     private static final Pattern NMT_TOTAL = Pattern.compile("(?m)^Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
     @Test
@@ -66,7 +67,9 @@ class MemoryFootprintIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         List<String> flags = List.of(System.getProperty("memory.jvm", CHART_DEFAULT_FLAGS).trim().split("\\s+"));
         Path out = Files.createTempFile("memory-footprint", ".log");
-        var command = new ArrayList<String>(List.of(java.toString(), "-XX:NativeMemoryTracking=summary"));
+        Path gcLog = Files.createTempFile("memory-footprint-gc", ".log");
+        var command = new ArrayList<String>(List.of(java.toString(), "-XX:NativeMemoryTracking=summary",
+                "-Xlog:gc:file=" + gcLog));
         command.addAll(flags);
         command.addAll(List.of("-jar", DispatcherProcess.jar().toString(), "run", "--config",
                 dispatcher.writeConfig().toString()));
@@ -91,8 +94,9 @@ class MemoryFootprintIT {
             peak.nmtNow(java, process.pid());
             long hwm = vm(process.pid(), "VmHWM") >> 10;
             log.info("memory: {} events of {} bytes, fan-out 4 with one hung endpoint, {} {}: peak RSS (VmHWM) {} MiB;"
-                            + " NMT committed at the highest RSS sampled ({} MiB): {}; at the end: {}",
-                    events, size, java, flags, hwm, peak.rssKib >> 10, peak.atPeak, peak.last);
+                            + " heap after GC at most {} MiB; NMT committed at the highest RSS sampled ({} MiB): {};"
+                            + " at the end: {}", events, size, java, flags, hwm, maxAfterGc(gcLog),
+                    peak.rssKib >> 10, peak.atPeak, peak.last);
             assertThat(Files.readString(out)).doesNotContain("OutOfMemoryError");
             if (!System.getProperties().containsKey("memory.jvm")) {
                 assertThat(hwm).as("peak RSS in MiB, limit %d, margin %d", LIMIT_MIB, MARGIN_MIB)
@@ -102,6 +106,7 @@ class MemoryFootprintIT {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
             Files.deleteIfExists(out);
+            Files.deleteIfExists(gcLog);
         }
     }
 
@@ -147,6 +152,16 @@ class MemoryFootprintIT {
             last = nmt(java, pid);
             last.put("(RSS at this sample)", vm(pid, "VmRSS") >> 10);
         }
+    }
+
+    /** The largest heap occupancy right after a collection, in MiB: what the live set (nearly) reached. */
+    static long maxAfterGc(Path gcLog) throws IOException {
+        Matcher m = AFTER_GC.matcher(Files.readString(gcLog));
+        long max = 0;
+        while (m.find()) {
+            max = Math.max(max, Long.parseLong(m.group(1)));
+        }
+        return max;
     }
 
     /** {@code VmRSS} or {@code VmHWM} of the process, in KiB (0 once it is gone). */
