@@ -107,7 +107,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* Longer than the dispatcher's drain on SIGTERM, so it is never killed mid-drain. */}}
+{{/* Longer than shutdown.timeout, which bounds the dispatcher's whole stop (drain, commit, close), so it is never killed mid-stop. */}}
 {{- define "webhook-dispatcher.terminationGracePeriodSeconds" -}}
 {{- $drain := include "webhook-dispatcher.durationSeconds" .Values.shutdown.timeout | int64 }}
 {{- $grace := .Values.terminationGracePeriodSeconds }}
@@ -179,6 +179,7 @@ its checksum is a pod annotation. "subscriptions" is hot-reloaded by the running
 kafka:
   bootstrapServers: {{ .Values.kafka.bootstrapServers | toJson }}
   groupId: {{ .Values.kafka.groupId | toJson }}
+  startFrom: {{ .Values.kafka.startFrom | default "latest" | toJson }}
   {{- if $props }}
   properties:
     {{- range $k, $v := $props }}

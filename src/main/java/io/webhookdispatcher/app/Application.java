@@ -135,14 +135,18 @@ public final class Application implements AutoCloseable {
         var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics,
                 delivery.maxEventBytes());
         String events = config.topics().events();
-        ConsumerLoop eventsLoop = addLoop("events-consumer", config.kafka().groupId(),
+        var startFrom = config.kafka().startFrom();
+        ConsumerLoop eventsLoop = addLoop("events-consumer", config.kafka().groupId(), startFrom,
+                startFrom.resetPolicy() + " offset (kafka.startFrom: " + startFrom.resetPolicy() + ")",
                 (c, listener) -> c.subscribe(List.of(events), listener), fanOut, new ConsumerLoop.FlowControl(0),
                 budget.account(EVENTS_SHARE), metrics, clock);
         scheduler.onUnsaturated(eventsLoop::wake);
 
         timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         var retryIntake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
-        addLoop("retry-consumer", config.kafka().groupId() + "-retry",
+        // Always from the earliest offset: a retry written before this group's first join must not be skipped.
+        addLoop("retry-consumer", config.kafka().groupId() + "-retry", DispatcherConfig.Kafka.StartFrom.EARLIEST,
+                "earliest offset (retry topics always start there)",
                 (c, listener) -> c.subscribe(retryPolicy.topicPattern(), listener), retryIntake,
                 new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON), budget.account(RETRY_SHARE), metrics,
                 clock);
@@ -153,14 +157,16 @@ public final class Application implements AutoCloseable {
         bindJvmAndKafkaMetrics();
     }
 
-    private ConsumerLoop addLoop(String name, String groupId,
+    /** @param policy where partitions without a committed offset start, and why (logged when it applies) */
+    private ConsumerLoop addLoop(String name, String groupId, DispatcherConfig.Kafka.StartFrom startFrom, String policy,
                                  BiConsumer<KafkaConsumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
                                  RecordHandler handler, ConsumerLoop.FlowControl flow, MemoryBudget.Account memory,
                                  DispatcherMetrics metrics, Clock clock) {
-        var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name);
+        var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name, startFrom);
         var status = new LoopStatus(name);
-        var loop = new ConsumerLoop(consumer, listener -> subscribe.accept(consumer, listener), handler, flow, memory,
-                config.shutdown().timeout(), status, clock);
+        var loop = new ConsumerLoop(consumer,
+                listener -> subscribe.accept(consumer, new StartingPositions(consumer, name, groupId, policy, listener)),
+                handler, flow, memory, ShutdownBudget.drainTimeout(config.shutdown().timeout()), status, clock);
         consumers.add(consumer);
         statuses.add(status);
         loops.add(loop);
@@ -221,7 +227,12 @@ public final class Application implements AutoCloseable {
         return registry;
     }
 
-    /** Graceful stop within {@code shutdown.timeout}: unfinished work stays uncommitted and is redone later. */
+    /**
+     * Graceful stop within {@code shutdown.timeout}, all of it: the loops stop polling and drain in parallel
+     * (each for at most {@link ShutdownBudget#drainTimeout}), are waited for with one shared deadline, and what is
+     * left of it closes the HTTP sender, the producer and the consumers. Unfinished work stays uncommitted and is
+     * redone by the partitions' next owner.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -229,13 +240,18 @@ public final class Application implements AutoCloseable {
         }
         closed = true;
         accepting = false;
-        log.info("shutting down: draining in-flight deliveries for up to {}", config.shutdown().timeout());
+        var budget = ShutdownBudget.start(config.shutdown().timeout());
+        log.info("shutting down within {}: draining in-flight deliveries for up to {}", config.shutdown().timeout(),
+                ShutdownBudget.drainTimeout(config.shutdown().timeout()));
         reloader.shutdownNow();
-        loops.forEach(ConsumerLoop::stop);
+        loops.forEach(ConsumerLoop::stop); // each drains on its own thread, all at once
+        var finished = new boolean[loops.size()];
         try {
-            for (ConsumerLoop loop : loopsStarted ? loops : List.<ConsumerLoop>of()) {
-                if (!loop.awaitFinished(config.shutdown().timeout().plusSeconds(10))) {
-                    log.warn("a consumer loop did not finish its drain in time");
+            for (int i = 0; i < loops.size(); i++) {
+                finished[i] = !loopsStarted || loops.get(i).awaitFinished(budget.remaining());
+                if (!finished[i]) {
+                    log.warn("{} did not finish its drain and final commit in time; its consumer is left as it is",
+                            statuses.get(i).name());
                 }
             }
         } catch (InterruptedException e) {
@@ -244,13 +260,18 @@ public final class Application implements AutoCloseable {
         timer.shutdownNow();
         sender.close();
         writer.close();
-        producer.close(Duration.ofSeconds(5));
+        // Offsets are committed by now: a write still pending in the producer no longer counts, don't wait long.
+        producer.close(budget.share(2));
         meterBinders.forEach(Application::closeQuietly);
-        consumers.forEach(c -> c.close(Duration.ofSeconds(5)));
+        for (int i = 0; i < consumers.size(); i++) {
+            if (finished[i]) { // a loop still running owns its consumer, which is not thread-safe
+                consumers.get(i).close(budget.share(consumers.size() - i)); // leaves the group
+            }
+        }
         if (management != null) {
             management.close();
         }
-        log.info("stopped");
+        log.info("stopped after {} ms", budget.elapsed().toMillis());
     }
 
     private void bindJvmAndKafkaMetrics() {

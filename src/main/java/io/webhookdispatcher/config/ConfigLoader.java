@@ -26,6 +26,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the YAML config file into a validated {@link DispatcherConfig}. Every problem is collected, not
@@ -40,6 +42,7 @@ public final class ConfigLoader {
     private static final Pattern SIZE = Pattern.compile("(\\d{1,18})\\s*(KiB|MiB|GiB)?");
     private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final YAMLMapper YAML = new YAMLMapper();
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Function<String, String> env;
 
@@ -82,8 +85,16 @@ public final class ConfigLoader {
         String bootstrap = k.string("bootstrapServers", "localhost:9092");
         String override = env.apply(BOOTSTRAP_ENV);
         var kafka = new DispatcherConfig.Kafka(override == null || override.isBlank() ? bootstrap : override,
-                k.string("groupId", "webhook-dispatcher"), k.stringMap("properties"));
+                k.string("groupId", "webhook-dispatcher"), k.startFrom("startFrom"), k.stringMap("properties"));
         k.rejectUnknownKeys();
+        for (KafkaClientSettings.Problem p : KafkaClientSettings.check(kafka)) {
+            String key = p.property() == null ? "properties" : "properties." + p.property();
+            if (p.warning()) {
+                log.warn("{}: kafka.{}: {}", top.source, key, p.message());
+            } else {
+                k.error(key, p.message());
+            }
+        }
 
         var t = top.section("topics");
         var topics = new DispatcherConfig.Topics(t.string("events", "crm.events"),
@@ -257,6 +268,20 @@ public final class ConfigLoader {
             }
             m.appendTail(out);
             return ok ? out.toString() : null;
+        }
+
+        /** {@code kafka.startFrom}: {@code latest} (the default) or {@code earliest}. */
+        DispatcherConfig.Kafka.StartFrom startFrom(String key) {
+            String text = string(key, "latest");
+            for (var value : DispatcherConfig.Kafka.StartFrom.values()) {
+                if (value.resetPolicy().equals(text)) {
+                    return value;
+                }
+            }
+            if (text != null) {
+                error(key, "must be latest or earliest (got '" + text + "')");
+            }
+            return DispatcherConfig.Kafka.StartFrom.LATEST;
         }
 
         boolean bool(String key, boolean fallback) {

@@ -4,7 +4,9 @@ import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.Subscription;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -38,11 +40,29 @@ public record DispatcherConfig(
         return withSubscriptions(List.of());
     }
 
-    public record Kafka(String bootstrapServers, String groupId, Map<String, String> properties) {
+    /**
+     * @param startFrom where the events topic's group starts a partition it has no committed offset for; the
+     *                  retry topics' group always starts from the earliest offset, so that no retry is skipped
+     */
+    public record Kafka(String bootstrapServers, String groupId, StartFrom startFrom, Map<String, String> properties) {
         private static final Pattern SENSITIVE = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key$).*");
 
         public Kafka {
+            Objects.requireNonNull(startFrom, "startFrom");
             properties = Map.copyOf(properties);
+        }
+
+        /** {@code kafka.startFrom}: Kafka's {@code auto.offset.reset} for a group's partitions without an offset. */
+        public enum StartFrom {
+            /** Only what is written after the group first joined (Knative's KafkaSource default). */
+            LATEST,
+            /** Everything the topic still retains. */
+            EARLIEST;
+
+            /** The {@code auto.offset.reset} value. */
+            public String resetPolicy() {
+                return name().toLowerCase(Locale.ROOT);
+            }
         }
 
         /** Masks values whose key looks sensitive ({@code sasl.jaas.config}, {@code ssl.key.password}). */
@@ -50,7 +70,8 @@ public record DispatcherConfig(
         public String toString() {
             var shown = new TreeMap<String, String>();
             properties.forEach((k, v) -> shown.put(k, SENSITIVE.matcher(k).matches() ? "****" : v));
-            return "Kafka[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", properties=" + shown + "]";
+            return "Kafka[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", startFrom="
+                    + startFrom.resetPolicy() + ", properties=" + shown + "]";
         }
     }
 

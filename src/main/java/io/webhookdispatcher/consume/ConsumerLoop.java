@@ -390,6 +390,8 @@ public final class ConsumerLoop implements Runnable {
                         p.committed(om.offset(), om.metadata());
                     }
                 });
+            } catch (WakeupException e) {
+                consumer.wakeup(); // meant for the poll (stop(), or a resume): pass it on
             } catch (KafkaException e) {
                 // only an optimisation: without it, finished records past the committed offset are redone
                 log.warn("could not read the committed offsets of {}: {}", assigned, e.toString());

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * The real dispatcher, {@code java -jar webhook-dispatcher.jar run --config FILE}, as its own process with
- * a config written for one run: its own group, so it starts from the earliest offset of {@code topic},
+ * a config written for one run: its own group, which starts from the earliest offset of {@code topic}
+ * ({@code startFrom: earliest}: the benchmark produces its backlog first),
  * and subscriptions {@code s1, s2, ...} to {@code *} on the same receiver, at different paths.
  */
 final class DispatcherProcess {
@@ -55,7 +56,7 @@ final class DispatcherProcess {
         int port = freePort();
         var yaml = new StringBuilder()
                 .append("kafka: {bootstrapServers: '").append(bootstrap).append("', groupId: bench-").append(name)
-                .append(", properties: {}}\n")
+                .append(", startFrom: earliest, properties: {}}\n")
                 .append("topics: {events: ").append(topic).append(", retry: ").append(topic).append(".retry, deadLetter: ")
                 .append(topic).append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
                 .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: 256, ")

@@ -308,12 +308,15 @@ class HelmChartIT {
         // when
         List<List<String>> copies = dockerfile.copiesFromOtherStages();
 
-        // then the image copies target/<finalName>.jar and runs that copy
-        assertThat(pom).contains("<finalName>webhook-dispatcher</finalName>");
+        // then the image copies target/<finalName>.jar and runs that copy's main class, with the extension
+        // directory's jars after it on the class path
+        assertThat(pom).contains("<finalName>webhook-dispatcher</finalName>")
+                .contains("<mainClass>io.webhookdispatcher.app.Main</mainClass>");
         assertThat(copies).hasSize(1);
         List<String> copy = copies.get(0);
         assertThat(copy.get(0)).endsWith("/target/webhook-dispatcher.jar");
-        assertThat(dockerfile.effectiveCommand()).startsWith("java", "-jar", copy.get(copy.size() - 1));
+        assertThat(dockerfile.effectiveCommand()).startsWith("java", "-cp",
+                copy.get(copy.size() - 1) + ":/opt/webhook-dispatcher/ext/*", "io.webhookdispatcher.app.Main");
     }
 
     @Test

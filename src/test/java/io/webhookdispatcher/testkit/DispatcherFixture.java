@@ -56,10 +56,13 @@ import org.apache.kafka.common.utils.Utils;
 public final class DispatcherFixture implements AutoCloseable {
     /**
      * What every integration test runs with unless it says otherwise, besides the run's own topics and group and
-     * the broker's address: topics created on start with 3 partitions, a short retry schedule without jitter (so
-     * retry gaps are exact), an ephemeral management port and a short shutdown timeout.
+     * the broker's address: a group that starts from the earliest offset (many tests produce a backlog before the
+     * dispatcher starts, or send right after {@code start()}, before the group has joined), topics created on start
+     * with 3 partitions, a short retry schedule without jitter (so retry gaps are exact), an ephemeral management
+     * port and a short shutdown timeout.
      */
     public static final String DEFAULTS = """
+            kafka: {startFrom: earliest}
             topics: {create: true, partitions: 3, replicationFactor: 1}
             retry: {schedule: [100ms, 200ms], jitter: 0}
             management: {port: 0}
