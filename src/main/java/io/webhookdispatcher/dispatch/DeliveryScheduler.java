@@ -54,7 +54,7 @@ public final class DeliveryScheduler {
     /**
      * @param maxInFlight    concurrent HTTP requests in all
      * @param maxQueued      deliveries one lane may hold waiting for a permit
-     * @param maxQueuedBytes bytes of bodies one lane may hold waiting
+     * @param maxQueuedBytes bytes of bodies one lane may hold waiting, and again under way
      * @param maxQueueDelay  a lane whose queue would take longer than this to drain is slow
      * @param maxRetryAfter  the longest {@code Retry-After} that holds a lane back
      */
@@ -270,6 +270,10 @@ public final class DeliveryScheduler {
         List<Job> deferred = new ArrayList<>();
         synchronized (lock) {
             for (Lane lane : lanes.get()) {
+                Job head = lane.queue.peekFirst();
+                if (head != null && atOwnBound(lane, head)) {
+                    lane.atOwnBound(now);
+                }
                 trim(lane, now, deferred);
                 if (!lane.active() || lane.breaker.rejecting(now) || slow(lane, now)) {
                     continue; // its deliveries are deferred (or abandoned): no reason to stop reading
@@ -378,7 +382,7 @@ public final class DeliveryScheduler {
                     requeue(lane);
                     continue;
                 }
-                if (!startable(lane, now)) {
+                if (!startable(lane, head, now)) {
                     ready.addLast(lane);
                     passedOver++;
                     continue;
@@ -391,11 +395,11 @@ public final class DeliveryScheduler {
                 lane.queue.pollFirst();
                 lane.queuedBytes -= head.delivery.body().length;
                 lane.inFlight++;
+                lane.inFlightBytes += head.delivery.body().length;
                 if (lane.inFlight > lane.reserved) {
                     lane.sharedHeld++;
                     sharedInUse++;
                 }
-                lane.started(now);
                 passedOver = 0;
                 start = add(start, head);
                 requeue(lane);
@@ -420,9 +424,17 @@ public final class DeliveryScheduler {
         }
     }
 
-    /** Guarded by lock: a permit (reserved slice or shared pool), no Retry-After, and a token if rate-limited. */
-    private boolean startable(Lane lane, long now) {
-        if (lane.inFlight >= lane.limit() || (lane.inFlight >= lane.reserved && sharedInUse >= sharedCapacity)) {
+    /**
+     * Guarded by lock: a permit (reserved slice or shared pool), room in the lane's byte bound (what it holds under
+     * way: a hung endpoint with large events must not hold the whole memory bound in its requests), no Retry-After,
+     * and a token if rate-limited.
+     */
+    private boolean startable(Lane lane, Job head, long now) {
+        if (atOwnBound(lane, head)) {
+            lane.atOwnBound(now);
+            return false;
+        }
+        if (lane.inFlight >= lane.reserved && sharedInUse >= sharedCapacity) {
             return false;
         }
         if (lane.holdUntil > now || (lane.bucket != null && !lane.bucket.tryTake(now))) {
@@ -430,6 +442,12 @@ public final class DeliveryScheduler {
             return false;
         }
         return true;
+    }
+
+    /** Guarded by lock: the lane's own bounds (not the shared pool) keep its next delivery from starting. */
+    private boolean atOwnBound(Lane lane, Job head) {
+        return lane.inFlight >= lane.limit()
+                || (lane.inFlight > 0 && lane.inFlightBytes + head.delivery.body().length > bounds.maxQueuedBytes());
     }
 
     private void requeue(Lane lane) {
@@ -498,6 +516,7 @@ public final class DeliveryScheduler {
         CircuitBreaker.Transition transition;
         synchronized (lock) {
             lane.inFlight--;
+            lane.inFlightBytes -= job.delivery.body().length;
             if (lane.sharedHeld > 0) {
                 lane.sharedHeld--;
                 sharedInUse--;

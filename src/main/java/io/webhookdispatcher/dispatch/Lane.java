@@ -23,6 +23,7 @@ public final class Lane {
     long queuedBytes;
     boolean ready;        // in the scheduler's ready queue
     int inFlight;
+    long inFlightBytes;   // bytes of the bodies under way
     int sharedHeld;       // permits of the shared pool among inFlight
     int reserved;         // permits reserved for this lane (fair share)
     volatile CircuitBreaker breaker;   // replaced by a reload (on its thread): volatile, so the scheduler sees it
@@ -99,18 +100,19 @@ public final class Lane {
     void observe(Duration elapsed, long now) {
         double ms = elapsed.toNanos() / 1e6;
         latencyMillis = latencyMillis == 0 ? ms : latencyMillis + LATENCY_WEIGHT * (ms - latencyMillis);
-        stalledSince = inFlight >= limit() ? now : -1;
+        stalledSince = -1; // something completed
     }
 
-    void started(long now) {
-        if (inFlight >= limit() && stalledSince < 0) {
+    /** Work is waiting and the lane's own bounds (its permits, or its bytes under way) let nothing more start. */
+    void atOwnBound(long now) {
+        if (stalledSince < 0) {
             stalledSince = now;
         }
     }
 
     /**
-     * Its endpoint's recent latency: the moving average, or how long every permit has been taken with nothing
-     * completing (a hung endpoint), whichever is longer; 0 before any attempt.
+     * Its endpoint's recent latency: the moving average, or how long the lane has been at its own bound with
+     * nothing completing (a hung endpoint), whichever is longer; 0 before any attempt.
      */
     double latencyMillis(long now) {
         return Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
@@ -121,7 +123,9 @@ public final class Lane {
      * concurrency, a rate limit, and a receiver's {@code Retry-After}.
      */
     long drainEstimateMillis(long now) {
-        double estimate = queue.size() * latencyMillis(now) / limit();
+        // with work queued, the lane runs as many requests as its bounds let it: that is its concurrency
+        int concurrency = Math.max(1, Math.min(limit(), inFlight));
+        double estimate = queue.size() * latencyMillis(now) / concurrency;
         if (bucket != null) {
             estimate = Math.max(estimate, queue.size() * 1000.0 / subscription.rateLimit().orElseThrow().perSecond());
         }

@@ -313,21 +313,21 @@ class DeliverySchedulerTest {
 
     @Test
     void shouldHoldTheLaneForARetryAfterAndNotOnlyThatDelivery() {
-        // given: one 429 with Retry-After: 1 s (as long as maxQueueDelay: its deliveries may wait in the queue)
+        // given: one 429 with a Retry-After of 500 ms (shorter than maxQueueDelay: its deliveries may wait in the queue)
         start(256, 1000, 1 << 20, sub("limited", 64));
-        sender.answer("limited", status(429, Optional.of(Duration.ofSeconds(1))));
+        sender.answer("limited", status(429, Optional.of(Duration.ofMillis(500))));
         submit("limited");
         sender.answer("limited", delivered());
 
-        // when: more deliveries arrive within the two seconds
+        // when: more deliveries arrive during the hold
         submit("limited", 3, 100);
         scheduler.tick();
 
         // then: nothing more is attempted yet
         assertThat(sender.calls("limited")).hasSize(1);
 
-        // when: the second passes
-        clock.advance(Duration.ofSeconds(1));
+        // when: the hold passes
+        clock.advance(Duration.ofMillis(500));
         scheduler.tick();
 
         // then
@@ -509,5 +509,22 @@ class DeliverySchedulerTest {
         // then: each fails loudly (the loop reports it) and none waits for a leaked permit
         assertThat(all).allSatisfy(f -> assertThat(f).isCompletedExceptionally());
         assertThat(subscriptions.lane("x").orElseThrow().inFlight()).isZero();
+    }
+
+    @Test
+    void shouldBoundWhatALaneHoldsUnderWayInBytesSoLargeEventsCannotTakeTheMemoryBound() {
+        // given: 1 MB events, a 4 MB byte bound per lane, 64 permits
+        start(256, 1000, 4_000_000, sub("hung", 64), sub("healthy", 64));
+        submit("healthy");
+        sender.hold("hung");
+
+        // when: ten large deliveries for an endpoint that never answers
+        submit("hung", 10, 1_000_000);
+
+        // then: it has 4 under way, not 10 (and not 64): the rest wait, and count as a stall
+        assertThat(sender.pending("hung")).hasSize(4);
+        clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
+        scheduler.saturated();
+        assertThat(gauge(DispatcherMetrics.SLOW, "hung")).isEqualTo(1);
     }
 }
