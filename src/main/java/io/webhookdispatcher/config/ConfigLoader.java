@@ -113,7 +113,8 @@ public final class ConfigLoader {
                 d.positiveDuration("connectTimeout", "5s"), d.positiveInt("maxInFlight", 256),
                 d.positiveInt("maxInFlightPerSubscription", 64), maxEventBytes,
                 d.positiveInt("maxQueuedPerSubscription", 1000), maxQueuedBytes,
-                d.size("maxBufferedBytes", 64L << 20), d.positiveDuration("maxQueueDelay", "1s"),
+                d.size("maxBufferedBytes", DispatcherConfig.Delivery.defaultBufferedBytes(Runtime.getRuntime().maxMemory())),
+                d.positiveDuration("maxQueueDelay", "1s"),
                 d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS));
         d.rejectUnknownKeys();
 

@@ -90,6 +90,15 @@ public record DispatcherConfig(
                            int maxInFlightPerSubscription, int maxEventBytes, int maxQueuedPerSubscription,
                            long maxQueuedBytesPerSubscription, long maxBufferedBytes, Duration maxQueueDelay,
                            CircuitBreaker.Settings circuitBreaker) {
+
+        /**
+         * {@code maxBufferedBytes} unless configured: an eighth of the heap, from 16 to 64 MiB. Measured with 1 MB
+         * events, fan-out 4 and a hung endpoint (MemoryFootprintIT): a 256 MiB heap ran out with 40 MiB buffered
+         * and held with 32 MiB; G1 needs that much room around large arrays.
+         */
+        public static long defaultBufferedBytes(long maxHeapBytes) {
+            return Math.max(16L << 20, Math.min(64L << 20, maxHeapBytes / 8));
+        }
     }
 
     /** @param maxJitter the jitter's bound in time, whatever the fraction: keeps each retry topic due-ordered */

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * back). The pod's limit is 640 MiB; the chart README documents the numbers and the sizing rule.
  *
  * <p>Other cases run with system properties: {@code memory.java} (another JDK's {@code bin/java}),
- * {@code memory.jvm} (its flags, space-separated), {@code memory.events} and {@code memory.eventBytes}.
+ * {@code memory.jvm} (its flags, space-separated), {@code memory.events}, {@code memory.eventBytes} and
+ * {@code memory.buffered} ({@code delivery.maxBufferedBytes}; default: the dispatcher's own).
  * Native Memory Tracking is on, and {@code jcmd VM.native_memory summary} is logged at the highest RSS seen.
  */
 @ExtendWith(DispatcherExtension.class)
@@ -56,6 +57,9 @@ class MemoryFootprintIT {
         int events = Integer.getInteger("memory.events", 400);
         int size = Integer.getInteger("memory.eventBytes", 1_000_000); // delivery.maxEventBytes is 1,048,576
         dispatcher.receiver().keepBodyPrefix(256).hang("/hung");
+        if (System.getProperty("memory.buffered") != null) {
+            dispatcher.with("delivery.maxBufferedBytes", System.getProperty("memory.buffered"));
+        }
         dispatcher.with("retry.schedule", "[1s, 2s]").with("shutdown.timeout", "5s")
                 .subscription("a", "/a", "[\"*\"]").subscription("b", "/b", "[\"*\"]")
                 .subscription("c", "/c", "[\"*\"]").subscription("hung", "/hung", "[\"*\"]")

@@ -177,4 +177,12 @@ class ConfigLoaderTest {
         assertThat(example.subscriptions()).hasSize(1);
         assertThat(demo.subscriptions()).hasSize(4);
     }
+
+    @Test
+    void shouldSizeTheDefaultMemoryBoundToTheHeap() {
+        assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(256L << 20)).isEqualTo(32L << 20);
+        assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(384L << 20)).isEqualTo(48L << 20);
+        assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(4L << 30)).isEqualTo(64L << 20);
+        assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(64L << 20)).isEqualTo(16L << 20);
+    }
 }
