@@ -40,8 +40,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -69,6 +69,7 @@ public final class Application implements AutoCloseable {
     private static final Duration RETRY_HOLD_HORIZON = Duration.ofSeconds(10);
     /** Shares of delivery.maxBufferedBytes: each loop always leaves the other at least a quarter. */
     private static final double EVENTS_SHARE = 0.75;
+
     private static final double RETRY_SHARE = 0.5;
     /** How often deliveries waiting only for a rate-limit token or a Retry-After are re-checked. */
     private static final long TICK_MILLIS = 20;
@@ -92,10 +93,10 @@ public final class Application implements AutoCloseable {
     private boolean closed;
 
     /** Where the config came from, for hot reload of the subscriptions. */
-    public record ConfigSource(java.nio.file.Path file, io.webhookdispatcher.config.ConfigLoader loader) {
-    }
+    public record ConfigSource(java.nio.file.Path file, io.webhookdispatcher.config.ConfigLoader loader) {}
 
-    private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
+    private final ScheduledExecutorService reloader =
+            Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
     private final ConfigWatcher watcher;
 
     public Application(DispatcherConfig config, Clock clock) {
@@ -105,68 +106,128 @@ public final class Application implements AutoCloseable {
     /** @param source the file to hot-reload subscriptions from, or null for none */
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
-        var metrics = new DispatcherMetrics(registry, config.metrics().eventTypeLabel(),
-                Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList(),
-                List.of(DeliveryScheduler.CIRCUIT_OPEN, DeliveryScheduler.QUEUE_FULL, DeliveryScheduler.SLOW,
+        var metrics = new DispatcherMetrics(
+                registry,
+                config.metrics().eventTypeLabel(),
+                Arrays.stream(DeliveryOutcome.AttemptResult.values())
+                        .map(r -> r.label)
+                        .toList(),
+                List.of(
+                        DeliveryScheduler.CIRCUIT_OPEN,
+                        DeliveryScheduler.QUEUE_FULL,
+                        DeliveryScheduler.SLOW,
                         DeliveryScheduler.RATE_LIMITED));
-        metrics.registerAtZero(Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
+        metrics.registerAtZero(
+                Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
         var delivery = config.delivery();
-        sender = new JdkWebhookSender(delivery.connectTimeout(), delivery.requestTimeout(), clock,
-                "webhook-dispatcher/" + VERSION, new ResponseClassifier(config.retry().permanentStatuses()));
+        sender = new JdkWebhookSender(
+                delivery.connectTimeout(),
+                delivery.requestTimeout(),
+                clock,
+                "webhook-dispatcher/" + VERSION,
+                new ResponseClassifier(config.retry().permanentStatuses()));
         producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
         writer = new DurableWriter(producer, metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
-        subscriptions = new Subscriptions(config.subscriptions(), sender, clock,
-                lane -> metrics.subscriptionAdded(lane.id(), lane, new DispatcherMetrics.LaneGauges<>(Lane::inFlight,
-                        Lane::queued, Lane::queuedBytes, l -> l.circuitState(clock.millis()).gauge,
-                        l -> l.slow() ? 1 : 0)));
+        subscriptions = new Subscriptions(
+                config.subscriptions(),
+                sender,
+                clock,
+                lane -> metrics.subscriptionAdded(
+                        lane.id(),
+                        lane,
+                        new DispatcherMetrics.LaneGauges<>(
+                                Lane::inFlight,
+                                Lane::queued,
+                                Lane::queuedBytes,
+                                l -> l.circuitState(clock.millis()).gauge,
+                                l -> l.slow() ? 1 : 0)));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
-        retryPolicy = new RetryPolicy(config.retry(), config.topics().retry(), () -> ThreadLocalRandom.current().nextDouble());
-        metrics.topicsAtZero(config.topics().events(), retryPolicy.topics(), config.topics().deadLetter());
+        retryPolicy = new RetryPolicy(
+                config.retry(),
+                config.topics().retry(),
+                () -> ThreadLocalRandom.current().nextDouble());
+        metrics.topicsAtZero(
+                config.topics().events(), retryPolicy.topics(), config.topics().deadLetter());
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, clock);
-        var scheduler = new DeliveryScheduler(subscriptions::all, router, metrics, clock,
-                new DeliveryScheduler.Bounds(delivery.maxInFlight(), delivery.maxQueuedPerSubscription(),
-                        delivery.maxQueuedBytesPerSubscription(), delivery.maxQueueDelay(),
+        var scheduler = new DeliveryScheduler(
+                subscriptions::all,
+                router,
+                metrics,
+                clock,
+                new DeliveryScheduler.Bounds(
+                        delivery.maxInFlight(),
+                        delivery.maxQueuedPerSubscription(),
+                        delivery.maxQueuedBytesPerSubscription(),
+                        delivery.maxQueueDelay(),
                         config.retry().maxRetryAfter()));
         subscriptions.onChange(scheduler::lanesChanged);
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
-        var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics,
-                delivery.maxEventBytes());
+        var fanOut =
+                new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics, delivery.maxEventBytes());
         String events = config.topics().events();
         var startFrom = config.kafka().startFrom();
-        ConsumerLoop eventsLoop = addLoop("events-consumer", config.kafka().groupId(), startFrom,
+        ConsumerLoop eventsLoop = addLoop(
+                "events-consumer",
+                config.kafka().groupId(),
+                startFrom,
                 startFrom.resetPolicy() + " offset (kafka.startFrom: " + startFrom.resetPolicy() + ")",
-                (c, listener) -> c.subscribe(List.of(events), listener), fanOut, new ConsumerLoop.FlowControl(0),
-                budget.account(EVENTS_SHARE), metrics, clock);
+                (c, listener) -> c.subscribe(List.of(events), listener),
+                fanOut,
+                new ConsumerLoop.FlowControl(0),
+                budget.account(EVENTS_SHARE),
+                metrics,
+                clock);
         scheduler.onUnsaturated(eventsLoop::wake);
 
         timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         var retryIntake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
         // Always from the earliest offset: a retry written before this group's first join must not be skipped.
-        addLoop("retry-consumer", config.kafka().groupId() + "-retry", DispatcherConfig.Kafka.StartFrom.EARLIEST,
+        addLoop(
+                "retry-consumer",
+                config.kafka().groupId() + "-retry",
+                DispatcherConfig.Kafka.StartFrom.EARLIEST,
                 "earliest offset (retry topics always start there)",
-                (c, listener) -> c.subscribe(retryPolicy.topicPattern(), listener), retryIntake,
-                new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON), budget.account(RETRY_SHARE), metrics,
+                (c, listener) -> c.subscribe(retryPolicy.topicPattern(), listener),
+                retryIntake,
+                new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON),
+                budget.account(RETRY_SHARE),
+                metrics,
                 clock);
-        timer.scheduleWithFixedDelay(guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS,
-                TimeUnit.MILLISECONDS);
-        watcher = source == null ? null
+        timer.scheduleWithFixedDelay(
+                guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        watcher = source == null
+                ? null
                 : new ConfigWatcher(source.file(), source.loader(), config, subscriptions, metrics);
         bindJvmAndKafkaMetrics();
     }
 
     /** @param policy where partitions without a committed offset start, and why (logged when it applies) */
-    private ConsumerLoop addLoop(String name, String groupId, DispatcherConfig.Kafka.StartFrom startFrom, String policy,
-                                 BiConsumer<KafkaConsumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
-                                 RecordHandler handler, ConsumerLoop.FlowControl flow, MemoryBudget.Account memory,
-                                 DispatcherMetrics metrics, Clock clock) {
+    private ConsumerLoop addLoop(
+            String name,
+            String groupId,
+            DispatcherConfig.Kafka.StartFrom startFrom,
+            String policy,
+            BiConsumer<KafkaConsumer<byte[], byte[]>, ConsumerRebalanceListener> subscribe,
+            RecordHandler handler,
+            ConsumerLoop.FlowControl flow,
+            MemoryBudget.Account memory,
+            DispatcherMetrics metrics,
+            Clock clock) {
         var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name, startFrom);
         var status = new LoopStatus(name);
-        var loop = new ConsumerLoop(consumer,
-                listener -> subscribe.accept(consumer, new StartingPositions(consumer, name, groupId, policy, listener)),
-                handler, flow, memory, ShutdownBudget.drainTimeout(config.shutdown().timeout()), status, clock);
+        var loop = new ConsumerLoop(
+                consumer,
+                listener ->
+                        subscribe.accept(consumer, new StartingPositions(consumer, name, groupId, policy, listener)),
+                handler,
+                flow,
+                memory,
+                ShutdownBudget.drainTimeout(config.shutdown().timeout()),
+                status,
+                clock);
         consumers.add(consumer);
         statuses.add(status);
         loops.add(loop);
@@ -194,7 +255,12 @@ public final class Application implements AutoCloseable {
             all.addAll(retryPolicy.topics());
             // created topics accept the largest event plus its retry/dead-letter headers
             int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
-            List<String> created = TopicCheck.ensure(admin, all, t.create(), t.partitions(), t.replicationFactor(),
+            List<String> created = TopicCheck.ensure(
+                    admin,
+                    all,
+                    t.create(),
+                    t.partitions(),
+                    t.replicationFactor(),
                     Map.of("max.message.bytes", String.valueOf(recordBytes)));
             var written = new ArrayList<>(retryPolicy.topics());
             written.add(t.deadLetter());
@@ -202,8 +268,12 @@ public final class Application implements AutoCloseable {
             TopicCheck.requireRecordSize(admin, written, recordBytes);
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
-        management = new ManagementServer(config.management().port(), registry, statuses,
-                config.management().livenessTimeout(), () -> accepting);
+        management = new ManagementServer(
+                config.management().port(),
+                registry,
+                statuses,
+                config.management().livenessTimeout(),
+                () -> accepting);
         for (int i = 0; i < loops.size(); i++) {
             var thread = new Thread(loops.get(i), statuses.get(i).name());
             thread.setDaemon(true);
@@ -215,8 +285,11 @@ public final class Application implements AutoCloseable {
             reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
         }
         accepting = true;
-        log.info("dispatching {} to {} enabled subscriptions; management on port {}", config.topics().events(),
-                subscriptions.enabledCount(), management.port());
+        log.info(
+                "dispatching {} to {} enabled subscriptions; management on port {}",
+                config.topics().events(),
+                subscriptions.enabledCount(),
+                management.port());
     }
 
     public int managementPort() {
@@ -241,7 +314,9 @@ public final class Application implements AutoCloseable {
         closed = true;
         accepting = false;
         var budget = ShutdownBudget.start(config.shutdown().timeout());
-        log.info("shutting down within {}: draining in-flight deliveries for up to {}", config.shutdown().timeout(),
+        log.info(
+                "shutting down within {}: draining in-flight deliveries for up to {}",
+                config.shutdown().timeout(),
                 ShutdownBudget.drainTimeout(config.shutdown().timeout()));
         reloader.shutdownNow();
         loops.forEach(ConsumerLoop::stop); // each drains on its own thread, all at once
@@ -250,7 +325,8 @@ public final class Application implements AutoCloseable {
             for (int i = 0; i < loops.size(); i++) {
                 finished[i] = !loopsStarted || loops.get(i).awaitFinished(budget.remaining());
                 if (!finished[i]) {
-                    log.warn("{} did not finish its drain and final commit in time; its consumer is left as it is",
+                    log.warn(
+                            "{} did not finish its drain and final commit in time; its consumer is left as it is",
                             statuses.get(i).name());
                 }
             }

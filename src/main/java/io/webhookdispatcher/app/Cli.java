@@ -52,19 +52,20 @@ final class Cli {
         int run(DispatcherConfig config, Application.ConfigSource source, PrintStream err);
 
         /** {@code replay}: one pass over the dead-letter topic; {@code progress} gets a line per selected record. */
-        Replay.Result replay(DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun,
-                             PrintStream progress) throws Exception;
+        Replay.Result replay(
+                DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun, PrintStream progress)
+                throws Exception;
     }
 
     /** Lower-case constants: picocli shows them as written in help and error messages. */
     enum Output {
-        text, json
+        text,
+        json
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Cli() {
-    }
+    private Cli() {}
 
     static int execute(String[] args, Function<String, String> env, PrintStream out, PrintStream err, Backend backend) {
         var context = new Context(env, out, err, backend);
@@ -94,7 +95,9 @@ final class Cli {
         UnmatchedArgumentException.printSuggestions(e, err);
         CommandLine.Help help = command.getHelp();
         err.print(help.synopsisHeading() + help.synopsis(help.synopsisHeadingLength()));
-        err.printf("Try '%s --help' for more information.%n", command.getCommandSpec().qualifiedName());
+        err.printf(
+                "Try '%s --help' for more information.%n",
+                command.getCommandSpec().qualifiedName());
         return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
@@ -105,7 +108,8 @@ final class Cli {
                 return Optional.of(loader.load(file));
             } catch (ConfigException e) {
                 if (output == Output.json) {
-                    ObjectNode json = header(command, file).put(command.equals("validate-config") ? "valid" : "ok", false);
+                    ObjectNode json =
+                            header(command, file).put(command.equals("validate-config") ? "valid" : "ok", false);
                     e.errors().forEach(json.putArray("errors")::add);
                     print(json);
                 } else {
@@ -129,8 +133,12 @@ final class Cli {
         return JSON.createObjectNode().put("command", command).put("config", config.toString());
     }
 
-    @Command(name = "java -jar webhook-dispatcher.jar", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
-            versionProvider = Version.class, subcommands = HelpCommand.class,
+    @Command(
+            name = "java -jar webhook-dispatcher.jar",
+            mixinStandardHelpOptions = true,
+            scope = ScopeType.INHERIT,
+            versionProvider = Version.class,
+            subcommands = HelpCommand.class,
             description = "Delivers CRM events from Kafka as signed webhooks. Exit codes: 0 success, "
                     + "1 invalid config or failed start/replay, 2 usage error.")
     static final class Root implements Callable<Integer> {
@@ -143,8 +151,10 @@ final class Cli {
         }
     }
 
-    @Command(name = "run", description = "Runs until SIGTERM or SIGINT, then drains and exits. "
-            + "Exit 0 after a graceful stop; 1 if the config is invalid or start-up fails.")
+    @Command(
+            name = "run",
+            description = "Runs until SIGTERM or SIGINT, then drains and exits. "
+                    + "Exit 0 after a graceful stop; 1 if the config is invalid or start-up fails.")
     static final class RunCommand implements Callable<Integer> {
         private final Context context;
 
@@ -164,15 +174,20 @@ final class Cli {
         }
     }
 
-    @Command(name = "validate-config", description = "Checks the file and the environment variables it "
-            + "references, and prints every error. Exit 0 valid, 1 invalid.")
+    @Command(
+            name = "validate-config",
+            description = "Checks the file and the environment variables it "
+                    + "references, and prints every error. Exit 0 valid, 1 invalid.")
     static final class ValidateConfigCommand implements Callable<Integer> {
         private final Context context;
 
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
         Path config;
 
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+        @Option(
+                names = "--output",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
                 description = "text, or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
         Output output;
 
@@ -182,8 +197,8 @@ final class Cli {
 
         @Override
         public Integer call() {
-            Optional<DispatcherConfig> loaded = context.load(new ConfigLoader(context.env()), config,
-                    "validate-config", output);
+            Optional<DispatcherConfig> loaded =
+                    context.load(new ConfigLoader(context.env()), config, "validate-config", output);
             if (loaded.isEmpty()) {
                 return ExitCode.SOFTWARE;
             }
@@ -200,10 +215,13 @@ final class Cli {
         }
     }
 
-    @Command(name = "replay", description = {
-            "Re-publishes dead letters to the first retry topic, due now, for a running dispatcher to deliver.",
-            "Selects the records that match every given filter; with no filter, --all is required.",
-            "Exit 0 done, 1 invalid config or failed, 2 usage error (nothing is replayed)."})
+    @Command(
+            name = "replay",
+            description = {
+                "Re-publishes dead letters to the first retry topic, due now, for a running dispatcher to deliver.",
+                "Selects the records that match every given filter; with no filter, --all is required.",
+                "Exit 0 done, 1 invalid config or failed, 2 usage error (nothing is replayed)."
+            })
     static final class ReplayCommand implements Callable<Integer> {
         private final Context context;
 
@@ -216,19 +234,30 @@ final class Cli {
         @Option(names = "--subscription", paramLabel = "ID", description = "Only this subscription's dead letters.")
         String subscription;
 
-        @Option(names = "--event", paramLabel = "GLOB", converter = EventFilterConverter.class,
+        @Option(
+                names = "--event",
+                paramLabel = "GLOB",
+                converter = EventFilterConverter.class,
                 description = "Only these event types: *, object.*, *.action or object.action.")
         EventFilter event;
 
-        @Option(names = "--reason", paramLabel = "R",
+        @Option(
+                names = "--reason",
+                paramLabel = "R",
                 description = "Only this webhook.reason, e.g. retries-exhausted or permanent-failure.")
         String reason;
 
-        @Option(names = "--since", paramLabel = "TIME", converter = TimeConverter.class,
+        @Option(
+                names = "--since",
+                paramLabel = "TIME",
+                converter = TimeConverter.class,
                 description = "Dead-lettered at or after TIME: an ISO-8601 instant or a duration ago (2h).")
         Instant since;
 
-        @Option(names = "--until", paramLabel = "TIME", converter = TimeConverter.class,
+        @Option(
+                names = "--until",
+                paramLabel = "TIME",
+                converter = TimeConverter.class,
                 description = "Dead-lettered before TIME: an ISO-8601 instant or a duration ago (30m).")
         Instant until;
 
@@ -238,7 +267,10 @@ final class Cli {
         @Option(names = "--dry-run", description = "Print what would be replayed; publish nothing.")
         boolean dryRun;
 
-        @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
+        @Option(
+                names = "--output",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
                 description = "text, or json: the result as one JSON object on stdout, the per-record lines "
                         + "on stderr (${COMPLETION-CANDIDATES}).")
         Output output;
@@ -249,14 +281,18 @@ final class Cli {
 
         @Override
         public Integer call() {
-            boolean filtered = Stream.of(subscription, event, reason, since, until).anyMatch(Objects::nonNull);
+            boolean filtered =
+                    Stream.of(subscription, event, reason, since, until).anyMatch(Objects::nonNull);
             if (!filtered && !all) {
-                throw new ParameterException(spec.commandLine(), "replay needs a filter (--subscription, --event, "
-                        + "--reason, --since, --until), or --all to replay every dead letter");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "replay needs a filter (--subscription, --event, "
+                                + "--reason, --since, --until), or --all to replay every dead letter");
             }
             if (filtered && all) {
-                throw new ParameterException(spec.commandLine(), "--all replays every dead letter: "
-                        + "give it alone, or give filters without it");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--all replays every dead letter: " + "give it alone, or give filters without it");
             }
             Optional<DispatcherConfig> loaded = context.load(new ConfigLoader(context.env()), config, "replay", output);
             if (loaded.isEmpty()) {
@@ -264,12 +300,16 @@ final class Cli {
             }
             DispatcherConfig c = loaded.get();
             String retryTopic = new RetryPolicy(c.retry(), c.topics().retry(), () -> 0.5).firstTopic();
-            var filter = new Replay.Filter(Optional.ofNullable(subscription), Optional.ofNullable(event),
-                    Optional.ofNullable(reason), Optional.ofNullable(since), Optional.ofNullable(until));
+            var filter = new Replay.Filter(
+                    Optional.ofNullable(subscription),
+                    Optional.ofNullable(event),
+                    Optional.ofNullable(reason),
+                    Optional.ofNullable(since),
+                    Optional.ofNullable(until));
             Replay.Result result;
             try {
-                result = context.backend().replay(c, retryTopic, filter, dryRun,
-                        output == Output.json ? context.err() : context.out());
+                result = context.backend()
+                        .replay(c, retryTopic, filter, dryRun, output == Output.json ? context.err() : context.out());
             } catch (Exception e) {
                 if (output == Output.json) {
                     ObjectNode json = header("replay", config).put("ok", false);
@@ -283,25 +323,36 @@ final class Cli {
             if (output == Output.json) {
                 context.print(json(c, retryTopic, result));
             } else {
-                context.out().printf("%s: scanned %d, matched %d, %s %d (%d not replayable: invalid input, not a delivery)%n",
-                        c.topics().deadLetter(), result.scanned(), result.matched(),
-                        dryRun ? "would re-publish" : "re-published", dryRun ? result.matched() : result.republished(),
-                        result.notReplayable());
+                context.out()
+                        .printf(
+                                "%s: scanned %d, matched %d, %s %d (%d not replayable: invalid input, not a delivery)%n",
+                                c.topics().deadLetter(),
+                                result.scanned(),
+                                result.matched(),
+                                dryRun ? "would re-publish" : "re-published",
+                                dryRun ? result.matched() : result.republished(),
+                                result.notReplayable());
             }
             return ExitCode.OK;
         }
 
         private ObjectNode json(DispatcherConfig c, String retryTopic, Replay.Result result) {
-            ObjectNode json = header("replay", config).put("ok", true).put("dryRun", dryRun).put("all", all);
+            ObjectNode json = header("replay", config)
+                    .put("ok", true)
+                    .put("dryRun", dryRun)
+                    .put("all", all);
             json.putObject("filter")
                     .put("subscription", subscription)
                     .put("event", event == null ? null : event.toString())
                     .put("reason", reason)
                     .put("since", since == null ? null : since.toString())
                     .put("until", until == null ? null : until.toString());
-            return json.put("deadLetterTopic", c.topics().deadLetter()).put("retryTopic", retryTopic)
-                    .put("scanned", result.scanned()).put("matched", result.matched())
-                    .put("republished", result.republished()).put("notReplayable", result.notReplayable());
+            return json.put("deadLetterTopic", c.topics().deadLetter())
+                    .put("retryTopic", retryTopic)
+                    .put("scanned", result.scanned())
+                    .put("matched", result.matched())
+                    .put("republished", result.republished())
+                    .put("notReplayable", result.notReplayable());
         }
     }
 

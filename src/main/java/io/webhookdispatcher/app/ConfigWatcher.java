@@ -37,8 +37,12 @@ final class ConfigWatcher implements Runnable {
     private DispatcherConfig current;
     private byte[] hash;
 
-    ConfigWatcher(Path file, ConfigLoader loader, DispatcherConfig initial, Subscriptions subscriptions,
-                  DispatcherMetrics metrics) {
+    ConfigWatcher(
+            Path file,
+            ConfigLoader loader,
+            DispatcherConfig initial,
+            Subscriptions subscriptions,
+            DispatcherMetrics metrics) {
         this.file = Objects.requireNonNull(file, "file");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.current = Objects.requireNonNull(initial, "initial");
@@ -64,7 +68,8 @@ final class ConfigWatcher implements Runnable {
             return;
         }
         if (!next.withoutSubscriptions().equals(current.withoutSubscriptions())) {
-            log.warn("config changes outside 'subscriptions' ({}) need a restart to take effect",
+            log.warn(
+                    "config changes outside 'subscriptions' ({}) need a restart to take effect",
                     changedSections(current, next));
         }
         subscriptions.replace(next.subscriptions());
@@ -85,10 +90,23 @@ final class ConfigWatcher implements Runnable {
     }
 
     static List<String> changedSections(DispatcherConfig a, DispatcherConfig b) {
-        Map<String, Function<DispatcherConfig, Object>> sections = Map.of("kafka", DispatcherConfig::kafka,
-                "topics", DispatcherConfig::topics, "delivery", DispatcherConfig::delivery, "retry", DispatcherConfig::retry,
-                "management", DispatcherConfig::management, "shutdown", DispatcherConfig::shutdown,
-                "reload", DispatcherConfig::reload, "metrics", DispatcherConfig::metrics);
+        Map<String, Function<DispatcherConfig, Object>> sections = Map.of(
+                "kafka",
+                DispatcherConfig::kafka,
+                "topics",
+                DispatcherConfig::topics,
+                "delivery",
+                DispatcherConfig::delivery,
+                "retry",
+                DispatcherConfig::retry,
+                "management",
+                DispatcherConfig::management,
+                "shutdown",
+                DispatcherConfig::shutdown,
+                "reload",
+                DispatcherConfig::reload,
+                "metrics",
+                DispatcherConfig::metrics);
         var changed = new ArrayList<String>();
         sections.forEach((name, get) -> {
             if (!get.apply(a).equals(get.apply(b))) {
@@ -102,10 +120,18 @@ final class ConfigWatcher implements Runnable {
     static String describeChange(List<Subscription> before, List<Subscription> after) {
         Map<String, Subscription> old = before.stream().collect(Collectors.toMap(Subscription::id, s -> s));
         Map<String, Subscription> neu = after.stream().collect(Collectors.toMap(Subscription::id, s -> s));
-        var added = neu.keySet().stream().filter(id -> !old.containsKey(id)).sorted().toList();
-        var removed = old.keySet().stream().filter(id -> !neu.containsKey(id)).sorted().toList();
-        var changed = neu.keySet().stream().filter(id -> old.containsKey(id) && !old.get(id).equals(neu.get(id)))
-                .sorted().toList();
+        var added = neu.keySet().stream()
+                .filter(id -> !old.containsKey(id))
+                .sorted()
+                .toList();
+        var removed = old.keySet().stream()
+                .filter(id -> !neu.containsKey(id))
+                .sorted()
+                .toList();
+        var changed = neu.keySet().stream()
+                .filter(id -> old.containsKey(id) && !old.get(id).equals(neu.get(id)))
+                .sorted()
+                .toList();
         return "added " + added + ", removed " + removed + ", changed " + changed;
     }
 }

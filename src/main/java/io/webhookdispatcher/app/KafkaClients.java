@@ -27,20 +27,25 @@ final class KafkaClients {
     }
 
     /** A member of {@code groupId} that starts partitions without a committed offset at {@code startFrom}. */
-    KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom) {
-        return new KafkaConsumer<>(KafkaClientSettings.consumer(kafka, groupId, clientId, startFrom),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> consumer(
+            String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom) {
+        return new KafkaConsumer<>(
+                KafkaClientSettings.consumer(kafka, groupId, clientId, startFrom),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /** A consumer without a group, for reading a topic by assignment (replay). */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
-        return new KafkaConsumer<>(KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
     KafkaProducer<byte[], byte[]> producer(String clientId, int maxEventBytes) {
-        return new KafkaProducer<>(KafkaClientSettings.producer(kafka, clientId, maxEventBytes),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                KafkaClientSettings.producer(kafka, clientId, maxEventBytes),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 }

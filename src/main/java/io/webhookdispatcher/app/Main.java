@@ -19,16 +19,18 @@ public final class Main {
         // executor becomes thread-per-task and the JDK HttpClient starts a thread per response. Must be
         // set before anything touches ForkJoinPool; an explicit -D wins.
         if (System.getProperty(FJ_PARALLELISM) == null) {
-            System.setProperty(FJ_PARALLELISM, String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+            System.setProperty(
+                    FJ_PARALLELISM,
+                    String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
         }
         // Choose the log format before the first logger exists.
-        if ("json".equalsIgnoreCase(System.getenv("LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
+        if ("json".equalsIgnoreCase(System.getenv("LOG_FORMAT"))
+                && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
     }
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System::getenv, System.out, System.err));
@@ -67,11 +69,13 @@ public final class Main {
         }
 
         @Override
-        public Replay.Result replay(DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun,
-                                    PrintStream progress) throws Exception {
+        public Replay.Result replay(
+                DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun, PrintStream progress)
+                throws Exception {
             var clients = new KafkaClients(config.kafka());
             try (var reader = clients.reader("webhook-dispatcher-replay");
-                 var producer = clients.producer("webhook-dispatcher-replay", config.delivery().maxEventBytes())) {
+                    var producer = clients.producer(
+                            "webhook-dispatcher-replay", config.delivery().maxEventBytes())) {
                 return new Replay(reader, producer, Clock.systemUTC(), progress)
                         .run(config.topics().deadLetter(), retryTopic, filter, dryRun);
             }

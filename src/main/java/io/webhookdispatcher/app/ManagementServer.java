@@ -27,8 +27,13 @@ final class ManagementServer implements AutoCloseable {
     private final Duration livenessTimeout;
     private final BooleanSupplier accepting;
 
-    ManagementServer(int port, PrometheusMeterRegistry registry, List<LoopStatus> loops, Duration livenessTimeout,
-                     BooleanSupplier accepting) throws IOException {
+    ManagementServer(
+            int port,
+            PrometheusMeterRegistry registry,
+            List<LoopStatus> loops,
+            Duration livenessTimeout,
+            BooleanSupplier accepting)
+            throws IOException {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.loops = List.copyOf(loops);
         this.livenessTimeout = Objects.requireNonNull(livenessTimeout, "livenessTimeout");
@@ -39,7 +44,8 @@ final class ManagementServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }));
-        server.createContext("/metrics", ex -> respond(ex, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+        server.createContext(
+                "/metrics", ex -> respond(ex, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
         server.createContext("/health/live", ex -> health(ex, liveProblem()));
         server.createContext("/health/ready", ex -> health(ex, readyProblem()));
         server.start();
@@ -55,7 +61,8 @@ final class ManagementServer implements AutoCloseable {
                 return loop.name() + " stopped: " + loop.failure().getClass().getSimpleName();
             }
             if (loop.nanosSinceLastPoll() > livenessTimeout.toNanos()) {
-                return loop.name() + " has not polled for " + Duration.ofNanos(loop.nanosSinceLastPoll()).toSeconds() + "s";
+                return loop.name() + " has not polled for "
+                        + Duration.ofNanos(loop.nanosSinceLastPoll()).toSeconds() + "s";
             }
         }
         return null;
@@ -77,7 +84,10 @@ final class ManagementServer implements AutoCloseable {
         if (problem == null) {
             respond(ex, 200, "{\"status\":\"UP\"}", "application/json");
         } else {
-            respond(ex, 503, "{\"status\":\"DOWN\",\"reason\":\"" + problem.replace("\"", "'") + "\"}",
+            respond(
+                    ex,
+                    503,
+                    "{\"status\":\"DOWN\",\"reason\":\"" + problem.replace("\"", "'") + "\"}",
                     "application/json");
         }
     }

@@ -7,8 +7,7 @@ import sun.misc.Signal;
  * shutdown hook) lets the process drain, commit and then exit 0, as Kubernetes expects.
  */
 final class Signals {
-    private Signals() {
-    }
+    private Signals() {}
 
     static void onTermination(Runnable action) {
         for (String name : new String[] {"TERM", "INT"}) {

@@ -37,8 +37,8 @@ final class StartingPositions implements ConsumerRebalanceListener {
     private final ConsumerRebalanceListener delegate;
 
     /** @param policy what applies and why, for the log line, e.g. {@code "latest offset (kafka.startFrom)"} */
-    StartingPositions(Consumer<?, ?> consumer, String loop, String groupId, String policy,
-                      ConsumerRebalanceListener delegate) {
+    StartingPositions(
+            Consumer<?, ?> consumer, String loop, String groupId, String policy, ConsumerRebalanceListener delegate) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.loop = Objects.requireNonNull(loop, "loop");
         this.groupId = Objects.requireNonNull(groupId, "groupId");
@@ -68,21 +68,33 @@ final class StartingPositions implements ConsumerRebalanceListener {
         var start = new LinkedHashMap<TopicPartition, OffsetAndMetadata>();
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned), TIMEOUT);
-            assigned.stream().filter(tp -> committed.get(tp) == null)
+            assigned.stream()
+                    .filter(tp -> committed.get(tp) == null)
                     .sorted(Comparator.comparing(TopicPartition::topic).thenComparing(TopicPartition::partition))
                     .forEach(tp -> start.put(tp, new OffsetAndMetadata(consumer.position(tp, TIMEOUT))));
             if (start.isEmpty()) {
                 return;
             }
             consumer.commitSync(start, TIMEOUT);
-            log.info("{}: group {} had no committed offset for {}: started them from the {}, at {}", loop, groupId,
-                    start.keySet(), policy, offsets(start));
+            log.info(
+                    "{}: group {} had no committed offset for {}: started them from the {}, at {}",
+                    loop,
+                    groupId,
+                    start.keySet(),
+                    policy,
+                    offsets(start));
         } catch (WakeupException e) {
             consumer.wakeup(); // meant for the poll loop (stop(), or a resume): pass it on
             log.info("{}: interrupted while fixing the start of {} in group {}", loop, start.keySet(), groupId);
         } catch (KafkaException e) {
-            log.warn("{}: could not check or commit the starting offsets of {} in group {} ({}); until their first"
-                    + " commit, a restart starts them from the {} again", loop, assigned, groupId, e.toString(), policy);
+            log.warn(
+                    "{}: could not check or commit the starting offsets of {} in group {} ({}); until their first"
+                            + " commit, a restart starts them from the {} again",
+                    loop,
+                    assigned,
+                    groupId,
+                    e.toString(),
+                    policy);
         }
     }
 

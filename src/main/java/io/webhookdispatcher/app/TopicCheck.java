@@ -23,12 +23,17 @@ import org.slf4j.LoggerFactory;
 final class TopicCheck {
     private static final Logger log = LoggerFactory.getLogger(TopicCheck.class);
 
-    private TopicCheck() {
-    }
+    private TopicCheck() {}
 
     /** @return the topics it created (with {@code topicConfig}) */
-    static List<String> ensure(Admin admin, Collection<String> topics, boolean create, int partitions, short replication,
-                               java.util.Map<String, String> topicConfig) throws StartupException {
+    static List<String> ensure(
+            Admin admin,
+            Collection<String> topics,
+            boolean create,
+            int partitions,
+            short replication,
+            java.util.Map<String, String> topicConfig)
+            throws StartupException {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<String> missing = new ArrayList<>(topics);
@@ -41,7 +46,8 @@ final class TopicCheck {
                         + ": create them, or set topics.create: true to let the dispatcher create them");
             }
             var newTopics = missing.stream()
-                    .map(t -> new NewTopic(t, partitions, replication).configs(topicConfig)).toList();
+                    .map(t -> new NewTopic(t, partitions, replication).configs(topicConfig))
+                    .toList();
             try {
                 admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
@@ -65,7 +71,9 @@ final class TopicCheck {
      * never succeed would hold its offset back for ever.
      */
     static void requireRecordSize(Admin admin, Collection<String> topics, int needBytes) throws StartupException {
-        var resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        var resources = topics.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t))
+                .toList();
         if (resources.isEmpty()) {
             return;
         }

@@ -3,11 +3,11 @@ package io.webhookdispatcher.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.event.EventFilter;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -65,7 +65,10 @@ public final class ConfigLoader {
         try {
             root = YAML.readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException(source + ": not valid YAML: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw new ConfigException(source + ": not valid YAML: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                            ? j.getOriginalMessage()
+                            : e.getMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException(source + ": must be a YAML mapping with a 'subscriptions' list");
@@ -84,8 +87,11 @@ public final class ConfigLoader {
         var k = top.section("kafka");
         String bootstrap = k.string("bootstrapServers", "localhost:9092");
         String override = env.apply(BOOTSTRAP_ENV);
-        var kafka = new DispatcherConfig.Kafka(override == null || override.isBlank() ? bootstrap : override,
-                k.string("groupId", "webhook-dispatcher"), k.startFrom("startFrom"), k.stringMap("properties"));
+        var kafka = new DispatcherConfig.Kafka(
+                override == null || override.isBlank() ? bootstrap : override,
+                k.string("groupId", "webhook-dispatcher"),
+                k.startFrom("startFrom"),
+                k.stringMap("properties"));
         k.rejectUnknownKeys();
         for (KafkaClientSettings.Problem p : KafkaClientSettings.check(kafka)) {
             String key = p.property() == null ? "properties" : "properties." + p.property();
@@ -97,9 +103,12 @@ public final class ConfigLoader {
         }
 
         var t = top.section("topics");
-        var topics = new DispatcherConfig.Topics(t.string("events", "crm.events"),
-                t.string("retry", "crm.events.retry"), t.string("deadLetter", "crm.events.dlt"),
-                t.bool("create", false), t.positiveInt("partitions", 6),
+        var topics = new DispatcherConfig.Topics(
+                t.string("events", "crm.events"),
+                t.string("retry", "crm.events.retry"),
+                t.string("deadLetter", "crm.events.dlt"),
+                t.bool("create", false),
+                t.positiveInt("partitions", 6),
                 (short) t.positiveInt("replicationFactor", 3));
         t.rejectUnknownKeys();
 
@@ -109,23 +118,34 @@ public final class ConfigLoader {
         if (maxQueuedBytes < maxEventBytes) {
             d.error("maxQueuedBytesPerSubscription", "must be at least delivery.maxEventBytes (" + maxEventBytes + ")");
         }
-        var delivery = new DispatcherConfig.Delivery(d.positiveDuration("requestTimeout", "10s"),
-                d.positiveDuration("connectTimeout", "5s"), d.positiveInt("maxInFlight", 256),
-                d.positiveInt("maxInFlightPerSubscription", 64), maxEventBytes,
-                d.positiveInt("maxQueuedPerSubscription", 1000), maxQueuedBytes,
-                d.size("maxBufferedBytes", DispatcherConfig.Delivery.defaultBufferedBytes(Runtime.getRuntime().maxMemory())),
+        var delivery = new DispatcherConfig.Delivery(
+                d.positiveDuration("requestTimeout", "10s"),
+                d.positiveDuration("connectTimeout", "5s"),
+                d.positiveInt("maxInFlight", 256),
+                d.positiveInt("maxInFlightPerSubscription", 64),
+                maxEventBytes,
+                d.positiveInt("maxQueuedPerSubscription", 1000),
+                maxQueuedBytes,
+                d.size(
+                        "maxBufferedBytes",
+                        DispatcherConfig.Delivery.defaultBufferedBytes(
+                                Runtime.getRuntime().maxMemory())),
                 d.positiveDuration("maxQueueDelay", "1s"),
                 d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS));
         d.rejectUnknownKeys();
 
         var r = top.section("retry");
-        var retry = new DispatcherConfig.Retry(r.durations("schedule", List.of("5s", "5m", "30m", "2h", "5h", "10h", "10h")),
-                r.fraction("jitter", 0.2), r.positiveDuration("maxJitter", "1m"), r.positiveDuration("maxRetryAfter", "1h"),
+        var retry = new DispatcherConfig.Retry(
+                r.durations("schedule", List.of("5s", "5m", "30m", "2h", "5h", "10h", "10h")),
+                r.fraction("jitter", 0.2),
+                r.positiveDuration("maxJitter", "1m"),
+                r.positiveDuration("maxRetryAfter", "1h"),
                 r.statuses("permanentStatuses", Set.of(400, 410, 413, 422)));
         r.rejectUnknownKeys();
 
         var m = top.section("management");
-        var management = new DispatcherConfig.Management(m.port("port", 8081), m.positiveDuration("livenessTimeout", "60s"));
+        var management =
+                new DispatcherConfig.Management(m.port("port", 8081), m.positiveDuration("livenessTimeout", "60s"));
         m.rejectUnknownKeys();
 
         var s = top.section("shutdown");
@@ -140,8 +160,8 @@ public final class ConfigLoader {
         var metrics = new DispatcherConfig.Metrics(mt.bool("eventTypeLabel", true));
         mt.rejectUnknownKeys();
 
-        return new DispatcherConfig(kafka, topics, delivery, retry, management, shutdown, reload, metrics,
-                subscriptions(top, delivery));
+        return new DispatcherConfig(
+                kafka, topics, delivery, retry, management, shutdown, reload, metrics, subscriptions(top, delivery));
     }
 
     private List<Subscription> subscriptions(Section top, DispatcherConfig.Delivery delivery) {
@@ -160,7 +180,8 @@ public final class ConfigLoader {
             }
             JsonNode idNode = node.get("id");
             String label = idNode != null && idNode.isTextual() && !ids.contains(idNode.asText())
-                    ? idNode.asText() : String.valueOf(i);
+                    ? idNode.asText()
+                    : String.valueOf(i);
             var sub = new Section((ObjectNode) node, "subscriptions[" + label + "]", top.source, top.errors);
             String id = sub.string("id", null);
             if (id == null) {
@@ -182,8 +203,8 @@ public final class ConfigLoader {
             CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
             sub.rejectUnknownKeys();
             if (id != null && url != null && secret != null && !secret.isEmpty() && !events.isEmpty()) {
-                result.add(new Subscription(id, url, new Secret(secret), events, enabled, maxInFlight, rateLimit,
-                        breaker));
+                result.add(new Subscription(
+                        id, url, new Secret(secret), events, enabled, maxInFlight, rateLimit, breaker));
             }
         }
         return result;
@@ -336,11 +357,13 @@ public final class ConfigLoader {
             Matcher m = SIZE.matcher(text.trim());
             if (m.matches()) {
                 long n = Long.parseLong(m.group(1));
-                int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
-                    case "KiB" -> 10;
-                    case "MiB" -> 20;
-                    default -> 30;
-                };
+                int shift = m.group(2) == null
+                        ? 0
+                        : switch (m.group(2)) {
+                            case "KiB" -> 10;
+                            case "MiB" -> 20;
+                            default -> 30;
+                        };
                 if (n > 0 && n < (1L << (62 - shift))) {
                     return n << shift;
                 }
@@ -385,8 +408,8 @@ public final class ConfigLoader {
             } else if (maxOpen.compareTo(open) < 0) {
                 b.error("maxOpenDuration", "must not be shorter than openDuration");
             } else {
-                return new CircuitBreaker.Settings(enabled, failureThreshold, failureRatio, window, minimumAttempts,
-                        open, maxOpen);
+                return new CircuitBreaker.Settings(
+                        enabled, failureThreshold, failureRatio, window, minimumAttempts, open, maxOpen);
             }
             return defaults;
         }
@@ -498,7 +521,8 @@ public final class ConfigLoader {
             try {
                 URI uri = new URI(text);
                 String scheme = uri.getScheme();
-                if (uri.isAbsolute() && uri.getHost() != null
+                if (uri.isAbsolute()
+                        && uri.getHost() != null
                         && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
                     return uri;
                 }

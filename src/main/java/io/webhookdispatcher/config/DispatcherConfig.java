@@ -45,7 +45,8 @@ public record DispatcherConfig(
      *                  retry topics' group always starts from the earliest offset, so that no retry is skipped
      */
     public record Kafka(String bootstrapServers, String groupId, StartFrom startFrom, Map<String, String> properties) {
-        private static final Pattern SENSITIVE = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key$).*");
+        private static final Pattern SENSITIVE =
+                Pattern.compile("(?i).*(password|secret|jaas|token|credential|key$).*");
 
         public Kafka {
             Objects.requireNonNull(startFrom, "startFrom");
@@ -75,9 +76,8 @@ public record DispatcherConfig(
         }
     }
 
-    public record Topics(String events, String retry, String deadLetter, boolean create, int partitions,
-                         short replicationFactor) {
-    }
+    public record Topics(
+            String events, String retry, String deadLetter, boolean create, int partitions, short replicationFactor) {}
 
     /**
      * @param maxQueuedPerSubscription      deliveries one subscription may hold waiting for a permit; beyond, deferred
@@ -86,10 +86,17 @@ public record DispatcherConfig(
      * @param maxQueueDelay                 a subscription whose queue would take longer to drain is slow: not waited for
      * @param circuitBreaker                the default breaker; subscriptions may override any field
      */
-    public record Delivery(Duration requestTimeout, Duration connectTimeout, int maxInFlight,
-                           int maxInFlightPerSubscription, int maxEventBytes, int maxQueuedPerSubscription,
-                           long maxQueuedBytesPerSubscription, long maxBufferedBytes, Duration maxQueueDelay,
-                           CircuitBreaker.Settings circuitBreaker) {
+    public record Delivery(
+            Duration requestTimeout,
+            Duration connectTimeout,
+            int maxInFlight,
+            int maxInFlightPerSubscription,
+            int maxEventBytes,
+            int maxQueuedPerSubscription,
+            long maxQueuedBytesPerSubscription,
+            long maxBufferedBytes,
+            Duration maxQueueDelay,
+            CircuitBreaker.Settings circuitBreaker) {
 
         /**
          * {@code maxBufferedBytes} unless configured: an eighth of the heap, from 16 to 64 MiB. Measured with 1 MB
@@ -102,8 +109,12 @@ public record DispatcherConfig(
     }
 
     /** @param maxJitter the jitter's bound in time, whatever the fraction: keeps each retry topic due-ordered */
-    public record Retry(List<Duration> schedule, double jitter, Duration maxJitter, Duration maxRetryAfter,
-                        Set<Integer> permanentStatuses) {
+    public record Retry(
+            List<Duration> schedule,
+            double jitter,
+            Duration maxJitter,
+            Duration maxRetryAfter,
+            Set<Integer> permanentStatuses) {
         public Retry {
             schedule = List.copyOf(schedule);
             permanentStatuses = Set.copyOf(permanentStatuses);
@@ -115,15 +126,11 @@ public record DispatcherConfig(
         }
     }
 
-    public record Management(int port, Duration livenessTimeout) {
-    }
+    public record Management(int port, Duration livenessTimeout) {}
 
-    public record Shutdown(Duration timeout) {
-    }
+    public record Shutdown(Duration timeout) {}
 
-    public record Reload(Duration interval) {
-    }
+    public record Reload(Duration interval) {}
 
-    public record Metrics(boolean eventTypeLabel) {
-    }
+    public record Metrics(boolean eventTypeLabel) {}
 }

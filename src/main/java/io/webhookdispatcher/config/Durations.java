@@ -7,8 +7,7 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** @throws IllegalArgumentException if the text is not a number followed by ms, s, m, h or d */
     public static Duration parse(String text) {

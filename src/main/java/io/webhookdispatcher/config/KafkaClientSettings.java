@@ -32,22 +32,26 @@ public final class KafkaClientSettings {
     public static final int HEADER_HEADROOM = 64 * 1024;
 
     /** Set by the dispatcher whatever {@code kafka.properties} says: a value there is ignored, with a warning. */
-    private static final Set<String> FIXED = Set.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-            ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+    private static final Set<String> FIXED = Set.of(
+            CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.ACKS_CONFIG,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+
     private static final String EXTENSION_HINT = " (a class from another jar, such as a SASL callback handler, needs"
             + " that jar on the class path: the image's extension directory /opt/webhook-dispatcher/ext)";
     private static final List<ConfigDef> DEFINITIONS =
             List.of(ConsumerConfig.configDef(), ProducerConfig.configDef(), AdminClientConfig.configDef());
 
-    private KafkaClientSettings() {
-    }
+    private KafkaClientSettings() {}
 
     /** One finding of {@link #check}; {@code property} is the key under {@code kafka.properties}, or null for all. */
-    public record Problem(String property, String message, boolean warning) {
-    }
+    public record Problem(String property, String message, boolean warning) {}
 
     /** What every client gets: {@code kafka.properties}, the bootstrap servers and a client id. */
     public static Map<String, Object> common(DispatcherConfig.Kafka kafka, String clientId) {
@@ -63,8 +67,8 @@ public final class KafkaClientSettings {
      * otherwise. The classic protocol gets the cooperative-sticky assignor; with {@code group.protocol: consumer}
      * (KIP-848) the broker assigns partitions, and a client-side assignor is not allowed.
      */
-    public static Map<String, Object> consumer(DispatcherConfig.Kafka kafka, String groupId, String clientId,
-                                               DispatcherConfig.Kafka.StartFrom startFrom) {
+    public static Map<String, Object> consumer(
+            DispatcherConfig.Kafka kafka, String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom) {
         var props = common(kafka, clientId);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startFrom.resetPolicy());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -75,7 +79,10 @@ public final class KafkaClientSettings {
         }
         // The client's own fetch buffers sit outside delivery.maxBufferedBytes: keep them small (default 50 MiB).
         props.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, FETCH_MAX_BYTES);
-        byteArrays(props, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        byteArrays(
+                props,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class);
         return props;
     }
@@ -89,7 +96,10 @@ public final class KafkaClientSettings {
         props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        byteArrays(props, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        byteArrays(
+                props,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class);
         return props;
     }
@@ -104,7 +114,10 @@ public final class KafkaClientSettings {
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        byteArrays(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+        byteArrays(
+                props,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
                 ByteArraySerializer.class);
         return props;
     }
@@ -117,7 +130,10 @@ public final class KafkaClientSettings {
     /** True for {@code group.protocol: consumer}, the KIP-848 protocol (brokers 4.0 and later). */
     public static boolean consumerProtocol(Map<String, ?> props) {
         Object protocol = props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        return protocol != null && GroupProtocol.CONSUMER.name().equalsIgnoreCase(protocol.toString().trim());
+        return protocol != null
+                && GroupProtocol.CONSUMER
+                        .name()
+                        .equalsIgnoreCase(protocol.toString().trim());
     }
 
     /**
@@ -135,8 +151,10 @@ public final class KafkaClientSettings {
             return problems;
         }
         var messages = new LinkedHashSet<String>();
-        attempt(messages, "the consumers", () -> new ConsumerConfig(
-                consumer(kafka, "validate", "validate", kafka.startFrom())));
+        attempt(
+                messages,
+                "the consumers",
+                () -> new ConsumerConfig(consumer(kafka, "validate", "validate", kafka.startFrom())));
         attempt(messages, "the producer", () -> new ProducerConfig(producer(kafka, "validate", 1 << 20)));
         attempt(messages, "the admin client", () -> new AdminClientConfig(admin(kafka, "validate")));
         messages.forEach(m -> problems.add(new Problem(null, m, false)));
@@ -145,18 +163,27 @@ public final class KafkaClientSettings {
 
     private static void checkOne(String name, String value, List<Problem> problems) {
         if (name.equals(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG)) {
-            problems.add(new Problem(name, "set kafka.startFrom (latest or earliest) instead: it applies to the"
-                    + " events topic's group, while the retry topics' group always starts from earliest", false));
+            problems.add(new Problem(
+                    name,
+                    "set kafka.startFrom (latest or earliest) instead: it applies to the"
+                            + " events topic's group, while the retry topics' group always starts from earliest",
+                    false));
             return;
         }
         if (FIXED.contains(name)) {
             problems.add(new Problem(name, "is set by the dispatcher; this value is ignored", true));
             return;
         }
-        var keys = DEFINITIONS.stream().map(d -> d.configKeys().get(name)).filter(Objects::nonNull).toList();
+        var keys = DEFINITIONS.stream()
+                .map(d -> d.configKeys().get(name))
+                .filter(Objects::nonNull)
+                .toList();
         if (keys.isEmpty()) {
-            problems.add(new Problem(name, "is not a Kafka consumer, producer or admin client property; it is passed"
-                    + " on as it is (a plugin's own setting?), check its spelling", true));
+            problems.add(new Problem(
+                    name,
+                    "is not a Kafka consumer, producer or admin client property; it is passed"
+                            + " on as it is (a plugin's own setting?), check its spelling",
+                    true));
             return;
         }
         var messages = new LinkedHashSet<String>();
@@ -167,8 +194,8 @@ public final class KafkaClientSettings {
                     key.validator.ensureValid(name, parsed);
                 }
             } catch (ConfigException e) {
-                messages.add(e.getMessage() + (key.type == ConfigDef.Type.CLASS || key.type == ConfigDef.Type.LIST
-                        ? EXTENSION_HINT : ""));
+                messages.add(e.getMessage()
+                        + (key.type == ConfigDef.Type.CLASS || key.type == ConfigDef.Type.LIST ? EXTENSION_HINT : ""));
             }
         }
         messages.forEach(m -> problems.add(new Problem(name, m, false)));

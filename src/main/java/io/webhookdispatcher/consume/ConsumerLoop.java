@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +89,7 @@ public final class ConsumerLoop implements Runnable {
     private volatile boolean running = true;
     /** Set before the flow-control decision and cleared when nothing is paused: see {@link #wake()}. */
     private volatile boolean mayBePaused;
+
     private boolean memoryPaused;
     private boolean handlerPaused;
     private long lastCommitNanos = System.nanoTime();
@@ -97,9 +97,15 @@ public final class ConsumerLoop implements Runnable {
     /**
      * @param subscribe subscribes the consumer with the given listener (to a topic list or a pattern)
      */
-    public ConsumerLoop(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
-                        Consumer<ConsumerRebalanceListener> subscribe, RecordHandler handler, FlowControl flow,
-                        MemoryBudget.Account memory, Duration drainTimeout, LoopStatus status, Clock clock) {
+    public ConsumerLoop(
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            Consumer<ConsumerRebalanceListener> subscribe,
+            RecordHandler handler,
+            FlowControl flow,
+            MemoryBudget.Account memory,
+            Duration drainTimeout,
+            LoopStatus status,
+            Clock clock) {
         this.consumer = Objects.requireNonNull(consumer, "consumer");
         this.subscribe = Objects.requireNonNull(subscribe, "subscribe");
         this.handler = Objects.requireNonNull(handler, "handler");
@@ -121,8 +127,10 @@ public final class ConsumerLoop implements Runnable {
             drainAndCommit(new ArrayList<>(partitions.keySet()), "stopping");
         } catch (Throwable t) {
             status.failed(t);
-            log.error("consumer loop {} stopped by an unexpected error; nothing past finished work was committed",
-                    status.name(), t);
+            log.error(
+                    "consumer loop {} stopped by an unexpected error; nothing past finished work was committed",
+                    status.name(),
+                    t);
         } finally {
             partitions.values().forEach(this::forget);
             partitions.clear(); // handed over: closing the consumer must not drain them again
@@ -192,12 +200,16 @@ public final class ConsumerLoop implements Runnable {
     }
 
     /** Any thread. A failed stage is a bug: it is reported, and the record is never committed past. */
-    private void finished(PartitionProgress progress, PartitionProgress.Tracked tracked, RecordCompletion how,
-                          Throwable error) {
+    private void finished(
+            PartitionProgress progress, PartitionProgress.Tracked tracked, RecordCompletion how, Throwable error) {
         if (error != null) {
             status.failed(error);
-            log.error("work for {}@{} failed unexpectedly; it stays uncommitted and liveness now fails so that a"
-                    + " restart redoes it", progress.topicPartition(), tracked.offset, error);
+            log.error(
+                    "work for {}@{} failed unexpectedly; it stays uncommitted and liveness now fails so that a"
+                            + " restart redoes it",
+                    progress.topicPartition(),
+                    tracked.offset,
+                    error);
         }
         int unfinished = progress.finish(tracked, error == null ? how : RecordCompletion.DROPPED);
         memory.release(tracked.bytes + RECORD_OVERHEAD_BYTES - TRACKED_BYTES);
@@ -322,8 +334,11 @@ public final class ConsumerLoop implements Runnable {
             CompletableFuture.allOf(outstanding.toArray(CompletableFuture[]::new))
                     .get(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            log.warn("{}: drain timed out after {}: unfinished work on {} is not committed and will be redelivered",
-                    why, drainTimeout, which);
+            log.warn(
+                    "{}: drain timed out after {}: unfinished work on {} is not committed and will be redelivered",
+                    why,
+                    drainTimeout,
+                    which);
         } catch (ExecutionException e) {
             // a failed stage was reported when it failed; it is simply not committed
         } catch (InterruptedException e) {
@@ -358,7 +373,8 @@ public final class ConsumerLoop implements Runnable {
     }
 
     static long sizeOf(ConsumerRecord<byte[], byte[]> record) {
-        long size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        long size =
+                (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
         for (Header h : record.headers()) {
             size += h.key().length() + (h.value() == null ? 0 : h.value().length);
         }
@@ -383,13 +399,14 @@ public final class ConsumerLoop implements Runnable {
                 return;
             }
             try {
-                consumer.committed(new java.util.HashSet<>(assigned), COMMIT_TIMEOUT).forEach((tp, om) -> {
-                    PartitionProgress p = partitions.get(tp);
-                    if (om != null && p != null) {
-                        p.skip(DoneOffsets.decode(om.metadata(), om.offset()));
-                        p.committed(om.offset(), om.metadata());
-                    }
-                });
+                consumer.committed(new java.util.HashSet<>(assigned), COMMIT_TIMEOUT)
+                        .forEach((tp, om) -> {
+                            PartitionProgress p = partitions.get(tp);
+                            if (om != null && p != null) {
+                                p.skip(DoneOffsets.decode(om.metadata(), om.offset()));
+                                p.committed(om.offset(), om.metadata());
+                            }
+                        });
             } catch (WakeupException e) {
                 consumer.wakeup(); // meant for the poll (stop(), or a resume): pass it on
             } catch (KafkaException e) {

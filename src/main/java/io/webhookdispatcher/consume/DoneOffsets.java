@@ -97,7 +97,9 @@ final class DoneOffsets {
         }
 
         DoneOffsets build() {
-            return ranges.isEmpty() ? NONE : new DoneOffsets(ranges.stream().mapToLong(Long::longValue).toArray());
+            return ranges.isEmpty()
+                    ? NONE
+                    : new DoneOffsets(ranges.stream().mapToLong(Long::longValue).toArray());
         }
     }
 }

@@ -17,7 +17,11 @@ import org.apache.kafka.common.TopicPartition;
  * retry or dead-letter write would fork a second chain for the same delivery.
  */
 public final class Lease {
-    private enum State { ACTIVE, DRAINING, ENDED }
+    private enum State {
+        ACTIVE,
+        DRAINING,
+        ENDED
+    }
 
     private final TopicPartition partition;
     private volatile State state = State.ACTIVE;

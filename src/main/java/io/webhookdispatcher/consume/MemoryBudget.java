@@ -43,7 +43,7 @@ public final class MemoryBudget {
     public final class Account {
         private final long limit;
         private final AtomicLong used = new AtomicLong();
-        private volatile Runnable onRecovered = () -> { };
+        private volatile Runnable onRecovered = () -> {};
 
         private Account(long limit) {
             this.limit = limit;

@@ -20,10 +20,10 @@ final class PartitionProgress {
     private final ArrayDeque<Tracked> records = new ArrayDeque<>();
     private final AtomicInteger unfinished = new AtomicInteger();
     private long committable = -1; // next offset after the durable prefix
-    private long committed = -1;   // what the broker confirmed
+    private long committed = -1; // what the broker confirmed
     private String committedMetadata = "";
     private boolean paused;
-    private long pausedUntil;      // a record not due before then waits on the broker, not in memory
+    private long pausedUntil; // a record not due before then waits on the broker, not in memory
     private DoneOffsets skip = DoneOffsets.NONE; // finished by a previous owner beyond its committed offset
 
     /** One consumed record: its offset, what it holds of the memory budget, and how its work ended. */
@@ -38,7 +38,9 @@ final class PartitionProgress {
         }
 
         boolean durable() {
-            return finished.isDone() && !finished.isCompletedExceptionally() && finished.join() == RecordCompletion.DURABLE;
+            return finished.isDone()
+                    && !finished.isCompletedExceptionally()
+                    && finished.join() == RecordCompletion.DURABLE;
         }
     }
 

@@ -20,7 +20,9 @@ import java.util.Objects;
 public final class CircuitBreaker {
 
     public enum State {
-        CLOSED(0), HALF_OPEN(1), OPEN(2);
+        CLOSED(0),
+        HALF_OPEN(1),
+        OPEN(2);
 
         /** The value of {@code webhook_circuit_state}. */
         public final int gauge;
@@ -34,16 +36,27 @@ public final class CircuitBreaker {
      * @param window         attempts in the sliding window for the ratio
      * @param minimumAttempts the ratio applies once the window holds this many attempts
      */
-    public record Settings(boolean enabled, int failureThreshold, double failureRatio, int window,
-                           int minimumAttempts, Duration openDuration, Duration maxOpenDuration) {
-        public static final Settings DEFAULTS = new Settings(true, 5, 0.5, 50, 20, Duration.ofSeconds(5),
-                Duration.ofMinutes(5));
+    public record Settings(
+            boolean enabled,
+            int failureThreshold,
+            double failureRatio,
+            int window,
+            int minimumAttempts,
+            Duration openDuration,
+            Duration maxOpenDuration) {
+        public static final Settings DEFAULTS =
+                new Settings(true, 5, 0.5, 50, 20, Duration.ofSeconds(5), Duration.ofMinutes(5));
 
         public Settings {
             Objects.requireNonNull(openDuration, "openDuration");
             Objects.requireNonNull(maxOpenDuration, "maxOpenDuration");
-            if (failureThreshold < 1 || window < 1 || minimumAttempts < 1 || minimumAttempts > window
-                    || !(failureRatio > 0 && failureRatio <= 1) || openDuration.isNegative() || openDuration.isZero()
+            if (failureThreshold < 1
+                    || window < 1
+                    || minimumAttempts < 1
+                    || minimumAttempts > window
+                    || !(failureRatio > 0 && failureRatio <= 1)
+                    || openDuration.isNegative()
+                    || openDuration.isZero()
                     || maxOpenDuration.compareTo(openDuration) < 0) {
                 throw new IllegalArgumentException("invalid circuit breaker settings " + this);
             }
@@ -51,8 +64,7 @@ public final class CircuitBreaker {
     }
 
     /** A change of state, for the log line and the metric; {@code why} explains an opening. */
-    public record Transition(State from, State to, String why, Duration openFor) {
-    }
+    public record Transition(State from, State to, String why, Duration openFor) {}
 
     private final Settings settings;
     private State state = State.CLOSED;

@@ -19,9 +19,20 @@ import java.util.Objects;
  * @param last           the last failed attempt, carried for the dead-letter headers; null before any
  * @param lease          the hold on the partition of the record it came from: it may start only while active
  */
-public record Delivery(Lane lane, String deliveryId, byte[] key, byte[] body, String eventType,
-                       Instant occurredAt, Origin origin, int attempt, Instant firstAttemptAt, int deferrals,
-                       Instant deferredSince, Attempted last, Lease lease) {
+public record Delivery(
+        Lane lane,
+        String deliveryId,
+        byte[] key,
+        byte[] body,
+        String eventType,
+        Instant occurredAt,
+        Origin origin,
+        int attempt,
+        Instant firstAttemptAt,
+        int deferrals,
+        Instant deferredSince,
+        Attempted last,
+        Lease lease) {
 
     public Delivery {
         Objects.requireNonNull(lane, "lane");
@@ -32,17 +43,29 @@ public record Delivery(Lane lane, String deliveryId, byte[] key, byte[] body, St
     }
 
     /** The event's first home: topic, partition and offset on the events topic. */
-    public record Origin(String topic, int partition, long offset, long timestamp) {
-    }
+    public record Origin(String topic, int partition, long offset, long timestamp) {}
 
     /** A failed attempt: when it started and what it came to. */
-    public record Attempted(Instant at, DeliveryOutcome.Failure failure) {
-    }
+    public record Attempted(Instant at, DeliveryOutcome.Failure failure) {}
 
     /** As attempted now: the first-attempt time is set once. */
     Delivery attemptedAt(Instant at) {
-        return firstAttemptAt != null ? this : new Delivery(lane, deliveryId, key, body, eventType, occurredAt, origin,
-                attempt, at, deferrals, deferredSince, last, lease);
+        return firstAttemptAt != null
+                ? this
+                : new Delivery(
+                        lane,
+                        deliveryId,
+                        key,
+                        body,
+                        eventType,
+                        occurredAt,
+                        origin,
+                        attempt,
+                        at,
+                        deferrals,
+                        deferredSince,
+                        last,
+                        lease);
     }
 
     /** Since when it has been on the failure path: its first attempt or its first deferral, whichever came first. */

@@ -8,8 +8,7 @@ import java.util.UUID;
  * a redelivered record (after a crash or rebalance) gets the same id and receivers can de-duplicate.
  */
 public final class DeliveryIds {
-    private DeliveryIds() {
-    }
+    private DeliveryIds() {}
 
     public static String of(String topic, int partition, long offset, String subscriptionId) {
         String name = topic + "/" + partition + "/" + offset + "/" + subscriptionId;

@@ -51,14 +51,23 @@ public sealed interface DeliveryOutcome {
      * @param errorClass   the exception's class, or {@code "HttpStatus"} for a non-2xx response
      * @param responseBody the first 1 KiB of the response body (empty without a response)
      */
-    record Failure(AttemptResult result, int status, String errorClass, String errorMessage, String responseBody,
-                   Duration elapsed) {
-    }
+    record Failure(
+            AttemptResult result,
+            int status,
+            String errorClass,
+            String errorMessage,
+            String responseBody,
+            Duration elapsed) {}
 
     /** The bounded label set of {@code webhook_delivery_attempts_total{result}}. */
     enum AttemptResult {
-        SUCCESS_2XX("2xx"), REDIRECT_3XX("3xx"), CLIENT_4XX("4xx"), SERVER_5XX("5xx"),
-        TIMEOUT("timeout"), CONNECT_ERROR("connect_error"), OTHER_ERROR("other_error");
+        SUCCESS_2XX("2xx"),
+        REDIRECT_3XX("3xx"),
+        CLIENT_4XX("4xx"),
+        SERVER_5XX("5xx"),
+        TIMEOUT("timeout"),
+        CONNECT_ERROR("connect_error"),
+        OTHER_ERROR("other_error");
 
         public final String label;
 

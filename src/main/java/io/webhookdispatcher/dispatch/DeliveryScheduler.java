@@ -47,6 +47,7 @@ public final class DeliveryScheduler {
 
     /** Deferral reasons, as they appear in the {@code webhook.deferred-reason} header and the metric label. */
     public static final String CIRCUIT_OPEN = "circuit-open";
+
     public static final String QUEUE_FULL = "queue-full";
     public static final String SLOW = "slow";
     public static final String RATE_LIMITED = "rate-limited";
@@ -58,8 +59,8 @@ public final class DeliveryScheduler {
      * @param maxQueueDelay  a lane whose queue would take longer than this to drain is slow
      * @param maxRetryAfter  the longest {@code Retry-After} that holds a lane back
      */
-    public record Bounds(int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay,
-                         Duration maxRetryAfter) {
+    public record Bounds(
+            int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay, Duration maxRetryAfter) {
         public Bounds {
             if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1) {
                 throw new IllegalArgumentException("bounds must be positive");
@@ -86,14 +87,11 @@ public final class DeliveryScheduler {
         }
     }
 
-    private sealed interface Admission {
-    }
+    private sealed interface Admission {}
 
-    private record Enqueue() implements Admission {
-    }
+    private record Enqueue() implements Admission {}
 
-    private record Defer(String reason, long atLeastMillis) implements Admission {
-    }
+    private record Defer(String reason, long atLeastMillis) implements Admission {}
 
     private static final Admission ENQUEUE = new Enqueue();
 
@@ -104,16 +102,20 @@ public final class DeliveryScheduler {
     private final Bounds bounds;
     private final Object lock = new Object();
     private final ArrayDeque<Lane> ready = new ArrayDeque<>(); // lanes with queued work, guarded by lock
-    private int sharedInUse;     // guarded by lock
-    private int sharedCapacity;  // guarded by lock
-    private boolean saturated;   // guarded by lock: last answer of saturated()
-    private boolean wakeSent;    // guarded by lock: the paused loop was woken since that answer
-    private boolean timedWait;   // guarded by lock: a lane waits for a token or a Retry-After
-    private volatile Runnable onUnsaturated = () -> { };
+    private int sharedInUse; // guarded by lock
+    private int sharedCapacity; // guarded by lock
+    private boolean saturated; // guarded by lock: last answer of saturated()
+    private boolean wakeSent; // guarded by lock: the paused loop was woken since that answer
+    private boolean timedWait; // guarded by lock: a lane waits for a token or a Retry-After
+    private volatile Runnable onUnsaturated = () -> {};
 
     /** @param lanes every lane, removed ones included (they still hold permits while their requests finish) */
-    public DeliveryScheduler(Supplier<Collection<Lane>> lanes, FailurePath failures, DispatcherMetrics metrics,
-                             Clock clock, Bounds bounds) {
+    public DeliveryScheduler(
+            Supplier<Collection<Lane>> lanes,
+            FailurePath failures,
+            DispatcherMetrics metrics,
+            Clock clock,
+            Bounds bounds) {
         this.lanes = Objects.requireNonNull(lanes, "lanes");
         this.failures = Objects.requireNonNull(failures, "failures");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -130,7 +132,9 @@ public final class DeliveryScheduler {
     public void lanesChanged() {
         synchronized (lock) {
             Collection<Lane> all = lanes.get();
-            long enabled = all.stream().filter(l -> !l.removed() && l.subscription().enabled()).count();
+            long enabled = all.stream()
+                    .filter(l -> !l.removed() && l.subscription().enabled())
+                    .count();
             int slice = (int) Math.max(1, bounds.maxInFlight() / (2 * Math.max(1, enabled)));
             int reservedTotal = 0;
             for (Lane lane : all) {
@@ -178,8 +182,8 @@ public final class DeliveryScheduler {
         if (lane.breaker.rejecting(now)) {
             return new Defer(CIRCUIT_OPEN, lane.breaker.millisUntilProbe(now));
         }
-        if (lane.queue.size() >= bounds.maxQueued() || (!lane.queue.isEmpty()
-                && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
+        if (lane.queue.size() >= bounds.maxQueued()
+                || (!lane.queue.isEmpty() && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
             return new Defer(QUEUE_FULL, lane.drainEstimateMillis(now));
         }
         if (lane.holdRemainingMillis(now) > bounds.maxQueueDelay().toMillis()) {
@@ -237,9 +241,15 @@ public final class DeliveryScheduler {
         if (slow != lane.slow) {
             lane.slow = slow;
             if (slow) {
-                log.warn("subscription {} is slow: its queue of {} would take {} ms to drain ({}); the consumer no"
-                        + " longer waits for it and defers what it cannot queue", lane.id(), lane.queue.size(), drain,
-                        paced ? "rate-limited" : String.format(java.util.Locale.ROOT, "%.0f ms per request", lane.latencyMillis(now)));
+                log.warn(
+                        "subscription {} is slow: its queue of {} would take {} ms to drain ({}); the consumer no"
+                                + " longer waits for it and defers what it cannot queue",
+                        lane.id(),
+                        lane.queue.size(),
+                        drain,
+                        paced
+                                ? "rate-limited"
+                                : String.format(java.util.Locale.ROOT, "%.0f ms per request", lane.latencyMillis(now)));
             } else {
                 log.info("subscription {} keeps up again", lane.id());
             }
@@ -252,7 +262,10 @@ public final class DeliveryScheduler {
         double fastest = Double.POSITIVE_INFINITY;
         for (Lane other : lanes.get()) {
             double latency = other.latencyMillis(now);
-            if (other != lane && latency > 0 && !other.removed() && other.subscription().enabled()) {
+            if (other != lane
+                    && latency > 0
+                    && !other.removed()
+                    && other.subscription().enabled()) {
                 fastest = Math.min(fastest, latency);
             }
         }
@@ -410,11 +423,15 @@ public final class DeliveryScheduler {
             dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
         }
         if (abandoned != null) {
-            abandoned.forEach(job -> pipe(failures.abandon(job.delivery, job.delivery.lane().removed()
-                    ? "subscription-removed" : "subscription-disabled"), job));
+            abandoned.forEach(job -> pipe(
+                    failures.abandon(
+                            job.delivery,
+                            job.delivery.lane().removed() ? "subscription-removed" : "subscription-disabled"),
+                    job));
         }
         if (deferred != null) {
-            deferred.forEach(job -> defer(job, CIRCUIT_OPEN, job.delivery.lane().breaker.millisUntilProbe(now)));
+            deferred.forEach(
+                    job -> defer(job, CIRCUIT_OPEN, job.delivery.lane().breaker.millisUntilProbe(now)));
         }
         if (start != null) {
             start.forEach(this::send);
@@ -523,8 +540,13 @@ public final class DeliveryScheduler {
             }
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
-                retryAfter(outcome).ifPresent(hold -> lane.holdUntil = Math.max(lane.holdUntil,
-                        now + Math.min(hold.toMillis(), bounds.maxRetryAfter().toMillis())));
+                retryAfter(outcome)
+                        .ifPresent(hold -> lane.holdUntil = Math.max(
+                                lane.holdUntil,
+                                now
+                                        + Math.min(
+                                                hold.toMillis(),
+                                                bounds.maxRetryAfter().toMillis())));
             }
             transition = lane.breaker.record(outcome == null || endpointUnwell(outcome), job.probe, now);
         }
@@ -567,15 +589,20 @@ public final class DeliveryScheduler {
     private void transitioned(Lane lane, CircuitBreaker.Transition t) {
         metrics.circuitTransition(lane.id(), t.to().name().toLowerCase(java.util.Locale.ROOT));
         if (t.to() == CircuitBreaker.State.OPEN) {
-            log.warn("circuit of subscription {} opened ({}): deliveries are deferred for {} before one probe",
-                    lane.id(), t.why(), t.openFor());
+            log.warn(
+                    "circuit of subscription {} opened ({}): deliveries are deferred for {} before one probe",
+                    lane.id(),
+                    t.why(),
+                    t.openFor());
         } else {
             log.info("circuit of subscription {}: {} -> {} ({})", lane.id(), t.from(), t.to(), t.why());
         }
     }
 
     private Duration lag(Delivery d) {
-        Instant from = d.occurredAt() != null ? d.occurredAt() : Instant.ofEpochMilli(d.origin().timestamp());
+        Instant from = d.occurredAt() != null
+                ? d.occurredAt()
+                : Instant.ofEpochMilli(d.origin().timestamp());
         return Duration.between(from, clock.instant());
     }
 

@@ -24,8 +24,8 @@ public final class EventFanOut implements RecordHandler {
     /** Where unusable input goes: completes once the dead-letter write is acknowledged. */
     @FunctionalInterface
     public interface InvalidInputSink {
-        CompletableFuture<RecordCompletion> reject(ConsumerRecord<byte[], byte[]> record, String reason, String detail,
-                                                   Lease lease);
+        CompletableFuture<RecordCompletion> reject(
+                ConsumerRecord<byte[], byte[]> record, String reason, String detail, Lease lease);
     }
 
     private final Subscriptions subscriptions;
@@ -34,8 +34,12 @@ public final class EventFanOut implements RecordHandler {
     private final DispatcherMetrics metrics;
     private final int maxEventBytes;
 
-    public EventFanOut(Subscriptions subscriptions, DeliveryScheduler scheduler, InvalidInputSink invalidInput,
-                       DispatcherMetrics metrics, int maxEventBytes) {
+    public EventFanOut(
+            Subscriptions subscriptions,
+            DeliveryScheduler scheduler,
+            InvalidInputSink invalidInput,
+            DispatcherMetrics metrics,
+            int maxEventBytes) {
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.invalidInput = Objects.requireNonNull(invalidInput, "invalidInput");
@@ -68,9 +72,20 @@ public final class EventFanOut implements RecordHandler {
         String type = event.type().toString();
         CompletableFuture<RecordCompletion> all = null;
         for (Lane lane : lanes) {
-            CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(lane,
+            CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(
+                    lane,
                     DeliveryIds.of(record.topic(), record.partition(), record.offset(), lane.id()),
-                    record.key(), record.value(), type, occurredAt, origin, 1, null, 0, null, null, lease));
+                    record.key(),
+                    record.value(),
+                    type,
+                    occurredAt,
+                    origin,
+                    1,
+                    null,
+                    0,
+                    null,
+                    null,
+                    lease));
             all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
         }
         return all;

@@ -21,17 +21,17 @@ public final class Lane {
 
     final ArrayDeque<DeliveryScheduler.Job> queue = new ArrayDeque<>();
     long queuedBytes;
-    boolean ready;        // in the scheduler's ready queue
+    boolean ready; // in the scheduler's ready queue
     int inFlight;
-    long inFlightBytes;   // bytes of the bodies under way
-    int sharedHeld;       // permits of the shared pool among inFlight
-    int reserved;         // permits reserved for this lane (fair share)
-    volatile CircuitBreaker breaker;   // replaced by a reload (on its thread): volatile, so the scheduler sees it
+    long inFlightBytes; // bytes of the bodies under way
+    int sharedHeld; // permits of the shared pool among inFlight
+    int reserved; // permits reserved for this lane (fair share)
+    volatile CircuitBreaker breaker; // replaced by a reload (on its thread): volatile, so the scheduler sees it
     volatile RateLimit.Bucket bucket;
-    long holdUntil;       // a receiver's Retry-After: no attempt starts before
+    long holdUntil; // a receiver's Retry-After: no attempt starts before
     double latencyMillis; // moving average of attempt durations
     long stalledSince = -1; // since when every permit is taken and nothing completed
-    boolean slow;         // last classification, for the transition log and the gauge
+    boolean slow; // last classification, for the transition log and the gauge
 
     Lane(Subscription subscription, WebhookSender.Endpoint endpoint, long now) {
         this.id = subscription.id();
@@ -127,7 +127,11 @@ public final class Lane {
         int concurrency = Math.max(1, Math.min(limit(), inFlight));
         double estimate = queue.size() * latencyMillis(now) / concurrency;
         if (bucket != null) {
-            estimate = Math.max(estimate, queue.size() * 1000.0 / subscription.rateLimit().orElseThrow().perSecond());
+            estimate = Math.max(
+                    estimate,
+                    queue.size()
+                            * 1000.0
+                            / subscription.rateLimit().orElseThrow().perSecond());
         }
         return (long) estimate + Math.max(0, holdUntil - now);
     }

@@ -15,8 +15,15 @@ import java.util.Optional;
  * @param rateLimit   requests per time unit it may be sent, if limited
  * @param breaker     its circuit breaker's settings
  */
-public record Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled,
-                           int maxInFlight, Optional<RateLimit> rateLimit, CircuitBreaker.Settings breaker) {
+public record Subscription(
+        String id,
+        URI url,
+        Secret secret,
+        List<EventFilter> events,
+        boolean enabled,
+        int maxInFlight,
+        Optional<RateLimit> rateLimit,
+        CircuitBreaker.Settings breaker) {
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
@@ -50,7 +57,8 @@ public record Subscription(String id, URI url, Secret secret, List<EventFilter> 
     @Override
     public String toString() {
         return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
-                + ", maxInFlight=" + maxInFlight + rateLimit.map(r -> ", rateLimit=" + r).orElse("") + "]";
+                + ", maxInFlight=" + maxInFlight
+                + rateLimit.map(r -> ", rateLimit=" + r).orElse("") + "]";
     }
 
     /** Redacts a URL that may not even parse: drops user-info and query. */

@@ -23,7 +23,7 @@ public final class Subscriptions {
     private final Clock clock;
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
-    private volatile Runnable onChange = () -> { };
+    private volatile Runnable onChange = () -> {};
 
     /** @param onNewLane called once per lane created, e.g. to register its metrics */
     public Subscriptions(List<Subscription> initial, WebhookSender sender, Clock clock, Consumer<Lane> onNewLane) {

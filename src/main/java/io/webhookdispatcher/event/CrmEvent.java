@@ -86,14 +86,17 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 throw new InvalidEventException(Invalid.INVALID_JSON, "trailing content after the JSON object");
             }
         } catch (IOException e) {
-            throw new InvalidEventException(Invalid.INVALID_JSON, e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
+            throw new InvalidEventException(
+                    Invalid.INVALID_JSON,
+                    e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
         }
         if (name == null || name.isBlank()) {
             throw new InvalidEventException(Invalid.MISSING_EVENT_TYPE, "no string 'event' or 'eventName' field");
         }
         String eventName = name;
-        EventType type = EventType.parse(eventName).orElseThrow(() -> new InvalidEventException(
-                Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
+        EventType type = EventType.parse(eventName)
+                .orElseThrow(
+                        () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
         return new CrmEvent(type, parseTime(time));
     }
 

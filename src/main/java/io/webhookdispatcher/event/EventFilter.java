@@ -26,9 +26,11 @@ public record EventFilter(String object, String action) {
             return new EventFilter(ANY, ANY);
         }
         String[] parts = pattern.split("\\.", -1);
-        if (parts.length != 2 || !PART.matcher(parts[0]).matches() || !PART.matcher(parts[1]).matches()) {
-            throw new IllegalArgumentException("'" + pattern
-                    + "' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"");
+        if (parts.length != 2
+                || !PART.matcher(parts[0]).matches()
+                || !PART.matcher(parts[1]).matches()) {
+            throw new IllegalArgumentException(
+                    "'" + pattern + "' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"");
         }
         return new EventFilter(parts[0], parts[1]);
     }

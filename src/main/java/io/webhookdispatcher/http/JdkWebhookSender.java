@@ -66,6 +66,7 @@ public final class JdkWebhookSender implements WebhookSender {
 
     /** Per host; enough for a busy host's signing and I/O, and a hung resolver blocks only its own host. */
     private static final int THREADS_PER_HOST = 2;
+
     private static final Duration IDLE_THREAD_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
     private static final HexFormat HEX = HexFormat.of();
@@ -78,16 +79,26 @@ public final class JdkWebhookSender implements WebhookSender {
     private final ResponseClassifier classifier;
     /** By lower-case host name. Guarded by {@code this}: touched once per subscription version, never per send. */
     private final Map<String, HostClient> clients = new HashMap<>();
+
     private boolean closed; // guarded by this
 
-    public JdkWebhookSender(Duration connectTimeout, Duration requestTimeout, Clock clock, String userAgent,
-                            ResponseClassifier classifier) {
+    public JdkWebhookSender(
+            Duration connectTimeout,
+            Duration requestTimeout,
+            Clock clock,
+            String userAgent,
+            ResponseClassifier classifier) {
         this(JdkWebhookSender::hostExecutor, connectTimeout, requestTimeout, clock, userAgent, classifier);
     }
 
     /** @param executorForHost the executor for a (lower-case) host name's client; called once per host */
-    JdkWebhookSender(Function<String, ExecutorService> executorForHost, Duration connectTimeout,
-                     Duration requestTimeout, Clock clock, String userAgent, ResponseClassifier classifier) {
+    JdkWebhookSender(
+            Function<String, ExecutorService> executorForHost,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            Clock clock,
+            String userAgent,
+            ResponseClassifier classifier) {
         this.executorForHost = Objects.requireNonNull(executorForHost, "executorForHost");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -123,13 +134,16 @@ public final class JdkWebhookSender implements WebhookSender {
         return new HostClient(client, executor);
     }
 
-    private record HostClient(HttpClient client, ExecutorService executor) {
-    }
+    private record HostClient(HttpClient client, ExecutorService executor) {}
 
     /** At most two daemon threads, which time out when the host is idle. */
     static ExecutorService hostExecutor(String host) {
-        var pool = new ThreadPoolExecutor(THREADS_PER_HOST, THREADS_PER_HOST,
-                IDLE_THREAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+        var pool = new ThreadPoolExecutor(
+                THREADS_PER_HOST,
+                THREADS_PER_HOST,
+                IDLE_THREAD_TIMEOUT.toMillis(),
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
                 daemon("webhook-http-" + (host.isEmpty() ? "nohost" : host)));
         pool.allowCoreThreadTimeOut(true);
         return pool;
@@ -181,8 +195,12 @@ public final class JdkWebhookSender implements WebhookSender {
                                 response.cancel(); // closes a connection whose body stalled
                                 return classifier.classify(error, elapsed);
                             }
-                            return classifier.classify(r.statusCode(), r.headers().firstValue("Retry-After"),
-                                    r.body(), elapsed, clock.instant());
+                            return classifier.classify(
+                                    r.statusCode(),
+                                    r.headers().firstValue("Retry-After"),
+                                    r.body(),
+                                    elapsed,
+                                    clock.instant());
                         });
             } catch (RuntimeException e) { // e.g. an unsupported URI, a header value with a line break, closed
                 return CompletableFuture.completedFuture(

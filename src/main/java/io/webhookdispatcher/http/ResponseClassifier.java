@@ -29,8 +29,8 @@ public final class ResponseClassifier {
         this.permanentStatuses = Set.copyOf(permanentStatuses);
     }
 
-    public DeliveryOutcome classify(int status, Optional<String> retryAfterHeader, String bodyPrefix,
-                                    Duration elapsed, Instant now) {
+    public DeliveryOutcome classify(
+            int status, Optional<String> retryAfterHeader, String bodyPrefix, Duration elapsed, Instant now) {
         if (status >= 200 && status < 300) {
             return new DeliveryOutcome.Delivered(status, elapsed);
         }
@@ -47,7 +47,8 @@ public final class ResponseClassifier {
     public DeliveryOutcome classify(Throwable error, Duration elapsed) {
         Throwable cause = unwrap(error);
         AttemptResult result;
-        if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException
+        if (cause instanceof HttpConnectTimeoutException
+                || cause instanceof ConnectException
                 || cause instanceof UnresolvedAddressException) {
             result = AttemptResult.CONNECT_ERROR;
         } else if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
@@ -68,7 +69,8 @@ public final class ResponseClassifier {
             return seconds >= 0 ? Optional.of(Duration.ofSeconds(seconds)) : Optional.empty();
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 Duration d = Duration.between(now, at);
                 return Optional.of(d.isNegative() ? Duration.ZERO : d);
             } catch (DateTimeParseException notADate) {

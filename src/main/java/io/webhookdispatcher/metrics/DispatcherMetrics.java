@@ -66,13 +66,15 @@ public final class DispatcherMetrics {
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
     public static final String OUTCOME_DEAD_LETTERED = "dead_lettered";
     public static final String OUTCOME_DEFERRED = "deferred";
-    private static final List<String> OUTCOMES = List.of(OUTCOME_DELIVERED, OUTCOME_RETRY_SCHEDULED,
-            OUTCOME_DEAD_LETTERED, OUTCOME_DEFERRED);
+    private static final List<String> OUTCOMES =
+            List.of(OUTCOME_DELIVERED, OUTCOME_RETRY_SCHEDULED, OUTCOME_DEAD_LETTERED, OUTCOME_DEFERRED);
 
     /** The HELP text of each family, as Prometheus shows it; every meter registered here takes its text from this. */
     private static final Map<String, String> HELP = Map.ofEntries(
-            Map.entry(DELIVERIES, "Verdicts per delivery: delivered, retry_scheduled, dead_lettered or deferred"
-                    + " (counted once durable)"),
+            Map.entry(
+                    DELIVERIES,
+                    "Verdicts per delivery: delivered, retry_scheduled, dead_lettered or deferred"
+                            + " (counted once durable)"),
             Map.entry(ATTEMPTS, "HTTP delivery attempts, by result class"),
             Map.entry(DURATION, "HTTP round trip of a delivery attempt, by outcome delivered or failed"),
             Map.entry(LAG, "From the event's timestamp to its successful delivery"),
@@ -94,9 +96,10 @@ public final class DispatcherMetrics {
             Map.entry(BUFFERED_LIMIT, "The share of delivery.maxBufferedBytes this consumer loop may use"),
             Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"));
 
-    private static final Duration[] DURATION_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
-    private static final Duration[] LAG_BUCKETS = seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
-            3600, 10800, 36000, 86400);
+    private static final Duration[] DURATION_BUCKETS =
+            seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private static final Duration[] LAG_BUCKETS =
+            seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 10800, 36000, 86400);
     private static final String OTHER_EVENT_TYPE = "all";
 
     private final MeterRegistry registry;
@@ -105,6 +108,7 @@ public final class DispatcherMetrics {
     private final List<String> deferralReasons;
     /** Meters looked up once and kept: this runs a few times per delivery on the hot path. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
+
     private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
 
     /** Without deferral reasons: their series appear with the first deferral of each. */
@@ -116,8 +120,8 @@ public final class DispatcherMetrics {
      * @param attemptResults  the bounded label set of {@code result}, registered at zero per subscription
      * @param deferralReasons the bounded label set of {@code reason} of deferrals, registered at zero per subscription
      */
-    public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults,
-                             List<String> deferralReasons) {
+    public DispatcherMetrics(
+            MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults, List<String> deferralReasons) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.eventTypeLabel = eventTypeLabel;
         this.attemptResults = List.copyOf(attemptResults);
@@ -153,10 +157,12 @@ public final class DispatcherMetrics {
     }
 
     /** What a subscription's gauges read from its lane. */
-    public record LaneGauges<T>(ToDoubleFunction<T> inFlight, ToDoubleFunction<T> queued,
-                                ToDoubleFunction<T> queuedBytes, ToDoubleFunction<T> circuitState,
-                                ToDoubleFunction<T> slow) {
-    }
+    public record LaneGauges<T>(
+            ToDoubleFunction<T> inFlight,
+            ToDoubleFunction<T> queued,
+            ToDoubleFunction<T> queuedBytes,
+            ToDoubleFunction<T> circuitState,
+            ToDoubleFunction<T> slow) {}
 
     /** Registers a new subscription's meters, so its series exist before its first delivery. */
     public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
@@ -172,17 +178,27 @@ public final class DispatcherMetrics {
     }
 
     private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value) {
-        Gauge.builder(name, lane, value).tag("subscription", subscription).description(help(name)).register(registry);
+        Gauge.builder(name, lane, value)
+                .tag("subscription", subscription)
+                .description(help(name))
+                .register(registry);
     }
 
     /** A consumer loop's share of the memory bound, and whether it is paused. */
     public void loopGauges(String loop, Supplier<Number> bufferedBytes, long limitBytes, Supplier<Number> paused) {
-        Gauge.builder(BUFFERED, bufferedBytes).tag("loop", loop).description(help(BUFFERED))
-                .baseUnit("bytes").register(registry);
-        // no base unit: it would append "_bytes" and export webhook_buffered_bytes_limit_bytes
-        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes).tag("loop", loop).description(help(BUFFERED_LIMIT))
+        Gauge.builder(BUFFERED, bufferedBytes)
+                .tag("loop", loop)
+                .description(help(BUFFERED))
+                .baseUnit("bytes")
                 .register(registry);
-        Gauge.builder(CONSUMER_PAUSED, paused).tag("loop", loop).description(help(CONSUMER_PAUSED))
+        // no base unit: it would append "_bytes" and export webhook_buffered_bytes_limit_bytes
+        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes)
+                .tag("loop", loop)
+                .description(help(BUFFERED_LIMIT))
+                .register(registry);
+        Gauge.builder(CONSUMER_PAUSED, paused)
+                .tag("loop", loop)
+                .description(help(CONSUMER_PAUSED))
                 .register(registry);
     }
 
@@ -226,7 +242,8 @@ public final class DispatcherMetrics {
 
     /** @param state the state entered: open, half_open or closed */
     public void circuitTransition(String subscription, String state) {
-        counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state).increment();
+        counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state)
+                .increment();
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
@@ -289,21 +306,27 @@ public final class DispatcherMetrics {
             deferralReasons.forEach(this::deferral);
             durationDelivered = duration(OUTCOME_DELIVERED);
             durationFailed = duration("failed");
-            lag = Timer.builder(LAG).tag("subscription", subscription).description(help(LAG))
-                    .serviceLevelObjectives(LAG_BUCKETS).register(registry);
+            lag = Timer.builder(LAG)
+                    .tag("subscription", subscription)
+                    .description(help(LAG))
+                    .serviceLevelObjectives(LAG_BUCKETS)
+                    .register(registry);
             if (!eventTypeLabel) {
                 verdicts(OTHER_EVENT_TYPE);
             }
         }
 
         private Timer duration(String outcome) {
-            return Timer.builder(DURATION).tags("subscription", subscription, "outcome", outcome)
-                    .description(help(DURATION)).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+            return Timer.builder(DURATION)
+                    .tags("subscription", subscription, "outcome", outcome)
+                    .description(help(DURATION))
+                    .serviceLevelObjectives(DURATION_BUCKETS)
+                    .register(registry);
         }
 
         Counter deferral(String reason) {
-            return deferrals.computeIfAbsent(reason,
-                    r -> counter(DEFERRALS, "subscription", subscription, "reason", r));
+            return deferrals.computeIfAbsent(
+                    reason, r -> counter(DEFERRALS, "subscription", subscription, "reason", r));
         }
 
         /**
@@ -319,8 +342,9 @@ public final class DispatcherMetrics {
             return verdicts.computeIfAbsent(type, t -> {
                 var byOutcome = new HashMap<String, Counter>();
                 for (String outcome : OUTCOMES) {
-                    byOutcome.put(outcome, counter(DELIVERIES, "subscription", subscription, "event_type", t,
-                            "outcome", outcome));
+                    byOutcome.put(
+                            outcome,
+                            counter(DELIVERIES, "subscription", subscription, "event_type", t, "outcome", outcome));
                 }
                 return Map.copyOf(byOutcome);
             });

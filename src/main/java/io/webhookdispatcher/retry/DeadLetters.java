@@ -22,6 +22,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public final class DeadLetters {
     /** Reasons for a failed delivery; invalid input uses the parser's reasons ({@code invalid-json}, ...). */
     public static final String RETRIES_EXHAUSTED = "retries-exhausted";
+
     public static final String PERMANENT_FAILURE = "permanent-failure";
     public static final String SUBSCRIPTION_REMOVED = "subscription-removed";
     public static final String SUBSCRIPTION_DISABLED = "subscription-disabled";
@@ -47,8 +48,8 @@ public final class DeadLetters {
      * A consumed record that cannot be dispatched at all. A too-large one is written without its value (which
      * the topic would refuse); its headers point to the original, still on its topic.
      */
-    public CompletableFuture<RecordCompletion> invalidInput(ConsumerRecord<byte[], byte[]> record, String reason,
-                                                            String detail, Lease lease) {
+    public CompletableFuture<RecordCompletion> invalidInput(
+            ConsumerRecord<byte[], byte[]> record, String reason, String detail, Lease lease) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, reason);
         put(headers, WebhookHeaders.DETAIL, truncate(detail));
@@ -78,7 +79,8 @@ public final class DeadLetters {
     }
 
     /** A retry record that cannot even be read as a delivery: its headers as they were, a new reason. */
-    public CompletableFuture<RecordCompletion> unreadableRetry(ConsumerRecord<byte[], byte[]> retryRecord, Lease lease) {
+    public CompletableFuture<RecordCompletion> unreadableRetry(
+            ConsumerRecord<byte[], byte[]> retryRecord, Lease lease) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, INVALID_RETRY_RECORD);
         for (var h : retryRecord.headers()) {

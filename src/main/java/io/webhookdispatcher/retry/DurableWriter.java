@@ -49,8 +49,10 @@ public final class DurableWriter implements AutoCloseable {
     private volatile boolean closed;
 
     /** @param threads makes the single writer thread of a topic */
-    public DurableWriter(Producer<byte[], byte[]> producer, Function<String, ScheduledExecutorService> threads,
-                         DispatcherMetrics metrics) {
+    public DurableWriter(
+            Producer<byte[], byte[]> producer,
+            Function<String, ScheduledExecutorService> threads,
+            DispatcherMetrics metrics) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.threads = Objects.requireNonNull(threads, "threads");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -58,11 +60,14 @@ public final class DurableWriter implements AutoCloseable {
 
     /** With a daemon thread per topic. */
     public DurableWriter(Producer<byte[], byte[]> producer, DispatcherMetrics metrics) {
-        this(producer, topic -> Executors.newSingleThreadScheduledExecutor(r -> {
-            var t = new Thread(r, "kafka-writer-" + topic);
-            t.setDaemon(true);
-            return t;
-        }), metrics);
+        this(
+                producer,
+                topic -> Executors.newSingleThreadScheduledExecutor(r -> {
+                    var t = new Thread(r, "kafka-writer-" + topic);
+                    t.setDaemon(true);
+                    return t;
+                }),
+                metrics);
     }
 
     /**
@@ -86,7 +91,8 @@ public final class DurableWriter implements AutoCloseable {
         topics.values().forEach(t -> t.thread.shutdownNow());
     }
 
-    private record Pending(ProducerRecord<byte[], byte[]> record, Lease lease, CompletableFuture<RecordCompletion> done) {
+    private record Pending(
+            ProducerRecord<byte[], byte[]> record, Lease lease, CompletableFuture<RecordCompletion> done) {
         Pending(ProducerRecord<byte[], byte[]> record, Lease lease) {
             this(record, lease, new CompletableFuture<>());
         }
@@ -163,12 +169,19 @@ public final class DurableWriter implements AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
             if (error instanceof RecordTooLargeException) {
-                log.error("a record for {} is larger than the topic or broker accepts ({} value bytes): raise its"
-                        + " max.message.bytes to at least delivery.maxEventBytes + 64 KiB; retrying in {}", name,
-                        p.record().value() == null ? 0 : p.record().value().length, backoff);
+                log.error(
+                        "a record for {} is larger than the topic or broker accepts ({} value bytes): raise its"
+                                + " max.message.bytes to at least delivery.maxEventBytes + 64 KiB; retrying in {}",
+                        name,
+                        p.record().value() == null ? 0 : p.record().value().length,
+                        backoff);
             } else {
-                log.warn("writes to {} fail ({}); {} waiting, next try in {}; their source offsets stay uncommitted",
-                        name, error.toString(), backlog.size(), backoff);
+                log.warn(
+                        "writes to {} fail ({}); {} waiting, next try in {}; their source offsets stay uncommitted",
+                        name,
+                        error.toString(),
+                        backlog.size(),
+                        backoff);
             }
             try {
                 thread.schedule(this::probe, backoff.toMillis(), TimeUnit.MILLISECONDS);

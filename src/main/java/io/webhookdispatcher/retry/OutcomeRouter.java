@@ -33,8 +33,8 @@ public final class OutcomeRouter implements FailurePath {
     private final DispatcherMetrics metrics;
     private final Clock clock;
 
-    public OutcomeRouter(RetryPolicy policy, RetryWriter retries, DeadLetters deadLetters, DispatcherMetrics metrics,
-                         Clock clock) {
+    public OutcomeRouter(
+            RetryPolicy policy, RetryWriter retries, DeadLetters deadLetters, DispatcherMetrics metrics, Clock clock) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.retries = Objects.requireNonNull(retries, "retries");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
@@ -54,7 +54,8 @@ public final class OutcomeRouter implements FailurePath {
         if (next.isEmpty()) {
             return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
         }
-        return counted(retries.schedule(d, deadLetters.attempted(retryable.failure()), next.get()),
+        return counted(
+                retries.schedule(d, deadLetters.attempted(retryable.failure()), next.get()),
                 () -> metrics.retryScheduled(d.lane().id(), d.eventType()));
     }
 
@@ -70,7 +71,8 @@ public final class OutcomeRouter implements FailurePath {
             return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, null);
         }
         int deferral = d.deferrals() + 1;
-        return counted(retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, now), now),
+        return counted(
+                retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, now), now),
                 () -> metrics.deferred(d.lane().id(), d.eventType(), reason));
     }
 
@@ -80,11 +82,13 @@ public final class OutcomeRouter implements FailurePath {
     }
 
     private CompletableFuture<RecordCompletion> deadLetter(Delivery d, String reason, DeliveryOutcome.Failure failure) {
-        return counted(deadLetters.failedDelivery(d, reason, failure),
+        return counted(
+                deadLetters.failedDelivery(d, reason, failure),
                 () -> metrics.deadLettered(d.lane().id(), d.eventType()));
     }
 
-    private static CompletableFuture<RecordCompletion> counted(CompletableFuture<RecordCompletion> write, Runnable count) {
+    private static CompletableFuture<RecordCompletion> counted(
+            CompletableFuture<RecordCompletion> write, Runnable count) {
         return write.thenApply(how -> {
             if (how == RecordCompletion.DURABLE) {
                 count.run();

@@ -33,21 +33,32 @@ public final class Replay {
     public static final String REPLAYED_AT = "webhook.replayed-at";
 
     /** Which dead letters to replay; empty fields match everything. Times compare to when it was dead-lettered. */
-    public record Filter(Optional<String> subscription, Optional<EventFilter> event, Optional<String> reason,
-                         Optional<Instant> since, Optional<Instant> until) {
+    public record Filter(
+            Optional<String> subscription,
+            Optional<EventFilter> event,
+            Optional<String> reason,
+            Optional<Instant> since,
+            Optional<Instant> until) {
         boolean matches(ConsumerRecord<byte[], byte[]> r) {
             Instant deadLetteredAt = Instant.ofEpochMilli(r.timestamp());
-            return subscription.map(s -> s.equals(get(r.headers(), WebhookHeaders.SUBSCRIPTION).orElse(null))).orElse(true)
-                    && reason.map(s -> s.equals(get(r.headers(), WebhookHeaders.REASON).orElse(null))).orElse(true)
-                    && event.map(f -> get(r.headers(), WebhookHeaders.EVENT_TYPE).flatMap(EventType::parse)
-                            .map(f::matches).orElse(false)).orElse(true)
+            return subscription
+                            .map(s -> s.equals(get(r.headers(), WebhookHeaders.SUBSCRIPTION)
+                                    .orElse(null)))
+                            .orElse(true)
+                    && reason.map(s -> s.equals(
+                                    get(r.headers(), WebhookHeaders.REASON).orElse(null)))
+                            .orElse(true)
+                    && event.map(f -> get(r.headers(), WebhookHeaders.EVENT_TYPE)
+                                    .flatMap(EventType::parse)
+                                    .map(f::matches)
+                                    .orElse(false))
+                            .orElse(true)
                     && since.map(t -> !deadLetteredAt.isBefore(t)).orElse(true)
                     && until.map(deadLetteredAt::isBefore).orElse(true);
         }
     }
 
-    public record Result(long scanned, long matched, long republished, long notReplayable) {
-    }
+    public record Result(long scanned, long matched, long republished, long notReplayable) {}
 
     private final Consumer<byte[], byte[]> reader;
     private final Producer<byte[], byte[]> producer;
@@ -63,7 +74,8 @@ public final class Replay {
 
     public Result run(String deadLetterTopic, String retryTopic, Filter filter, boolean dryRun) throws Exception {
         List<TopicPartition> partitions = reader.partitionsFor(deadLetterTopic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(deadLetterTopic, p.partition())).toList();
+                .map(p -> new TopicPartition(deadLetterTopic, p.partition()))
+                .toList();
         reader.assign(partitions);
         reader.seekToBeginning(partitions);
         Map<TopicPartition, Long> end = reader.endOffsets(partitions);
@@ -85,11 +97,14 @@ public final class Replay {
                     continue;
                 }
                 matched++;
-                out.printf("%s %s subscription=%s event=%s reason=%s dead-lettered-at=%s%n",
-                        dryRun ? "would replay" : "replaying", get(r.headers(), WebhookHeaders.DELIVERY_ID).orElse("?"),
+                out.printf(
+                        "%s %s subscription=%s event=%s reason=%s dead-lettered-at=%s%n",
+                        dryRun ? "would replay" : "replaying",
+                        get(r.headers(), WebhookHeaders.DELIVERY_ID).orElse("?"),
                         get(r.headers(), WebhookHeaders.SUBSCRIPTION).orElse("?"),
                         get(r.headers(), WebhookHeaders.EVENT_TYPE).orElse("?"),
-                        get(r.headers(), WebhookHeaders.REASON).orElse("?"), Instant.ofEpochMilli(r.timestamp()));
+                        get(r.headers(), WebhookHeaders.REASON).orElse("?"),
+                        Instant.ofEpochMilli(r.timestamp()));
                 if (!dryRun) {
                     sends.add(producer.send(retryRecord(r, retryTopic)));
                 }
@@ -106,7 +121,9 @@ public final class Replay {
         var headers = new RecordHeaders();
         for (var h : dead.headers()) {
             String k = h.key();
-            if (!k.equals(WebhookHeaders.REASON) && !k.equals(WebhookHeaders.ATTEMPTS) && !k.equals(WebhookHeaders.DUE_AT)
+            if (!k.equals(WebhookHeaders.REASON)
+                    && !k.equals(WebhookHeaders.ATTEMPTS)
+                    && !k.equals(WebhookHeaders.DUE_AT)
                     && !k.equals(REPLAYED_AT)) {
                 headers.add(h);
             }

@@ -57,8 +57,14 @@ public final class RetryIntake implements RecordHandler {
     private final Clock clock;
     private final Map<Lease, Set<Due>> waiting = new ConcurrentHashMap<>();
 
-    public RetryIntake(Subscriptions subscriptions, DeliveryScheduler scheduler, FailurePath failures,
-                       DeadLetters deadLetters, ScheduledExecutorService timer, DispatcherMetrics metrics, Clock clock) {
+    public RetryIntake(
+            Subscriptions subscriptions,
+            DeliveryScheduler scheduler,
+            FailurePath failures,
+            DeadLetters deadLetters,
+            ScheduledExecutorService timer,
+            DispatcherMetrics metrics,
+            Clock clock) {
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.failures = Objects.requireNonNull(failures, "failures");
@@ -77,14 +83,19 @@ public final class RetryIntake implements RecordHandler {
         Instant dueAt;
         try {
             if (lane.isEmpty() || get(h, WebhookHeaders.DELIVERY_ID).isEmpty() || record.value() == null) {
-                throw new IllegalArgumentException(lane.isEmpty() ? "no configured subscription" : "no delivery id or value");
+                throw new IllegalArgumentException(
+                        lane.isEmpty() ? "no configured subscription" : "no delivery id or value");
             }
             delivery = delivery(record, lane.get(), lease);
             dueAt = get(h, WebhookHeaders.DUE_AT).map(Instant::parse).orElse(Instant.EPOCH);
         } catch (RuntimeException malformed) {
             // dead-lettered with its headers as they were, so it can still be replayed (e.g. once its
             // subscription is configured again); no meter is made for a subscription id that is not configured
-            log.warn("unusable retry record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+            log.warn(
+                    "unusable retry record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
                     malformed.toString());
             return deadLetters.unreadableRetry(record, lease);
         }
@@ -106,7 +117,9 @@ public final class RetryIntake implements RecordHandler {
     @Override
     public long notBeforeMillis(ConsumerRecord<byte[], byte[]> record) {
         try {
-            return get(record.headers(), WebhookHeaders.DUE_AT).map(t -> Instant.parse(t).toEpochMilli()).orElse(0L);
+            return get(record.headers(), WebhookHeaders.DUE_AT)
+                    .map(t -> Instant.parse(t).toEpochMilli())
+                    .orElse(0L);
         } catch (RuntimeException unreadable) {
             return 0; // handled (and dead-lettered) at once
         }
@@ -136,18 +149,30 @@ public final class RetryIntake implements RecordHandler {
 
     private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, Lease lease) {
         Headers h = record.headers();
-        return new Delivery(lane, get(h, WebhookHeaders.DELIVERY_ID).orElseThrow(), record.key(), record.value(),
+        return new Delivery(
+                lane,
+                get(h, WebhookHeaders.DELIVERY_ID).orElseThrow(),
+                record.key(),
+                record.value(),
                 get(h, WebhookHeaders.EVENT_TYPE).orElse("unknown"),
                 get(h, WebhookHeaders.EVENT_TIME).map(Instant::parse).orElse(null),
-                new Delivery.Origin(get(h, WebhookHeaders.ORIGINAL_TOPIC).orElse(record.topic()),
-                        get(h, WebhookHeaders.ORIGINAL_PARTITION).map(Integer::parseInt).orElse(record.partition()),
-                        get(h, WebhookHeaders.ORIGINAL_OFFSET).map(Long::parseLong).orElse(record.offset()),
-                        get(h, WebhookHeaders.ORIGINAL_TIMESTAMP).map(t -> Instant.parse(t).toEpochMilli())
+                new Delivery.Origin(
+                        get(h, WebhookHeaders.ORIGINAL_TOPIC).orElse(record.topic()),
+                        get(h, WebhookHeaders.ORIGINAL_PARTITION)
+                                .map(Integer::parseInt)
+                                .orElse(record.partition()),
+                        get(h, WebhookHeaders.ORIGINAL_OFFSET)
+                                .map(Long::parseLong)
+                                .orElse(record.offset()),
+                        get(h, WebhookHeaders.ORIGINAL_TIMESTAMP)
+                                .map(t -> Instant.parse(t).toEpochMilli())
                                 .orElse(record.timestamp())),
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
                 get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.DEFERRALS).orElse("0"))),
-                get(h, WebhookHeaders.DEFERRED_SINCE).map(Instant::parse).orElse(null), last(h), lease);
+                get(h, WebhookHeaders.DEFERRED_SINCE).map(Instant::parse).orElse(null),
+                last(h),
+                lease);
     }
 
     /** The previous attempt's diagnostics, carried to the next record or dead letter. */
@@ -157,10 +182,15 @@ public final class RetryIntake implements RecordHandler {
             return null;
         }
         int status = get(h, WebhookHeaders.LAST_STATUS).map(Integer::parseInt).orElse(0);
-        return new Delivery.Attempted(at.get(), new DeliveryOutcome.Failure(
-                DeliveryOutcome.AttemptResult.ofStatus(status), status,
-                get(h, WebhookHeaders.ERROR_CLASS).orElse(""), get(h, WebhookHeaders.ERROR_MESSAGE).orElse(""),
-                get(h, WebhookHeaders.RESPONSE_BODY).orElse(""), Duration.ZERO));
+        return new Delivery.Attempted(
+                at.get(),
+                new DeliveryOutcome.Failure(
+                        DeliveryOutcome.AttemptResult.ofStatus(status),
+                        status,
+                        get(h, WebhookHeaders.ERROR_CLASS).orElse(""),
+                        get(h, WebhookHeaders.ERROR_MESSAGE).orElse(""),
+                        get(h, WebhookHeaders.RESPONSE_BODY).orElse(""),
+                        Duration.ZERO));
     }
 
     /** A retry waiting for its due time; exactly one of its timer and a drain claims it. */

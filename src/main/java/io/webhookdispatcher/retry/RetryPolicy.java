@@ -41,8 +41,7 @@ public final class RetryPolicy {
     private final DoubleSupplier random;
 
     /** Where a delivery waits and when it is due; {@code attempt} is the number of the attempt it waits for. */
-    public record Next(int attempt, String topic, Instant dueAt) {
-    }
+    public record Next(int attempt, String topic, Instant dueAt) {}
 
     public RetryPolicy(DispatcherConfig.Retry retry, String topicBase, DoubleSupplier random) {
         this.schedule = retry.schedule();

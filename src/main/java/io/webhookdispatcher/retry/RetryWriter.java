@@ -27,13 +27,18 @@ public final class RetryWriter {
     }
 
     /** Not attempted now: the same attempt waits again; {@code deferral} counts since the last attempt. */
-    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, int deferral, RetryPolicy.Next next,
-                                                     java.time.Instant now) {
+    public CompletableFuture<RecordCompletion> defer(
+            Delivery d, String reason, int deferral, RetryPolicy.Next next, java.time.Instant now) {
         return write(d, next, deferral, reason, d.last(), now);
     }
 
-    private CompletableFuture<RecordCompletion> write(Delivery d, RetryPolicy.Next next, int deferrals, String reason,
-                                                      Delivery.Attempted last, java.time.Instant now) {
+    private CompletableFuture<RecordCompletion> write(
+            Delivery d,
+            RetryPolicy.Next next,
+            int deferrals,
+            String reason,
+            Delivery.Attempted last,
+            java.time.Instant now) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.ATTEMPTS, next.attempt() - 1);
         put(headers, WebhookHeaders.DUE_AT, next.dueAt());
@@ -41,7 +46,10 @@ public final class RetryWriter {
             put(headers, WebhookHeaders.DEFERRALS, deferrals);
             put(headers, WebhookHeaders.DEFERRED_REASON, reason);
         }
-        put(headers, WebhookHeaders.DEFERRED_SINCE, deferrals > 0 && d.deferredSince() == null ? now : d.deferredSince());
+        put(
+                headers,
+                WebhookHeaders.DEFERRED_SINCE,
+                deferrals > 0 && d.deferredSince() == null ? now : d.deferredSince());
         DeadLetters.putEvent(headers, d);
         DeadLetters.putLast(headers, last);
         return writer.write(new ProducerRecord<>(next.topic(), null, d.key(), d.body(), headers), d.lease());

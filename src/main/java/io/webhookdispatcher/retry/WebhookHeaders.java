@@ -26,19 +26,20 @@ public final class WebhookHeaders {
     public static final String DEFERRED_SINCE = "webhook.deferred-since";
     /** Why it was last deferred: circuit-open, queue-full, slow or rate-limited. */
     public static final String DEFERRED_REASON = "webhook.deferred-reason";
+
     public static final String LAST_STATUS = "webhook.last-status";
     public static final String ERROR_CLASS = "webhook.error-class";
     public static final String ERROR_MESSAGE = "webhook.error-message";
     public static final String RESPONSE_BODY = "webhook.response-body";
     /** Set, to the value's size, when the value was too large to write and was left out. */
     public static final String VALUE_OMITTED = "webhook.value-omitted";
+
     public static final String ORIGINAL_TOPIC = "webhook.original-topic";
     public static final String ORIGINAL_PARTITION = "webhook.original-partition";
     public static final String ORIGINAL_OFFSET = "webhook.original-offset";
     public static final String ORIGINAL_TIMESTAMP = "webhook.original-timestamp";
 
-    private WebhookHeaders() {
-    }
+    private WebhookHeaders() {}
 
     public static void put(Headers headers, String name, Object value) {
         if (value != null) {
@@ -48,7 +49,8 @@ public final class WebhookHeaders {
 
     public static Optional<String> get(Headers headers, String name) {
         Header h = headers.lastHeader(name);
-        return h == null || h.value() == null ? Optional.empty()
+        return h == null || h.value() == null
+                ? Optional.empty()
                 : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
     }
 }

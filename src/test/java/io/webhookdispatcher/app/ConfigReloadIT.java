@@ -20,17 +20,23 @@ class ConfigReloadIT {
     void shouldApplyAddedChangedAndRemovedSubscriptionsAndRejectAnInvalidEdit(DispatcherFixture dispatcher)
             throws Exception {
         var receiver = dispatcher.receiver();
-        dispatcher.with("topics.partitions", 1).with("reload.interval", "200ms").without("retry").without("shutdown");
+        dispatcher
+                .with("topics.partitions", 1)
+                .with("reload.interval", "200ms")
+                .without("retry")
+                .without("shutdown");
         var app = dispatcher.subscription("a", "/a", "[\"person.*\"]").startWithReload();
         dispatcher.send("1", SampleEvents.event("person.created", "e1"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/a").size() == 1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/a").size() == 1);
 
         // when: a subscription is added
         dispatcher.subscription("b", "/b", "[\"*\"]").writeConfig();
         await().atMost(Duration.ofSeconds(5)).until(() -> reloads(app, "applied") == 1);
         dispatcher.send("2", SampleEvents.event("note.created", "e2"));
         // then
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/b").size() == 1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/b").size() == 1);
         assertThat(receiver.received("/a")).hasSize(1);
 
         // when: one changes (new URL and filter) and the other is removed
@@ -38,24 +44,30 @@ class ConfigReloadIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> reloads(app, "applied") == 2);
         dispatcher.send("3", SampleEvents.event("note.updated", "e3"));
         // then
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/a2").size() == 1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/a2").size() == 1);
         assertThat(receiver.received("/b")).hasSize(1);
         assertThat(receiver.received("/a")).hasSize(1);
 
         // when: an invalid edit arrives
-        dispatcher.withoutSubscriptions()
+        dispatcher
+                .withoutSubscriptions()
                 .subscription(Map.of("id", "a", "url", "not a url", "secret", "secret-a", "events", List.of()))
                 .writeConfig();
         await().atMost(Duration.ofSeconds(5)).until(() -> reloads(app, "rejected") == 1);
         dispatcher.send("4", SampleEvents.event("company.created", "e4"));
         // then: the previous config keeps running
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/a2").size() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/a2").size() == 2);
         assertThat(reloads(app, "applied")).isEqualTo(2);
         assertThat(app.registry().get("webhook.subscriptions").gauge().value()).isEqualTo(1.0);
     }
 
     private static double reloads(Application app, String result) {
-        var counter = app.registry().find("webhook.config.reloads").tag("result", result).counter();
+        var counter = app.registry()
+                .find("webhook.config.reloads")
+                .tag("result", result)
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 }

@@ -54,8 +54,12 @@ class DeliveryCoreTest {
     private final FakeClock clock = new FakeClock();
     private final FakeSender sender = new FakeSender();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final DispatcherMetrics metrics = new DispatcherMetrics(registry, true,
-            Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
+    private final DispatcherMetrics metrics = new DispatcherMetrics(
+            registry,
+            true,
+            Arrays.stream(DeliveryOutcome.AttemptResult.values())
+                    .map(r -> r.label)
+                    .toList());
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private MockProducer<byte[], byte[]> producer;
     private DurableWriter writer;
@@ -70,22 +74,44 @@ class DeliveryCoreTest {
     private void start(boolean acknowledgeWrites, long maxBufferedBytes, String... subscriptionIds) {
         producer = new MockProducer<>(acknowledgeWrites, null, new ByteArraySerializer(), new ByteArraySerializer());
         writer = new DurableWriter(producer, metrics);
-        var retry = new DispatcherConfig.Retry(List.of(Duration.ofSeconds(5), Duration.ofMinutes(5)), 0,
-                Duration.ofMinutes(1), Duration.ofHours(1), Set.of(400));
+        var retry = new DispatcherConfig.Retry(
+                List.of(Duration.ofSeconds(5), Duration.ofMinutes(5)),
+                0,
+                Duration.ofMinutes(1),
+                Duration.ofHours(1),
+                Set.of(400));
         var policy = new RetryPolicy(retry, EVENTS + ".retry", () -> 0.5);
         var deadLetters = new DeadLetters(writer, EVENTS + ".dlt", clock);
         var router = new OutcomeRouter(policy, new RetryWriter(writer), deadLetters, metrics, clock);
-        var subs = Arrays.stream(subscriptionIds).map(id -> new Subscription(id, URI.create("http://r/" + id),
-                new Secret("s"), List.of(EventFilter.parse("*")), true, 64, Optional.empty(),
-                CircuitBreaker.Settings.DEFAULTS)).toList();
-        var subscriptions = new Subscriptions(subs, sender, clock, lane -> { });
-        var scheduler = new DeliveryScheduler(subscriptions::all, router, metrics, clock,
+        var subs = Arrays.stream(subscriptionIds)
+                .map(id -> new Subscription(
+                        id,
+                        URI.create("http://r/" + id),
+                        new Secret("s"),
+                        List.of(EventFilter.parse("*")),
+                        true,
+                        64,
+                        Optional.empty(),
+                        CircuitBreaker.Settings.DEFAULTS))
+                .toList();
+        var subscriptions = new Subscriptions(subs, sender, clock, lane -> {});
+        var scheduler = new DeliveryScheduler(
+                subscriptions::all,
+                router,
+                metrics,
+                clock,
                 new DeliveryScheduler.Bounds(256, 1000, 16 << 20, Duration.ofSeconds(1), Duration.ofHours(1)));
         subscriptions.onChange(scheduler::lanesChanged);
         budget = new MemoryBudget(maxBufferedBytes);
         var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics, 1 << 20);
-        loop = new ConsumerLoop(consumer, listener -> consumer.subscribe(List.of(EVENTS), listener), fanOut,
-                new ConsumerLoop.FlowControl(0), budget.account(0.75), Duration.ofSeconds(1), new LoopStatus("events"),
+        loop = new ConsumerLoop(
+                consumer,
+                listener -> consumer.subscribe(List.of(EVENTS), listener),
+                fanOut,
+                new ConsumerLoop.FlowControl(0),
+                budget.account(0.75),
+                Duration.ofSeconds(1),
+                new LoopStatus("events"),
                 clock);
         scheduler.onUnsaturated(loop::wake);
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
@@ -96,8 +122,8 @@ class DeliveryCoreTest {
 
     private void produce(int count) {
         for (int i = 0; i < count; i++) {
-            consumer.addRecord(new ConsumerRecord<>(EVENTS, 0, i, ("k" + i).getBytes(),
-                    SampleEvents.event("person.created", "p" + i)));
+            consumer.addRecord(new ConsumerRecord<>(
+                    EVENTS, 0, i, ("k" + i).getBytes(), SampleEvents.event("person.created", "p" + i)));
         }
     }
 
@@ -149,9 +175,12 @@ class DeliveryCoreTest {
         // within maxQueueDelay, and the rest of its deliveries went to the retry path without an attempt
         assertThat(sender.calls("healthy")).hasSize(5000);
         assertThat(sender.calls("hung")).hasSize(64);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(producer.history().stream()
-                .filter(r -> WebhookHeaders.get(r.headers(), WebhookHeaders.DEFERRED_REASON).isPresent())
-                .count()).isBetween(5000L - 64 - 250, 5000L - 64));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(producer.history().stream()
+                                .filter(r -> WebhookHeaders.get(r.headers(), WebhookHeaders.DEFERRED_REASON)
+                                        .isPresent())
+                                .count())
+                        .isBetween(5000L - 64 - 250, 5000L - 64));
 
         // when: the hung requests time out (each freed permit starts a queued one, until the circuit opens)
         while (!sender.pending("hung").isEmpty()) {

@@ -46,7 +46,8 @@ class DispatcherIT {
     @Test
     void shouldFanOutEachEventToExactlyTheMatchingSubscriptionsWithValidSignatures() throws Exception {
         // given
-        dispatcher.with("delivery.maxInFlight", 32)
+        dispatcher
+                .with("delivery.maxInFlight", 32)
                 .subscription("people", "/people", "[\"person.*\"]")
                 .subscription("created", "/created", "[\"*.created\"]")
                 .subscription("mixed", "/mixed", "[\"note.deleted\", \"company.*\"]")
@@ -80,7 +81,9 @@ class DispatcherIT {
     void shouldDeadLetterAnAlwaysFailingReceiversDeliveriesWhileOthersGetTheirs() throws Exception {
         // given: the retry schedule alone (the circuit breaker would stop calling /broken: see the next test)
         receiver.answer("/broken", 500);
-        dispatcher.with("delivery.maxInFlight", 16).with("delivery.circuitBreaker", Map.of("enabled", false))
+        dispatcher
+                .with("delivery.maxInFlight", 16)
+                .with("delivery.circuitBreaker", Map.of("enabled", false))
                 .subscription("ok", "/ok", "[\"*\"]")
                 .subscription("broken", "/broken", "[\"note.*\"]")
                 .start();
@@ -89,10 +92,10 @@ class DispatcherIT {
         dispatcher.producePerType(10, List.of("person.created", "note.created"));
 
         // then
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.receivedIds("/ok")).hasSize(20));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.deadLetters()).hasSize(10));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.receivedIds("/ok")).hasSize(20));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.deadLetters()).hasSize(10));
         List<ConsumerRecord<byte[], byte[]>> dead = dispatcher.deadLetters();
         assertThat(dead).allSatisfy(r -> {
             assertThat(header(r, WebhookHeaders.SUBSCRIPTION)).isEqualTo("broken");
@@ -105,9 +108,12 @@ class DispatcherIT {
             assertThat(header(r, WebhookHeaders.DELIVERY_ID)).isNotBlank();
             assertThat(SampleEvents.typeOf(r.value())).startsWith("note.");
         });
-        Set<String> deadIds = dead.stream().map(r -> header(r, WebhookHeaders.DELIVERY_ID)).collect(Collectors.toSet());
-        assertThat(receiver.received("/broken")).hasSize(30)
-                .extracting(Received::deliveryId).hasSameElementsAs(deadIds);
+        Set<String> deadIds =
+                dead.stream().map(r -> header(r, WebhookHeaders.DELIVERY_ID)).collect(Collectors.toSet());
+        assertThat(receiver.received("/broken"))
+                .hasSize(30)
+                .extracting(Received::deliveryId)
+                .hasSameElementsAs(deadIds);
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
 
@@ -123,10 +129,10 @@ class DispatcherIT {
         // then: once open, the circuit defers instead of calling, and each delivery is dead-lettered once the
         // schedule's time (100 ms + 200 ms) has passed since its first attempt: 40 dead letters from 5 to 40 calls,
         // not the 120 calls of 3 attempts each
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.deadLetters()).hasSize(40));
-        assertThat(dispatcher.deadLetters()).allSatisfy(r ->
-                assertThat(header(r, WebhookHeaders.REASON)).isEqualTo("retries-exhausted"));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.deadLetters()).hasSize(40));
+        assertThat(dispatcher.deadLetters())
+                .allSatisfy(r -> assertThat(header(r, WebhookHeaders.REASON)).isEqualTo("retries-exhausted"));
         assertThat(receiver.received("/broken").size()).isBetween(5, 40);
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
@@ -135,7 +141,9 @@ class DispatcherIT {
     void shouldNotLetAHungReceiverHoldUpTheOthers() throws Exception {
         // given: a receiver that never answers, and a request timeout far longer than the test waits
         receiver.hang("/hung");
-        dispatcher.with("delivery.requestTimeout", "60s").with("delivery.maxInFlightPerSubscription", 4)
+        dispatcher
+                .with("delivery.requestTimeout", "60s")
+                .with("delivery.maxInFlightPerSubscription", 4)
                 .subscription("ok", "/ok", "[\"*\"]")
                 .subscription("hung", "/hung", "[\"*\"]")
                 .start();
@@ -144,14 +152,17 @@ class DispatcherIT {
         dispatcher.producePerType(25, List.of("person.created", "company.updated"));
 
         // then: every delivery to the healthy receiver arrives while the hung one holds its 4 permits
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.receivedIds("/ok")).hasSize(50));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.receivedIds("/ok")).hasSize(50));
     }
 
     @Test
     void shouldDeadLetterMalformedRecordsWithTheirReasonAndKeepGoing() throws Exception {
         // given
-        dispatcher.with("delivery.maxEventBytes", 2048).subscription("all", "/all", "[\"*\"]").start();
+        dispatcher
+                .with("delivery.maxEventBytes", 2048)
+                .subscription("all", "/all", "[\"*\"]")
+                .start();
         Map<String, String> bad = Map.of(
                 "k-json", "this is not json",
                 "k-array", "[1, 2, 3]",
@@ -165,15 +176,19 @@ class DispatcherIT {
         dispatcher.send("same-key", SampleEvents.event("person.created", "good-1"));
 
         // then
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.receivedIds("/all")).containsExactly("good-1"));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(dispatcher.deadLetters()).hasSize(5));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.receivedIds("/all")).containsExactly("good-1"));
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(dispatcher.deadLetters()).hasSize(5));
         // a too-large event's dead letter has no value (the topic might refuse it); the original stays on its topic
-        Map<String, String> reasonByValue = dispatcher.deadLetters().stream().collect(Collectors.toMap(
-                r -> r.value() == null ? "omitted " + header(r, WebhookHeaders.VALUE_OMITTED) : new String(r.value()),
-                r -> header(r, WebhookHeaders.REASON)));
-        assertThat(reasonByValue).containsEntry("this is not json", "invalid-json")
+        Map<String, String> reasonByValue = dispatcher.deadLetters().stream()
+                .collect(Collectors.toMap(
+                        r -> r.value() == null
+                                ? "omitted " + header(r, WebhookHeaders.VALUE_OMITTED)
+                                : new String(r.value()),
+                        r -> header(r, WebhookHeaders.REASON)));
+        assertThat(reasonByValue)
+                .containsEntry("this is not json", "invalid-json")
                 .containsEntry("[1, 2, 3]", "not-an-object")
                 .containsEntry("{\"data\": {\"id\": \"1\"}}", "missing-event-type")
                 .containsEntry("{\"event\": \"person\"}", "invalid-event-type")
@@ -184,10 +199,13 @@ class DispatcherIT {
     @Test
     void shouldRefuseToStartWhenTheDeadLetterTopicCannotHoldTheLargestEvent() throws Exception {
         // given: a dead-letter topic made elsewhere that takes records of at most 100,000 bytes
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers",
-                dispatcher.broker().bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(dispatcher.deadLetterTopic(), 1,
-                    (short) 1).configs(Map.of("max.message.bytes", "100000")))).all().get();
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.<String, Object>of("bootstrap.servers", dispatcher.broker().bootstrapServers()))) {
+            admin.createTopics(List.of(
+                            new org.apache.kafka.clients.admin.NewTopic(dispatcher.deadLetterTopic(), 1, (short) 1)
+                                    .configs(Map.of("max.message.bytes", "100000"))))
+                    .all()
+                    .get();
         }
 
         // when / then: with events of up to 1 MiB, a dead letter could never be written; so it does not start

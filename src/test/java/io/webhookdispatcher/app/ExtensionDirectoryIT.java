@@ -68,23 +68,30 @@ class ExtensionDirectoryIT {
         String jar = DispatcherProcess.jar().toString();
 
         // when: run as the image runs it, then without the extension directory
-        Result withExt = run("-cp", jar + ":" + ext + "/*", "io.webhookdispatcher.app.Main", "validate-config",
-                "--config", config.toString());
+        Result withExt = run(
+                "-cp",
+                jar + ":" + ext + "/*",
+                "io.webhookdispatcher.app.Main",
+                "validate-config",
+                "--config",
+                config.toString());
         Result without = run("-jar", jar, "validate-config", "--config", config.toString());
 
         // then
         assertThat(withExt.exit()).as(withExt.output()).isZero();
         assertThat(without.exit()).as(without.output()).isEqualTo(1);
-        assertThat(without.output()).contains("kafka.properties.sasl.login.callback.handler.class: Invalid value "
-                + HANDLER + " for configuration sasl.login.callback.handler.class: Class " + HANDLER
-                + " could not be found.").contains("/opt/webhook-dispatcher/ext");
+        assertThat(without.output())
+                .contains("kafka.properties.sasl.login.callback.handler.class: Invalid value "
+                        + HANDLER + " for configuration sasl.login.callback.handler.class: Class " + HANDLER
+                        + " could not be found.")
+                .contains("/opt/webhook-dispatcher/ext");
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     private static Result run(String... args) throws IOException, InterruptedException {
-        var command = new ArrayList<String>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        var command = new ArrayList<String>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -97,11 +104,20 @@ class ExtensionDirectoryIT {
         Path src = Files.createDirectories(dir.resolve("src/com/example/auth")).resolve("TokenCallbackHandler.java");
         Files.writeString(src, SOURCE);
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
-                "-cp", DispatcherProcess.jar().toString(), src.toString());
+        int rc = ToolProvider.getSystemJavaCompiler()
+                .run(
+                        null,
+                        null,
+                        null,
+                        "-d",
+                        classes.toString(),
+                        "-cp",
+                        DispatcherProcess.jar().toString(),
+                        src.toString());
         assertThat(rc).as("javac").isZero();
         String entry = HANDLER.replace('.', '/') + ".class";
-        try (OutputStream out = Files.newOutputStream(jar); var zip = new JarOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+                var zip = new JarOutputStream(out)) {
             zip.putNextEntry(new JarEntry(entry));
             zip.write(Files.readAllBytes(classes.resolve(entry)));
             zip.closeEntry();

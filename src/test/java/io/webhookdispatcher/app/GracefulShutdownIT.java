@@ -31,17 +31,28 @@ class GracefulShutdownIT {
         var receiver = dispatcher.receiver();
         // given: a backlog, and a receiver slow enough that deliveries are in flight at any moment
         receiver.endpoint("/hook", SECRET).slow("/hook", 20);
-        dispatcher.with("shutdown.timeout", "10s").without("retry")
-                .subscription(Map.of("id", "hook", "url", receiver.url("/hook") + "?token=abc",
-                        "secret", "${HOOK_SECRET}", "events", List.of("*")))
-                .env("HOOK_SECRET", SECRET).env("LOG_FORMAT", "json");
+        dispatcher
+                .with("shutdown.timeout", "10s")
+                .without("retry")
+                .subscription(Map.of(
+                        "id",
+                        "hook",
+                        "url",
+                        receiver.url("/hook") + "?token=abc",
+                        "secret",
+                        "${HOOK_SECRET}",
+                        "events",
+                        List.of("*")))
+                .env("HOOK_SECRET", SECRET)
+                .env("LOG_FORMAT", "json");
         dispatcher.createEventsTopic();
         dispatcher.produce(EVENTS, List.of("person.updated"));
 
         // when: SIGTERM in the middle of the backlog
         String firstOutput;
         try (var first = dispatcher.startProcess()) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> receiver.received().size() >= EVENTS / 4);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> receiver.received().size() >= EVENTS / 4);
             long started = System.nanoTime();
             int exit = first.terminate(30);
             firstOutput = first.output();
@@ -54,11 +65,14 @@ class GracefulShutdownIT {
         }
         try (var second = dispatcher.startProcess()) {
             // then: after a restart every event is delivered; repeats carry the same webhook-id
-            await().atMost(Duration.ofSeconds(90)).until(() -> dispatcher.receivedIds().size() == EVENTS);
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> dispatcher.receivedIds().size() == EVENTS);
             second.terminate(30);
         }
-        Map<String, Set<String>> idsPerEvent = receiver.received().stream().collect(Collectors.groupingBy(
-                r -> SampleEvents.idOf(r.body()), Collectors.mapping(Received::deliveryId, Collectors.toSet())));
+        Map<String, Set<String>> idsPerEvent = receiver.received().stream()
+                .collect(Collectors.groupingBy(
+                        r -> SampleEvents.idOf(r.body()),
+                        Collectors.mapping(Received::deliveryId, Collectors.toSet())));
         assertThat(idsPerEvent.values()).allSatisfy(ids -> assertThat(ids).hasSize(1));
 
         // and: the log is one JSON object per line, with the fields log pipelines expect and an ISO-8601 time
@@ -69,21 +83,29 @@ class GracefulShutdownIT {
         }
         assertThat(lines).as(firstOutput).isNotEmpty().allSatisfy(line -> {
             assertThat(line.has("message") && line.has("level") && line.has("logger") && line.has("thread"))
-                    .as(line.toString()).isTrue();
+                    .as(line.toString())
+                    .isTrue();
             assertThat(line.has("arguments")).as(line.toString()).isFalse();
-            assertThat(Instant.parse(line.get("@timestamp").asText())).as(line.toString())
+            assertThat(Instant.parse(line.get("@timestamp").asText()))
+                    .as(line.toString())
                     .isBetween(Instant.now().minus(Duration.ofMinutes(10)), Instant.now());
         });
         // and: messages are formatted, with the values in place of the template's {}
         assertThat(messages(lines, "io.webhookdispatcher.app.Application"))
-                .anySatisfy(m -> assertThat(m).matches("(?s)starting webhook-dispatcher \\d\\S* with DispatcherConfig\\[.*"))
+                .anySatisfy(m ->
+                        assertThat(m).matches("(?s)starting webhook-dispatcher \\d\\S* with DispatcherConfig\\[.*"))
                 .anySatisfy(m -> assertThat(m).startsWith("shutting down").doesNotContain("{}"));
         // and: without the secret or the URL's query
-        assertThat(firstOutput).doesNotContain(SECRET).doesNotContain("token=abc").contains("shutting down");
+        assertThat(firstOutput)
+                .doesNotContain(SECRET)
+                .doesNotContain("token=abc")
+                .contains("shutting down");
     }
 
     private static List<String> messages(List<JsonNode> lines, String logger) {
-        return lines.stream().filter(l -> l.path("logger").asText().equals(logger))
-                .map(l -> l.get("message").asText()).toList();
+        return lines.stream()
+                .filter(l -> l.path("logger").asText().equals(logger))
+                .map(l -> l.get("message").asText())
+                .toList();
     }
 }

@@ -17,11 +17,15 @@ class GuardedTaskTest {
         var timer = Executors.newSingleThreadScheduledExecutor();
         try {
             // given: a task that fails on its first run (an uncaught exception cancels a fixed-delay task)
-            timer.scheduleWithFixedDelay(Application.guarded("test task", () -> {
-                if (runs.incrementAndGet() == 1) {
-                    throw new IllegalStateException("first run fails");
-                }
-            }), 0, 10, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(
+                    Application.guarded("test task", () -> {
+                        if (runs.incrementAndGet() == 1) {
+                            throw new IllegalStateException("first run fails");
+                        }
+                    }),
+                    0,
+                    10,
+                    TimeUnit.MILLISECONDS);
 
             // then: it runs again
             await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= 3);

@@ -60,27 +60,40 @@ class IsolationIT {
             solo.subscription("healthy", "/healthy", "[\"*\"]").createEventsTopic();
             solo.produce(events, TYPES);
             solo.start();
-            await().atMost(Duration.ofMinutes(2)).until(() -> solo.receiver().received("/healthy").size() >= events);
+            await().atMost(Duration.ofMinutes(2))
+                    .until(() -> solo.receiver().received("/healthy").size() >= events);
             alone = span(solo.receiver().received("/healthy"));
         }
 
         // when: the same backlog, with neighbours that never answer, answer after 1 s, and refuse connections
         WebhookReceiver receiver = dispatcher.receiver().hang("/hung").slow("/slow", 1000);
         int refusedPort = freePort();
-        isolationConfig(dispatcher).subscription("healthy", "/healthy", "[\"*\"]")
+        isolationConfig(dispatcher)
+                .subscription("healthy", "/healthy", "[\"*\"]")
                 .subscription("hung", "/hung", "[\"*\"]")
                 .subscription("slow", "/slow", "[\"*\"]")
-                .subscription(Map.of("id", "refused", "url", "http://127.0.0.1:" + refusedPort + "/refused",
-                        "secret", "secret-refused", "events", List.of("*")))
+                .subscription(Map.of(
+                        "id",
+                        "refused",
+                        "url",
+                        "http://127.0.0.1:" + refusedPort + "/refused",
+                        "secret",
+                        "secret-refused",
+                        "events",
+                        List.of("*")))
                 .createEventsTopic();
         dispatcher.produce(events, TYPES);
         dispatcher.start();
-        await().atMost(Duration.ofMinutes(2)).until(() -> receiver.received("/healthy").size() >= events);
+        await().atMost(Duration.ofMinutes(2))
+                .until(() -> receiver.received("/healthy").size() >= events);
         Duration withNeighbours = span(receiver.received("/healthy"));
 
         // then: the healthy subscription got every event once, at (nearly) its own pace
-        log.info("healthy subscription, {} events: {} ms alone, {} ms beside hung, slow and refusing neighbours",
-                events, alone.toMillis(), withNeighbours.toMillis());
+        log.info(
+                "healthy subscription, {} events: {} ms alone, {} ms beside hung, slow and refusing neighbours",
+                events,
+                alone.toMillis(),
+                withNeighbours.toMillis());
         assertThat(dispatcher.receivedIds("/healthy")).hasSize(events);
         assertThat(receiver.received("/healthy")).hasSize(events);
         assertThat(withNeighbours).isLessThanOrEqualTo(Duration.ofMillis(alone.toMillis() * 3 / 2));
@@ -90,18 +103,23 @@ class IsolationIT {
         try (var back = new WebhookReceiver(refusedPort).endpoint("/refused", "secret-refused")) {
             // then: every event reached every subscription or its dead letters; nothing lost, duplicates only
             // under the same webhook-id
-            Set<String> all = IntStream.range(0, events).mapToObj(i -> "id-" + i).collect(Collectors.toSet());
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                List<ConsumerRecord<byte[], byte[]>> dead = dispatcher.deadLetters();
-                for (var sub : List.of("hung", "slow", "refused")) {
-                    List<Received> got = sub.equals("refused") ? back.received("/refused") : receiver.received("/" + sub);
-                    var reached = new HashSet<>(DispatcherFixture.ids(got));
-                    reached.addAll(deadLetterIds(dead, sub));
-                    assertThat(reached).as(sub).isEqualTo(all);
-                    assertOneDeliveryIdPerEvent(got);
-                }
-            });
-            assertThat(dispatcher.deadLetters()).noneMatch(r -> "healthy".equals(header(r, WebhookHeaders.SUBSCRIPTION)));
+            Set<String> all =
+                    IntStream.range(0, events).mapToObj(i -> "id-" + i).collect(Collectors.toSet());
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        List<ConsumerRecord<byte[], byte[]>> dead = dispatcher.deadLetters();
+                        for (var sub : List.of("hung", "slow", "refused")) {
+                            List<Received> got =
+                                    sub.equals("refused") ? back.received("/refused") : receiver.received("/" + sub);
+                            var reached = new HashSet<>(DispatcherFixture.ids(got));
+                            reached.addAll(deadLetterIds(dead, sub));
+                            assertThat(reached).as(sub).isEqualTo(all);
+                            assertOneDeliveryIdPerEvent(got);
+                        }
+                    });
+            assertThat(dispatcher.deadLetters())
+                    .noneMatch(r -> "healthy".equals(header(r, WebhookHeaders.SUBSCRIPTION)));
             await().atMost(Duration.ofSeconds(30)).until(() -> dispatcher.uncommittedEvents() == 0);
         }
     }
@@ -111,38 +129,54 @@ class IsolationIT {
             throws Exception {
         // given: every delivery is rejected for good (400: dead-lettered), a 2 MiB memory bound, ~1 KiB events
         dispatcher.receiver().answer("/picky", 400);
-        Application app = dispatcher.with("delivery.maxBufferedBytes", "2MiB")
-                .with("kafka.properties", Map.of("delivery.timeout.ms", "3000", "request.timeout.ms", "1000",
-                        "max.block.ms", "1000"))
-                .subscription("picky", "/picky", "[\"*\"]").start();
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", dispatcher.broker().bootstrapServers()))) {
+        Application app = dispatcher
+                .with("delivery.maxBufferedBytes", "2MiB")
+                .with(
+                        "kafka.properties",
+                        Map.of("delivery.timeout.ms", "3000", "request.timeout.ms", "1000", "max.block.ms", "1000"))
+                .subscription("picky", "/picky", "[\"*\"]")
+                .start();
+        try (Admin admin = Admin.create(
+                Map.<String, Object>of("bootstrap.servers", dispatcher.broker().bootstrapServers()))) {
             // when: the dead-letter topic disappears, and 5,000 events (~5 MiB, over twice the bound) arrive
             admin.deleteTopics(List.of(dispatcher.deadLetterTopic())).all().get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    !admin.listTopics().names().get().contains(dispatcher.deadLetterTopic()));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !admin.listTopics().names().get().contains(dispatcher.deadLetterTopic()));
             int events = 5000;
             dispatcher.produce(events, TYPES, 1000);
 
             // then: consumption pauses at the bound instead of holding every record in memory
-            await().atMost(Duration.ofSeconds(30)).until(() -> gauge(app, DispatcherMetrics.CONSUMER_PAUSED, "events-consumer") == 1);
-            double consumed = app.registry().get(DispatcherMetrics.CONSUMED).tag("topic", dispatcher.eventsTopic())
-                    .counter().count();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> gauge(app, DispatcherMetrics.CONSUMER_PAUSED, "events-consumer") == 1);
+            double consumed = app.registry()
+                    .get(DispatcherMetrics.CONSUMED)
+                    .tag("topic", dispatcher.eventsTopic())
+                    .counter()
+                    .count();
             double buffered = gauge(app, DispatcherMetrics.BUFFERED, "events-consumer");
-            log.info("dead-letter writes failing: consumed {} of {} events, {} bytes buffered (share {})", consumed,
-                    events, buffered, gauge(app, DispatcherMetrics.BUFFERED_LIMIT, "events-consumer"));
+            log.info(
+                    "dead-letter writes failing: consumed {} of {} events, {} bytes buffered (share {})",
+                    consumed,
+                    events,
+                    buffered,
+                    gauge(app, DispatcherMetrics.BUFFERED_LIMIT, "events-consumer"));
             assertThat(consumed).isLessThan(events / 2.0);
             // one poll (fetch.max.bytes) of overshoot at most
             assertThat(buffered).isLessThan(2 * 1024 * 1024 + 8 * 1024 * 1024);
             assertThat(dispatcher.uncommittedEvents()).isEqualTo(events);
 
             // when: the topic is back
-            admin.createTopics(List.of(new NewTopic(dispatcher.deadLetterTopic(), 3, (short) 1))).all()
+            admin.createTopics(List.of(new NewTopic(dispatcher.deadLetterTopic(), 3, (short) 1)))
+                    .all()
                     .get(10, TimeUnit.SECONDS);
         }
 
         // then: every event is dead-lettered, nothing lost, and the offsets are committed
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(dispatcher.deadLetters().stream().map(r -> header(r, WebhookHeaders.DELIVERY_ID)).distinct())
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(dispatcher.deadLetters().stream()
+                                .map(r -> header(r, WebhookHeaders.DELIVERY_ID))
+                                .distinct())
                         .hasSize(5000));
         await().atMost(Duration.ofSeconds(30)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
@@ -154,11 +188,28 @@ class IsolationIT {
         // the flaky one fails each delivery once (its own circuit breaker off, so that its retries are attempted)
         int events = 3000;
         int notes = events / TYPES.size();
-        isolationConfig(dispatcher).with("retry.schedule", "[500ms, 500ms, 500ms, 500ms]")
-                .subscription(Map.of("id", "dead", "url", "http://127.0.0.1:" + freePort() + "/dead",
-                        "secret", "secret-dead", "events", List.of("*")))
-                .subscription(Map.of("id", "flaky", "url", dispatcher.receiver().url("/flaky"),
-                        "secret", "secret-flaky", "events", List.of("note.*"), "circuitBreaker", Map.of("enabled", false)));
+        isolationConfig(dispatcher)
+                .with("retry.schedule", "[500ms, 500ms, 500ms, 500ms]")
+                .subscription(Map.of(
+                        "id",
+                        "dead",
+                        "url",
+                        "http://127.0.0.1:" + freePort() + "/dead",
+                        "secret",
+                        "secret-dead",
+                        "events",
+                        List.of("*")))
+                .subscription(Map.of(
+                        "id",
+                        "flaky",
+                        "url",
+                        dispatcher.receiver().url("/flaky"),
+                        "secret",
+                        "secret-flaky",
+                        "events",
+                        List.of("note.*"),
+                        "circuitBreaker",
+                        Map.of("enabled", false)));
         dispatcher.receiver().endpoint("/flaky", "secret-flaky").answerPerDelivery("/flaky", 500, 200);
 
         // when
@@ -166,37 +217,53 @@ class IsolationIT {
         dispatcher.produce(events, TYPES);
 
         // then: every retry of the flaky subscription starts within 2 s of its due time
-        await().atMost(Duration.ofMinutes(1)).until(() ->
-                DispatcherFixture.ids(dispatcher.receiver().received("/flaky").stream()
-                        .filter(r -> r.answeredStatus() == 200).toList()).size() == notes);
-        var byDelivery = dispatcher.receiver().received("/flaky").stream()
-                .collect(Collectors.groupingBy(Received::deliveryId));
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> DispatcherFixture.ids(dispatcher.receiver().received("/flaky").stream()
+                                        .filter(r -> r.answeredStatus() == 200)
+                                        .toList())
+                                .size()
+                        == notes);
+        var byDelivery =
+                dispatcher.receiver().received("/flaky").stream().collect(Collectors.groupingBy(Received::deliveryId));
         Duration worst = Duration.ZERO;
         for (List<Received> attempts : byDelivery.values()) {
             attempts.sort(Comparator.comparing(Received::at));
-            Duration gap = Duration.between(attempts.get(0).at(), attempts.get(1).at());
+            Duration gap =
+                    Duration.between(attempts.get(0).at(), attempts.get(1).at());
             assertThat(gap).isGreaterThanOrEqualTo(Duration.ofMillis(500));
             worst = gap.compareTo(worst) > 0 ? gap : worst;
         }
-        log.info("flaky subscription beside a dead one: {} retries, the latest {} ms after its failure (due at 500 ms)",
-                byDelivery.size(), worst.toMillis());
+        log.info(
+                "flaky subscription beside a dead one: {} retries, the latest {} ms after its failure (due at 500 ms)",
+                byDelivery.size(),
+                worst.toMillis());
         assertThat(worst).isLessThanOrEqualTo(Duration.ofMillis(500 + 2000));
     }
 
     private static Duration span(List<Received> requests) {
-        Instant first = requests.stream().map(Received::at).min(Comparator.naturalOrder()).orElseThrow();
-        Instant last = requests.stream().map(Received::at).max(Comparator.naturalOrder()).orElseThrow();
+        Instant first = requests.stream()
+                .map(Received::at)
+                .min(Comparator.naturalOrder())
+                .orElseThrow();
+        Instant last = requests.stream()
+                .map(Received::at)
+                .max(Comparator.naturalOrder())
+                .orElseThrow();
         return Duration.between(first, last);
     }
 
     private static Set<String> deadLetterIds(List<ConsumerRecord<byte[], byte[]>> dead, String subscription) {
-        return dead.stream().filter(r -> subscription.equals(header(r, WebhookHeaders.SUBSCRIPTION)))
-                .map(r -> SampleEvents.idOf(r.value())).collect(Collectors.toSet());
+        return dead.stream()
+                .filter(r -> subscription.equals(header(r, WebhookHeaders.SUBSCRIPTION)))
+                .map(r -> SampleEvents.idOf(r.value()))
+                .collect(Collectors.toSet());
     }
 
     private static void assertOneDeliveryIdPerEvent(List<Received> requests) {
-        Map<String, Set<String>> idsByEvent = requests.stream().collect(Collectors.groupingBy(
-                r -> SampleEvents.idOf(r.body()), Collectors.mapping(Received::deliveryId, Collectors.toSet())));
+        Map<String, Set<String>> idsByEvent = requests.stream()
+                .collect(Collectors.groupingBy(
+                        r -> SampleEvents.idOf(r.body()),
+                        Collectors.mapping(Received::deliveryId, Collectors.toSet())));
         assertThat(idsByEvent.values()).allSatisfy(ids -> assertThat(ids).hasSize(1));
     }
 

@@ -41,7 +41,10 @@ class KafkaSettingsIT {
     void shouldNotDeliverWhatWasWrittenBeforeTheGroupFirstJoinedWithStartFromLatest(DispatcherFixture dispatcher)
             throws Exception {
         // given: a backlog in the topic before the group ever existed
-        dispatcher.with("kafka.startFrom", "latest").subscription("hook", "/hook", "[\"*\"]").createEventsTopic();
+        dispatcher
+                .with("kafka.startFrom", "latest")
+                .subscription("hook", "/hook", "[\"*\"]")
+                .createEventsTopic();
         dispatcher.produce(20, TYPES);
 
         try (DispatcherProcess first = dispatcher.startProcess()) {
@@ -51,7 +54,8 @@ class KafkaSettingsIT {
             Set<String> fresh = sendAll("new", 10, dispatcher);
 
             // then: only those are delivered, and the log says which policy applied to which group
-            await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.receivedIds().equals(fresh));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> dispatcher.receivedIds().equals(fresh));
             await().atMost(Duration.ofSeconds(30)).until(() -> dispatcher.uncommittedEvents() == 0);
             assertThat(dispatcher.receivedIds()).isEqualTo(fresh);
             assertThat(first.output())
@@ -67,7 +71,10 @@ class KafkaSettingsIT {
     void shouldKeepTheGroupsStartingPointAcrossARestartBeforeItsFirstEvent(DispatcherFixture dispatcher)
             throws Exception {
         // given: a group that joined with startFrom latest and stopped before any event arrived
-        dispatcher.with("kafka.startFrom", "latest").subscription("hook", "/hook", "[\"*\"]").createEventsTopic();
+        dispatcher
+                .with("kafka.startFrom", "latest")
+                .subscription("hook", "/hook", "[\"*\"]")
+                .createEventsTopic();
         dispatcher.produce(5, TYPES);
         Application first = dispatcher.start();
         awaitReady(first);
@@ -78,7 +85,8 @@ class KafkaSettingsIT {
         Application second = dispatcher.start();
 
         // then: "latest" was fixed at the first join, so nothing written since then is skipped
-        await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.receivedIds().equals(whileDown));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> dispatcher.receivedIds().equals(whileDown));
         await().atMost(Duration.ofSeconds(30)).until(() -> dispatcher.uncommittedEvents() == 0);
         assertThat(dispatcher.receivedIds()).isEqualTo(whileDown);
         second.close();
@@ -87,14 +95,18 @@ class KafkaSettingsIT {
     @Test
     void shouldDeliverTheRetainedBacklogWithStartFromEarliest(DispatcherFixture dispatcher) throws Exception {
         // given
-        dispatcher.with("kafka.startFrom", "earliest").subscription("hook", "/hook", "[\"*\"]").createEventsTopic();
+        dispatcher
+                .with("kafka.startFrom", "earliest")
+                .subscription("hook", "/hook", "[\"*\"]")
+                .createEventsTopic();
         dispatcher.produce(20, TYPES);
 
         // when
         dispatcher.start();
 
         // then
-        await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.receivedIds().size() == 20);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> dispatcher.receivedIds().size() == 20);
         await().atMost(Duration.ofSeconds(30)).until(() -> dispatcher.uncommittedEvents() == 0);
     }
 
@@ -105,10 +117,14 @@ class KafkaSettingsIT {
 
         // when: one transaction aborts, the next one commits
         var committed = new HashSet<String>();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dispatcher.broker().bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, dispatcher.run() + "-tx"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        dispatcher.broker().bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        dispatcher.run() + "-tx"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             for (int i = 0; i < 10; i++) {
@@ -125,8 +141,10 @@ class KafkaSettingsIT {
         }
 
         // then: only the committed transaction becomes webhooks
-        await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.receivedIds().equals(committed));
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> dispatcher.receivedIds().equals(committed));
+        await().during(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> dispatcher.receivedIds().equals(committed));
     }
 
@@ -135,7 +153,8 @@ class KafkaSettingsIT {
         // given: KIP-848 groups, and an endpoint that fails each delivery's first attempt (so every event also
         // goes through a retry topic, which the retry consumer reads by pattern)
         dispatcher.receiver().answerPerDelivery("/hook", 503, 200);
-        dispatcher.with("kafka.properties", Map.of("group.protocol", "consumer"))
+        dispatcher
+                .with("kafka.properties", Map.of("group.protocol", "consumer"))
                 .with("delivery.circuitBreaker", "{enabled: false}") // every first attempt fails, by design
                 .subscription("hook", "/hook", "[\"*\"]");
         Application first = dispatcher.start();
@@ -161,20 +180,29 @@ class KafkaSettingsIT {
     void shouldRejectABadKafkaPropertyInValidateConfigWithTheKafkaClientsMessage(DispatcherFixture dispatcher)
             throws Exception {
         // given
-        Path config = dispatcher.with("kafka.properties", Map.of("security.protocol", "BOGUS"))
-                .subscription("hook", "/hook", "[\"*\"]").writeConfig();
+        Path config = dispatcher
+                .with("kafka.properties", Map.of("security.protocol", "BOGUS"))
+                .subscription("hook", "/hook", "[\"*\"]")
+                .writeConfig();
 
         // when
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", DispatcherProcess.jar().toString(), "validate-config", "--config", config.toString())
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        DispatcherProcess.jar().toString(),
+                        "validate-config",
+                        "--config",
+                        config.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
         // then
         assertThat(process.exitValue()).as(output).isEqualTo(1);
-        assertThat(output).contains("kafka.properties.security.protocol: Invalid value BOGUS for configuration"
-                + " security.protocol: String must be one of (case insensitive): ");
+        assertThat(output)
+                .contains("kafka.properties.security.protocol: Invalid value BOGUS for configuration"
+                        + " security.protocol: String must be one of (case insensitive): ");
         Files.deleteIfExists(config);
     }
 
@@ -192,11 +220,14 @@ class KafkaSettingsIT {
     /** Ids of the events the receiver answered 2xx to. */
     private static Set<String> delivered(DispatcherFixture dispatcher) {
         return DispatcherFixture.ids(dispatcher.receiver().received().stream()
-                .filter(r -> r.answeredStatus() / 100 == 2).toList());
+                .filter(r -> r.answeredStatus() / 100 == 2)
+                .toList());
     }
 
     private static ProducerRecord<byte[], byte[]> record(DispatcherFixture dispatcher, String id) {
-        return new ProducerRecord<>(dispatcher.eventsTopic(), id.getBytes(StandardCharsets.UTF_8),
+        return new ProducerRecord<>(
+                dispatcher.eventsTopic(),
+                id.getBytes(StandardCharsets.UTF_8),
                 SampleEvents.event("person.updated", id));
     }
 
@@ -204,10 +235,13 @@ class KafkaSettingsIT {
     private static void awaitReady(Application app) {
         var http = HttpClient.newHttpClient();
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + "/health/ready"))
-                .timeout(Duration.ofSeconds(5)).build();
+                .timeout(Duration.ofSeconds(5))
+                .build();
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             try {
-                return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return http.send(request, HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (IOException e) {
                 return false;
             }
@@ -215,9 +249,12 @@ class KafkaSettingsIT {
     }
 
     private static ConsumerGroupDescription describe(DispatcherFixture dispatcher, String group) throws Exception {
-        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers",
-                dispatcher.broker().bootstrapServers()))) {
-            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(10, TimeUnit.SECONDS);
+        try (Admin admin = Admin.create(
+                Map.<String, Object>of("bootstrap.servers", dispatcher.broker().bootstrapServers()))) {
+            return admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
+                    .get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -227,6 +264,8 @@ class KafkaSettingsIT {
 
     private static long membersWithPartitions(DispatcherFixture dispatcher, String group) throws Exception {
         var members = new ArrayList<>(describe(dispatcher, group).members());
-        return members.stream().filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        return members.stream()
+                .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                .count();
     }
 }

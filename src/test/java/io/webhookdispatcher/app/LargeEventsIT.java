@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 class LargeEventsIT {
     private static final Logger log = LoggerFactory.getLogger(LargeEventsIT.class);
     private static final Pattern PORT = Pattern.compile("management on port (\\d+)");
-    private static final Pattern HEAP = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} (\\S+)$");
+    private static final Pattern HEAP =
+            Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} (\\S+)$");
     private static final Pattern LIVE = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes (\\S+)$");
     private static final Pattern BUFFERED = Pattern.compile("(?m)^webhook_buffered_bytes\\{loop=\"[^\"]+\"} (\\S+)$");
 
@@ -40,9 +41,12 @@ class LargeEventsIT {
         int events = 1500;
         int size = 200 * 1024;
         dispatcher.receiver().keepBodyPrefix(512).hang("/hung");
-        dispatcher.with("delivery.requestTimeout", "5s")
-                .subscription("a", "/a", "[\"*\"]").subscription("b", "/b", "[\"*\"]")
-                .subscription("c", "/c", "[\"*\"]").subscription("hung", "/hung", "[\"*\"]")
+        dispatcher
+                .with("delivery.requestTimeout", "5s")
+                .subscription("a", "/a", "[\"*\"]")
+                .subscription("b", "/b", "[\"*\"]")
+                .subscription("c", "/c", "[\"*\"]")
+                .subscription("hung", "/hung", "[\"*\"]")
                 .createEventsTopic();
         dispatcher.produce(events, List.of("person.updated"), size);
 
@@ -54,15 +58,24 @@ class LargeEventsIT {
             var peakBuffered = new AtomicLong();
 
             // then: the healthy subscriptions get everything while the heap stays under its limit
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                sample(port, peakHeap, peakLive, peakBuffered);
-                assertThat(process.isAlive()).as("dispatcher alive:\n%s", tail(process)).isTrue();
-                for (String path : List.of("/a", "/b", "/c")) {
-                    assertThat(dispatcher.receivedIds(path)).as(path).hasSize(events);
-                }
-            });
-            log.info("{} events of {} KiB: peak heap used {} MiB (live after GC {} MiB), peak buffered {} MiB"
-                    + " (bound 64 MiB)", events, size / 1024, peakHeap.get() >> 20, peakLive.get() >> 20,
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        sample(port, peakHeap, peakLive, peakBuffered);
+                        assertThat(process.isAlive())
+                                .as("dispatcher alive:\n%s", tail(process))
+                                .isTrue();
+                        for (String path : List.of("/a", "/b", "/c")) {
+                            assertThat(dispatcher.receivedIds(path)).as(path).hasSize(events);
+                        }
+                    });
+            log.info(
+                    "{} events of {} KiB: peak heap used {} MiB (live after GC {} MiB), peak buffered {} MiB"
+                            + " (bound 64 MiB)",
+                    events,
+                    size / 1024,
+                    peakHeap.get() >> 20,
+                    peakLive.get() >> 20,
                     peakBuffered.get() >> 20);
             assertThat(process.output()).doesNotContain("OutOfMemoryError");
             // one poll (fetch.max.bytes, 8 MiB) past the 3/4 share at most
@@ -78,9 +91,13 @@ class LargeEventsIT {
     private static void sample(int port, AtomicLong peakHeap, AtomicLong peakLive, AtomicLong peakBuffered) {
         String metrics;
         try {
-            metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (IOException e) {
             return; // not up yet, or busy: the next sample
         } catch (InterruptedException e) {
@@ -105,5 +122,4 @@ class LargeEventsIT {
         String out = process.output();
         return out.substring(Math.max(0, out.length() - 3000));
     }
-
 }

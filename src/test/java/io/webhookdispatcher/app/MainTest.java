@@ -45,6 +45,7 @@ class MainTest {
 
     @TempDir
     Path dir;
+
     private String config;
 
     @BeforeEach
@@ -60,8 +61,12 @@ class MainTest {
     }
 
     private int main(Map<String, String> env, String... args) {
-        return Main.run(args, env::get, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), backend);
+        return Main.run(
+                args,
+                env::get,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                backend);
     }
 
     private String stdout() {
@@ -92,7 +97,8 @@ class MainTest {
                   - {id: a, url: "nope", secret: "${S}", events: []}
                 """);
 
-        assertThat(main(Map.of(), "validate-config", "--config", file.toString())).isEqualTo(1);
+        assertThat(main(Map.of(), "validate-config", "--config", file.toString()))
+                .isEqualTo(1);
         assertThat(stderr())
                 .contains(file + ": subscriptions[a].url: must be an absolute http or https URL")
                 .contains(file + ": subscriptions[a].secret: environment variable S is not set")
@@ -123,14 +129,19 @@ class MainTest {
         assertThat(exit).isEqualTo(1);
         JsonNode json = stdoutAsOneJsonObject();
         assertThat(json.get("valid").asBoolean()).isFalse();
-        assertThat(json.get("errors")).extracting(JsonNode::asText)
+        assertThat(json.get("errors"))
+                .extracting(JsonNode::asText)
                 .containsExactly(config + ": subscriptions[a].secret: environment variable S is not set");
         assertThat(json.has("subscriptions")).isFalse();
     }
 
     @Test
     void shouldExitOneWhenTheConfigFileIsMissing() {
-        assertThat(main("validate-config", "--config", dir.resolve("absent.yaml").toString())).isEqualTo(1);
+        assertThat(main(
+                        "validate-config",
+                        "--config",
+                        dir.resolve("absent.yaml").toString()))
+                .isEqualTo(1);
         assertThat(stderr()).contains("absent.yaml: cannot read");
     }
 
@@ -146,8 +157,10 @@ class MainTest {
 
         // then
         assertThat(exit).isZero();
-        assertThat(backend.runs).singleElement()
-                .satisfies(c -> assertThat(c.subscriptions()).extracting(s -> s.id()).containsExactly("a"));
+        assertThat(backend.runs)
+                .singleElement()
+                .satisfies(c ->
+                        assertThat(c.subscriptions()).extracting(s -> s.id()).containsExactly("a"));
     }
 
     @Test
@@ -167,16 +180,23 @@ class MainTest {
         // then: a usage error that names the typo and suggests the option, not a replay of everything
         assertThat(exit).isEqualTo(2);
         assertThat(backend.replays).isEmpty();
-        assertThat(stderr()).contains("Unknown options: '--subscripton', 'crm-sync'")
-                .contains("Possible solutions: --subscription").contains("Usage:");
+        assertThat(stderr())
+                .contains("Unknown options: '--subscripton', 'crm-sync'")
+                .contains("Possible solutions: --subscription")
+                .contains("Usage:");
         assertThat(stdout()).isEmpty();
     }
 
     @Test
     void shouldTakeOptionValuesWrittenWithAnEqualsSign() {
         // when
-        int exit = main("replay", "--config=" + config, "--subscription=crm-sync", "--event=person.*",
-                "--reason=permanent-failure", "--dry-run");
+        int exit = main(
+                "replay",
+                "--config=" + config,
+                "--subscription=crm-sync",
+                "--event=person.*",
+                "--reason=permanent-failure",
+                "--dry-run");
 
         // then
         assertThat(exit).as(stderr()).isZero();
@@ -194,8 +214,9 @@ class MainTest {
         assertThat(main("replay", "--config", config, "--dry-run")).isEqualTo(2);
 
         assertThat(backend.replays).isEmpty();
-        assertThat(stderr()).contains("replay needs a filter (--subscription, --event, --reason, --since, --until), "
-                + "or --all to replay every dead letter");
+        assertThat(stderr())
+                .contains("replay needs a filter (--subscription, --event, --reason, --since, --until), "
+                        + "or --all to replay every dead letter");
     }
 
     @Test
@@ -206,8 +227,9 @@ class MainTest {
         // then
         assertThat(exit).isZero();
         assertThat(backend.replays).singleElement().satisfies(call -> {
-            assertThat(call.filter()).isEqualTo(new Replay.Filter(Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty()));
+            assertThat(call.filter())
+                    .isEqualTo(new Replay.Filter(
+                            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
             assertThat(call.retryTopic()).isEqualTo("crm.events.retry-5s");
             assertThat(call.dryRun()).isFalse();
         });
@@ -216,7 +238,8 @@ class MainTest {
 
     @Test
     void shouldRejectAllTogetherWithAFilter() {
-        assertThat(main("replay", "--config", config, "--all", "--subscription", "a")).isEqualTo(2);
+        assertThat(main("replay", "--config", config, "--all", "--subscription", "a"))
+                .isEqualTo(2);
         assertThat(backend.replays).isEmpty();
         assertThat(stderr()).contains("--all replays every dead letter");
     }
@@ -228,16 +251,25 @@ class MainTest {
 
         // then
         Replay.Filter filter = backend.replays.get(0).filter();
-        assertThat(filter.since()).hasValueSatisfying(since ->
-                assertThat(since).isCloseTo(Instant.now().minus(Duration.ofHours(2)), within(1, ChronoUnit.MINUTES)));
+        assertThat(filter.since())
+                .hasValueSatisfying(since -> assertThat(since)
+                        .isCloseTo(Instant.now().minus(Duration.ofHours(2)), within(1, ChronoUnit.MINUTES)));
         assertThat(filter.until()).contains(Instant.parse("2030-01-01T00:00:00Z"));
     }
 
     @Test
     void shouldPrintTheReplayResultAsOneJsonObjectAndTheRecordsOnStderr() throws Exception {
         // when
-        int exit = main("replay", "--config", config, "--subscription", "a", "--since", "2025-02-10T15:30:00Z",
-                "--output", "json");
+        int exit = main(
+                "replay",
+                "--config",
+                config,
+                "--subscription",
+                "a",
+                "--since",
+                "2025-02-10T15:30:00Z",
+                "--output",
+                "json");
 
         // then: stdout is the result alone, for a script; the per-record lines went to stderr
         assertThat(exit).isZero();
@@ -273,7 +305,8 @@ class MainTest {
         assertThat(exit).isEqualTo(1);
         JsonNode json = stdoutAsOneJsonObject();
         assertThat(json.get("ok").asBoolean()).isFalse();
-        assertThat(json.get("errors")).extracting(JsonNode::asText)
+        assertThat(json.get("errors"))
+                .extracting(JsonNode::asText)
                 .containsExactly("replay failed: java.lang.IllegalStateException: no broker");
     }
 
@@ -287,7 +320,8 @@ class MainTest {
 
     @Test
     void shouldReportAnInvalidConfigOfAReplayAsJson() throws Exception {
-        assertThat(main(Map.of(), "replay", "--config", config, "--all", "--output", "json")).isEqualTo(1);
+        assertThat(main(Map.of(), "replay", "--config", config, "--all", "--output", "json"))
+                .isEqualTo(1);
         JsonNode json = stdoutAsOneJsonObject();
         assertThat(json.get("ok").asBoolean()).isFalse();
         assertThat(json.get("errors").get(0).asText()).contains("environment variable S is not set");
@@ -297,8 +331,14 @@ class MainTest {
     // --- help, version, usage errors
 
     static Stream<Arguments> helpRequests() {
-        return Stream.of(List.of("--help"), List.of("-h"), List.of("help"), List.of("help", "replay"),
-                List.of("replay", "--help"), List.of("validate-config", "-h"), List.of("run", "--help"))
+        return Stream.of(
+                        List.of("--help"),
+                        List.of("-h"),
+                        List.of("help"),
+                        List.of("help", "replay"),
+                        List.of("replay", "--help"),
+                        List.of("validate-config", "-h"),
+                        List.of("run", "--help"))
                 .map(args -> Arguments.of((Object) args.toArray(String[]::new)));
     }
 
@@ -322,7 +362,8 @@ class MainTest {
     void shouldPrintTheVersionAndExitZero() {
         assertThat(main("--version")).isZero();
         assertThat(main("-V")).isZero();
-        assertThat(stdout().lines()).hasSize(2)
+        assertThat(stdout().lines())
+                .hasSize(2)
                 .allSatisfy(line -> assertThat(line).matches("webhook-dispatcher \\d+\\.\\d+\\.\\d+.*"));
     }
 
@@ -335,9 +376,13 @@ class MainTest {
                 Arguments.of("an option given twice", List.of("run", "--config", "a.yaml", "--config", "b.yaml")),
                 Arguments.of("an unknown option", List.of("run", "--config", "CONFIG", "--dry-run")),
                 Arguments.of("a stray argument", List.of("validate-config", "--config", "CONFIG", "extra")),
-                Arguments.of("an unknown output format", List.of("validate-config", "--config", "CONFIG", "--output", "yaml")),
-                Arguments.of("an option as a value", List.of("replay", "--config", "CONFIG", "--subscription", "--all")),
-                Arguments.of("a bad event filter", List.of("replay", "--config", "CONFIG", "--event", "person.created.now")),
+                Arguments.of(
+                        "an unknown output format",
+                        List.of("validate-config", "--config", "CONFIG", "--output", "yaml")),
+                Arguments.of(
+                        "an option as a value", List.of("replay", "--config", "CONFIG", "--subscription", "--all")),
+                Arguments.of(
+                        "a bad event filter", List.of("replay", "--config", "CONFIG", "--event", "person.created.now")),
                 Arguments.of("a bad time", List.of("replay", "--config", "CONFIG", "--since", "yesterday")),
                 Arguments.of("an abbreviated option", List.of("replay", "--config", "CONFIG", "--sub", "a")));
     }
@@ -384,20 +429,22 @@ class MainTest {
         assertThat(runExit).as(stderr()).isZero();
         assertThat(replayExit).as(stderr()).isZero();
         assertThat(backend.runs).hasSize(1);
-        assertThat(backend.replays).singleElement()
+        assertThat(backend.replays)
+                .singleElement()
                 .satisfies(call -> assertThat(call.filter().subscription()).contains("crm-sync"));
     }
 
     /** A command line from the README's "Running it" block: {@code [NAME=value ...] java -jar JAR ARGS}. */
-    private record ReadmeCommand(Map<String, String> env, String[] args) {
-    }
+    private record ReadmeCommand(Map<String, String> env, String[] args) {}
 
     private static ReadmeCommand readmeCommand(String command) throws IOException {
         String readme = Files.readString(README);
         String section = readme.substring(readme.indexOf("## Running it"), readme.indexOf("| command |"));
-        List<String> lines = section.lines().filter(l -> l.startsWith("    "))
+        List<String> lines = section.lines()
+                .filter(l -> l.startsWith("    "))
                 .map(l -> l.replaceFirst("#.*", "").trim())
-                .filter(l -> List.of(l.split("\\s+")).contains(command)).toList();
+                .filter(l -> List.of(l.split("\\s+")).contains(command))
+                .toList();
         assertThat(lines).as("the README's %s line", command).hasSize(1);
         var env = new HashMap<String, String>();
         var words = new ArrayList<>(Arrays.asList(lines.get(0).split("\\s+")));
@@ -405,7 +452,9 @@ class MainTest {
             String[] assignment = words.remove(0).split("=", 2);
             env.put(assignment[0], assignment[1]);
         }
-        assertThat(words.subList(0, 3)).as(lines.get(0)).containsExactly("java", "-jar", "target/webhook-dispatcher.jar");
+        assertThat(words.subList(0, 3))
+                .as(lines.get(0))
+                .containsExactly("java", "-jar", "target/webhook-dispatcher.jar");
         return new ReadmeCommand(env, words.subList(3, words.size()).toArray(String[]::new));
     }
 
@@ -425,8 +474,12 @@ class MainTest {
             configurator.doConfigure(Main.class.getResource("/logback-json.xml"));
 
             // when
-            context.getLogger("io.webhookdispatcher.app.Example").error("delivery {} failed after {} attempts",
-                    "d-1", 3, new IllegalStateException("gave up", new IOException("connection reset")));
+            context.getLogger("io.webhookdispatcher.app.Example")
+                    .error(
+                            "delivery {} failed after {} attempts",
+                            "d-1",
+                            3,
+                            new IllegalStateException("gave up", new IOException("connection reset")));
         } finally {
             context.stop();
             System.setOut(stdout);
@@ -438,21 +491,24 @@ class MainTest {
         JsonNode line = JSON.readTree(lines.get(0));
         Set<String> fields = new java.util.TreeSet<>();
         line.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactlyInAnyOrder("@timestamp", "level", "logger", "thread", "message", "stack_trace");
+        assertThat(fields)
+                .containsExactlyInAnyOrder("@timestamp", "level", "logger", "thread", "message", "stack_trace");
         assertThat(line.get("message").asText()).isEqualTo("delivery d-1 failed after 3 attempts");
         assertThat(line.get("level").asText()).isEqualTo("ERROR");
         assertThat(line.get("logger").asText()).isEqualTo("io.webhookdispatcher.app.Example");
         assertThat(line.get("thread").asText()).isEqualTo(Thread.currentThread().getName());
         assertThat(line.get("@timestamp").asText()).endsWith("Z");
-        assertThat(Instant.parse(line.get("@timestamp").asText())).isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
-        assertThat(line.get("stack_trace").asText()).startsWith("java.io.IOException: connection reset")
-                .contains("java.lang.IllegalStateException: gave up").hasSizeLessThanOrEqualTo(8192);
+        assertThat(Instant.parse(line.get("@timestamp").asText()))
+                .isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
+        assertThat(line.get("stack_trace").asText())
+                .startsWith("java.io.IOException: connection reset")
+                .contains("java.lang.IllegalStateException: gave up")
+                .hasSizeLessThanOrEqualTo(8192);
     }
 
     // --- the fake
 
-    private record ReplayCall(String retryTopic, Replay.Filter filter, boolean dryRun) {
-    }
+    private record ReplayCall(String retryTopic, Replay.Filter filter, boolean dryRun) {}
 
     private static final class RecordingBackend implements Cli.Backend {
         final List<DispatcherConfig> runs = new ArrayList<>();
@@ -467,8 +523,9 @@ class MainTest {
         }
 
         @Override
-        public Replay.Result replay(DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun,
-                                    PrintStream progress) throws Exception {
+        public Replay.Result replay(
+                DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun, PrintStream progress)
+                throws Exception {
             if (failure != null) {
                 throw failure;
             }

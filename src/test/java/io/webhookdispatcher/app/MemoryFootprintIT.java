@@ -41,12 +41,14 @@ class MemoryFootprintIT {
     static final String CHART_DEFAULT_FLAGS = "-Xmx384m -XX:+UseG1GC -Xss512k -XX:MaxDirectMemorySize=64m"
             + " -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=128m -Djdk.nio.maxCachedBufferSize=262144"
             + " -XX:+ExitOnOutOfMemoryError";
+
     private static final long LIMIT_MIB = 640;
     /** Kept free under the limit: what a different JDK, node or load might add. */
     private static final long MARGIN_MIB = 64;
+
     private static final Pattern PORT = Pattern.compile("management on port (\\d+)");
-    private static final Pattern NMT_LINE = Pattern.compile(
-            "(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB[^)]*\\)");
+    private static final Pattern NMT_LINE =
+            Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB[^)]*\\)");
     private static final Pattern AFTER_GC = Pattern.compile("\\d+M->(\\d+)M\\(\\d+M\\)");
     private static final Pattern NMT_TOTAL = Pattern.compile("(?m)^Total: reserved=(\\d+)KB, committed=(\\d+)KB");
 
@@ -60,35 +62,53 @@ class MemoryFootprintIT {
         if (System.getProperty("memory.buffered") != null) {
             dispatcher.with("delivery.maxBufferedBytes", System.getProperty("memory.buffered"));
         }
-        dispatcher.with("retry.schedule", "[1s, 2s]").with("shutdown.timeout", "5s")
-                .subscription("a", "/a", "[\"*\"]").subscription("b", "/b", "[\"*\"]")
-                .subscription("c", "/c", "[\"*\"]").subscription("hung", "/hung", "[\"*\"]")
+        dispatcher
+                .with("retry.schedule", "[1s, 2s]")
+                .with("shutdown.timeout", "5s")
+                .subscription("a", "/a", "[\"*\"]")
+                .subscription("b", "/b", "[\"*\"]")
+                .subscription("c", "/c", "[\"*\"]")
+                .subscription("hung", "/hung", "[\"*\"]")
                 .createEventsTopic();
         dispatcher.produce(events, List.of("person.updated"), size);
 
         // when
-        Path java = Path.of(System.getProperty("memory.java",
+        Path java = Path.of(System.getProperty(
+                "memory.java",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        List<String> flags = List.of(System.getProperty("memory.jvm", CHART_DEFAULT_FLAGS).trim().split("\\s+"));
+        List<String> flags = List.of(
+                System.getProperty("memory.jvm", CHART_DEFAULT_FLAGS).trim().split("\\s+"));
         Path out = Files.createTempFile("memory-footprint", ".log");
         Path gcLog = Files.createTempFile("memory-footprint-gc", ".log");
-        var command = new ArrayList<String>(List.of(java.toString(), "-XX:NativeMemoryTracking=summary",
-                "-Xlog:gc:file=" + gcLog));
+        var command = new ArrayList<String>(
+                List.of(java.toString(), "-XX:NativeMemoryTracking=summary", "-Xlog:gc:file=" + gcLog));
         command.addAll(flags);
-        command.addAll(List.of("-jar", DispatcherProcess.jar().toString(), "run", "--config",
+        command.addAll(List.of(
+                "-jar",
+                DispatcherProcess.jar().toString(),
+                "run",
+                "--config",
                 dispatcher.writeConfig().toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> PORT.matcher(Files.readString(out)).find());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> PORT.matcher(Files.readString(out)).find());
             var peak = new Peak();
             // then: the healthy subscriptions get everything, the process lives, and its RSS stays under the limit
-            await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-                peak.sample(java, process.pid());
-                assertThat(process.isAlive()).as("dispatcher alive:\n%s", tail(out)).isTrue();
-                for (String path : List.of("/a", "/b", "/c")) {
-                    assertThat(dispatcher.receivedIds(path)).as(path).hasSize(events);
-                }
-            });
+            await().atMost(Duration.ofMinutes(6))
+                    .pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        peak.sample(java, process.pid());
+                        assertThat(process.isAlive())
+                                .as("dispatcher alive:\n%s", tail(out))
+                                .isTrue();
+                        for (String path : List.of("/a", "/b", "/c")) {
+                            assertThat(dispatcher.receivedIds(path)).as(path).hasSize(events);
+                        }
+                    });
             // keep sampling while the hung endpoint's deliveries time out, retry and go to the dead-letter topic
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < until && process.isAlive()) {
@@ -97,13 +117,23 @@ class MemoryFootprintIT {
             }
             peak.nmtNow(java, process.pid());
             long hwm = vm(process.pid(), "VmHWM") >> 10;
-            log.info("memory: {} events of {} bytes, fan-out 4 with one hung endpoint, {} {}: peak RSS (VmHWM) {} MiB;"
+            log.info(
+                    "memory: {} events of {} bytes, fan-out 4 with one hung endpoint, {} {}: peak RSS (VmHWM) {} MiB;"
                             + " heap after GC at most {} MiB; NMT committed at the highest RSS sampled ({} MiB): {};"
-                            + " at the end: {}", events, size, java, flags, hwm, maxAfterGc(gcLog),
-                    peak.rssKib >> 10, peak.atPeak, peak.last);
+                            + " at the end: {}",
+                    events,
+                    size,
+                    java,
+                    flags,
+                    hwm,
+                    maxAfterGc(gcLog),
+                    peak.rssKib >> 10,
+                    peak.atPeak,
+                    peak.last);
             assertThat(Files.readString(out)).doesNotContain("OutOfMemoryError");
             if (!System.getProperties().containsKey("memory.jvm")) {
-                assertThat(hwm).as("peak RSS in MiB, limit %d, margin %d", LIMIT_MIB, MARGIN_MIB)
+                assertThat(hwm)
+                        .as("peak RSS in MiB, limit %d, margin %d", LIMIT_MIB, MARGIN_MIB)
                         .isLessThan(LIMIT_MIB - MARGIN_MIB);
             }
         } finally {
@@ -121,14 +151,22 @@ class MemoryFootprintIT {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(helm), "no " + helm);
 
         // when
-        Process p = new ProcessBuilder(helm.toString(), "template", "t", "helm/webhook-dispatcher", "-f",
-                "helm/webhook-dispatcher/ci/minimal-values.yaml").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        helm.toString(),
+                        "template",
+                        "t",
+                        "helm/webhook-dispatcher",
+                        "-f",
+                        "helm/webhook-dispatcher/ci/minimal-values.yaml")
+                .redirectErrorStream(true)
+                .start();
         String rendered = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
         // then
-        assertThat(rendered).contains("- name: JAVA_TOOL_OPTIONS\n              value: \""
-                + CHART_DEFAULT_FLAGS + " -Djava.io.tmpdir=/tmp\"");
+        assertThat(rendered)
+                .contains("- name: JAVA_TOOL_OPTIONS\n              value: \"" + CHART_DEFAULT_FLAGS
+                        + " -Djava.io.tmpdir=/tmp\"");
     }
 
     /** The highest RSS seen, with the NMT summary taken closest to it. */
@@ -190,7 +228,8 @@ class MemoryFootprintIT {
         }
         try {
             Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "VM.native_memory", "summary")
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);
             var result = new LinkedHashMap<String, Long>();

@@ -39,6 +39,7 @@ class OperabilityIT {
     private static final Pattern CLIENT_ID = Pattern.compile("([a-z0-9_]+)\\{[^}]*client_id=\"([^\"]+)\"");
     /** Labels Prometheus adds when it scrapes (kubernetes_sd relabelling, ServiceMonitor), never in the scrape itself. */
     private static final Set<String> TARGET_LABELS = Set.of("namespace", "job", "pod", "instance", "service");
+
     private static final List<String> OUTCOMES = List.of("delivered", "retry_scheduled", "dead_lettered", "deferred");
     private static final List<String> DEFERRAL_REASONS = List.of("circuit-open", "queue-full", "slow", "rate-limited");
     private static final List<String> ATTEMPT_RESULTS =
@@ -51,7 +52,8 @@ class OperabilityIT {
             throws Exception {
         // given: a dispatcher with a healthy, a failing and a hung subscription
         var receiver = dispatcher.receiver().answer("/failing", 500).hang("/hung");
-        var app = dispatcher.with("topics.partitions", 2)
+        var app = dispatcher
+                .with("topics.partitions", 2)
                 .with("delivery.requestTimeout", "30s")
                 .with("retry.schedule", "[100ms]")
                 .with("shutdown.timeout", "3s")
@@ -59,10 +61,12 @@ class OperabilityIT {
                 .subscription("failing", "/failing", "[\"company.*\"]")
                 .subscription("hung", "/hung", "[\"company.deleted\"]")
                 .start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> get(app, "/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> get(app, "/health/ready").statusCode() == 200);
         assertThat(get(app, "/health/live").statusCode()).isEqualTo(200);
         // and: with the event-type label on (the default), the dashboard's variables resolve before any event
-        Map<String, Set<String>> variables = variableValues(new ObjectMapper().readTree(DASHBOARD.toFile()),
+        Map<String, Set<String>> variables = variableValues(
+                new ObjectMapper().readTree(DASHBOARD.toFile()),
                 Scrape.parse(get(app, "/metrics").body()));
         assertThat(variables.get("subscription")).containsExactlyInAnyOrder("ok", "failing", "hung");
 
@@ -72,23 +76,30 @@ class OperabilityIT {
         dispatcher.send("3", SampleEvents.event("note.created", "n1"));
         dispatcher.send("4", "{oops".getBytes());
         dispatcher.send("5", SampleEvents.event("company.deleted", "c2"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> dispatcher.deadLetters().size() == 3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/ok").size() == 3);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> dispatcher.deadLetters().size() == 3);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/ok").size() == 3);
 
         // then: every metric name in the dashboard's queries is in the scrape
         String scrape = get(app, "/metrics").body();
         Set<String> used = dashboardMetricNames();
         assertThat(used).contains("webhook_deliveries_total", "kafka_consumer_fetch_manager_records_lag_max");
-        assertThat(used).allSatisfy(name -> assertThat(scrape).as("scrape has %s", name)
-                .containsPattern("(?m)^" + name + "[{ ]"));
-        assertThat(scrape).containsPattern("webhook_deliveries_total\\{event_type=\"company.updated\",outcome=\"retry_scheduled\",subscription=\"failing\"} 1.0")
-                .containsPattern("webhook_deliveries_total\\{event_type=\"company.updated\",outcome=\"dead_lettered\",subscription=\"failing\"} 1.0")
+        assertThat(used)
+                .allSatisfy(
+                        name -> assertThat(scrape).as("scrape has %s", name).containsPattern("(?m)^" + name + "[{ ]"));
+        assertThat(scrape)
+                .containsPattern(
+                        "webhook_deliveries_total\\{event_type=\"company.updated\",outcome=\"retry_scheduled\",subscription=\"failing\"} 1.0")
+                .containsPattern(
+                        "webhook_deliveries_total\\{event_type=\"company.updated\",outcome=\"dead_lettered\",subscription=\"failing\"} 1.0")
                 .containsPattern("webhook_delivery_attempts_total\\{result=\"5xx\",subscription=\"failing\"} 4.0")
                 .containsPattern("webhook_events_invalid_total\\{reason=\"invalid-json\"} 1.0")
                 .containsPattern("webhook_events_unmatched_total 1.0")
                 .containsPattern("webhook_inflight_deliveries\\{subscription=\"hung\"} 1.0")
                 // the first verdict of an event type registers its other outcomes at zero
-                .containsPattern("webhook_deliveries_total\\{event_type=\"person.created\",outcome=\"dead_lettered\",subscription=\"ok\"} 0.0")
+                .containsPattern(
+                        "webhook_deliveries_total\\{event_type=\"person.created\",outcome=\"dead_lettered\",subscription=\"ok\"} 0.0")
                 .doesNotContain(receiver.baseUrl());
 
         // when: shutdown begins while a delivery hangs, readiness fails at once
@@ -101,11 +112,13 @@ class OperabilityIT {
     void shouldServeEverySubscriptionAndTopicSeriesAtZeroBeforeTheFirstEvent(DispatcherFixture dispatcher)
             throws Exception {
         // given: a dispatcher with two subscriptions that has not consumed anything
-        var app = dispatcher.with("metrics.eventTypeLabel", false)
+        var app = dispatcher
+                .with("metrics.eventTypeLabel", false)
                 .subscription("crm-sync", "/crm-sync", "[\"person.*\"]")
                 .subscription("audit", "/audit", "[\"*\"]")
                 .start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> get(app, "/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> get(app, "/health/ready").statusCode() == 200);
 
         // when: scraped before any event
         Scrape scrape = Scrape.parse(get(app, "/metrics").body());
@@ -113,46 +126,74 @@ class OperabilityIT {
         // then: every per-subscription series is there, at zero
         for (String subscription : List.of("crm-sync", "audit")) {
             for (String outcome : OUTCOMES) {
-                assertThat(scrape.value("webhook_deliveries_total", "subscription", subscription, "event_type", "all",
-                        "outcome", outcome)).isZero();
+                assertThat(scrape.value(
+                                "webhook_deliveries_total",
+                                "subscription",
+                                subscription,
+                                "event_type",
+                                "all",
+                                "outcome",
+                                outcome))
+                        .isZero();
             }
             for (String reason : DEFERRAL_REASONS) {
                 assertThat(scrape.value("webhook_deferrals_total", "subscription", subscription, "reason", reason))
                         .isZero();
             }
             for (String result : ATTEMPT_RESULTS) {
-                assertThat(scrape.value("webhook_delivery_attempts_total", "subscription", subscription,
-                        "result", result)).isZero();
+                assertThat(scrape.value(
+                                "webhook_delivery_attempts_total", "subscription", subscription, "result", result))
+                        .isZero();
             }
             for (String state : List.of("open", "half_open", "closed")) {
-                assertThat(scrape.value("webhook_circuit_transitions_total", "subscription", subscription,
-                        "state", state)).isZero();
+                assertThat(scrape.value(
+                                "webhook_circuit_transitions_total", "subscription", subscription, "state", state))
+                        .isZero();
             }
-            for (String gauge : List.of("webhook_circuit_state", "webhook_inflight_deliveries",
-                    "webhook_queued_deliveries", "webhook_queued_bytes", "webhook_subscription_slow",
+            for (String gauge : List.of(
+                    "webhook_circuit_state",
+                    "webhook_inflight_deliveries",
+                    "webhook_queued_deliveries",
+                    "webhook_queued_bytes",
+                    "webhook_subscription_slow",
                     "webhook_delivery_lag_seconds_count")) {
-                assertThat(scrape.value(gauge, "subscription", subscription)).as(gauge).isZero();
+                assertThat(scrape.value(gauge, "subscription", subscription))
+                        .as(gauge)
+                        .isZero();
             }
-            assertThat(scrape.value("webhook_delivery_duration_seconds_count", "subscription", subscription,
-                    "outcome", "failed")).isZero();
+            assertThat(scrape.value(
+                            "webhook_delivery_duration_seconds_count",
+                            "subscription",
+                            subscription,
+                            "outcome",
+                            "failed"))
+                    .isZero();
         }
         // and: every per-topic series: consumed from the events and retry topics, write failures of the retry
         // and dead-letter topics
         List<String> retryTopics = List.of(dispatcher.retryTopic() + "-100ms", dispatcher.retryTopic() + "-200ms");
-        assertThat(scrape.value("webhook_events_consumed_total", "topic", dispatcher.eventsTopic())).isZero();
+        assertThat(scrape.value("webhook_events_consumed_total", "topic", dispatcher.eventsTopic()))
+                .isZero();
         for (String topic : retryTopics) {
-            assertThat(scrape.value("webhook_events_consumed_total", "topic", topic)).isZero();
-            assertThat(scrape.value("webhook_producer_write_failures_total", "topic", topic)).isZero();
+            assertThat(scrape.value("webhook_events_consumed_total", "topic", topic))
+                    .isZero();
+            assertThat(scrape.value("webhook_producer_write_failures_total", "topic", topic))
+                    .isZero();
         }
         assertThat(scrape.value("webhook_producer_write_failures_total", "topic", dispatcher.deadLetterTopic()))
                 .isZero();
-        assertThat(scrape.value("webhook_config_reloads_total", "result", "rejected")).isZero();
+        assertThat(scrape.value("webhook_config_reloads_total", "result", "rejected"))
+                .isZero();
         assertThat(scrape.value("webhook_subscriptions")).isEqualTo(2);
-        assertThat(scrape.value("webhook_buffered_bytes_limit", "loop", "events-consumer")).isPositive();
-        assertThat(scrape.value("webhook_consumer_paused", "loop", "retry-consumer")).isZero();
+        assertThat(scrape.value("webhook_buffered_bytes_limit", "loop", "events-consumer"))
+                .isPositive();
+        assertThat(scrape.value("webhook_consumer_paused", "loop", "retry-consumer"))
+                .isZero();
 
         // and: every family of ours says what it means
-        assertThat(scrape.families()).filteredOn(f -> f.startsWith("webhook_")).hasSizeGreaterThan(15)
+        assertThat(scrape.families())
+                .filteredOn(f -> f.startsWith("webhook_"))
+                .hasSizeGreaterThan(15)
                 .allSatisfy(f -> assertThat(scrape.help(f)).as("HELP of %s", f).isNotBlank());
 
         // and: the dashboard's variables resolve, and every metric its panels query is there already
@@ -160,15 +201,18 @@ class OperabilityIT {
         Map<String, Set<String>> variables = variableValues(dashboard, scrape);
         assertThat(variables).containsKeys("namespace", "job", "subscription");
         assertThat(variables.get("subscription")).containsExactlyInAnyOrder("crm-sync", "audit");
-        assertThat(dashboardMetricNames()).allSatisfy(name ->
-                assertThat(scrape.families()).as("start-up scrape has %s", name).contains(name));
+        assertThat(dashboardMetricNames())
+                .allSatisfy(name -> assertThat(scrape.families())
+                        .as("start-up scrape has %s", name)
+                        .contains(name));
         // and: the lag panels' client_id (the events consumer's) is one the dispatcher's Kafka metrics carry
         int scoped = 0;
         for (String expression : dashboardExpressions()) {
             Matcher m = CLIENT_ID.matcher(expression);
             while (m.find()) {
                 String clientId = m.group(2);
-                assertThat(scrape.samples(m.group(1))).as(expression)
+                assertThat(scrape.samples(m.group(1)))
+                        .as(expression)
                         .anySatisfy(sample -> assertThat(sample.labels()).containsEntry("client_id", clientId));
                 scoped++;
             }
@@ -188,10 +232,13 @@ class OperabilityIT {
             }
             String query = variable.path("definition").asText();
             Matcher m = LABEL_VALUES.matcher(query);
-            assertThat(m.matches()).as("variable %s: %s", variable.path("name").asText(), query).isTrue();
+            assertThat(m.matches())
+                    .as("variable %s: %s", variable.path("name").asText(), query)
+                    .isTrue();
             String metric = m.group(1);
             String label = m.group(3);
-            assertThat(scrape.families()).as("variable %s: %s", variable.path("name").asText(), query)
+            assertThat(scrape.families())
+                    .as("variable %s: %s", variable.path("name").asText(), query)
                     .contains(metric);
             Set<String> found = new TreeSet<>();
             if (TARGET_LABELS.contains(label)) {
@@ -203,7 +250,9 @@ class OperabilityIT {
                     }
                 });
             }
-            assertThat(found).as("values of variable %s: %s", variable.path("name").asText(), query).isNotEmpty();
+            assertThat(found)
+                    .as("values of variable %s: %s", variable.path("name").asText(), query)
+                    .isNotEmpty();
             values.put(variable.path("name").asText(), found);
         }
         return values;
@@ -242,8 +291,11 @@ class OperabilityIT {
     }
 
     private HttpResponse<String> get(Application app, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private int statusOrDown(Application app, String path) {
@@ -259,8 +311,7 @@ class OperabilityIT {
         private static final Pattern LINE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)");
         private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-        record Sample(String name, Map<String, String> labels, double value) {
-        }
+        record Sample(String name, Map<String, String> labels, double value) {}
 
         static Scrape parse(String text) {
             var samples = new ArrayList<Sample>();
@@ -312,7 +363,9 @@ class OperabilityIT {
             for (int i = 0; i < labels.length; i += 2) {
                 wanted.put(labels[i], labels[i + 1]);
             }
-            List<Sample> matching = samples(name).stream().filter(s -> s.labels().equals(wanted)).toList();
+            List<Sample> matching = samples(name).stream()
+                    .filter(s -> s.labels().equals(wanted))
+                    .toList();
             assertThat(matching).as("series %s%s", name, wanted).hasSize(1);
             return matching.get(0).value();
         }

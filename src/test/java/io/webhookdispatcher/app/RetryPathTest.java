@@ -56,10 +56,14 @@ class RetryPathTest {
 
     private final FakeClock clock = new FakeClock();
     private final FakeSender sender = new FakeSender();
-    private final DispatcherMetrics metrics = new DispatcherMetrics(new SimpleMeterRegistry(), true,
-            Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
-    private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    private final DispatcherMetrics metrics = new DispatcherMetrics(
+            new SimpleMeterRegistry(),
+            true,
+            Arrays.stream(DeliveryOutcome.AttemptResult.values())
+                    .map(r -> r.label)
+                    .toList());
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final DurableWriter writer = new DurableWriter(producer, metrics);
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
@@ -73,22 +77,48 @@ class RetryPathTest {
     }
 
     private void start(long budgetBytes, List<TopicPartition> partitions, String... subscriptionIds) {
-        var retry = new DispatcherConfig.Retry(List.of(Duration.ofSeconds(5), Duration.ofHours(10)), 0,
-                Duration.ofMinutes(1), Duration.ofHours(1), Set.of(400));
+        var retry = new DispatcherConfig.Retry(
+                List.of(Duration.ofSeconds(5), Duration.ofHours(10)),
+                0,
+                Duration.ofMinutes(1),
+                Duration.ofHours(1),
+                Set.of(400));
         var policy = new RetryPolicy(retry, "crm.events.retry", () -> 0.5);
         var deadLetters = new DeadLetters(writer, "crm.events.dlt", clock);
         var router = new OutcomeRouter(policy, new RetryWriter(writer), deadLetters, metrics, clock);
-        var subscriptions = new Subscriptions(Arrays.stream(subscriptionIds).map(id -> new Subscription(id,
-                URI.create("http://r/" + id), new Secret("s"), List.of(EventFilter.parse("*")), true, 64,
-                Optional.empty(), CircuitBreaker.Settings.DEFAULTS)).toList(), sender, clock, lane -> { });
-        var scheduler = new DeliveryScheduler(subscriptions::all, router, metrics, clock,
+        var subscriptions = new Subscriptions(
+                Arrays.stream(subscriptionIds)
+                        .map(id -> new Subscription(
+                                id,
+                                URI.create("http://r/" + id),
+                                new Secret("s"),
+                                List.of(EventFilter.parse("*")),
+                                true,
+                                64,
+                                Optional.empty(),
+                                CircuitBreaker.Settings.DEFAULTS))
+                        .toList(),
+                sender,
+                clock,
+                lane -> {});
+        var scheduler = new DeliveryScheduler(
+                subscriptions::all,
+                router,
+                metrics,
+                clock,
                 new DeliveryScheduler.Bounds(256, 1000, 16 << 20, Duration.ofSeconds(1), Duration.ofHours(1)));
         subscriptions.onChange(scheduler::lanesChanged);
         var intake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
         budget = new MemoryBudget(budgetBytes);
-        loop = new ConsumerLoop(consumer, l -> consumer.subscribe(policy.topicPattern(), l), intake,
-                new ConsumerLoop.FlowControl(1000, Duration.ofSeconds(10)), budget.account(0.5), Duration.ofSeconds(1),
-                new LoopStatus("retry-consumer"), clock);
+        loop = new ConsumerLoop(
+                consumer,
+                l -> consumer.subscribe(policy.topicPattern(), l),
+                intake,
+                new ConsumerLoop.FlowControl(1000, Duration.ofSeconds(10)),
+                budget.account(0.5),
+                Duration.ofSeconds(1),
+                new LoopStatus("retry-consumer"),
+                clock);
         consumer.updateBeginningOffsets(Map.of(LONG, 0L, SHORT, 0L));
         consumer.setMaxPollRecords(500);
         ConsumerLoopProbe.subscribe(loop);
@@ -119,7 +149,8 @@ class RetryPathTest {
         poll(20);
 
         // then: the 10 h records stay on the broker (their partition waits), and every due retry is sent
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(sender.calls("healthy")).hasSize(100));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(sender.calls("healthy")).hasSize(100));
         assertThat(consumer.paused()).containsExactly(LONG);
         assertThat(consumer.position(LONG)).isZero();
         assertThat(sender.calls("dead")).isEmpty();
@@ -152,11 +183,13 @@ class RetryPathTest {
     }
 
     private long deadLetters() {
-        return producer.history().stream().filter(r -> r.topic().equals("crm.events.dlt")).count();
+        return producer.history().stream()
+                .filter(r -> r.topic().equals("crm.events.dlt"))
+                .count();
     }
 
-    private static ConsumerRecord<byte[], byte[]> retry(TopicPartition tp, long offset, String subscription,
-                                                        byte[] value, Instant due) {
+    private static ConsumerRecord<byte[], byte[]> retry(
+            TopicPartition tp, long offset, String subscription, byte[] value, Instant due) {
         var h = new RecordHeaders();
         WebhookHeaders.put(h, WebhookHeaders.SUBSCRIPTION, subscription);
         WebhookHeaders.put(h, WebhookHeaders.DELIVERY_ID, "d-" + subscription + "-" + offset);
@@ -166,7 +199,17 @@ class RetryPathTest {
         WebhookHeaders.put(h, WebhookHeaders.ORIGINAL_TOPIC, "crm.events");
         WebhookHeaders.put(h, WebhookHeaders.ORIGINAL_PARTITION, 0);
         WebhookHeaders.put(h, WebhookHeaders.ORIGINAL_OFFSET, offset);
-        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, 0L,
-                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, 0, null, value, h, Optional.empty());
+        return new ConsumerRecord<>(
+                tp.topic(),
+                tp.partition(),
+                offset,
+                0L,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                0,
+                0,
+                null,
+                value,
+                h,
+                Optional.empty());
     }
 }

@@ -20,7 +20,9 @@ class ShutdownBudgetTest {
         var budget = ShutdownBudget.start(Duration.ofSeconds(10));
 
         // then
-        assertThat(budget.remaining()).isLessThanOrEqualTo(Duration.ofSeconds(10)).isPositive();
+        assertThat(budget.remaining())
+                .isLessThanOrEqualTo(Duration.ofSeconds(10))
+                .isPositive();
         assertThat(budget.share(2)).isLessThanOrEqualTo(Duration.ofSeconds(5));
         assertThat(ShutdownBudget.start(Duration.ZERO).remaining()).isZero();
     }

@@ -35,7 +35,9 @@ class ShutdownDeadlineIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         // then: it gave the drain its share of the timeout, then closed everything within what was left
-        assertThat(took).isGreaterThanOrEqualTo(ShutdownBudget.drainTimeout(TIMEOUT)).isLessThan(TIMEOUT.plus(SLACK));
+        assertThat(took)
+                .isGreaterThanOrEqualTo(ShutdownBudget.drainTimeout(TIMEOUT))
+                .isLessThan(TIMEOUT.plus(SLACK));
         // and the unfinished work stays uncommitted, for the partitions' next owner
         assertThat(dispatcher.uncommittedEvents()).isEqualTo(3);
     }
@@ -45,8 +47,11 @@ class ShutdownDeadlineIT {
             throws Exception {
         // given
         dispatcher.receiver().hang("/hung");
-        dispatcher.with("shutdown.timeout", "4s").with("delivery.requestTimeout", "2m")
-                .subscription("hung", "/hung", "[\"*\"]").createEventsTopic();
+        dispatcher
+                .with("shutdown.timeout", "4s")
+                .with("delivery.requestTimeout", "2m")
+                .subscription("hung", "/hung", "[\"*\"]")
+                .createEventsTopic();
         dispatcher.produce(3, List.of("person.updated"));
         try (DispatcherProcess process = dispatcher.startProcess()) {
             await().atMost(Duration.ofSeconds(60)).until(() -> process.output().contains("assigned"));
@@ -67,15 +72,21 @@ class ShutdownDeadlineIT {
 
     private static Application givenDeliveriesHungIn(DispatcherFixture dispatcher) throws Exception {
         dispatcher.receiver().hang("/hung");
-        Application app = dispatcher.with("shutdown.timeout", "4s").with("delivery.requestTimeout", "2m")
-                .subscription("hung", "/hung", "[\"*\"]").start();
+        Application app = dispatcher
+                .with("shutdown.timeout", "4s")
+                .with("delivery.requestTimeout", "2m")
+                .subscription("hung", "/hung", "[\"*\"]")
+                .start();
         dispatcher.produce(3, List.of("person.updated"));
         await().atMost(Duration.ofSeconds(60)).until(() -> inFlight(app) == 3);
         return app;
     }
 
     private static double inFlight(Application app) {
-        Gauge gauge = app.registry().find(DispatcherMetrics.INFLIGHT).tag("subscription", "hung").gauge();
+        Gauge gauge = app.registry()
+                .find(DispatcherMetrics.INFLIGHT)
+                .tag("subscription", "hung")
+                .gauge();
         return gauge == null ? 0 : gauge.value();
     }
 }

@@ -43,12 +43,12 @@ import java.util.Locale;
  * </pre>
  */
 public final class Benchmark {
-    private Benchmark() {
-    }
+    private Benchmark() {}
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
-        Path dir = Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir =
+                Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
         Path jar = Path.of(o.jar);
         if (!Files.isRegularFile(jar)) {
@@ -68,10 +68,18 @@ public final class Benchmark {
         var results = new Results();
         int exitCode = 0;
         try (var children = new Children();
-             var broker = EmbeddedKafkaBroker.start()) {
+                var broker = EmbeddedKafkaBroker.start()) {
             Receiver receiver = Receiver.start(children, thisJava(), classpath(), dir.resolve("receiver.log"));
-            var scenarios = new Scenarios(children, broker, receiver, jar, dir, classpath(), o.size,
-                    Duration.ofMinutes(o.runTimeoutMinutes), Duration.ofMillis(o.slowDelayMillis));
+            var scenarios = new Scenarios(
+                    children,
+                    broker,
+                    receiver,
+                    jar,
+                    dir,
+                    classpath(),
+                    o.size,
+                    Duration.ofMinutes(o.runTimeoutMinutes),
+                    Duration.ofMillis(o.slowDelayMillis));
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
                     for (int fanOut : o.drain ? o.fanOuts : List.<Integer>of()) {
@@ -84,22 +92,34 @@ public final class Benchmark {
                         progress(results, scenarios.baseline(jvm, 64, o.events, run));
                         progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
                     }
-                    for (Scenarios.Neighbour n : o.isolation ? Scenarios.Neighbour.values() : new Scenarios.Neighbour[0]) {
+                    for (Scenarios.Neighbour n :
+                            o.isolation ? Scenarios.Neighbour.values() : new Scenarios.Neighbour[0]) {
                         progress(results, scenarios.isolation(jvm, n, o.events, run));
                     }
                 }
             }
             for (Jvm jvm : o.latency ? jvms : List.<Jvm>of()) {
-                double rate = o.latencyRate > 0 ? o.latencyRate : results.medianRate(jvm.shortName(), Results.FAN_OUT_1) / 2;
+                double rate =
+                        o.latencyRate > 0 ? o.latencyRate : results.medianRate(jvm.shortName(), Results.FAN_OUT_1) / 2;
                 if (!(rate > 0)) {
                     throw new IllegalArgumentException("no fan-out-1 drain rate to halve: give --latency-rate");
                 }
                 for (int run = 1; run <= o.runs; run++) {
-                    var l = scenarios.latency(jvm, rate, Duration.ofSeconds(o.latencyWarmupSeconds),
-                            Duration.ofSeconds(o.latencySeconds), run);
+                    var l = scenarios.latency(
+                            jvm,
+                            rate,
+                            Duration.ofSeconds(o.latencyWarmupSeconds),
+                            Duration.ofSeconds(o.latencySeconds),
+                            run);
                     results.add(l);
-                    System.out.printf(Locale.ROOT, "  %s latency run %d at %.0f/s: p50 %.1f ms, p99 %.1f ms%n",
-                            l.jvm(), l.run(), l.perSecond(), l.p50Millis(), l.p99Millis());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %s latency run %d at %.0f/s: p50 %.1f ms, p99 %.1f ms%n",
+                            l.jvm(),
+                            l.run(),
+                            l.perSecond(),
+                            l.p50Millis(),
+                            l.p99Millis());
                 }
             }
         } catch (RuntimeException e) {
@@ -115,64 +135,127 @@ public final class Benchmark {
 
     /** The bound on the whole benchmark, whatever hangs: exiting runs the hook that stops every child. */
     private static void watchdog(Duration limit) {
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(limit.toMillis());
-                System.err.println("benchmark did not finish within " + limit + "; stopping");
-                System.exit(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bench-watchdog");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(limit.toMillis());
+                        System.err.println("benchmark did not finish within " + limit + "; stopping");
+                        System.exit(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "bench-watchdog");
         t.setDaemon(true);
         t.start();
     }
 
     private static void progress(Results results, Results.Throughput t) {
         results.add(t);
-        System.out.printf(Locale.ROOT, "  %s %-22s run %d: %,.0f req/s, %.1f CPU-µs/req, RSS %.0f MiB, other load %.2f cores %s%n",
-                t.jvm(), t.scenario(), t.run(), t.perSecond(), t.cpuMicrosEach(), t.rssMib(), t.otherCores(), t.note());
+        System.out.printf(
+                Locale.ROOT,
+                "  %s %-22s run %d: %,.0f req/s, %.1f CPU-µs/req, RSS %.0f MiB, other load %.2f cores %s%n",
+                t.jvm(),
+                t.scenario(),
+                t.run(),
+                t.perSecond(),
+                t.cpuMicrosEach(),
+                t.rssMib(),
+                t.otherCores(),
+                t.note());
     }
 
     private static void progress(Results results, Results.Isolation i) {
         results.add(i);
-        String rate = Double.isNaN(i.perSecond()) ? "no healthy request"
-                : i.timedOut() ? String.format(Locale.ROOT, "timed out, < %,.0f req/s (%,.0f so far)", i.perSecond(),
-                        i.soFarPerSecond())
-                : String.format(Locale.ROOT, "%,.0f req/s", i.perSecond());
-        System.out.printf(Locale.ROOT, "  %s isolation, %-14s run %d: healthy %s, %d of %d; neighbour %d requests, "
+        String rate = Double.isNaN(i.perSecond())
+                ? "no healthy request"
+                : i.timedOut()
+                        ? String.format(
+                                Locale.ROOT,
+                                "timed out, < %,.0f req/s (%,.0f so far)",
+                                i.perSecond(),
+                                i.soFarPerSecond())
+                        : String.format(Locale.ROOT, "%,.0f req/s", i.perSecond());
+        System.out.printf(
+                Locale.ROOT,
+                "  %s isolation, %-14s run %d: healthy %s, %d of %d; neighbour %d requests, "
                         + "%d retry-topic writes, s2 %s; other load %.2f cores %s%n",
-                i.jvm(), i.neighbour() + " neighbour", i.run(), rate, i.healthyRequests(), i.events(), i.neighbourRequests(),
-                i.retryWrites(), i.neighbourOutcomes(), i.otherCores(), i.note());
+                i.jvm(),
+                i.neighbour() + " neighbour",
+                i.run(),
+                rate,
+                i.healthyRequests(),
+                i.events(),
+                i.neighbourRequests(),
+                i.retryWrites(),
+                i.neighbourOutcomes(),
+                i.otherCores(),
+                i.note());
     }
 
     private static String header(Options o, List<Jvm> jvms, List<String> flags) throws IOException {
-        var h = new StringBuilder("## Benchmark run ").append(LocalDateTime.now().withNano(0)).append("\n\n");
-        h.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (")
-                .append(cpuModel()).append("), ").append(memTotal()).append(", Linux ")
-                .append(System.getProperty("os.version")).append(", CLK_TCK ").append(Proc.clockTicksPerSecond()).append('\n');
+        var h = new StringBuilder("## Benchmark run ")
+                .append(LocalDateTime.now().withNano(0))
+                .append("\n\n");
+        h.append("- machine: ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs (")
+                .append(cpuModel())
+                .append("), ")
+                .append(memTotal())
+                .append(", Linux ")
+                .append(System.getProperty("os.version"))
+                .append(", CLK_TCK ")
+                .append(Proc.clockTicksPerSecond())
+                .append('\n');
         for (Jvm jvm : jvms) {
-            h.append("- ").append(jvm.shortName()).append(": ").append(jvm.label()).append(" (").append(jvm.java()).append(")\n");
+            h.append("- ")
+                    .append(jvm.shortName())
+                    .append(": ")
+                    .append(jvm.label())
+                    .append(" (")
+                    .append(jvm.java())
+                    .append(")\n");
         }
-        h.append("- dispatcher and baseline JVM flags: ").append(flags.isEmpty() ? "(none)" : String.join(" ", flags)).append('\n');
-        h.append("- events per drain run: ").append(o.events).append(" of ~").append(o.size).append(" bytes, ")
-                .append(Scenarios.PARTITIONS).append(" partitions; rounds: ").append(o.runs).append('\n');
+        h.append("- dispatcher and baseline JVM flags: ")
+                .append(flags.isEmpty() ? "(none)" : String.join(" ", flags))
+                .append('\n');
+        h.append("- events per drain run: ")
+                .append(o.events)
+                .append(" of ~")
+                .append(o.size)
+                .append(" bytes, ")
+                .append(Scenarios.PARTITIONS)
+                .append(" partitions; rounds: ")
+                .append(o.runs)
+                .append('\n');
         if (o.isolation) {
-            h.append("- isolation: s1 at ").append(Scenarios.HEALTHY_PATH).append(" next to s2 at /hook2 (reference), /dead1 ")
-                    .append("(never answers) or /slow1 (answers after ").append(o.slowDelayMillis).append(" ms); time limit ")
-                    .append(o.runTimeoutMinutes).append(" min per run\n");
+            h.append("- isolation: s1 at ")
+                    .append(Scenarios.HEALTHY_PATH)
+                    .append(" next to s2 at /hook2 (reference), /dead1 ")
+                    .append("(never answers) or /slow1 (answers after ")
+                    .append(o.slowDelayMillis)
+                    .append(" ms); time limit ")
+                    .append(o.runTimeoutMinutes)
+                    .append(" min per run\n");
         }
         return h.toString();
     }
 
     private static String cpuModel() throws IOException {
-        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .findFirst()
+                .orElse("?");
     }
 
     private static String memTotal() throws IOException {
-        return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024 + " GiB").findFirst().orElse("?");
+        return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                .filter(l -> l.startsWith("MemTotal"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024 + " GiB")
+                .findFirst()
+                .orElse("?");
     }
 
     private static Path thisJava() {
@@ -182,7 +265,12 @@ public final class Benchmark {
     /** target/test-classes: the receiver and baseline need nothing else (JDK only, and SampleEvents). */
     private static String classpath() {
         try {
-            return Path.of(LeanReceiver.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(LeanReceiver.class
+                            .getProtectionDomain()
+                            .getCodeSource()
+                            .getLocation()
+                            .toURI())
+                    .toString();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -241,7 +329,8 @@ public final class Benchmark {
                 o.javas.add(thisJava().toString());
             }
             if (!o.drain && o.latency && o.latencyRate <= 0) {
-                throw new IllegalArgumentException("--no-drain leaves no fan-out-1 rate to halve: give --latency-rate or --no-latency");
+                throw new IllegalArgumentException(
+                        "--no-drain leaves no fan-out-1 rate to halve: give --latency-rate or --no-latency");
             }
             if (o.slowDelayMillis < 0) {
                 throw new IllegalArgumentException("--slow-delay-ms must be >= 0");

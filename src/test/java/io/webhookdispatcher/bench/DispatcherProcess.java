@@ -32,7 +32,8 @@ final class DispatcherProcess {
     private final Process process;
     private final int managementPort;
     private final Path log;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private DispatcherProcess(Process process, int managementPort, Path log) {
         this.process = process;
@@ -41,8 +42,16 @@ final class DispatcherProcess {
     }
 
     /** {@code fanOut} subscriptions, at {@code /hook1} ... {@code /hookN}. */
-    static DispatcherProcess start(Children children, Jvm jvm, Path jar, Path dir, String name, String bootstrap,
-                                   String topic, int fanOut, Receiver receiver) {
+    static DispatcherProcess start(
+            Children children,
+            Jvm jvm,
+            Path jar,
+            Path dir,
+            String name,
+            String bootstrap,
+            String topic,
+            int fanOut,
+            Receiver receiver) {
         var paths = new ArrayList<String>();
         for (int i = 1; i <= fanOut; i++) {
             paths.add("/hook" + i);
@@ -51,22 +60,45 @@ final class DispatcherProcess {
     }
 
     /** One subscription per path: {@code s1} at the first path, {@code s2} at the second, and so on. */
-    static DispatcherProcess start(Children children, Jvm jvm, Path jar, Path dir, String name, String bootstrap,
-                                   String topic, List<String> paths, Receiver receiver) {
+    static DispatcherProcess start(
+            Children children,
+            Jvm jvm,
+            Path jar,
+            Path dir,
+            String name,
+            String bootstrap,
+            String topic,
+            List<String> paths,
+            Receiver receiver) {
         int port = freePort();
         var yaml = new StringBuilder()
-                .append("kafka: {bootstrapServers: '").append(bootstrap).append("', groupId: bench-").append(name)
+                .append("kafka: {bootstrapServers: '")
+                .append(bootstrap)
+                .append("', groupId: bench-")
+                .append(name)
                 .append(", startFrom: earliest, properties: {}}\n")
-                .append("topics: {events: ").append(topic).append(", retry: ").append(topic).append(".retry, deadLetter: ")
-                .append(topic).append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
+                .append("topics: {events: ")
+                .append(topic)
+                .append(", retry: ")
+                .append(topic)
+                .append(".retry, deadLetter: ")
+                .append(topic)
+                .append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
                 .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: 256, ")
                 .append("maxInFlightPerSubscription: 64, maxEventBytes: 1048576}\n")
-                .append("management: {port: ").append(port).append("}\n")
+                .append("management: {port: ")
+                .append(port)
+                .append("}\n")
                 .append("shutdown: {timeout: 20s}\n")
                 .append("subscriptions:\n");
         for (int i = 1; i <= paths.size(); i++) {
-            yaml.append("  - {id: s").append(i).append(", url: '").append(receiver.url(paths.get(i - 1)))
-                    .append("', secret: bench-secret-").append(i).append(", events: [\"*\"]}\n");
+            yaml.append("  - {id: s")
+                    .append(i)
+                    .append(", url: '")
+                    .append(receiver.url(paths.get(i - 1)))
+                    .append("', secret: bench-secret-")
+                    .append(i)
+                    .append(", events: [\"*\"]}\n");
         }
         Path config = dir.resolve(name + ".yaml");
         Path log = dir.resolve(name + ".log");
@@ -79,7 +111,8 @@ final class DispatcherProcess {
         command.add(jvm.java().toString());
         command.addAll(jvm.flags());
         command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
-        Process p = children.start(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()));
+        Process p = children.start(
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()));
         return new DispatcherProcess(p, port, log);
     }
 
@@ -111,7 +144,9 @@ final class DispatcherProcess {
     /** {@code webhook_deliveries_total} summed by outcome, from {@code /metrics}. */
     Map<String, Long> deliveriesByOutcome() {
         var result = new TreeMap<String, Long>();
-        deliveriesBySubscription().values().forEach(byOutcome -> byOutcome.forEach((o, n) -> result.merge(o, n, Long::sum)));
+        deliveriesBySubscription()
+                .values()
+                .forEach(byOutcome -> byOutcome.forEach((o, n) -> result.merge(o, n, Long::sum)));
         return result;
     }
 
@@ -148,8 +183,11 @@ final class DispatcherProcess {
     /** The response, or null while nothing listens on the management port yet. */
     private HttpResponse<String> get(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -13,8 +13,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Puts CRM-shaped events into a topic: a backlog all at once, or a fixed rate with produce times inside. */
 final class EventLoader {
-    private EventLoader() {
-    }
+    private EventLoader() {}
 
     /** {@code count} events of about {@code size} bytes, spread evenly over the partitions; returns when all are written. */
     static void backlog(String bootstrap, String topic, int partitions, int count, int size) {
@@ -22,7 +21,8 @@ final class EventLoader {
         try (var producer = producer(bootstrap, 20, 512 * 1024)) {
             for (int i = 0; i < count; i++) {
                 String type = SampleEvents.TYPES.get(i % SampleEvents.TYPES.size());
-                producer.send(new ProducerRecord<>(topic, i % partitions, null, SampleEvents.event(type, "e-" + i, size)),
+                producer.send(
+                        new ProducerRecord<>(topic, i % partitions, null, SampleEvents.event(type, "e-" + i, size)),
                         (metadata, error) -> failure.compareAndSet(null, error));
             }
             producer.flush();
@@ -33,8 +33,7 @@ final class EventLoader {
     }
 
     /** What {@link #paced} produced: all of it, and from when on it counts (after the warm-up). */
-    record Paced(long count, long measuredFromMicros) {
-    }
+    record Paced(long count, long measuredFromMicros) {}
 
     /**
      * Produces at {@code perSecond} for {@code warmUp + measure}. Each event's record id is
@@ -42,8 +41,14 @@ final class EventLoader {
      * The producer lingers 5 ms (Kafka's default): one produce request per event would cost the broker,
      * on the same two cores, more CPU than the dispatcher. So latency includes up to 5 ms of batching.
      */
-    static Paced paced(String bootstrap, String topic, int partitions, double perSecond, Duration warmUp,
-                       Duration measure, int size) {
+    static Paced paced(
+            String bootstrap,
+            String topic,
+            int partitions,
+            double perSecond,
+            Duration warmUp,
+            Duration measure,
+            int size) {
         long intervalNanos = (long) (1e9 / perSecond);
         long start = System.nanoTime();
         long warmUpEnd = start + warmUp.toNanos();
@@ -61,8 +66,8 @@ final class EventLoader {
                     measuredFrom = now;
                 }
                 String type = SampleEvents.TYPES.get((int) (sent % SampleEvents.TYPES.size()));
-                producer.send(new ProducerRecord<>(topic, (int) (sent % partitions), null,
-                        SampleEvents.event(type, "lat-" + now, size)));
+                producer.send(new ProducerRecord<>(
+                        topic, (int) (sent % partitions), null, SampleEvents.event(type, "lat-" + now, size)));
                 sent++;
             }
             producer.flush();
@@ -71,11 +76,19 @@ final class EventLoader {
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap, int lingerMs, int batchBytes) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, lingerMs,
-                ProducerConfig.BATCH_SIZE_CONFIG, batchBytes,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TimeUnit.MINUTES.toMillis(2)),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        lingerMs,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        batchBytes,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        (int) TimeUnit.MINUTES.toMillis(2)),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 }

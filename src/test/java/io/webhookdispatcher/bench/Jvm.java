@@ -25,8 +25,13 @@ record Jvm(Path java, List<String> flags, String label, String specVersion) {
             if (p.waitFor() != 0) {
                 throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
             }
-            String gc = out.contains("+UseG1GC") ? "G1" : out.contains("+UseSerialGC") ? "Serial"
-                    : out.contains("+UseParallelGC") ? "Parallel" : out.contains("+UseZGC") ? "ZGC" : "other GC";
+            String gc = out.contains("+UseG1GC")
+                    ? "G1"
+                    : out.contains("+UseSerialGC")
+                            ? "Serial"
+                            : out.contains("+UseParallelGC")
+                                    ? "Parallel"
+                                    : out.contains("+UseZGC") ? "ZGC" : "other GC";
             String label = property(out, "java.vm.name") + " " + property(out, "java.vm.version") + ", " + gc;
             return new Jvm(java, List.copyOf(flags), label, property(out, "java.specification.version"));
         } catch (IOException e) {

@@ -71,7 +71,9 @@ public final class LeanReceiver {
 
     /** How a path answers, by its prefix. */
     private enum PathClass {
-        OK, DEAD, SLOW;
+        OK,
+        DEAD,
+        SLOW;
 
         static PathClass of(byte[] a, int pathStart, int pathEnd) {
             if (startsWith(a, pathStart, pathEnd, DEAD_PREFIX)) {
@@ -94,12 +96,10 @@ public final class LeanReceiver {
     }
 
     /** An answer held back: sent once due, and only after every earlier answer on its connection. */
-    private record Held(long dueNanos, byte[] bytes) {
-    }
+    private record Held(long dueNanos, byte[] bytes) {}
 
     /** A slow answer's due time, to wake the selector for its connection. */
-    private record Timer(long dueNanos, SelectionKey key) {
-    }
+    private record Timer(long dueNanos, SelectionKey key) {}
 
     private final long selfPid = ProcessHandle.current().pid();
     private long count;
@@ -108,8 +108,7 @@ public final class LeanReceiver {
     private long slowDelayNanos = 1_000_000_000L;
     private final List<PathCount> paths = new ArrayList<>();
     private final long[] byClass = new long[PathClass.values().length];
-    private final PriorityQueue<Timer> timers =
-            new PriorityQueue<>(Comparator.comparingLong(Timer::dueNanos));
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>(Comparator.comparingLong(Timer::dueNanos));
     private long connections;
     private long expect;
     private long[] watch = {};
@@ -265,8 +264,11 @@ public final class LeanReceiver {
         if (a[pathStart + 1] == '_') { // "/_arm", "/_stats"
             byte[] body = control(new String(a, pathStart, targetEnd - pathStart, StandardCharsets.US_ASCII))
                     .getBytes(StandardCharsets.UTF_8);
-            answer(key, c, ascii("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + body.length
-                    + "\r\n\r\n"), 0);
+            answer(
+                    key,
+                    c,
+                    ascii("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + body.length + "\r\n\r\n"),
+                    0);
             answer(key, c, body, 0);
             return;
         }
@@ -338,7 +340,8 @@ public final class LeanReceiver {
             paths.clear();
             Arrays.fill(byClass, 0);
             String span = q.get("spanPath");
-            spanPath = span == null || span.isEmpty() ? null
+            spanPath = span == null || span.isEmpty()
+                    ? null
                     : ascii(java.net.URLDecoder.decode(span, StandardCharsets.UTF_8));
             slowDelayNanos = Long.parseLong(q.getOrDefault("slowDelayMs", "1000")) * 1_000_000;
             connections = 0;
@@ -346,8 +349,11 @@ public final class LeanReceiver {
             firstTicks = null;
             lastTicks = null;
             expect = Long.parseLong(q.getOrDefault("expect", "0"));
-            watch = q.getOrDefault("watch", "").isEmpty() ? new long[0]
-                    : Arrays.stream(q.get("watch").split(",")).mapToLong(Long::parseLong).toArray();
+            watch = q.getOrDefault("watch", "").isEmpty()
+                    ? new long[0]
+                    : Arrays.stream(q.get("watch").split(","))
+                            .mapToLong(Long::parseLong)
+                            .toArray();
             latency = Boolean.parseBoolean(q.get("latency"));
             failOnce = Boolean.parseBoolean(q.get("failOnce"));
             seen.clear();
@@ -357,15 +363,27 @@ public final class LeanReceiver {
             return dump(Path.of(java.net.URLDecoder.decode(q.get("file"), StandardCharsets.UTF_8)));
         }
         var s = new StringBuilder();
-        s.append("count=").append(count).append('\n').append("connections=").append(connections).append('\n');
+        s.append("count=")
+                .append(count)
+                .append('\n')
+                .append("connections=")
+                .append(connections)
+                .append('\n');
         s.append("spanCount=").append(spanCount).append('\n');
         s.append("firstWallMicros=").append(firstWallMicros).append('\n');
         for (PathClass c : PathClass.values()) {
-            s.append("class.").append(c.name().toLowerCase(Locale.ROOT)).append('=')
-                    .append(byClass[c.ordinal()]).append('\n');
+            s.append("class.")
+                    .append(c.name().toLowerCase(Locale.ROOT))
+                    .append('=')
+                    .append(byClass[c.ordinal()])
+                    .append('\n');
         }
         for (PathCount p : paths) {
-            s.append("path.").append(new String(p.path, StandardCharsets.US_ASCII)).append('=').append(p.count).append('\n');
+            s.append("path.")
+                    .append(new String(p.path, StandardCharsets.US_ASCII))
+                    .append('=')
+                    .append(p.count)
+                    .append('\n');
         }
         if (lastTicks != null) {
             appendSpan(s, lastNanos, lastTicks);
@@ -384,7 +402,11 @@ public final class LeanReceiver {
         s.append("spanNanos=").append(endNanos - firstNanos).append('\n');
         for (int i = 0; i < endTicks.length; i++) {
             String who = i < watch.length ? String.valueOf(watch[i]) : i == watch.length ? "self" : "machine";
-            s.append("cpuTicks.").append(who).append('=').append(endTicks[i] - firstTicks[i]).append('\n');
+            s.append("cpuTicks.")
+                    .append(who)
+                    .append('=')
+                    .append(endTicks[i] - firstTicks[i])
+                    .append('\n');
         }
     }
 
@@ -413,9 +435,15 @@ public final class LeanReceiver {
         Arrays.sort(chosen, 0, n);
         s.append("latency.n=").append(n).append('\n');
         if (n > 0) {
-            s.append("latency.p50Micros=").append(chosen[(int) Math.ceil(0.50 * n) - 1]).append('\n');
-            s.append("latency.p99Micros=").append(chosen[(int) Math.ceil(0.99 * n) - 1]).append('\n');
-            s.append("latency.p999Micros=").append(chosen[(int) Math.ceil(0.999 * n) - 1]).append('\n');
+            s.append("latency.p50Micros=")
+                    .append(chosen[(int) Math.ceil(0.50 * n) - 1])
+                    .append('\n');
+            s.append("latency.p99Micros=")
+                    .append(chosen[(int) Math.ceil(0.99 * n) - 1])
+                    .append('\n');
+            s.append("latency.p999Micros=")
+                    .append(chosen[(int) Math.ceil(0.999 * n) - 1])
+                    .append('\n');
             s.append("latency.maxMicros=").append(chosen[n - 1]).append('\n');
         }
     }

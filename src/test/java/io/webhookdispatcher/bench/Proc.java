@@ -8,8 +8,7 @@ import java.nio.file.Path;
 
 /** Linux {@code /proc} readings of one process: its CPU time and its peak resident memory. */
 final class Proc {
-    private Proc() {
-    }
+    private Proc() {}
 
     /** utime + stime of all the process's threads, in clock ticks ({@code getconf CLK_TCK}). */
     static long cpuTicks(long pid) {
@@ -42,7 +41,9 @@ final class Proc {
     /** USER_HZ, the unit of {@link #cpuTicks}: 100 on practically every Linux. */
     static int clockTicksPerSecond() {
         try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
             return p.waitFor() == 0 ? Integer.parseInt(out) : 100;
         } catch (IOException | NumberFormatException e) {

@@ -35,13 +35,16 @@ public final class RawHttpBaseline {
         // Built up front: the dispatcher, too, gets its bodies ready-made (from Kafka records).
         byte[][] bodies = new byte[DISTINCT_BODIES][];
         for (int i = 0; i < bodies.length; i++) {
-            bodies[i] = SampleEvents.event(SampleEvents.TYPES.get(i % SampleEvents.TYPES.size()), "raw-" + i, bodyBytes);
+            bodies[i] =
+                    SampleEvents.event(SampleEvents.TYPES.get(i % SampleEvents.TYPES.size()), "raw-" + i, bodyBytes);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> { // as JdkWebhookSender's in Application
-            Thread t = new Thread(r, "baseline-http");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService executor = Executors.newFixedThreadPool(
+                2,
+                r -> { // as JdkWebhookSender's in Application
+                    Thread t = new Thread(r, "baseline-http");
+                    t.setDaemon(true);
+                    return t;
+                });
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)

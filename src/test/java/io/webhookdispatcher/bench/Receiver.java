@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 final class Receiver {
     private final Process process;
     private final String baseUrl;
-    private final HttpClient control = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient control =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private Receiver(Process process, int port) {
         this.process = process;
@@ -31,10 +32,12 @@ final class Receiver {
 
     /** Starts it on {@code java} (always the driver's, so it costs the same whichever JVM is measured). */
     static Receiver start(Children children, Path java, String classpath, Path log) {
-        Process p = children.start(new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", classpath,
-                LeanReceiver.class.getName()).redirectError(log.toFile()));
+        Process p = children.start(
+                new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", classpath, LeanReceiver.class.getName())
+                        .redirectError(log.toFile()));
         try {
-            String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            String line =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
             if (line == null || !line.startsWith("PORT ")) {
                 throw new IllegalStateException("receiver did not start (see " + log + "): " + line);
             }
@@ -69,8 +72,8 @@ final class Receiver {
      */
     void arm(long expect, List<Long> watch, String spanPath, Duration slowDelay) {
         String pids = watch.stream().map(String::valueOf).collect(Collectors.joining(","));
-        get("/_arm?expect=" + expect + "&watch=" + pids + "&spanPath=" + URLEncoder.encode(spanPath, StandardCharsets.UTF_8)
-                + "&slowDelayMs=" + slowDelay.toMillis());
+        get("/_arm?expect=" + expect + "&watch=" + pids + "&spanPath="
+                + URLEncoder.encode(spanPath, StandardCharsets.UTF_8) + "&slowDelayMs=" + slowDelay.toMillis());
     }
 
     /** Writes the latency samples as CSV, for a look at how latency moved during the run. */
@@ -142,8 +145,11 @@ final class Receiver {
 
     private String get(String pathAndQuery) {
         try {
-            HttpResponse<String> r = control.send(HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = control.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.body();
         } catch (IOException e) {
             throw new UncheckedIOException("receiver control " + pathAndQuery, e);

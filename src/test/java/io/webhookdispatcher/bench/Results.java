@@ -19,6 +19,7 @@ final class Results {
 
     /** Targets of the brief, checked against the medians. */
     static final double MIN_RATE_RATIO = 0.70;
+
     static final double MAX_CPU_RATIO = 1.5;
     static final double MAX_P99_MILLIS = 50;
     static final double MAX_RSS_MIB = 300;
@@ -32,17 +33,37 @@ final class Results {
      * from the first to the last; CPU is the measured process's utime+stime over that same span.
      * {@code otherCores} is what the rest of the machine used meanwhile: the noise (other users' builds).
      */
-    record Throughput(String jvm, String scenario, int run, long requests, double perSecond, double cpuMicrosEach,
-                      double cores, double receiverMicrosEach, double brokerCores, double otherCores,
-                      double startToFirstSeconds,
-                      double rssMib, long connections, String note) {
-    }
+    record Throughput(
+            String jvm,
+            String scenario,
+            int run,
+            long requests,
+            double perSecond,
+            double cpuMicrosEach,
+            double cores,
+            double receiverMicrosEach,
+            double brokerCores,
+            double otherCores,
+            double startToFirstSeconds,
+            double rssMib,
+            long connections,
+            String note) {}
 
     /** One fixed-rate run: produce-to-receive latency of the events produced after the warm-up. */
-    record Latency(String jvm, int run, double perSecond, long samples, double p50Millis, double p99Millis,
-                   double p999Millis, double maxMillis, double dispatcherCores, double brokerCores, double otherCores,
-                   double rssMib, long connections) {
-    }
+    record Latency(
+            String jvm,
+            int run,
+            double perSecond,
+            long samples,
+            double p50Millis,
+            double p99Millis,
+            double p999Millis,
+            double maxMillis,
+            double dispatcherCores,
+            double brokerCores,
+            double otherCores,
+            double rssMib,
+            long connections) {}
 
     /**
      * One isolation run: the healthy subscription {@code s1}'s drain of {@code events}, next to a neighbour
@@ -53,11 +74,27 @@ final class Results {
      * CPU is the dispatcher's over the span, per healthy delivery. Outcomes, retry-topic and dead-letter
      * writes are read at the end of the span (or at the limit).
      */
-    record Isolation(String jvm, String neighbour, int run, long events, boolean timedOut, long healthyRequests,
-                     double perSecond, double spanSeconds, double cpuMicrosEach, double cores, double otherCores,
-                     double startToFirstSeconds, long neighbourRequests, Map<String, Long> healthyOutcomes,
-                     Map<String, Long> neighbourOutcomes, long retryWrites, long deadLetterWrites, double rssMib,
-                     long connections, String note) {
+    record Isolation(
+            String jvm,
+            String neighbour,
+            int run,
+            long events,
+            boolean timedOut,
+            long healthyRequests,
+            double perSecond,
+            double spanSeconds,
+            double cpuMicrosEach,
+            double cores,
+            double otherCores,
+            double startToFirstSeconds,
+            long neighbourRequests,
+            Map<String, Long> healthyOutcomes,
+            Map<String, Long> neighbourOutcomes,
+            long retryWrites,
+            long deadLetterWrites,
+            double rssMib,
+            long connections,
+            String note) {
 
         /** The healthy deliveries per second up to the limit, when timed out (an estimate, not a bound). */
         double soFarPerSecond() {
@@ -101,39 +138,70 @@ final class Results {
         if (!isolation.isEmpty()) {
             isolationMarkdown(md);
         }
-        double peak = throughput.stream().filter(t -> t.scenario().startsWith("dispatcher"))
-                .mapToDouble(Throughput::rssMib).max().orElse(0);
-        peak = Math.max(peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
-        peak = Math.max(peak, isolation.stream().mapToDouble(Isolation::rssMib).max().orElse(0));
-        md.append("\n**Peak RSS of the dispatcher across all runs: ").append(f0(peak)).append(" MiB** (target ≤ 300 MiB) ")
-                .append(verdict(peak <= MAX_RSS_MIB)).append('\n');
+        double peak = throughput.stream()
+                .filter(t -> t.scenario().startsWith("dispatcher"))
+                .mapToDouble(Throughput::rssMib)
+                .max()
+                .orElse(0);
+        peak = Math.max(
+                peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
+        peak = Math.max(
+                peak, isolation.stream().mapToDouble(Isolation::rssMib).max().orElse(0));
+        md.append("\n**Peak RSS of the dispatcher across all runs: ")
+                .append(f0(peak))
+                .append(" MiB** (target ≤ 300 MiB) ")
+                .append(verdict(peak <= MAX_RSS_MIB))
+                .append('\n');
         return md.toString();
     }
 
     private void throughputMarkdown(StringBuilder md) {
         md.append("### Every run\n\n")
-                .append("| JVM | case | run | requests | req/s | CPU µs/req | CPU cores | receiver CPU µs/req "
-                        + "| broker+driver cores | other load cores | start→first s | peak RSS MiB | connections | note |\n")
+                .append(
+                        "| JVM | case | run | requests | req/s | CPU µs/req | CPU cores | receiver CPU µs/req "
+                                + "| broker+driver cores | other load cores | start→first s | peak RSS MiB | connections | note |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (Throughput t : throughput) {
-            md.append(row(t.jvm(), t.scenario(), t.run(), t.requests(), f0(t.perSecond()), f1(t.cpuMicrosEach()),
-                    f2(t.cores()), f1(t.receiverMicrosEach()), f2(t.brokerCores()), f2(t.otherCores()), f1(t.startToFirstSeconds()),
-                    f0(t.rssMib()), t.connections(), t.note()));
+            md.append(row(
+                    t.jvm(),
+                    t.scenario(),
+                    t.run(),
+                    t.requests(),
+                    f0(t.perSecond()),
+                    f1(t.cpuMicrosEach()),
+                    f2(t.cores()),
+                    f1(t.receiverMicrosEach()),
+                    f2(t.brokerCores()),
+                    f2(t.otherCores()),
+                    f1(t.startToFirstSeconds()),
+                    f0(t.rssMib()),
+                    t.connections(),
+                    t.note()));
         }
         md.append("\n### Medians\n\n")
-                .append("| JVM | case | runs | median req/s | median CPU µs/req | median CPU cores | max peak RSS MiB |\n")
+                .append(
+                        "| JVM | case | runs | median req/s | median CPU µs/req | median CPU cores | max peak RSS MiB |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|\n");
         for (String jvm : jvms()) {
             for (String scenario : List.of(FAN_OUT_1, FAN_OUT_4, RAW_64, RAW_256)) {
                 List<Throughput> runs = select(jvm, scenario);
                 if (!runs.isEmpty()) {
-                    md.append(row(jvm, scenario, runs.size(), f0(median(runs, Throughput::perSecond)),
-                            f1(median(runs, Throughput::cpuMicrosEach)), f2(median(runs, Throughput::cores)),
-                            f0(runs.stream().mapToDouble(Throughput::rssMib).max().orElse(0))));
+                    md.append(row(
+                            jvm,
+                            scenario,
+                            runs.size(),
+                            f0(median(runs, Throughput::perSecond)),
+                            f1(median(runs, Throughput::cpuMicrosEach)),
+                            f2(median(runs, Throughput::cores)),
+                            f0(runs.stream()
+                                    .mapToDouble(Throughput::rssMib)
+                                    .max()
+                                    .orElse(0))));
                 }
             }
         }
-        md.append("\n### Dispatcher vs raw HttpClient (median of the per-run ratios; each run's pair ran back to back)\n\n")
+        md.append(
+                        "\n### Dispatcher vs raw HttpClient (median of the per-run ratios; each run's pair ran back to back)\n\n")
                 .append("| JVM | dispatcher | baseline | rate ratio (target ≥ 0.70) | CPU/req ratio (target ≤ 1.5) |\n")
                 .append("|---|---|---|---:|---:|\n");
         for (String jvm : jvms()) {
@@ -149,41 +217,85 @@ final class Results {
                         + "| broker+producer cores | other load cores | peak RSS MiB | connections |\n")
                 .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Latency l : latency) {
-            md.append(row(l.jvm(), l.run(), f0(l.perSecond()), l.samples(), f1(l.p50Millis()), f1(l.p99Millis()),
-                    f1(l.p999Millis()), f1(l.maxMillis()), f2(l.dispatcherCores()), f2(l.brokerCores()), f2(l.otherCores()),
-                    f0(l.rssMib()), l.connections()));
+            md.append(row(
+                    l.jvm(),
+                    l.run(),
+                    f0(l.perSecond()),
+                    l.samples(),
+                    f1(l.p50Millis()),
+                    f1(l.p99Millis()),
+                    f1(l.p999Millis()),
+                    f1(l.maxMillis()),
+                    f2(l.dispatcherCores()),
+                    f2(l.brokerCores()),
+                    f2(l.otherCores()),
+                    f0(l.rssMib()),
+                    l.connections()));
         }
         for (String jvm : latency.stream().map(Latency::jvm).distinct().toList()) {
-            List<Latency> runs = latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
+            List<Latency> runs =
+                    latency.stream().filter(l -> l.jvm().equals(jvm)).toList();
             double p99 = median(runs, Latency::p99Millis);
-            md.append(row(jvm, "**median**", "", "", "**" + f1(median(runs, Latency::p50Millis)) + "**",
-                    "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS), "", "", "", "", "", "", ""));
+            md.append(row(
+                    jvm,
+                    "**median**",
+                    "",
+                    "",
+                    "**" + f1(median(runs, Latency::p50Millis)) + "**",
+                    "**" + f1(p99) + "** " + verdict(p99 <= MAX_P99_MILLIS),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    ""));
         }
     }
 
     private void isolationMarkdown(StringBuilder md) {
         md.append("\n### Isolation: every run (healthy s1 → /hook1, neighbour s2; rate and CPU over s1's span)\n\n")
-                .append("| JVM | neighbour | run | healthy deliveries | healthy req/s | span s | CPU µs per healthy delivery "
-                        + "| dispatcher cores | other load cores | start→first s | neighbour requests | s1 outcomes "
-                        + "| s2 outcomes | retry-topic writes | per event | dead-letter writes | peak RSS MiB | connections | note |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
+                .append(
+                        "| JVM | neighbour | run | healthy deliveries | healthy req/s | span s | CPU µs per healthy delivery "
+                                + "| dispatcher cores | other load cores | start→first s | neighbour requests | s1 outcomes "
+                                + "| s2 outcomes | retry-topic writes | per event | dead-letter writes | peak RSS MiB | connections | note |\n")
+                .append(
+                        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---|\n");
         for (Isolation i : isolation) {
-            md.append(row(i.jvm(), i.neighbour(), i.run(), i.healthyRequests() + " of " + i.events(), rate(i),
-                    f1(i.spanSeconds()), f1(i.cpuMicrosEach()), f2(i.cores()), f2(i.otherCores()),
-                    f1(i.startToFirstSeconds()), i.neighbourRequests(), outcomes(i.healthyOutcomes()),
-                    outcomes(i.neighbourOutcomes()), i.retryWrites(), f2(i.retryWritesPerEvent()), i.deadLetterWrites(),
-                    f0(i.rssMib()), i.connections(), i.note()));
+            md.append(row(
+                    i.jvm(),
+                    i.neighbour(),
+                    i.run(),
+                    i.healthyRequests() + " of " + i.events(),
+                    rate(i),
+                    f1(i.spanSeconds()),
+                    f1(i.cpuMicrosEach()),
+                    f2(i.cores()),
+                    f2(i.otherCores()),
+                    f1(i.startToFirstSeconds()),
+                    i.neighbourRequests(),
+                    outcomes(i.healthyOutcomes()),
+                    outcomes(i.neighbourOutcomes()),
+                    i.retryWrites(),
+                    f2(i.retryWritesPerEvent()),
+                    i.deadLetterWrites(),
+                    f0(i.rssMib()),
+                    i.connections(),
+                    i.note()));
         }
         md.append("\n### Isolation: healthy subscription's drain rate next to a bad neighbour (median of the per-round "
                         + "ratios to the healthy-neighbour run of the same round; ≤ / < : a run hit its time limit, "
                         + "so its rate is an upper bound)\n\n")
-                .append("| JVM | neighbour | runs | median healthy req/s | rate ratio (target ≥ 0.90) | per-round ratios "
-                        + "| neighbour retry-topic writes per event (median) | neighbour outcomes (median) |\n")
+                .append(
+                        "| JVM | neighbour | runs | median healthy req/s | rate ratio (target ≥ 0.90) | per-round ratios "
+                                + "| neighbour retry-topic writes per event (median) | neighbour outcomes (median) |\n")
                 .append("|---|---|---:|---:|---:|---|---:|---|\n");
         for (String jvm : isolation.stream().map(Isolation::jvm).distinct().toList()) {
-            for (String neighbour : isolation.stream().map(Isolation::neighbour).distinct().toList()) {
+            for (String neighbour :
+                    isolation.stream().map(Isolation::neighbour).distinct().toList()) {
                 List<Isolation> runs = isolation.stream()
-                        .filter(i -> i.jvm().equals(jvm) && i.neighbour().equals(neighbour)).toList();
+                        .filter(i -> i.jvm().equals(jvm) && i.neighbour().equals(neighbour))
+                        .toList();
                 if (!runs.isEmpty()) {
                     isolationRow(md, jvm, neighbour, runs);
                 }
@@ -192,10 +304,11 @@ final class Results {
     }
 
     private void isolationRow(StringBuilder md, String jvm, String neighbour, List<Isolation> runs) {
-        List<Isolation> measured = runs.stream().filter(i -> !Double.isNaN(i.perSecond())).toList();
+        List<Isolation> measured =
+                runs.stream().filter(i -> !Double.isNaN(i.perSecond())).toList();
         boolean bounded = measured.stream().anyMatch(Isolation::timedOut);
-        String medianRate = measured.isEmpty() ? "no request"
-                : (bounded ? "≤ " : "") + f0(median(measured, Isolation::perSecond));
+        String medianRate =
+                measured.isEmpty() ? "no request" : (bounded ? "≤ " : "") + f0(median(measured, Isolation::perSecond));
         String ratio;
         var perRound = new ArrayList<String>();
         if (neighbour.equals(ISOLATION_REFERENCE)) {
@@ -214,24 +327,38 @@ final class Results {
                 double r = i.perSecond() / reference.perSecond();
                 ratios.add(r);
                 ratioBounded |= i.timedOut();
-                perRound.add(i.timedOut() ? "< " + f3(r) + " (" + f3(i.soFarPerSecond() / reference.perSecond()) + " so far)"
-                        : f3(r));
+                perRound.add(
+                        i.timedOut()
+                                ? "< " + f3(r) + " (" + f3(i.soFarPerSecond() / reference.perSecond()) + " so far)"
+                                : f3(r));
             }
             if (ratios.isEmpty()) {
                 ratio = "— (no reference)";
             } else {
                 double m = median(ratios, x -> x);
-                String verdict = m < MIN_ISOLATION_RATIO ? verdict(false) : ratioBounded ? "(unknown: timed out)" : verdict(true);
+                String verdict = m < MIN_ISOLATION_RATIO
+                        ? verdict(false)
+                        : ratioBounded ? "(unknown: timed out)" : verdict(true);
                 ratio = (ratioBounded ? "≤ " : "") + f3(m) + " " + verdict;
             }
         }
-        md.append(row(jvm, neighbour, runs.size(), medianRate, ratio, String.join(", ", perRound),
-                f2(median(runs, Isolation::retryWritesPerEvent)), medianOutcomes(runs)));
+        md.append(row(
+                jvm,
+                neighbour,
+                runs.size(),
+                medianRate,
+                ratio,
+                String.join(", ", perRound),
+                f2(median(runs, Isolation::retryWritesPerEvent)),
+                medianOutcomes(runs)));
     }
 
     private Isolation reference(String jvm, int run) {
-        return isolation.stream().filter(i -> i.jvm().equals(jvm) && i.run() == run
-                && i.neighbour().equals(ISOLATION_REFERENCE)).findFirst().orElse(null);
+        return isolation.stream()
+                .filter(i ->
+                        i.jvm().equals(jvm) && i.run() == run && i.neighbour().equals(ISOLATION_REFERENCE))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The rate, or its bound with what arrived by the limit. */
@@ -239,13 +366,19 @@ final class Results {
         if (Double.isNaN(i.perSecond())) {
             return "timed out, no request";
         }
-        return i.timedOut() ? "timed out, < " + f0(i.perSecond()) + " (" + f0(i.soFarPerSecond()) + " so far)"
+        return i.timedOut()
+                ? "timed out, < " + f0(i.perSecond()) + " (" + f0(i.soFarPerSecond()) + " so far)"
                 : f0(i.perSecond());
     }
 
     private static String outcomes(Map<String, Long> byOutcome) {
-        return byOutcome.isEmpty() ? "none" : String.join(", ", byOutcome.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()).toList());
+        return byOutcome.isEmpty()
+                ? "none"
+                : String.join(
+                        ", ",
+                        byOutcome.entrySet().stream()
+                                .map(e -> e.getKey() + " " + e.getValue())
+                                .toList());
     }
 
     private static String medianOutcomes(List<Isolation> runs) {
@@ -274,12 +407,18 @@ final class Results {
         }
         double r = median(rate, x -> x);
         double c = median(cpu, x -> x);
-        md.append(row(jvm, dispatcher, baseline, f2(r) + " " + verdict(r >= MIN_RATE_RATIO),
+        md.append(row(
+                jvm,
+                dispatcher,
+                baseline,
+                f2(r) + " " + verdict(r >= MIN_RATE_RATIO),
                 f2(c) + " " + verdict(c <= MAX_CPU_RATIO)));
     }
 
     private List<Throughput> select(String jvm, String scenario) {
-        return throughput.stream().filter(t -> t.jvm().equals(jvm) && t.scenario().equals(scenario)).toList();
+        return throughput.stream()
+                .filter(t -> t.jvm().equals(jvm) && t.scenario().equals(scenario))
+                .toList();
     }
 
     private LinkedHashSet<String> jvms() {
@@ -301,7 +440,8 @@ final class Results {
     }
 
     private static String row(Object... cells) {
-        return "| " + String.join(" | ", Arrays.stream(cells).map(String::valueOf).toList()) + " |\n";
+        return "| "
+                + String.join(" | ", Arrays.stream(cells).map(String::valueOf).toList()) + " |\n";
     }
 
     private static String f0(double v) {

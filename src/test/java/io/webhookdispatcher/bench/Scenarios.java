@@ -59,8 +59,16 @@ final class Scenarios {
     private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
     private int sequence;
 
-    Scenarios(Children children, EmbeddedKafkaBroker broker, Receiver receiver, Path jar, Path dir, String classpath,
-              int bodyBytes, Duration runTimeout, Duration slowDelay) {
+    Scenarios(
+            Children children,
+            EmbeddedKafkaBroker broker,
+            Receiver receiver,
+            Path jar,
+            Path dir,
+            String classpath,
+            int bodyBytes,
+            Duration runTimeout,
+            Duration slowDelay) {
         this.children = children;
         this.broker = broker;
         this.receiver = receiver;
@@ -90,8 +98,8 @@ final class Scenarios {
         long expect = (long) events * fanOut;
         long deadline = System.nanoTime() + runTimeout.toNanos();
         long startedMicros = LeanReceiver.wallMicros();
-        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
-                fanOut, receiver);
+        DispatcherProcess d = DispatcherProcess.start(
+                children, jvm, jar, dir, name, broker.bootstrapServers(), topic, fanOut, receiver);
         Map<String, String> s;
         double rss;
         Map<String, Long> outcomes;
@@ -112,7 +120,8 @@ final class Scenarios {
         long duplicates = receiver.count() - expect; // requests beyond one per delivery, until it stopped
         String note = (outcomes.isEmpty() ? "" : "not delivered: " + outcomes + " ")
                 + (duplicates > 0 ? duplicates + " duplicate requests" : "");
-        return throughput(jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(), startedMicros, rss, note.trim());
+        return throughput(
+                jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(), startedMicros, rss, note.trim());
     }
 
     /**
@@ -133,8 +142,16 @@ final class Scenarios {
         EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, bodyBytes);
         long deadline = System.nanoTime() + runTimeout.toNanos();
         long startedMicros = LeanReceiver.wallMicros();
-        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
-                List.of(HEALTHY_PATH, neighbour.path), receiver);
+        DispatcherProcess d = DispatcherProcess.start(
+                children,
+                jvm,
+                jar,
+                dir,
+                name,
+                broker.bootstrapServers(),
+                topic,
+                List.of(HEALTHY_PATH, neighbour.path),
+                receiver);
         Map<String, String> s;
         Map<String, Map<String, Long>> outcomes;
         long[] writes;
@@ -158,21 +175,47 @@ final class Scenarios {
         return isolationResult(jvm, neighbour, run, events, s, d.pid(), startedMicros, outcomes, writes, rss);
     }
 
-    private Results.Isolation isolationResult(Jvm jvm, Neighbour neighbour, int run, long events, Map<String, String> s,
-                                              long pid, long startedMicros, Map<String, Map<String, Long>> outcomes,
-                                              long[] writes, double rssMib) {
+    private Results.Isolation isolationResult(
+            Jvm jvm,
+            Neighbour neighbour,
+            int run,
+            long events,
+            Map<String, String> s,
+            long pid,
+            long startedMicros,
+            Map<String, Map<String, Long>> outcomes,
+            long[] writes,
+            double rssMib) {
         long healthy = Long.parseLong(s.get("spanCount"));
         boolean timedOut = healthy < events;
         long neighbourRequests = Long.parseLong(s.getOrDefault("path." + neighbour.path, "0"));
-        String label = neighbour == Neighbour.HEALTHY ? Results.ISOLATION_REFERENCE
+        String label = neighbour == Neighbour.HEALTHY
+                ? Results.ISOLATION_REFERENCE
                 : neighbour == Neighbour.SLOW ? "slow " + slowDelay.toMillis() + " ms" : "dead";
         Map<String, Long> s1 = outcomes.getOrDefault("s1", Map.of());
         Map<String, Long> s2 = outcomes.getOrDefault("s2", Map.of());
         if (!s.containsKey("spanNanos")) { // not one healthy request within the limit
-            return new Results.Isolation(jvm.shortName(), label, run, events, true, 0, Double.NaN, Double.NaN,
-                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, neighbourRequests, s1, s2, writes[0], writes[1],
-                    rssMib, Long.parseLong(s.get("connections")), "no request on " + HEALTHY_PATH + " within "
-                    + runTimeout.toMinutes() + " min");
+            return new Results.Isolation(
+                    jvm.shortName(),
+                    label,
+                    run,
+                    events,
+                    true,
+                    0,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    neighbourRequests,
+                    s1,
+                    s2,
+                    writes[0],
+                    writes[1],
+                    rssMib,
+                    Long.parseLong(s.get("connections")),
+                    "no request on " + HEALTHY_PATH + " within " + runTimeout.toMinutes() + " min");
         }
         double seconds = Long.parseLong(s.get("spanNanos")) / 1e9;
         double cpuMicros = Long.parseLong(s.get("cpuTicks." + pid)) * microsPerTick;
@@ -180,25 +223,52 @@ final class Scenarios {
         double brokerMicros = Long.parseLong(s.get("cpuTicks." + driverPid)) * microsPerTick;
         double machineMicros = Long.parseLong(s.get("cpuTicks.machine")) * microsPerTick;
         double otherMicros = Math.max(0, machineMicros - cpuMicros - receiverMicros - brokerMicros);
-        String note = timedOut ? "time limit " + runTimeout.toMinutes() + " min: " + healthy + " of " + events
-                + " on " + HEALTHY_PATH + " in " + String.format(Locale.ROOT, "%.0f", seconds) + " s" : "";
-        return new Results.Isolation(jvm.shortName(), label, run, events, timedOut, healthy, events / seconds, seconds,
-                cpuMicros / healthy, cpuMicros / 1e6 / seconds, otherMicros / 1e6 / seconds,
-                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, neighbourRequests, s1, s2,
-                writes[0], writes[1], rssMib, Long.parseLong(s.get("connections")), note);
+        String note = timedOut
+                ? "time limit " + runTimeout.toMinutes() + " min: " + healthy + " of " + events + " on " + HEALTHY_PATH
+                        + " in " + String.format(Locale.ROOT, "%.0f", seconds) + " s"
+                : "";
+        return new Results.Isolation(
+                jvm.shortName(),
+                label,
+                run,
+                events,
+                timedOut,
+                healthy,
+                events / seconds,
+                seconds,
+                cpuMicros / healthy,
+                cpuMicros / 1e6 / seconds,
+                otherMicros / 1e6 / seconds,
+                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6,
+                neighbourRequests,
+                s1,
+                s2,
+                writes[0],
+                writes[1],
+                rssMib,
+                Long.parseLong(s.get("connections")),
+                note);
     }
 
     /** Records in the run's retry topics ({@code <topic>.retry-*}) and in its dead-letter topic ({@code <topic>.dlt}). */
     private long[] retryAndDeadLetterWrites(String topic) {
         try (Admin admin = admin()) {
             List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(n -> n.startsWith(topic + ".retry-") || n.equals(topic + ".dlt")).toList();
+                    .filter(n -> n.startsWith(topic + ".retry-") || n.equals(topic + ".dlt"))
+                    .toList();
             var latest = new HashMap<TopicPartition, OffsetSpec>();
-            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().forEach(t ->
-                    t.partitions().forEach(p -> latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
+            admin.describeTopics(names)
+                    .allTopicNames()
+                    .get(30, TimeUnit.SECONDS)
+                    .values()
+                    .forEach(t -> t.partitions()
+                            .forEach(
+                                    p -> latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
             long[] writes = new long[2];
-            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, offsets) ->
-                    writes[tp.topic().equals(topic + ".dlt") ? 1 : 0] += offsets.offset());
+            admin.listOffsets(latest)
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .forEach((tp, offsets) -> writes[tp.topic().equals(topic + ".dlt") ? 1 : 0] += offsets.offset());
             return writes;
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the end offsets of " + topic + ".retry-*/.dlt", e);
@@ -206,7 +276,8 @@ final class Scenarios {
     }
 
     private Admin admin() {
-        return Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+        return Admin.create(
+                Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 
     /** {@link RawHttpBaseline} sending {@code requests} with {@code concurrency} in flight. */
@@ -218,13 +289,20 @@ final class Scenarios {
         // What the dispatcher's Main sets for itself on this machine (see Main's static block).
         command.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism="
                 + Math.max(2, Runtime.getRuntime().availableProcessors() - 1));
-        command.addAll(List.of("-cp", classpath, RawHttpBaseline.class.getName(), receiver.url("/raw"),
-                String.valueOf(requests), String.valueOf(concurrency), String.valueOf(bodyBytes)));
+        command.addAll(List.of(
+                "-cp",
+                classpath,
+                RawHttpBaseline.class.getName(),
+                receiver.url("/raw"),
+                String.valueOf(requests),
+                String.valueOf(concurrency),
+                String.valueOf(bodyBytes)));
         long deadline = System.nanoTime() + runTimeout.toNanos();
         long startedMicros = LeanReceiver.wallMicros();
-        Process p = children.start(new ProcessBuilder(command).redirectError(dir.resolve(name + ".log").toFile()));
+        Process p = children.start(new ProcessBuilder(command)
+                .redirectError(dir.resolve(name + ".log").toFile()));
         try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-             Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+                Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
             expectLine(out, "READY", name);
             receiver.arm(requests, List.of(p.pid(), driverPid), false);
             in.write("go\n");
@@ -232,8 +310,16 @@ final class Scenarios {
             Map<String, String> s = receiver.await(requests, deadline, p::isAlive, name);
             String done = expectLine(out, "DONE", name);
             double rss = Proc.peakRssKib(p.pid()) / 1024.0; // before stdin closes, which ends it
-            return throughput(jvm, "raw HttpClient c=" + concurrency, run, requests, s, p.pid(),
-                    startedMicros, rss, done.endsWith("failures=0") ? "" : done);
+            return throughput(
+                    jvm,
+                    "raw HttpClient c=" + concurrency,
+                    run,
+                    requests,
+                    s,
+                    p.pid(),
+                    startedMicros,
+                    rss,
+                    done.endsWith("failures=0") ? "" : done);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -250,52 +336,88 @@ final class Scenarios {
         String topic = "bench." + name;
         broker.createTopic(topic, PARTITIONS);
         long deadline = System.nanoTime() + runTimeout.toNanos();
-        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic,
-                1, receiver);
+        DispatcherProcess d =
+                DispatcherProcess.start(children, jvm, jar, dir, name, broker.bootstrapServers(), topic, 1, receiver);
         try {
             d.awaitReady(Duration.ofMinutes(1));
             receiver.arm(0, List.of(), true);
             long[] before = ticks(d.pid());
             long startNanos = System.nanoTime();
-            EventLoader.Paced paced = EventLoader.paced(broker.bootstrapServers(), topic, PARTITIONS, perSecond,
-                    warmUp, measure, bodyBytes);
+            EventLoader.Paced paced = EventLoader.paced(
+                    broker.bootstrapServers(), topic, PARTITIONS, perSecond, warmUp, measure, bodyBytes);
             receiver.await(paced.count(), deadline, d::alive, name);
             long[] after = ticks(d.pid());
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double dispatcherCores = (after[0] - before[0]) * microsPerTick / 1e6 / seconds;
             double machineCores = (after[3] - before[3]) * microsPerTick / 1e6 / seconds;
             double driverCores = (after[2] - before[2]) * microsPerTick / 1e6 / seconds;
-            double ownCores = (after[0] + after[1] + after[2] - before[0] - before[1] - before[2]) * microsPerTick / 1e6 / seconds;
+            double ownCores = (after[0] + after[1] + after[2] - before[0] - before[1] - before[2])
+                    * microsPerTick
+                    / 1e6
+                    / seconds;
             Map<String, String> s = receiver.stats(paced.measuredFromMicros());
             receiver.dumpLatencies(dir.resolve(name + ".csv"));
-            return new Results.Latency(jvm.shortName(), run, perSecond, Long.parseLong(s.get("latency.n")),
-                    millis(s, "latency.p50Micros"), millis(s, "latency.p99Micros"), millis(s, "latency.p999Micros"),
-                    millis(s, "latency.maxMicros"), dispatcherCores, driverCores, Math.max(0, machineCores - ownCores),
-                    d.peakRssKib() / 1024.0, Long.parseLong(s.get("connections")));
+            return new Results.Latency(
+                    jvm.shortName(),
+                    run,
+                    perSecond,
+                    Long.parseLong(s.get("latency.n")),
+                    millis(s, "latency.p50Micros"),
+                    millis(s, "latency.p99Micros"),
+                    millis(s, "latency.p999Micros"),
+                    millis(s, "latency.maxMicros"),
+                    dispatcherCores,
+                    driverCores,
+                    Math.max(0, machineCores - ownCores),
+                    d.peakRssKib() / 1024.0,
+                    Long.parseLong(s.get("connections")));
         } finally {
             d.stop();
             deleteTopics(topic);
         }
     }
 
-    private Results.Throughput throughput(Jvm jvm, String scenario, int run, long requests, Map<String, String> s,
-                                          long pid, long startedMicros, double rssMib, String note) {
+    private Results.Throughput throughput(
+            Jvm jvm,
+            String scenario,
+            int run,
+            long requests,
+            Map<String, String> s,
+            long pid,
+            long startedMicros,
+            double rssMib,
+            String note) {
         double seconds = Long.parseLong(s.get("spanNanos")) / 1e9;
         double cpuMicros = Long.parseLong(s.get("cpuTicks." + pid)) * microsPerTick;
         double receiverMicros = Long.parseLong(s.get("cpuTicks.self")) * microsPerTick;
         double brokerMicros = Long.parseLong(s.get("cpuTicks." + driverPid)) * microsPerTick;
         double machineMicros = Long.parseLong(s.get("cpuTicks.machine")) * microsPerTick;
         double otherMicros = Math.max(0, machineMicros - cpuMicros - receiverMicros - brokerMicros);
-        return new Results.Throughput(jvm.shortName(), scenario, run, requests, requests / seconds,
-                cpuMicros / requests, cpuMicros / 1e6 / seconds, receiverMicros / requests, brokerMicros / 1e6 / seconds,
-                otherMicros / 1e6 / seconds, (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6, rssMib,
-                Long.parseLong(s.get("connections")), note);
+        return new Results.Throughput(
+                jvm.shortName(),
+                scenario,
+                run,
+                requests,
+                requests / seconds,
+                cpuMicros / requests,
+                cpuMicros / 1e6 / seconds,
+                receiverMicros / requests,
+                brokerMicros / 1e6 / seconds,
+                otherMicros / 1e6 / seconds,
+                (Long.parseLong(s.get("firstWallMicros")) - startedMicros) / 1e6,
+                rssMib,
+                Long.parseLong(s.get("connections")),
+                note);
     }
 
     /** CPU ticks of the dispatcher, the receiver, this JVM (broker and producer) and the whole machine. */
     private long[] ticks(long dispatcherPid) {
-        return new long[] {Proc.cpuTicks(dispatcherPid), Proc.cpuTicks(receiver.pid()), Proc.cpuTicks(driverPid),
-                Proc.machineBusyTicks()};
+        return new long[] {
+            Proc.cpuTicks(dispatcherPid),
+            Proc.cpuTicks(receiver.pid()),
+            Proc.cpuTicks(driverPid),
+            Proc.machineBusyTicks()
+        };
     }
 
     private String name(Jvm jvm, String what, int run) {
@@ -318,7 +440,8 @@ final class Scenarios {
     private void deleteTopics(String prefix) {
         try (Admin admin = admin()) {
             var names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(n -> n.equals(prefix) || n.startsWith(prefix + ".")).toList();
+                    .filter(n -> n.equals(prefix) || n.startsWith(prefix + "."))
+                    .toList();
             admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("could not delete topics " + prefix + "*: " + e);

@@ -44,9 +44,15 @@ class ConfigLoaderTest {
         assertThat(config.delivery().maxInFlight()).isEqualTo(256);
         assertThat(config.delivery().maxInFlightPerSubscription()).isEqualTo(64);
         assertThat(config.delivery().maxEventBytes()).isEqualTo(1 << 20);
-        assertThat(config.retry().schedule()).containsExactly(Duration.ofSeconds(5), Duration.ofMinutes(5),
-                Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5), Duration.ofHours(10),
-                Duration.ofHours(10));
+        assertThat(config.retry().schedule())
+                .containsExactly(
+                        Duration.ofSeconds(5),
+                        Duration.ofMinutes(5),
+                        Duration.ofMinutes(30),
+                        Duration.ofHours(2),
+                        Duration.ofHours(5),
+                        Duration.ofHours(10),
+                        Duration.ofHours(10));
         assertThat(config.retry().maxAttempts()).isEqualTo(8);
         assertThat(config.retry().permanentStatuses()).containsExactlyInAnyOrder(400, 410, 413, 422);
         assertThat(config.management().port()).isEqualTo(8081);
@@ -103,25 +109,27 @@ class ConfigLoaderTest {
                     events: ["*"]
                 """);
 
-        assertThat(errors).containsExactlyInAnyOrder(
-                "dispatcher.yaml: kafka.bogus: unknown key",
-                "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
-                "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
-                "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
-                "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
-                "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
-                "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
-                "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
-                "dispatcher.yaml: subscriptions[1].secret: is required and must not be empty",
-                "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
-                "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
-                "dispatcher.yaml: subscriptions[1].colour: unknown key",
-                "dispatcher.yaml: subscriptions[other].url: is required");
+        assertThat(errors)
+                .containsExactlyInAnyOrder(
+                        "dispatcher.yaml: kafka.bogus: unknown key",
+                        "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
+                        "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
+                        "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
+                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
+                        "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
+                        "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
+                        "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
+                        "dispatcher.yaml: subscriptions[1].secret: is required and must not be empty",
+                        "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
+                        "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
+                        "dispatcher.yaml: subscriptions[1].colour: unknown key",
+                        "dispatcher.yaml: subscriptions[other].url: is required");
     }
 
     @Test
     void shouldRequireTheSubscriptionsList() {
-        assertThat(errorsOf("kafka: {}\n")).containsExactly("dispatcher.yaml: subscriptions: is required: a list of subscriptions");
+        assertThat(errorsOf("kafka: {}\n"))
+                .containsExactly("dispatcher.yaml: subscriptions: is required: a list of subscriptions");
     }
 
     @Test

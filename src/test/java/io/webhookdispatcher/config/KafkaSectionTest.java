@@ -38,7 +38,8 @@ class KafkaSectionTest {
 
         // then
         assertThat(config.kafka().startFrom()).isEqualTo(StartFrom.LATEST);
-        assertThat(KafkaClientSettings.consumer(config.kafka(), "g", "c", config.kafka().startFrom()))
+        assertThat(KafkaClientSettings.consumer(
+                        config.kafka(), "g", "c", config.kafka().startFrom()))
                 .containsEntry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest")
                 .containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     }
@@ -56,8 +57,10 @@ class KafkaSectionTest {
 
     @Test
     void shouldRejectAutoOffsetResetInFavourOfStartFrom() {
-        assertThat(errorsOf("kafka: {properties: {auto.offset.reset: earliest}}\n")).singleElement()
-                .asString().startsWith("dispatcher.yaml: kafka.properties.auto.offset.reset: set kafka.startFrom");
+        assertThat(errorsOf("kafka: {properties: {auto.offset.reset: earliest}}\n"))
+                .singleElement()
+                .asString()
+                .startsWith("dispatcher.yaml: kafka.properties.auto.offset.reset: set kafka.startFrom");
     }
 
     @Test
@@ -66,7 +69,9 @@ class KafkaSectionTest {
         List<String> errors = errorsOf("kafka: {properties: {security.protocol: BOGUS}}\n");
 
         // then
-        assertThat(errors).singleElement().asString()
+        assertThat(errors)
+                .singleElement()
+                .asString()
                 .startsWith("dispatcher.yaml: kafka.properties.security.protocol: Invalid value BOGUS for"
                         + " configuration security.protocol")
                 .contains("SASL_SSL");
@@ -84,11 +89,14 @@ class KafkaSectionTest {
                 """);
 
         // then
-        assertThat(errors).hasSize(2).anySatisfy(e -> assertThat(e).startsWith(
-                "dispatcher.yaml: kafka.properties.request.timeout.ms: Invalid value soon for configuration"
-                        + " request.timeout.ms: Not a number of type INT"))
-                .anySatisfy(e -> assertThat(e).startsWith(
-                        "dispatcher.yaml: kafka.properties.compression.type: Invalid value zip"));
+        assertThat(errors)
+                .hasSize(2)
+                .anySatisfy(e -> assertThat(e)
+                        .startsWith(
+                                "dispatcher.yaml: kafka.properties.request.timeout.ms: Invalid value soon for configuration"
+                                        + " request.timeout.ms: Not a number of type INT"))
+                .anySatisfy(e -> assertThat(e)
+                        .startsWith("dispatcher.yaml: kafka.properties.compression.type: Invalid value zip"));
     }
 
     @Test
@@ -97,8 +105,13 @@ class KafkaSectionTest {
         List<String> errors = errorsOf("kafka: {properties: {retries: 0}}\n");
 
         // then
-        assertThat(errors).singleElement().asString().startsWith("dispatcher.yaml: kafka.properties: ")
-                .contains("retries").contains("idempotent").endsWith("(in the settings of the producer)");
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .startsWith("dispatcher.yaml: kafka.properties: ")
+                .contains("retries")
+                .contains("idempotent")
+                .endsWith("(in the settings of the producer)");
     }
 
     @Test
@@ -126,8 +139,8 @@ class KafkaSectionTest {
 
         // then
         assertThat(KafkaClientSettings.consumer(classic.kafka(), "g", "c", StartFrom.LATEST))
-                .containsEntry(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-                        CooperativeStickyAssignor.class.getName());
+                .containsEntry(
+                        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         assertThat(KafkaClientSettings.consumer(kip848.kafka(), "g", "c", StartFrom.LATEST))
                 .doesNotContainKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG)
                 .containsEntry(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
@@ -139,15 +152,20 @@ class KafkaSectionTest {
         List<String> errors = errorsOf("kafka: {properties: {group.protocol: consumer, session.timeout.ms: 30000}}\n");
 
         // then
-        assertThat(errors).singleElement().asString().startsWith("dispatcher.yaml: kafka.properties: ")
-                .contains("session.timeout.ms").endsWith("(in the settings of the consumers)");
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .startsWith("dispatcher.yaml: kafka.properties: ")
+                .contains("session.timeout.ms")
+                .endsWith("(in the settings of the consumers)");
     }
 
     @Test
     void shouldShowStartFromButMaskSecretsInToString() throws Exception {
         // when
         String shown = load("kafka: {startFrom: earliest, properties: {sasl.jaas.config: \"x password=hunter2;\"}}\n")
-                .kafka().toString();
+                .kafka()
+                .toString();
 
         // then
         assertThat(shown).contains("startFrom=earliest").doesNotContain("hunter2");

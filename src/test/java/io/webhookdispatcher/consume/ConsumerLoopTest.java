@@ -34,8 +34,9 @@ class ConsumerLoopTest {
         final Map<TopicPartition, Long> commits = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
-        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
-                                             org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
+        public synchronized void commitAsync(
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                org.apache.kafka.clients.consumer.OffsetCommitCallback callback) {
             offsets.forEach((tp, om) -> commits.put(tp, om.offset()));
             super.commitAsync(offsets, callback);
         }
@@ -57,7 +58,7 @@ class ConsumerLoopTest {
         final List<CompletableFuture<RecordCompletion>> work = new CopyOnWriteArrayList<>();
         final List<Lease> drained = new CopyOnWriteArrayList<>();
         volatile boolean saturated;
-        volatile Runnable onDraining = () -> { };
+        volatile Runnable onDraining = () -> {};
         final Map<Long, Long> dueAt = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
@@ -95,8 +96,15 @@ class ConsumerLoopTest {
 
     private void start(long budgetBytes, ConsumerLoop.FlowControl flow) {
         var budget = new MemoryBudget(budgetBytes);
-        loop = new ConsumerLoop(consumer, listener -> consumer.subscribe(List.of(TOPIC), listener), handler, flow,
-                budget.account(1.0), Duration.ofMillis(200), status, clock);
+        loop = new ConsumerLoop(
+                consumer,
+                listener -> consumer.subscribe(List.of(TOPIC), listener),
+                handler,
+                flow,
+                budget.account(1.0),
+                Duration.ofMillis(200),
+                status,
+                clock);
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         loop.subscribe();
         consumer.rebalance(List.of(P0, P1));
@@ -104,8 +112,8 @@ class ConsumerLoopTest {
 
     private void produce(TopicPartition tp, int count, int valueBytes) {
         for (int i = 0; i < count; i++) {
-            consumer.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), nextOffset[tp.partition()]++, null,
-                    new byte[valueBytes]));
+            consumer.addRecord(new ConsumerRecord<>(
+                    TOPIC, tp.partition(), nextOffset[tp.partition()]++, null, new byte[valueBytes]));
         }
     }
 
@@ -219,7 +227,8 @@ class ConsumerLoopTest {
 
         // then
         assertThat(handler.handled).isEmpty();
-        assertThat(consumer.lastPollTimeout()).as("a paused loop waits for a wake-up, it does not spin")
+        assertThat(consumer.lastPollTimeout())
+                .as("a paused loop waits for a wake-up, it does not spin")
                 .isEqualTo(Duration.ofMillis(200));
 
         // when
@@ -269,7 +278,8 @@ class ConsumerLoopTest {
         consumer.rebalance(List.of(P1));
 
         // then: the drain waited its 200 ms, not for ever, and committed nothing past the record
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(150), Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isBetween(Duration.ofMillis(150), Duration.ofSeconds(5));
         assertThat(committed(P0)).isZero();
     }
 

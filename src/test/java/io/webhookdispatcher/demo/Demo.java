@@ -38,11 +38,17 @@ public final class Demo {
     public static void main(String[] args) throws Exception {
         boolean once = List.of(args).contains("--once");
         say("starting an in-process Kafka broker (KRaft) ...");
-        try (var broker = EmbeddedKafkaBroker.start(); var receiver = new WebhookReceiver()) {
+        try (var broker = EmbeddedKafkaBroker.start();
+                var receiver = new WebhookReceiver()) {
             SECRETS.forEach(receiver::endpoint);
             receiver.answer("/hooks/broken", 500);
-            var env = Map.of("DEMO_BROKER", broker.bootstrapServers(), "DEMO_RECEIVER", receiver.baseUrl(),
-                    "DEMO_MANAGEMENT_PORT", String.valueOf(freeOr(8081)));
+            var env = Map.of(
+                    "DEMO_BROKER",
+                    broker.bootstrapServers(),
+                    "DEMO_RECEIVER",
+                    receiver.baseUrl(),
+                    "DEMO_MANAGEMENT_PORT",
+                    String.valueOf(freeOr(8081)));
             DispatcherConfig config = new ConfigLoader(env::get).load(Path.of("config/demo.yaml"));
             var app = new Application(config, Clock.systemUTC());
             var stopped = new CountDownLatch(1);
@@ -83,15 +89,21 @@ public final class Demo {
         SECRETS.keySet().stream().sorted().forEach(path -> {
             List<Received> got = byPath.getOrDefault(path, List.of());
             long verified = got.stream().filter(Received::signatureValid).count();
-            Map<String, Long> types = got.stream().collect(Collectors.groupingBy(r -> SampleEvents.typeOf(r.body()),
-                    TreeMap::new, Collectors.counting()));
-            System.out.printf("  %-18s %3d requests, %3d signatures verified, answered %s  %s%n", path, got.size(),
-                    verified, got.isEmpty() ? "-" : got.get(0).answeredStatus(), types);
+            Map<String, Long> types = got.stream()
+                    .collect(Collectors.groupingBy(
+                            r -> SampleEvents.typeOf(r.body()), TreeMap::new, Collectors.counting()));
+            System.out.printf(
+                    "  %-18s %3d requests, %3d signatures verified, answered %s  %s%n",
+                    path, got.size(), verified, got.isEmpty() ? "-" : got.get(0).answeredStatus(), types);
         });
-        Map<String, Long> reasons = deadLetters.stream().collect(Collectors.groupingBy(
-                r -> WebhookHeaders.get(r.headers(), WebhookHeaders.REASON).orElse("?") + " / subscription "
-                        + WebhookHeaders.get(r.headers(), WebhookHeaders.SUBSCRIPTION).orElse("-"),
-                TreeMap::new, Collectors.counting()));
+        Map<String, Long> reasons = deadLetters.stream()
+                .collect(Collectors.groupingBy(
+                        r -> WebhookHeaders.get(r.headers(), WebhookHeaders.REASON)
+                                        .orElse("?") + " / subscription "
+                                + WebhookHeaders.get(r.headers(), WebhookHeaders.SUBSCRIPTION)
+                                        .orElse("-"),
+                        TreeMap::new,
+                        Collectors.counting()));
         say("dead-letter topic: " + deadLetters.size() + " records " + reasons);
     }
 

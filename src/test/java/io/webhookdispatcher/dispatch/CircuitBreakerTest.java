@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /** The breaker alone, on a clock in milliseconds. */
 class CircuitBreakerTest {
-    private final CircuitBreaker breaker = new CircuitBreaker(new CircuitBreaker.Settings(true, 3, 0.5, 10, 4,
-            Duration.ofSeconds(5), Duration.ofSeconds(20)));
+    private final CircuitBreaker breaker = new CircuitBreaker(
+            new CircuitBreaker.Settings(true, 3, 0.5, 10, 4, Duration.ofSeconds(5), Duration.ofSeconds(20)));
 
     private void fail(int times, long now) {
         for (int i = 0; i < times; i++) {
@@ -49,8 +49,8 @@ class CircuitBreakerTest {
 
     @Test
     void shouldNeitherCountNorRejectWhenDisabled() {
-        var off = new CircuitBreaker(new CircuitBreaker.Settings(false, 1, 0.5, 10, 4, Duration.ofSeconds(5),
-                Duration.ofSeconds(20)));
+        var off = new CircuitBreaker(
+                new CircuitBreaker.Settings(false, 1, 0.5, 10, 4, Duration.ofSeconds(5), Duration.ofSeconds(20)));
         for (int i = 0; i < 100; i++) {
             assertThat(off.record(true, false, i)).isNull();
         }

@@ -24,7 +24,8 @@ class DeliveryIdsTest {
 
     @Test
     void shouldBeStableAcrossVersions() {
-        // pinned (an MD5 name-based UUID, checked with Python's hashlib): receivers de-duplicate on it, so a change of derivation would re-deliver as "new"
+        // pinned (an MD5 name-based UUID, checked with Python's hashlib): receivers de-duplicate on it, so a change of
+        // derivation would re-deliver as "new"
         assertThat(DeliveryIds.of("crm.events", 0, 0L, "crm-sync")).isEqualTo("5626923f-c2ea-3338-a8f8-7a123303a787");
     }
 }

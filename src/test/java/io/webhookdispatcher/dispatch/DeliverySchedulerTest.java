@@ -25,28 +25,46 @@ import org.junit.jupiter.api.Test;
 
 /** The isolation rules of the delivery core, with a fake sender and a fake clock: every bound is pushed past. */
 class DeliverySchedulerTest {
-    private static final CircuitBreaker.Settings BREAKER = new CircuitBreaker.Settings(true, 5, 0.5, 50, 20,
-            Duration.ofSeconds(5), Duration.ofMinutes(5));
+    private static final CircuitBreaker.Settings BREAKER =
+            new CircuitBreaker.Settings(true, 5, 0.5, 50, 20, Duration.ofSeconds(5), Duration.ofMinutes(5));
     private static final Duration MAX_QUEUE_DELAY = Duration.ofSeconds(1);
 
     private final FakeClock clock = new FakeClock();
     private final FakeSender sender = new FakeSender();
     private final RecordingFailures failures = new RecordingFailures();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final DispatcherMetrics metrics = new DispatcherMetrics(registry, true,
-            Arrays.stream(DeliveryOutcome.AttemptResult.values()).map(r -> r.label).toList());
+    private final DispatcherMetrics metrics = new DispatcherMetrics(
+            registry,
+            true,
+            Arrays.stream(DeliveryOutcome.AttemptResult.values())
+                    .map(r -> r.label)
+                    .toList());
     private final Lease lease = new Lease(new TopicPartition("events", 0));
     private Subscriptions subscriptions;
     private DeliveryScheduler scheduler;
     private long offset;
 
     private void start(int maxInFlight, int maxQueued, long maxQueuedBytes, Subscription... subs) {
-        subscriptions = new Subscriptions(List.of(subs), sender, clock, lane -> metrics.subscriptionAdded(lane.id(),
-                lane, new DispatcherMetrics.LaneGauges<Lane>(Lane::inFlight, Lane::queued, Lane::queuedBytes,
-                        l -> l.circuitState(clock.millis()).gauge, l -> l.slow() ? 1 : 0)));
-        scheduler = new DeliveryScheduler(subscriptions::all, failures, metrics, clock,
-                new DeliveryScheduler.Bounds(maxInFlight, maxQueued, maxQueuedBytes, MAX_QUEUE_DELAY,
-                        Duration.ofMinutes(1)));
+        subscriptions = new Subscriptions(
+                List.of(subs),
+                sender,
+                clock,
+                lane -> metrics.subscriptionAdded(
+                        lane.id(),
+                        lane,
+                        new DispatcherMetrics.LaneGauges<Lane>(
+                                Lane::inFlight,
+                                Lane::queued,
+                                Lane::queuedBytes,
+                                l -> l.circuitState(clock.millis()).gauge,
+                                l -> l.slow() ? 1 : 0)));
+        scheduler = new DeliveryScheduler(
+                subscriptions::all,
+                failures,
+                metrics,
+                clock,
+                new DeliveryScheduler.Bounds(
+                        maxInFlight, maxQueued, maxQueuedBytes, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
         subscriptions.onChange(scheduler::lanesChanged);
     }
 
@@ -55,8 +73,15 @@ class DeliverySchedulerTest {
     }
 
     private static Subscription sub(String id, int maxInFlight, Optional<RateLimit> rateLimit) {
-        return new Subscription(id, URI.create("http://receiver/" + id), new Secret("secret-" + id),
-                List.of(EventFilter.parse("*")), true, maxInFlight, rateLimit, BREAKER);
+        return new Subscription(
+                id,
+                URI.create("http://receiver/" + id),
+                new Secret("secret-" + id),
+                List.of(EventFilter.parse("*")),
+                true,
+                maxInFlight,
+                rateLimit,
+                BREAKER);
     }
 
     private CompletableFuture<RecordCompletion> submit(String lane) {
@@ -65,8 +90,19 @@ class DeliverySchedulerTest {
 
     private CompletableFuture<RecordCompletion> submit(String lane, int bodyBytes) {
         long o = offset++;
-        return scheduler.submit(new Delivery(subscriptions.lane(lane).orElseThrow(), "id-" + lane + "-" + o, null,
-                new byte[bodyBytes], "person.created", null, new Delivery.Origin("events", 0, o, 0), 1, null, 0, null, null,
+        return scheduler.submit(new Delivery(
+                subscriptions.lane(lane).orElseThrow(),
+                "id-" + lane + "-" + o,
+                null,
+                new byte[bodyBytes],
+                "person.created",
+                null,
+                new Delivery.Origin("events", 0, o, 0),
+                1,
+                null,
+                0,
+                null,
+                null,
                 lease));
     }
 
@@ -93,7 +129,9 @@ class DeliverySchedulerTest {
         List<CompletableFuture<RecordCompletion>> healthy = submit("healthy", 100, 100);
 
         // then: the hung lanes hold 14 permits between them and the healthy lane still delivers everything
-        assertThat(sender.pending("hung1").size() + sender.pending("hung2").size() + sender.pending("hung3").size())
+        assertThat(sender.pending("hung1").size()
+                        + sender.pending("hung2").size()
+                        + sender.pending("hung3").size())
                 .isEqualTo(2 + 8 + 2 + 2);
         assertThat(healthy).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
         assertThat(sender.calls("healthy")).hasSize(100);
@@ -243,7 +281,8 @@ class DeliverySchedulerTest {
         assertThat(scheduler.saturated()).isFalse();
         assertThat(gauge(DispatcherMetrics.QUEUED, "slow")).isEqualTo(1);
         submit("slow", 5, 100);
-        assertThat(failures.of("deferred", "slow")).hasSize(9 + 5)
+        assertThat(failures.of("deferred", "slow"))
+                .hasSize(9 + 5)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
         assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
         assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
@@ -281,7 +320,8 @@ class DeliverySchedulerTest {
 
         // then: 1 in flight, 10 queued, 9 deferred
         assertThat(sender.pending("busy")).hasSize(1);
-        assertThat(failures.of("deferred")).hasSize(9)
+        assertThat(failures.of("deferred"))
+                .hasSize(9)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.QUEUE_FULL));
         assertThat(gauge(DispatcherMetrics.QUEUED, "busy")).isEqualTo(10);
     }
@@ -313,7 +353,8 @@ class DeliverySchedulerTest {
 
     @Test
     void shouldHoldTheLaneForARetryAfterAndNotOnlyThatDelivery() {
-        // given: one 429 with a Retry-After of 500 ms (shorter than maxQueueDelay: its deliveries may wait in the queue)
+        // given: one 429 with a Retry-After of 500 ms (shorter than maxQueueDelay: its deliveries may wait in the
+        // queue)
         start(256, 1000, 1 << 20, sub("limited", 64));
         sender.answer("limited", status(429, Optional.of(Duration.ofMillis(500))));
         submit("limited");
@@ -351,7 +392,6 @@ class DeliverySchedulerTest {
         assertThat(failures.of("deferred")).hasSize(5).allSatisfy(e -> {
             assertThat(e.reason()).isEqualTo(DeliveryScheduler.RATE_LIMITED);
             assertThat(e.atLeast()).isEqualTo(Duration.ofMinutes(1)); // the hold, capped at maxRetryAfter
-
         });
         assertThat(gauge(DispatcherMetrics.QUEUED, "limited")).isZero();
     }
@@ -427,7 +467,8 @@ class DeliverySchedulerTest {
 
         // then: no queued delivery waits for the circuit; they are all deferred without an attempt
         assertThat(sender.calls("s")).hasSize(5 + 1); // the 6th started before the 5th failure came back
-        assertThat(failures.of("deferred")).hasSize(4)
+        assertThat(failures.of("deferred"))
+                .hasSize(4)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN));
         assertThat(gauge(DispatcherMetrics.QUEUED, "s")).isZero();
     }
@@ -441,8 +482,15 @@ class DeliverySchedulerTest {
         clock.advance(Duration.ofSeconds(5));
 
         // when: the subscription is disabled, a delivery for it is abandoned (never a probe), and it is re-enabled
-        subscriptions.replace(List.of(new Subscription("x", URI.create("http://receiver/x"), new Secret("secret-x"),
-                List.of(EventFilter.parse("*")), false, 4, Optional.empty(), BREAKER)));
+        subscriptions.replace(List.of(new Subscription(
+                "x",
+                URI.create("http://receiver/x"),
+                new Secret("secret-x"),
+                List.of(EventFilter.parse("*")),
+                false,
+                4,
+                Optional.empty(),
+                BREAKER)));
         assertThat(submit("x")).isCompletedWithValue(RecordCompletion.DURABLE);
         assertThat(failures.of("abandoned")).hasSize(1);
         subscriptions.replace(List.of(sub("x", 4)));
@@ -495,11 +543,14 @@ class DeliverySchedulerTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
-        subscriptions = new Subscriptions(List.of(sub("x", 2)), broken, clock, lane -> { });
-        scheduler = new DeliveryScheduler(subscriptions::all, failures, metrics, clock,
+        subscriptions = new Subscriptions(List.of(sub("x", 2)), broken, clock, lane -> {});
+        scheduler = new DeliveryScheduler(
+                subscriptions::all,
+                failures,
+                metrics,
+                clock,
                 new DeliveryScheduler.Bounds(256, 1000, 1 << 20, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
         subscriptions.onChange(scheduler::lanesChanged);
 

@@ -8,8 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A {@link FailurePath} that records what reached it and makes each write durable at once. */
 final class RecordingFailures implements FailurePath {
-    record Entry(String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome) {
-    }
+    record Entry(String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome) {}
 
     final List<Entry> entries = new CopyOnWriteArrayList<>();
 
@@ -18,7 +17,9 @@ final class RecordingFailures implements FailurePath {
     }
 
     List<Entry> of(String kind, String lane) {
-        return entries.stream().filter(e -> e.kind().equals(kind) && e.delivery().lane().id().equals(lane)).toList();
+        return entries.stream()
+                .filter(e -> e.kind().equals(kind) && e.delivery().lane().id().equals(lane))
+                .toList();
     }
 
     @Override

@@ -28,8 +28,7 @@ class CrmEventTest {
     @Test
     void shouldAcceptTheCrmNativeFieldNames() throws Exception {
         CrmEvent event = CrmEvent.parse(json("""
-                {"eventName": "workflowRun.updated", "record": {"id": "1"}, "eventDate": "2025-02-10T15:30:50.123Z"}"""),
-                1 << 20);
+                {"eventName": "workflowRun.updated", "record": {"id": "1"}, "eventDate": "2025-02-10T15:30:50.123Z"}"""), 1 << 20);
 
         assertThat(event.type()).isEqualTo(new EventType("workflowRun", "updated"));
         assertThat(event.occurredAt()).isEqualTo(Instant.parse("2025-02-10T15:30:50.123Z"));
@@ -37,27 +36,32 @@ class CrmEventTest {
 
     @Test
     void shouldToleratAMissingOrUnparseableTimestamp() throws Exception {
-        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\"}"), 100).occurredAt()).isNull();
-        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\",\"timestamp\":\"yesterday\"}"), 100).occurredAt())
+        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\"}"), 100).occurredAt())
+                .isNull();
+        assertThat(CrmEvent.parse(json("{\"event\":\"note.deleted\",\"timestamp\":\"yesterday\"}"), 100)
+                        .occurredAt())
                 .isNull();
     }
 
     @ParameterizedTest(name = "{1}: {0}")
-    @CsvSource(delimiter = '|', value = {
-            "not json at all                       | invalid-json",
-            "{\"event\": \"person.created\"        | invalid-json",
-            "{\"event\": \"person.created\"} extra | invalid-json",
-            "[1, 2, 3]                             | not-an-object",
-            "\"person.created\"                    | not-an-object",
-            "{\"data\": {}}                        | missing-event-type",
-            "{\"event\": 42}                       | missing-event-type",
-            "{\"event\": \"\"}                     | missing-event-type",
-            "{\"event\": \"person\"}               | invalid-event-type",
-            "{\"event\": \"person.created.now\"}   | invalid-event-type",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not json at all                       | invalid-json",
+                "{\"event\": \"person.created\"        | invalid-json",
+                "{\"event\": \"person.created\"} extra | invalid-json",
+                "[1, 2, 3]                             | not-an-object",
+                "\"person.created\"                    | not-an-object",
+                "{\"data\": {}}                        | missing-event-type",
+                "{\"event\": 42}                       | missing-event-type",
+                "{\"event\": \"\"}                     | missing-event-type",
+                "{\"event\": \"person\"}               | invalid-event-type",
+                "{\"event\": \"person.created.now\"}   | invalid-event-type",
+            })
     void shouldClassifyUnusableInput(String value, String reason) {
         assertThatThrownBy(() -> CrmEvent.parse(json(value.trim()), 1 << 20))
-                .isInstanceOfSatisfying(CrmEvent.InvalidEventException.class,
+                .isInstanceOfSatisfying(
+                        CrmEvent.InvalidEventException.class,
                         e -> assertThat(e.kind().reason).isEqualTo(reason));
     }
 
@@ -66,7 +70,8 @@ class CrmEventTest {
         byte[] value = json("{\"event\":\"person.created\",\"data\":\"" + "x".repeat(200) + "\"}");
 
         assertThatThrownBy(() -> CrmEvent.parse(value, 100))
-                .isInstanceOfSatisfying(CrmEvent.InvalidEventException.class,
+                .isInstanceOfSatisfying(
+                        CrmEvent.InvalidEventException.class,
                         e -> assertThat(e.kind()).isEqualTo(CrmEvent.Invalid.TOO_LARGE));
     }
 }

@@ -11,16 +11,16 @@ class EventFilterTest {
 
     @ParameterizedTest(name = "{0} matches {1}: {2}")
     @CsvSource({
-            "*,              person.created,      true",
-            "*.*,            workflowRun.updated, true",
-            "person.*,       person.deleted,      true",
-            "person.*,       company.created,     false",
-            "*.created,      note.created,        true",
-            "*.created,      note.updated,        false",
-            "person.created, person.created,      true",
-            "person.created, person.updated,      false",
-            "person.created, Person.created,      false",
-            "workflowRun.*,  workflowRun.updated, true",
+        "*,              person.created,      true",
+        "*.*,            workflowRun.updated, true",
+        "person.*,       person.deleted,      true",
+        "person.*,       company.created,     false",
+        "*.created,      note.created,        true",
+        "*.created,      note.updated,        false",
+        "person.created, person.created,      true",
+        "person.created, person.updated,      false",
+        "person.created, Person.created,      false",
+        "workflowRun.*,  workflowRun.updated, true",
     })
     void shouldMatchObjectAndActionExactlyOrByWildcard(String pattern, String eventType, boolean expected) {
         EventFilter filter = EventFilter.parse(pattern);
@@ -30,7 +30,8 @@ class EventFilterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "person", "person.", ".created", "a.b.c", "**", "per*son.created", "person.cre ated"})
+    @ValueSource(
+            strings = {"", " ", "person", "person.", ".created", "a.b.c", "**", "per*son.created", "person.cre ated"})
     void shouldRejectMalformedPatterns(String pattern) {
         assertThatThrownBy(() -> EventFilter.parse(pattern)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -101,13 +101,22 @@ class JdkWebhookSenderTest {
     }
 
     private static JdkWebhookSender sender(Duration requestTimeout) {
-        return new JdkWebhookSender(Duration.ofSeconds(1), requestTimeout, Clock.fixed(NOW, ZoneOffset.UTC),
-                "webhook-dispatcher/test", new ResponseClassifier(Set.of(400)));
+        return new JdkWebhookSender(
+                Duration.ofSeconds(1),
+                requestTimeout,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                "webhook-dispatcher/test",
+                new ResponseClassifier(Set.of(400)));
     }
 
     private static JdkWebhookSender sender(Function<String, ExecutorService> executorForHost, Duration requestTimeout) {
-        return new JdkWebhookSender(executorForHost, Duration.ofSeconds(1), requestTimeout,
-                Clock.fixed(NOW, ZoneOffset.UTC), "webhook-dispatcher/test", new ResponseClassifier(Set.of(400)));
+        return new JdkWebhookSender(
+                executorForHost,
+                Duration.ofSeconds(1),
+                requestTimeout,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                "webhook-dispatcher/test",
+                new ResponseClassifier(Set.of(400)));
     }
 
     private URI url(String host, String path) {
@@ -173,7 +182,9 @@ class JdkWebhookSenderTest {
         try (var socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        DeliveryOutcome outcome = endpoint(URI.create("http://127.0.0.1:" + closedPort + "/")).send("d", JSON).get();
+        DeliveryOutcome outcome = endpoint(URI.create("http://127.0.0.1:" + closedPort + "/"))
+                .send("d", JSON)
+                .get();
 
         assertThat(outcome.result()).isEqualTo(DeliveryOutcome.AttemptResult.CONNECT_ERROR);
     }
@@ -202,12 +213,15 @@ class JdkWebhookSenderTest {
         closeAfter.add(patient);
 
         // when
-        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s")).send("d", JSON)
+        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s"))
+                .send("d", JSON)
                 .get(10, TimeUnit.SECONDS);
 
         // then: delivered well before the timeout, and the connection closed after a bounded read
-        assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Delivered.class,
-                d -> assertThat(d.status()).isEqualTo(200));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        DeliveryOutcome.Delivered.class,
+                        d -> assertThat(d.status()).isEqualTo(200));
         assertThat(outcome.elapsed()).isLessThan(Duration.ofSeconds(5));
         assertThat(receiver.bytesWrittenUntilClosed().get(10, TimeUnit.SECONDS))
                 .isBetween((long) JdkWebhookSender.MAX_BODY_BYTES, MAX_WRITTEN_BEFORE_CLOSE);
@@ -222,7 +236,8 @@ class JdkWebhookSenderTest {
         closeAfter.add(patient);
 
         // when
-        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s")).send("d", JSON)
+        DeliveryOutcome outcome = patient.endpoint(subscription(receiver.url(), "s"))
+                .send("d", JSON)
                 .get(10, TimeUnit.SECONDS);
 
         // then
@@ -240,17 +255,19 @@ class JdkWebhookSenderTest {
         // given: host A's executor is stuck, as when its DNS lookups hang; host B is the same receiver by another name
         var release = new CountDownLatch(1);
         var hosts = new CopyOnWriteArrayList<String>();
-        var perHost = sender(host -> {
-            hosts.add(host);
-            ExecutorService executor = Executors.newFixedThreadPool(2);
-            if (host.equals("127.0.0.1")) {
-                for (int i = 0; i < 2; i++) {
-                    executor.execute(() -> awaitQuietly(release));
-                }
-            }
-            closeAfter.add(executor::shutdownNow);
-            return executor;
-        }, Duration.ofSeconds(30));
+        var perHost = sender(
+                host -> {
+                    hosts.add(host);
+                    ExecutorService executor = Executors.newFixedThreadPool(2);
+                    if (host.equals("127.0.0.1")) {
+                        for (int i = 0; i < 2; i++) {
+                            executor.execute(() -> awaitQuietly(release));
+                        }
+                    }
+                    closeAfter.add(executor::shutdownNow);
+                    return executor;
+                },
+                Duration.ofSeconds(30));
         closeAfter.add(perHost);
         Endpoint a = perHost.endpoint(subscription(url("127.0.0.1", "/ok"), "a"));
         Endpoint b = perHost.endpoint(subscription(url("localhost", "/ok"), "b"));
@@ -275,12 +292,14 @@ class JdkWebhookSenderTest {
     void shouldShareOneClientAndItsConnectionsAmongSubscriptionsOnTheSameHost() throws Exception {
         // given: two subscriptions on one host, spelled differently
         var hosts = new CopyOnWriteArrayList<String>();
-        var perHost = sender(host -> {
-            hosts.add(host);
-            ExecutorService executor = Executors.newFixedThreadPool(2);
-            closeAfter.add(executor::shutdownNow);
-            return executor;
-        }, Duration.ofSeconds(5));
+        var perHost = sender(
+                host -> {
+                    hosts.add(host);
+                    ExecutorService executor = Executors.newFixedThreadPool(2);
+                    closeAfter.add(executor::shutdownNow);
+                    return executor;
+                },
+                Duration.ofSeconds(5));
         closeAfter.add(perHost);
         Endpoint first = perHost.endpoint(subscription(url("localhost", "/ok"), "first"));
         Endpoint second = perHost.endpoint(subscription(url("LocalHost", "/ok"), "second"));
@@ -298,11 +317,13 @@ class JdkWebhookSenderTest {
     void shouldShutDownEveryHostsExecutorOnClose() {
         // given
         var executors = new CopyOnWriteArrayList<ExecutorService>();
-        var perHost = sender(host -> {
-            ExecutorService executor = Executors.newFixedThreadPool(2);
-            executors.add(executor);
-            return executor;
-        }, Duration.ofSeconds(5));
+        var perHost = sender(
+                host -> {
+                    ExecutorService executor = Executors.newFixedThreadPool(2);
+                    executors.add(executor);
+                    return executor;
+                },
+                Duration.ofSeconds(5));
         perHost.endpoint(subscription(url("127.0.0.1", "/ok"), "a"));
         perHost.endpoint(subscription(url("localhost", "/ok"), "b"));
 
@@ -319,7 +340,8 @@ class JdkWebhookSenderTest {
         var executor = (ThreadPoolExecutor) JdkWebhookSender.hostExecutor("example.com");
         try {
             // when
-            Thread thread = CompletableFuture.supplyAsync(Thread::currentThread, executor).get();
+            Thread thread = CompletableFuture.supplyAsync(Thread::currentThread, executor)
+                    .get();
 
             // then
             assertThat(executor.getMaximumPoolSize()).isEqualTo(2);
@@ -378,7 +400,8 @@ class JdkWebhookSenderTest {
                 readRequest(in);
                 OutputStream out = s.getOutputStream();
                 out.write(("HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " + HUGE_BODY
-                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 byte[] chunk = new byte[64 * 1024];
                 Arrays.fill(chunk, (byte) 'x');
                 while (total < HUGE_BODY) {
@@ -401,10 +424,13 @@ class JdkWebhookSenderTest {
                 }
                 head.append((char) c);
             }
-            long length = head.toString().lines()
+            long length = head.toString()
+                    .lines()
                     .filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
-                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
-                    .findFirst().orElse(0);
+                    .mapToLong(
+                            l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
+                    .findFirst()
+                    .orElse(0);
             in.readNBytes((int) length);
         }
 

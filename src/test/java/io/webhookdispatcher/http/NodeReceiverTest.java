@@ -23,26 +23,37 @@ class NodeReceiverTest {
     @Test
     void shouldBeVerifiedByTheDocumentedNodeCode(@TempDir Path dir) throws Exception {
         assumeTrue(nodeAvailable(), "node is not installed");
-        byte[] body = "{\"event\":\"person.created\",\"data\":{\"id\":\"abc12345\",\"name\":\"Nguyễn\"},\"timestamp\":\"2025-02-10T15:30:50Z\"}"
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body =
+                "{\"event\":\"person.created\",\"data\":{\"id\":\"abc12345\",\"name\":\"Nguyễn\"},\"timestamp\":\"2025-02-10T15:30:50Z\"}"
+                        .getBytes(StandardCharsets.UTF_8);
         try (var receiver = new WebhookReceiver().endpoint("/h", "your-secret");
-             var sender = new JdkWebhookSender(Duration.ofSeconds(2), Duration.ofSeconds(5), Clock.systemUTC(),
-                     "test", new ResponseClassifier(Set.of()))) {
-            sender.endpoint(new Subscription("s", URI.create(receiver.url("/h")), new Secret("your-secret"),
-                    java.util.List.of(), true)).send("d1", body).get();
+                var sender = new JdkWebhookSender(
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(5),
+                        Clock.systemUTC(),
+                        "test",
+                        new ResponseClassifier(Set.of()))) {
+            sender.endpoint(new Subscription(
+                            "s", URI.create(receiver.url("/h")), new Secret("your-secret"), java.util.List.of(), true))
+                    .send("d1", body)
+                    .get();
             var request = receiver.received("/h").get(0);
             Path bodyFile = Files.write(dir.resolve("body.json"), request.body());
 
-            assertThat(node("your-secret", request.timestamp(), request.signature(), bodyFile)).isZero();
-            assertThat(node("wrong-secret", request.timestamp(), request.signature(), bodyFile)).isEqualTo(1);
-            Path tampered = Files.write(dir.resolve("tampered.json"), (request.bodyText() + " ").getBytes(StandardCharsets.UTF_8));
-            assertThat(node("your-secret", request.timestamp(), request.signature(), tampered)).isEqualTo(1);
+            assertThat(node("your-secret", request.timestamp(), request.signature(), bodyFile))
+                    .isZero();
+            assertThat(node("wrong-secret", request.timestamp(), request.signature(), bodyFile))
+                    .isEqualTo(1);
+            Path tampered = Files.write(
+                    dir.resolve("tampered.json"), (request.bodyText() + " ").getBytes(StandardCharsets.UTF_8));
+            assertThat(node("your-secret", request.timestamp(), request.signature(), tampered))
+                    .isEqualTo(1);
         }
     }
 
     private static int node(String... args) throws Exception {
-        var command = new java.util.ArrayList<>(java.util.List.of("node",
-                Path.of("src/test/resources/verify-signature.js").toString()));
+        var command = new java.util.ArrayList<>(java.util.List.of(
+                "node", Path.of("src/test/resources/verify-signature.js").toString()));
         for (Object a : args) {
             command.add(a.toString());
         }

@@ -1,8 +1,8 @@
 package io.webhookdispatcher.http;
 
-import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -34,8 +34,10 @@ class ResponseClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {400, 410, 413, 422})
     void shouldTreatConfiguredStatusesAsPermanent(int status) {
-        assertThat(status(status, null)).isInstanceOfSatisfying(DeliveryOutcome.Permanent.class,
-                p -> assertThat(p.failure().status()).isEqualTo(status));
+        assertThat(status(status, null))
+                .isInstanceOfSatisfying(
+                        DeliveryOutcome.Permanent.class,
+                        p -> assertThat(p.failure().status()).isEqualTo(status));
     }
 
     @ParameterizedTest
@@ -55,27 +57,36 @@ class ResponseClassifierTest {
 
     @Test
     void shouldReadRetryAfterInSecondsOrAsHttpDateOnlyFor429And503() {
-        assertThat(((DeliveryOutcome.Retryable) status(429, "120")).retryAfter()).contains(Duration.ofSeconds(120));
+        assertThat(((DeliveryOutcome.Retryable) status(429, "120")).retryAfter())
+                .contains(Duration.ofSeconds(120));
         assertThat(((DeliveryOutcome.Retryable) status(503, "Mon, 10 Feb 2025 15:31:50 GMT")).retryAfter())
                 .contains(Duration.ofSeconds(60));
-        assertThat(((DeliveryOutcome.Retryable) status(500, "120")).retryAfter()).isEmpty();
-        assertThat(((DeliveryOutcome.Retryable) status(429, "soon")).retryAfter()).isEmpty();
+        assertThat(((DeliveryOutcome.Retryable) status(500, "120")).retryAfter())
+                .isEmpty();
+        assertThat(((DeliveryOutcome.Retryable) status(429, "soon")).retryAfter())
+                .isEmpty();
     }
 
     @Test
     void shouldClassifyTransportErrors() {
-        assertThat(classifier.classify(new CompletionException(new HttpTimeoutException("t")), Duration.ZERO).result())
+        assertThat(classifier
+                        .classify(new CompletionException(new HttpTimeoutException("t")), Duration.ZERO)
+                        .result())
                 .isEqualTo(AttemptResult.TIMEOUT);
-        assertThat(classifier.classify(new HttpConnectTimeoutException("t"), Duration.ZERO).result())
+        assertThat(classifier
+                        .classify(new HttpConnectTimeoutException("t"), Duration.ZERO)
+                        .result())
                 .isEqualTo(AttemptResult.CONNECT_ERROR);
-        assertThat(classifier.classify(new CompletionException(new IOException("x", new ConnectException("refused"))),
-                Duration.ZERO)).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
+        assertThat(classifier.classify(
+                        new CompletionException(new IOException("x", new ConnectException("refused"))), Duration.ZERO))
+                .isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
                     assertThat(r.result()).isEqualTo(AttemptResult.CONNECT_ERROR);
                     assertThat(r.failure().errorClass()).isEqualTo("java.net.ConnectException");
                     assertThat(r.failure().status()).isZero();
                 });
         assertThat(classifier.classify(new javax.net.ssl.SSLHandshakeException("bad cert"), Duration.ZERO))
-                .isInstanceOfSatisfying(DeliveryOutcome.Retryable.class,
+                .isInstanceOfSatisfying(
+                        DeliveryOutcome.Retryable.class,
                         r -> assertThat(r.result()).isEqualTo(AttemptResult.OTHER_ERROR));
     }
 }

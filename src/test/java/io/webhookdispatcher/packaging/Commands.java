@@ -11,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs an external command to completion; output goes through files, so no pipe can fill up and block it. */
 final class Commands {
-    private Commands() {
-    }
+    private Commands() {}
 
     record Result(List<String> command, int exitCode, String stdout, String stderr) {
         boolean succeeded() {
@@ -37,7 +36,8 @@ final class Commands {
         Path out = Files.createTempFile("command", ".out");
         Path err = Files.createTempFile("command", ".err");
         try {
-            var builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            var builder =
+                    new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
             if (environment != null) {
                 builder.environment().clear();
                 builder.environment().putAll(environment);
@@ -47,8 +47,11 @@ final class Commands {
                 process.destroyForcibly().waitFor();
                 throw new AssertionError("timed out after " + timeout + ": " + String.join(" ", command));
             }
-            return new Result(List.copyOf(command), process.exitValue(),
-                    Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            return new Result(
+                    List.copyOf(command),
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

@@ -18,8 +18,7 @@ import java.util.Optional;
 record Dockerfile(List<Instruction> finalStage) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Instruction(String keyword, String arguments) {
-    }
+    record Instruction(String keyword, String arguments) {}
 
     static Dockerfile read(Path file) throws IOException {
         var logical = new ArrayList<String>();
@@ -70,17 +69,22 @@ record Dockerfile(List<Instruction> finalStage) {
     List<List<String>> copiesFromOtherStages() {
         return finalStage.stream()
                 .filter(i -> i.keyword().equals("COPY") && i.arguments().startsWith("--from="))
-                .map(i -> Arrays.stream(i.arguments().split("\\s+")).filter(a -> !a.startsWith("--")).toList())
+                .map(i -> Arrays.stream(i.arguments().split("\\s+"))
+                        .filter(a -> !a.startsWith("--"))
+                        .toList())
                 .toList();
     }
 
     private List<String> execForm(String keyword) {
-        return last(keyword).map(arguments -> {
-            try {
-                return JSON.readValue(arguments, new TypeReference<List<String>>() { });
-            } catch (IOException e) {
-                throw new UncheckedIOException(keyword + " is not in exec form (a JSON array): " + arguments, e);
-            }
-        }).orElse(List.of());
+        return last(keyword)
+                .map(arguments -> {
+                    try {
+                        return JSON.readValue(arguments, new TypeReference<List<String>>() {});
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(
+                                keyword + " is not in exec form (a JSON array): " + arguments, e);
+                    }
+                })
+                .orElse(List.of());
     }
 }

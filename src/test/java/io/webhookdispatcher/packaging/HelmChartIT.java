@@ -34,22 +34,34 @@ class HelmChartIT {
     private static final Path ROOT = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     private static final Path CHART = ROOT.resolve("helm/webhook-dispatcher");
     private static final Path CONFIG_DIR = Path.of("/etc/webhook-dispatcher");
-    private static final List<String> RUN_COMMAND =
-            List.of("run", "--config", CONFIG_DIR.resolve(RenderedChart.CONFIG_KEY).toString());
+    private static final List<String> RUN_COMMAND = List.of(
+            "run", "--config", CONFIG_DIR.resolve(RenderedChart.CONFIG_KEY).toString());
     private static final Duration HELM_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration JVM_TIMEOUT = Duration.ofSeconds(90);
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** Every metric the dispatcher exports that dashboards and alerts may use. */
     private static final Set<String> EXPORTED_METRICS = Set.of(
-            "webhook_deliveries_total", "webhook_delivery_attempts_total",
-            "webhook_delivery_duration_seconds_bucket", "webhook_delivery_lag_seconds_bucket",
-            "webhook_inflight_deliveries", "webhook_events_consumed_total", "webhook_events_invalid_total",
-            "webhook_events_unmatched_total", "webhook_subscriptions", "webhook_config_reloads_total",
-            "webhook_circuit_state", "webhook_deferrals_total", "webhook_queued_deliveries",
-            "webhook_buffered_bytes", "webhook_buffered_bytes_limit", "webhook_consumer_paused",
+            "webhook_deliveries_total",
+            "webhook_delivery_attempts_total",
+            "webhook_delivery_duration_seconds_bucket",
+            "webhook_delivery_lag_seconds_bucket",
+            "webhook_inflight_deliveries",
+            "webhook_events_consumed_total",
+            "webhook_events_invalid_total",
+            "webhook_events_unmatched_total",
+            "webhook_subscriptions",
+            "webhook_config_reloads_total",
+            "webhook_circuit_state",
+            "webhook_deferrals_total",
+            "webhook_queued_deliveries",
+            "webhook_buffered_bytes",
+            "webhook_buffered_bytes_limit",
+            "webhook_consumer_paused",
             "webhook_producer_write_failures_total",
-            "kafka_consumer_fetch_manager_records_lag_max", "jvm_memory_used_bytes");
+            "kafka_consumer_fetch_manager_records_lag_max",
+            "jvm_memory_used_bytes");
+
     private static final Path MINIMAL = CHART.resolve("ci/minimal-values.yaml");
     private static final String COMPONENT = "app.kubernetes.io/component";
     private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:webhook|kafka|jvm)_[a-z0-9_]+\\b");
@@ -72,12 +84,15 @@ class HelmChartIT {
         Map<String, String> environment = chart.containerEnvironment();
 
         // when
-        Commands.Result result = Commands.run(List.of(javaExecutable(), "-jar", jar.toString(),
-                "validate-config", "--config", config.toString()), environment, JVM_TIMEOUT);
+        Commands.Result result = Commands.run(
+                List.of(javaExecutable(), "-jar", jar.toString(), "validate-config", "--config", config.toString()),
+                environment,
+                JVM_TIMEOUT);
 
         // then
         assertThat(result.exitCode())
-                .as("validate-config on the config rendered from %s, with env %s:%n%s%n--- config:%n%s",
+                .as(
+                        "validate-config on the config rendered from %s, with env %s:%n%s%n--- config:%n%s",
                         values.getFileName(), environment.keySet(), result.describe(), chart.configText())
                 .isZero();
     }
@@ -90,8 +105,10 @@ class HelmChartIT {
 
         // then: lint renders in "lint mode", where a template's fail() only prints an INFO line and exits 0
         assertThat(lint.succeeded()).as(lint.describe()).isTrue();
-        assertThat(lint.stdout() + lint.stderr()).as(lint.describe())
-                .doesNotContain("[INFO] Fail:").doesNotContain("[INFO] Missing required value");
+        assertThat(lint.stdout() + lint.stderr())
+                .as(lint.describe())
+                .doesNotContain("[INFO] Fail:")
+                .doesNotContain("[INFO] Missing required value");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -101,20 +118,35 @@ class HelmChartIT {
         RenderedChart chart = render(values);
 
         // then
-        assertThat(chart.objects()).allSatisfy(o -> assertThat(o.path("metadata").path("labels").path(COMPONENT)
-                .asText()).as("%s %s", o.path("kind").asText(), o.path("metadata").path("name").asText())
-                .isIn("dispatcher", "replay"));
-        assertThat(chart.only("Deployment").path("spec").path("template").path("metadata").path("labels")
-                .path(COMPONENT).asText()).isEqualTo("dispatcher");
+        assertThat(chart.objects())
+                .allSatisfy(o -> assertThat(o.path("metadata")
+                                .path("labels")
+                                .path(COMPONENT)
+                                .asText())
+                        .as(
+                                "%s %s",
+                                o.path("kind").asText(),
+                                o.path("metadata").path("name").asText())
+                        .isIn("dispatcher", "replay"));
+        assertThat(chart.only("Deployment")
+                        .path("spec")
+                        .path("template")
+                        .path("metadata")
+                        .path("labels")
+                        .path(COMPONENT)
+                        .asText())
+                .isEqualTo("dispatcher");
     }
 
     @Test
     void shouldKeepOneOfMinAvailableAndMaxUnavailableWhicheverIsSet() throws Exception {
         // when
         JsonNode byDefault = render(MINIMAL).only("PodDisruptionBudget").path("spec");
-        JsonNode minAvailable = render(MINIMAL, "--set", "pdb.minAvailable=1").only("PodDisruptionBudget")
+        JsonNode minAvailable = render(MINIMAL, "--set", "pdb.minAvailable=1")
+                .only("PodDisruptionBudget")
                 .path("spec");
-        JsonNode maxUnavailable = render(MINIMAL, "--set", "pdb.maxUnavailable=50%").only("PodDisruptionBudget")
+        JsonNode maxUnavailable = render(MINIMAL, "--set", "pdb.maxUnavailable=50%")
+                .only("PodDisruptionBudget")
                 .path("spec");
 
         // then: Bitnami's pattern; setting one never needs the other nulled
@@ -129,12 +161,16 @@ class HelmChartIT {
     @Test
     void shouldPrefixTheImageWithTheGlobalRegistry() throws Exception {
         // given
-        String tag = YAML.readTree(CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText();
+        String tag = YAML.readTree(CHART.resolve("Chart.yaml").toFile())
+                .path("appVersion")
+                .asText();
 
         // when
         String plain = render(MINIMAL).container().path("image").asText();
         String mirrored = render(MINIMAL, "--set", "global.imageRegistry=mirror.example.com:5000/team")
-                .container().path("image").asText();
+                .container()
+                .path("image")
+                .asText();
 
         // then
         assertThat(plain).isEqualTo("webhook-dispatcher:" + tag);
@@ -156,20 +192,37 @@ class HelmChartIT {
         assertThat(replay.path("volumeMounts")).isEqualTo(dispatcher.path("volumeMounts"));
         assertThat(replay.path("securityContext")).isEqualTo(dispatcher.path("securityContext"));
         assertThat(pod.path("spec").path("volumes")).isEqualTo(chart.podSpec().path("volumes"));
-        assertThat(textList(replay.path("args"))).containsExactly("replay", "--config",
-                RUN_COMMAND.get(2), "--subscription", "crm-sync", "--since", "2h", "--dry-run");
+        assertThat(textList(replay.path("args")))
+                .containsExactly(
+                        "replay",
+                        "--config",
+                        RUN_COMMAND.get(2),
+                        "--subscription",
+                        "crm-sync",
+                        "--since",
+                        "2h",
+                        "--dry-run");
         // and: run once, never retried (a second run re-publishes everything it selects)
         assertThat(pod.path("spec").path("restartPolicy").asText()).isEqualTo("Never");
         assertThat(job.path("spec").path("backoffLimit").asInt()).isZero();
         // and: no selector of the dispatcher's (Service, PodDisruptionBudget, Deployment) picks its pod up
         JsonNode podLabels = pod.path("metadata").path("labels");
         assertThat(podLabels.path(COMPONENT).asText()).isEqualTo("replay");
-        for (JsonNode selector : List.of(chart.only("Service").path("spec").path("selector"),
+        for (JsonNode selector : List.of(
+                chart.only("Service").path("spec").path("selector"),
                 chart.only("PodDisruptionBudget").path("spec").path("selector").path("matchLabels"),
                 chart.only("Deployment").path("spec").path("selector").path("matchLabels"))) {
-            assertThat(selects(selector, podLabels)).as("%s selects %s", selector, podLabels).isFalse();
-            assertThat(selects(selector, chart.only("Deployment").path("spec").path("template").path("metadata")
-                    .path("labels"))).isTrue();
+            assertThat(selects(selector, podLabels))
+                    .as("%s selects %s", selector, podLabels)
+                    .isFalse();
+            assertThat(selects(
+                            selector,
+                            chart.only("Deployment")
+                                    .path("spec")
+                                    .path("template")
+                                    .path("metadata")
+                                    .path("labels")))
+                    .isTrue();
         }
     }
 
@@ -183,19 +236,20 @@ class HelmChartIT {
 
         // then: the events topic of the dispatcher's own consumer group, never more replicas than partitions
         assertThat(trigger.path("type").asText()).isEqualTo("kafka");
-        assertThat(trigger.path("metadata").path("topic").asText()).isEqualTo(config.path("topics").path("events")
-                .asText());
+        assertThat(trigger.path("metadata").path("topic").asText())
+                .isEqualTo(config.path("topics").path("events").asText());
         assertThat(trigger.path("metadata").path("consumerGroup").asText())
                 .isEqualTo(config.path("kafka").path("groupId").asText());
         assertThat(trigger.path("metadata").path("bootstrapServers").asText())
                 .isEqualTo(chart.containerEnvironment().get("KAFKA_BOOTSTRAP_SERVERS"));
         assertThat(trigger.path("metadata").path("allowIdleConsumers").asText()).isEqualTo("false");
         assertThat(trigger.path("metadata").path("lagThreshold").asText()).isEqualTo("500");
-        assertThat(scaledObject.path("maxReplicaCount").asInt()).isEqualTo(config.path("topics").path("partitions")
-                .asInt());
+        assertThat(scaledObject.path("maxReplicaCount").asInt())
+                .isEqualTo(config.path("topics").path("partitions").asInt());
         assertThat(scaledObject.path("minReplicaCount").asInt()).isEqualTo(2);
         assertThat(scaledObject.path("scaleTargetRef").path("name").asText())
-                .isEqualTo(chart.only("Deployment").path("metadata").path("name").asText());
+                .isEqualTo(
+                        chart.only("Deployment").path("metadata").path("name").asText());
         // and: the SASL credentials come from the dispatcher's Secret
         assertThat(trigger.path("metadata").path("sasl").asText()).isEqualTo("scram_sha256");
         assertThat(trigger.path("metadata").path("tls").asText()).isEqualTo("disable");
@@ -254,7 +308,8 @@ class HelmChartIT {
     void shouldGiveTheDispatcherLongerToStopThanItsShutdownTimeout(Path values) throws Exception {
         // given
         RenderedChart chart = render(values);
-        Duration drain = parseDuration(chart.config().path("shutdown").path("timeout").asText("20s"));
+        Duration drain =
+                parseDuration(chart.config().path("shutdown").path("timeout").asText("20s"));
 
         // when
         long grace = chart.podSpec().path("terminationGracePeriodSeconds").asLong();
@@ -289,13 +344,16 @@ class HelmChartIT {
         String expected = Files.readAllLines(values).stream()
                 .filter(line -> line.startsWith("# expect-error: "))
                 .map(line -> line.substring("# expect-error: ".length()))
-                .findFirst().orElseThrow(() -> new AssertionError(values + " has no '# expect-error: ' line"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(values + " has no '# expect-error: ' line"));
 
         // when
         Commands.Result result = helm("template", "test", CHART.toString(), "-f", values.toString());
 
         // then
-        assertThat(result.succeeded()).as("%s rendered, but should be rejected", values.getFileName()).isFalse();
+        assertThat(result.succeeded())
+                .as("%s rendered, but should be rejected", values.getFileName())
+                .isFalse();
         assertThat(result.stderr()).contains(expected);
     }
 
@@ -310,13 +368,18 @@ class HelmChartIT {
 
         // then the image copies target/<finalName>.jar and runs that copy's main class, with the extension
         // directory's jars after it on the class path
-        assertThat(pom).contains("<finalName>webhook-dispatcher</finalName>")
+        assertThat(pom)
+                .contains("<finalName>webhook-dispatcher</finalName>")
                 .contains("<mainClass>io.webhookdispatcher.app.Main</mainClass>");
         assertThat(copies).hasSize(1);
         List<String> copy = copies.get(0);
         assertThat(copy.get(0)).endsWith("/target/webhook-dispatcher.jar");
-        assertThat(dockerfile.effectiveCommand()).startsWith("java", "-cp",
-                copy.get(copy.size() - 1) + ":/opt/webhook-dispatcher/ext/*", "io.webhookdispatcher.app.Main");
+        assertThat(dockerfile.effectiveCommand())
+                .startsWith(
+                        "java",
+                        "-cp",
+                        copy.get(copy.size() - 1) + ":/opt/webhook-dispatcher/ext/*",
+                        "io.webhookdispatcher.app.Main");
     }
 
     @Test
@@ -326,7 +389,8 @@ class HelmChartIT {
         JsonNode defaults = YAML.readTree(CHART.resolve("values.yaml").toFile());
 
         // then
-        assertThat(dockerfile.last("EXPOSE")).contains(defaults.path("management").path("port").asText());
+        assertThat(dockerfile.last("EXPOSE"))
+                .contains(defaults.path("management").path("port").asText());
     }
 
     @Test
@@ -339,12 +403,15 @@ class HelmChartIT {
         // then
         String imageUser = dockerfile.last("USER").orElseThrow().split(":")[0];
         assertThat(securityContext.path("runAsUser").asText()).isEqualTo(imageUser);
-        assertThat(chart.podSpec().path("securityContext").path("runAsUser").asText()).isEqualTo(imageUser);
+        assertThat(chart.podSpec().path("securityContext").path("runAsUser").asText())
+                .isEqualTo(imageUser);
         assertThat(securityContext.path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(securityContext.path("readOnlyRootFilesystem").asBoolean()).isTrue();
-        assertThat(securityContext.path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+        assertThat(securityContext.path("allowPrivilegeEscalation").asBoolean(true))
+                .isFalse();
         assertThat(textList(securityContext.path("capabilities").path("drop"))).containsExactly("ALL");
-        assertThat(volumeMount(chart.container(), "tmp").path("mountPath").asText()).isEqualTo("/tmp");
+        assertThat(volumeMount(chart.container(), "tmp").path("mountPath").asText())
+                .isEqualTo("/tmp");
         assertThat(chart.volume("tmp").orElseThrow().has("emptyDir")).isTrue();
         assertThat(dockerfile.last("ENV").orElseThrow()).contains("-Djava.io.tmpdir=/tmp");
     }
@@ -353,7 +420,10 @@ class HelmChartIT {
     void shouldQueryOnlyMetricsTheDispatcherExports() throws Exception {
         // given every PromQL expression of the dashboard and of the rendered alerts
         var expressions = new ArrayList<String>();
-        collectExpressions(new ObjectMapper().readTree(CHART.resolve("dashboards/webhook-dispatcher.json").toFile()),
+        collectExpressions(
+                new ObjectMapper()
+                        .readTree(CHART.resolve("dashboards/webhook-dispatcher.json")
+                                .toFile()),
                 expressions);
         RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
         chart.ofKind("PrometheusRule").forEach(rule -> collectExpressions(rule, expressions));
@@ -370,8 +440,9 @@ class HelmChartIT {
         // then
         assertThat(expressions).isNotEmpty();
         assertThat(EXPORTED_METRICS).containsAll(used);
-        assertThat(chart.ofKind("ConfigMap")).anySatisfy(
-                c -> assertThat(c.path("data").has("webhook-dispatcher.json")).isTrue());
+        assertThat(chart.ofKind("ConfigMap"))
+                .anySatisfy(c -> assertThat(c.path("data").has("webhook-dispatcher.json"))
+                        .isTrue());
     }
 
     @Test
@@ -390,7 +461,8 @@ class HelmChartIT {
 
     private static Stream<Named<Path>> valuesFiles(String folder) throws IOException {
         try (Stream<Path> files = Files.list(CHART.resolve(folder))) {
-            List<Path> yaml = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+            List<Path> yaml =
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
             assertThat(yaml).as("values files in " + folder).isNotEmpty();
             return yaml.stream().map(f -> Named.of(folder + "/" + f.getFileName(), f));
         }
@@ -398,8 +470,8 @@ class HelmChartIT {
 
     /** @param more further helm arguments, such as {@code "--set", "pdb.minAvailable=1"} */
     private static RenderedChart render(Path values, String... more) throws Exception {
-        var arguments = new ArrayList<>(List.of("template", "test", CHART.toString(), "--namespace", "test",
-                "-f", values.toString()));
+        var arguments = new ArrayList<>(
+                List.of("template", "test", CHART.toString(), "--namespace", "test", "-f", values.toString()));
         arguments.addAll(List.of(more));
         Commands.Result result = helm(arguments.toArray(String[]::new));
         assertThat(result.succeeded()).as(result.describe()).isTrue();
@@ -421,7 +493,8 @@ class HelmChartIT {
     private static Commands.Result helm(String... arguments) throws Exception {
         String configured = System.getProperty("helm.bin");
         Path helm = configured != null ? Path.of(configured) : ROOT.resolve("target/tools/helm");
-        assumeTrue(Files.isExecutable(helm),
+        assumeTrue(
+                Files.isExecutable(helm),
                 "no helm at " + helm + ": run .ci/helm-check.sh (or set -Dhelm.bin) to run the chart tests");
         var command = new ArrayList<String>();
         command.add(helm.toString());

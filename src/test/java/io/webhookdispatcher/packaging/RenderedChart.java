@@ -30,7 +30,9 @@ record RenderedChart(List<JsonNode> objects) {
     }
 
     List<JsonNode> ofKind(String kind) {
-        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+        return objects.stream()
+                .filter(o -> kind.equals(o.path("kind").asText()))
+                .toList();
     }
 
     JsonNode only(String kind) {
@@ -43,7 +45,9 @@ record RenderedChart(List<JsonNode> objects) {
 
     /** The ConfigMap that holds the dispatcher's config file. */
     JsonNode configMap() {
-        List<JsonNode> found = ofKind("ConfigMap").stream().filter(c -> c.path("data").has(CONFIG_KEY)).toList();
+        List<JsonNode> found = ofKind("ConfigMap").stream()
+                .filter(c -> c.path("data").has(CONFIG_KEY))
+                .toList();
         if (found.size() != 1) {
             throw new AssertionError("expected one ConfigMap with " + CONFIG_KEY + ", found " + found.size());
         }
@@ -113,8 +117,9 @@ record RenderedChart(List<JsonNode> objects) {
     List<String> createdSecretValues() {
         var values = new ArrayList<String>();
         for (JsonNode secret : ofKind("Secret")) {
-            secret.path("data").forEach(v -> values.add(
-                    new String(Base64.getDecoder().decode(v.asText()), StandardCharsets.UTF_8)));
+            secret.path("data")
+                    .forEach(v ->
+                            values.add(new String(Base64.getDecoder().decode(v.asText()), StandardCharsets.UTF_8)));
         }
         return values;
     }

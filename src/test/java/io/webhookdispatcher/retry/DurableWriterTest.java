@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** A write is an outcome only once acknowledged; a failing topic holds its writes back, and only its own. */
 class DurableWriterTest {
-    private final MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final DurableWriter writer = new DurableWriter(producer, new DispatcherMetrics(registry, true, List.of()));
     private final Lease lease = new Lease(new TopicPartition("crm.events", 0));
@@ -37,7 +37,8 @@ class DurableWriterTest {
     }
 
     private int sent(String topic) {
-        return (int) producer.history().stream().filter(r -> r.topic().equals(topic)).count();
+        return (int)
+                producer.history().stream().filter(r -> r.topic().equals(topic)).count();
     }
 
     @Test
@@ -61,14 +62,15 @@ class DurableWriterTest {
         producer.errorNext(new TimeoutException("topic not present in metadata"));
 
         // when: 50 more writes arrive while it fails
-        List<CompletableFuture<RecordCompletion>> more = IntStream.range(0, 50).mapToObj(i -> write("crm.events.dlt"))
-                .toList();
+        List<CompletableFuture<RecordCompletion>> more =
+                IntStream.range(0, 50).mapToObj(i -> write("crm.events.dlt")).toList();
 
         // then: none is sent but the probe, after the first backoff (0.5 s)
         await().atMost(Duration.ofSeconds(5)).until(() -> sent("crm.events.dlt") == 2);
         assertThat(first).isNotDone();
         assertThat(more).noneMatch(CompletableFuture::isDone);
-        assertThat(registry.get(DispatcherMetrics.WRITE_FAILURES).counter().count()).isEqualTo(1);
+        assertThat(registry.get(DispatcherMetrics.WRITE_FAILURES).counter().count())
+                .isEqualTo(1);
 
         // when: the probe is acknowledged
         producer.completeNext();

@@ -29,7 +29,10 @@ class ReplayIT {
         var receiver = dispatcher.receiver();
         // given: every first attempt is refused with 410, so everything is dead-lettered once
         receiver.answerPerDelivery("/x", 410, 200).answerPerDelivery("/y", 410, 200);
-        dispatcher.with("topics.partitions", 2).with("retry.schedule", "[300ms]").without("shutdown")
+        dispatcher
+                .with("topics.partitions", 2)
+                .with("retry.schedule", "[300ms]")
+                .without("shutdown")
                 .subscription("x", "/x", "[\"*\"]")
                 .subscription("y", "/y", "[\"*\"]");
         Path config = dispatcher.writeConfig();
@@ -38,7 +41,8 @@ class ReplayIT {
         dispatcher.send("p2", SampleEvents.event("person.updated", "p2"));
         dispatcher.send("n1", SampleEvents.event("note.created", "n1"));
         dispatcher.send("bad", "not json".getBytes());
-        await().atMost(Duration.ofSeconds(15)).until(() -> dispatcher.deadLetters().size() == 7);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> dispatcher.deadLetters().size() == 7);
 
         // when: a mistyped filter, and no filter without --all
         Run typo = run(config, "--subscripton", "x", "--event", "person.*");
@@ -62,14 +66,18 @@ class ReplayIT {
 
         String real = replay(config, "--subscription", "x", "--event", "person.*", "--reason", "permanent-failure");
         assertThat(real).contains("scanned 7, matched 2, re-published 2");
-        await().atMost(Duration.ofSeconds(15)).until(() -> delivered(receiver, "/x").size() == 2);
-        assertThat(delivered(receiver, "/x")).extracting(r -> SampleEvents.idOf(r.body()))
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> delivered(receiver, "/x").size() == 2);
+        assertThat(delivered(receiver, "/x"))
+                .extracting(r -> SampleEvents.idOf(r.body()))
                 .containsExactlyInAnyOrder("p1", "p2");
         assertThat(delivered(receiver, "/y")).isEmpty();
         List<Received> x = receiver.received("/x");
         assertThat(x).allMatch(Received::signatureValid);
         for (Received ok : delivered(receiver, "/x")) {
-            assertThat(x).filteredOn(r -> r.deliveryId().equals(ok.deliveryId())).hasSize(2);
+            assertThat(x)
+                    .filteredOn(r -> r.deliveryId().equals(ok.deliveryId()))
+                    .hasSize(2);
         }
 
         // when: replayed again, with the result as JSON, it is delivered again (no consumer group remembers a replay)
@@ -85,15 +93,23 @@ class ReplayIT {
         assertThat(result.get("filter").get("event").asText()).isEqualTo("person.*");
         assertThat(result.get("deadLetterTopic").asText()).isEqualTo(dispatcher.deadLetterTopic());
         assertThat(result.get("retryTopic").asText()).isEqualTo(dispatcher.retryTopic() + "-300ms");
-        assertThat(List.of(result.get("scanned").asLong(), result.get("matched").asLong(),
-                result.get("republished").asLong(), result.get("notReplayable").asLong())).containsExactly(7L, 2L, 2L, 1L);
-        assertThat(again.stderr().lines().filter(l -> l.startsWith("replaying "))).hasSize(2);
-        await().atMost(Duration.ofSeconds(15)).until(() -> delivered(receiver, "/x").size() == 4);
+        assertThat(List.of(
+                        result.get("scanned").asLong(),
+                        result.get("matched").asLong(),
+                        result.get("republished").asLong(),
+                        result.get("notReplayable").asLong()))
+                .containsExactly(7L, 2L, 2L, 1L);
+        assertThat(again.stderr().lines().filter(l -> l.startsWith("replaying ")))
+                .hasSize(2);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> delivered(receiver, "/x").size() == 4);
         assertThat(receiver.received()).hasSize(6 + 4);
     }
 
     private static List<Received> delivered(WebhookReceiver receiver, String path) {
-        return receiver.received(path).stream().filter(r -> r.answeredStatus() == 200).toList();
+        return receiver.received(path).stream()
+                .filter(r -> r.answeredStatus() == 200)
+                .toList();
     }
 
     /** {@code replay} that must succeed: its stdout and stderr together. */
@@ -103,16 +119,21 @@ class ReplayIT {
         return run.stdout() + run.stderr();
     }
 
-    private record Run(int exit, String stdout, String stderr) {
-    }
+    private record Run(int exit, String stdout, String stderr) {}
 
     private static Run run(Path config, String... options) throws Exception {
-        var command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", DispatcherProcess.jar().toString(), "replay", "--config", config.toString()));
+        var command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                DispatcherProcess.jar().toString(),
+                "replay",
+                "--config",
+                config.toString()));
         command.addAll(List.of(options));
         Path stderr = Files.createTempFile("replay", ".err");
         try {
-            Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+            Process p =
+                    new ProcessBuilder(command).redirectError(stderr.toFile()).start();
             String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             return new Run(p.exitValue(), stdout, Files.readString(stderr));

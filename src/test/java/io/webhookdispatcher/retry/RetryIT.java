@@ -32,7 +32,8 @@ class RetryIT {
 
     @BeforeEach
     void setUp(DispatcherFixture dispatcher) {
-        this.dispatcher = dispatcher.with("topics.partitions", 2)
+        this.dispatcher = dispatcher
+                .with("topics.partitions", 2)
                 .with("delivery.requestTimeout", "2s")
                 .with("retry.maxRetryAfter", "5s");
         this.receiver = dispatcher.receiver();
@@ -42,7 +43,8 @@ class RetryIT {
     void shouldDeliverOnTheThirdAttemptWithTheSameIdAndNotRepeatOtherSubscriptions() throws Exception {
         // given
         receiver.answer("/flaky", 500, 503, 200);
-        dispatcher.with("retry.schedule", "[300ms, 600ms, 1s]")
+        dispatcher
+                .with("retry.schedule", "[300ms, 600ms, 1s]")
                 .subscription("flaky", "/flaky", "[\"*\"]")
                 .subscription("a", "/a", "[\"*\"]")
                 .subscription("b", "/b", "[\"person.*\"]")
@@ -52,10 +54,13 @@ class RetryIT {
         dispatcher.send("p1", SampleEvents.event("person.created", "p1"));
 
         // then
-        await().atMost(Duration.ofSeconds(15)).until(() -> receiver.received("/flaky").size() == 3);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> receiver.received("/flaky").size() == 3);
         List<Received> attempts = receiver.received("/flaky");
         assertThat(attempts).extracting(Received::answeredStatus).containsExactly(500, 503, 200);
-        assertThat(attempts).extracting(Received::deliveryId).containsOnly(attempts.get(0).deliveryId());
+        assertThat(attempts)
+                .extracting(Received::deliveryId)
+                .containsOnly(attempts.get(0).deliveryId());
         assertThat(attempts).allMatch(Received::signatureValid);
         assertThat(receiver.received("/a")).hasSize(1);
         assertThat(receiver.received("/b")).hasSize(1);
@@ -68,18 +73,21 @@ class RetryIT {
     void shouldNotHoldAShortRetryBehindALongOne() throws Exception {
         // given: one delivery already waits out the long step, then another fails once
         receiver.answerPerDelivery("/slow", 500, 500, 500, 200).answerPerDelivery("/quick", 500, 200);
-        dispatcher.with("retry.schedule", "[300ms, 30s]")
+        dispatcher
+                .with("retry.schedule", "[300ms, 30s]")
                 .subscription("slow", "/slow", "[\"person.*\"]")
                 .subscription("quick", "/quick", "[\"note.*\"]")
                 .start();
         dispatcher.send("p1", SampleEvents.event("person.created", "p1"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/slow").size() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/slow").size() == 2);
 
         // when
         dispatcher.send("n1", SampleEvents.event("note.created", "n1"));
 
         // then: the 300 ms retry comes on time, while the 30 s one is still waiting
-        await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/quick").size() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> receiver.received("/quick").size() == 2);
         List<Received> quick = receiver.received("/quick");
         assertWithinBound(quick.get(0).at(), quick.get(1).at(), Duration.ofMillis(300));
         assertThat(receiver.received("/slow")).hasSize(2);
@@ -89,13 +97,17 @@ class RetryIT {
     void shouldGoStraightToTheDeadLetterTopicOnAPermanentStatus() throws Exception {
         // given
         receiver.answer("/gone", 410);
-        dispatcher.with("retry.schedule", "[300ms, 600ms]").subscription("gone", "/gone", "[\"*\"]").start();
+        dispatcher
+                .with("retry.schedule", "[300ms, 600ms]")
+                .subscription("gone", "/gone", "[\"*\"]")
+                .start();
 
         // when
         dispatcher.send("c1", SampleEvents.event("company.deleted", "c1"));
 
         // then
-        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.deadLetters().size() == 1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> dispatcher.deadLetters().size() == 1);
         ConsumerRecord<byte[], byte[]> dead = dispatcher.deadLetters().get(0);
         assertThat(header(dead, WebhookHeaders.REASON)).isEqualTo("permanent-failure");
         assertThat(header(dead, WebhookHeaders.ATTEMPTS)).isEqualTo("1");
@@ -107,13 +119,17 @@ class RetryIT {
     void shouldDeadLetterAfterTheLastAttemptWithTheFullHeaderSet() throws Exception {
         // given
         receiver.answer("/down", 502);
-        dispatcher.with("retry.schedule", "[200ms, 400ms]").subscription("down", "/down", "[\"*\"]").start();
+        dispatcher
+                .with("retry.schedule", "[200ms, 400ms]")
+                .subscription("down", "/down", "[\"*\"]")
+                .start();
 
         // when
         dispatcher.send("n1", SampleEvents.event("note.updated", "n1"));
 
         // then
-        await().atMost(Duration.ofSeconds(15)).until(() -> dispatcher.deadLetters().size() == 1);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> dispatcher.deadLetters().size() == 1);
         ConsumerRecord<byte[], byte[]> dead = dispatcher.deadLetters().get(0);
         List<Received> attempts = receiver.received("/down");
         assertThat(attempts).hasSize(3);
@@ -121,7 +137,8 @@ class RetryIT {
         assertThat(new String(dead.key())).isEqualTo("n1");
         assertThat(header(dead, WebhookHeaders.REASON)).isEqualTo("retries-exhausted");
         assertThat(header(dead, WebhookHeaders.SUBSCRIPTION)).isEqualTo("down");
-        assertThat(header(dead, WebhookHeaders.DELIVERY_ID)).isEqualTo(attempts.get(0).deliveryId());
+        assertThat(header(dead, WebhookHeaders.DELIVERY_ID))
+                .isEqualTo(attempts.get(0).deliveryId());
         assertThat(header(dead, WebhookHeaders.EVENT_TYPE)).isEqualTo("note.updated");
         assertThat(header(dead, WebhookHeaders.ATTEMPTS)).isEqualTo("3");
         assertThat(Instant.parse(header(dead, WebhookHeaders.FIRST_ATTEMPT_AT)))
@@ -140,50 +157,62 @@ class RetryIT {
     void shouldHonourRetryAfterByMovingToALongEnoughStep() throws Exception {
         // given: 429 with Retry-After: 2 (seconds); steps 300ms, 1s are too short, 3s is the first long enough
         receiver.answer("/limited", 429, 200).header("/limited", "Retry-After", "2");
-        dispatcher.with("retry.schedule", "[300ms, 1s, 3s]").subscription("limited", "/limited", "[\"*\"]").start();
+        dispatcher
+                .with("retry.schedule", "[300ms, 1s, 3s]")
+                .subscription("limited", "/limited", "[\"*\"]")
+                .start();
 
         // when
         dispatcher.send("p1", SampleEvents.event("person.updated", "p1"));
 
         // then
-        await().atMost(Duration.ofSeconds(15)).until(() -> receiver.received("/limited").size() == 2);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> receiver.received("/limited").size() == 2);
         List<Received> attempts = receiver.received("/limited");
         assertWithinBound(attempts.get(0).at(), attempts.get(1).at(), Duration.ofSeconds(3));
         assertThat(dispatcher.kafka().readAll(dispatcher.retryTopic() + "-3s")).hasSize(1);
-        assertThat(dispatcher.kafka().readAll(dispatcher.retryTopic() + "-300ms")).isEmpty();
+        assertThat(dispatcher.kafka().readAll(dispatcher.retryTopic() + "-300ms"))
+                .isEmpty();
     }
 
     @Test
     void shouldNotCommitPastAFailedDeadLetterWriteAndRedoItOnceTheTopicExists() throws Exception {
         // given: a running dispatcher whose dead-letter topic then disappears (auto-creation is off)
         receiver.answer("/bad", 400);
-        dispatcher.with("retry.schedule", "[300ms]")
-                .with("kafka.properties", Map.of("delivery.timeout.ms", "3000", "request.timeout.ms", "1000",
-                        "max.block.ms", "1000"))
+        dispatcher
+                .with("retry.schedule", "[300ms]")
+                .with(
+                        "kafka.properties",
+                        Map.of("delivery.timeout.ms", "3000", "request.timeout.ms", "1000", "max.block.ms", "1000"))
                 .subscription("bad", "/bad", "[\"*\"]")
                 .start();
         String deadLetter = dispatcher.deadLetterTopic();
         String bootstrap = dispatcher.broker().bootstrapServers();
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
             admin.deleteTopics(List.of(deadLetter)).all().get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    !admin.listTopics().names().get().contains(deadLetter));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !admin.listTopics().names().get().contains(deadLetter));
 
             // when: a delivery fails permanently and must be dead-lettered
             dispatcher.send("k", SampleEvents.event("person.created", "p1"));
-            await().atMost(Duration.ofSeconds(10)).until(() -> receiver.received("/bad").size() == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> receiver.received("/bad").size() == 1);
 
             // then: its offset stays uncommitted while the write fails
             Thread.sleep(3000); // long enough for several failed writes and commit intervals
             assertThat(dispatcher.uncommittedEvents()).isEqualTo(1);
 
             // when: the topic is back
-            admin.createTopics(List.of(new NewTopic(deadLetter, 1, (short) 1))).all().get(10, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(deadLetter, 1, (short) 1)))
+                    .all()
+                    .get(10, TimeUnit.SECONDS);
         }
 
         // then: the write is redone, nothing is lost, and the offset is committed
-        await().atMost(Duration.ofSeconds(60)).until(() -> dispatcher.deadLetters().size() == 1);
-        assertThat(header(dispatcher.deadLetters().get(0), WebhookHeaders.REASON)).isEqualTo("permanent-failure");
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> dispatcher.deadLetters().size() == 1);
+        assertThat(header(dispatcher.deadLetters().get(0), WebhookHeaders.REASON))
+                .isEqualTo("permanent-failure");
         await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.uncommittedEvents() == 0);
         assertThat(receiver.received("/bad")).hasSize(1);
     }
@@ -199,14 +228,20 @@ class RetryIT {
         WebhookHeaders.put(headers, WebhookHeaders.ATTEMPTS, 1);
         WebhookHeaders.put(headers, WebhookHeaders.DUE_AT, Instant.now());
         WebhookHeaders.put(headers, WebhookHeaders.EVENT_TYPE, "person.created");
-        dispatcher.kafka().send(new org.apache.kafka.clients.producer.ProducerRecord<>(oldStep, null, "p7".getBytes(),
-                SampleEvents.event("person.created", "p7"), headers));
+        dispatcher
+                .kafka()
+                .send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        oldStep, null, "p7".getBytes(), SampleEvents.event("person.created", "p7"), headers));
 
         // when: the dispatcher runs with a schedule without that step
-        dispatcher.with("retry.schedule", "[300ms, 600ms]").subscription("moved", "/moved", "[\"*\"]").start();
+        dispatcher
+                .with("retry.schedule", "[300ms, 600ms]")
+                .subscription("moved", "/moved", "[\"*\"]")
+                .start();
 
         // then: it is consumed and delivered all the same, with its delivery id
-        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.received("/moved").size() == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> receiver.received("/moved").size() == 1);
         assertThat(receiver.received("/moved").get(0).deliveryId()).isEqualTo("d-7s");
     }
 

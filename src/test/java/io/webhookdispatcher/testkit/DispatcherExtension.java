@@ -37,9 +37,11 @@ public final class DispatcherExtension implements ExecutionCondition, ParameterR
                     + "method or in @BeforeEach, not in " + parameterContext.getDeclaringExecutable());
         }
         // In the test's own store: JUnit closes it (it is AutoCloseable) once the test and its @AfterEach are done.
-        return context.getStore(NAMESPACE).getOrComputeIfAbsent(DispatcherFixture.class,
-                key -> new DispatcherFixture(KafkaBrokerExtension.broker(context), runName(context)),
-                DispatcherFixture.class);
+        return context.getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        DispatcherFixture.class,
+                        key -> new DispatcherFixture(KafkaBrokerExtension.broker(context), runName(context)),
+                        DispatcherFixture.class);
     }
 
     private static String runName(ExtensionContext context) {

@@ -69,8 +69,9 @@ public final class DispatcherFixture implements AutoCloseable {
             shutdown: {timeout: 5s}
             """;
 
-    private static final YAMLMapper YAML =
-            YAMLMapper.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build();
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .build();
 
     private final KafkaBroker broker;
     private final String run;
@@ -279,7 +280,8 @@ public final class DispatcherFixture implements AutoCloseable {
 
     private void produce(int count, List<String> types, IntFunction<String> id, int size) {
         for (int i = 0; i < count; i++) {
-            kafka.sendAsync(eventsTopic(), id.apply(i), SampleEvents.event(types.get(i % types.size()), id.apply(i), size));
+            kafka.sendAsync(
+                    eventsTopic(), id.apply(i), SampleEvents.event(types.get(i % types.size()), id.apply(i), size));
             if (i % 1000 == 999) {
                 kafka.flush(); // bounds what the producer holds when events are large
             }

@@ -28,8 +28,14 @@ public final class DispatcherProcess implements AutoCloseable {
 
     public static DispatcherProcess start(Path config, Map<String, String> env) throws IOException {
         Path log = Files.createTempFile("dispatcher", ".log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar().toString(), "run", "--config", config.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-jar",
+                jar().toString(),
+                "run",
+                "--config",
+                config.toString()));
         var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
         return new DispatcherProcess(builder.start(), log);

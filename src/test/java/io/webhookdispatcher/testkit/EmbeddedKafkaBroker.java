@@ -134,7 +134,13 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             try (OutputStream out = Files.newOutputStream(configFile)) {
                 config.store(out, null);
             }
-            String[] args = {"format", "--config", configFile.toString(), "--cluster-id", Uuid.randomUuid().toString()};
+            String[] args = {
+                "format",
+                "--config",
+                configFile.toString(),
+                "--cluster-id",
+                Uuid.randomUuid().toString()
+            };
             int exitCode = StorageTool.execute(args, new PrintStream(output, true, StandardCharsets.UTF_8));
             if (exitCode != 0) {
                 throw new IllegalStateException("Formatting " + logDir + " failed (" + exitCode + "): "

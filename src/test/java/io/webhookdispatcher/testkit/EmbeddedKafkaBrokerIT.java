@@ -38,17 +38,21 @@ class EmbeddedKafkaBrokerIT {
         String topic = "round-trip-" + UUID.randomUUID();
         broker.createTopic(topic, 1);
 
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(topic, "contact-42", "{\"op\":\"update\"}")).get();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "contact-42", "{\"op\":\"update\"}"))
+                    .get();
         }
 
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "round-trip",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG, "round-trip",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             ConsumerRecord<String, String> record = pollOne(consumer);
             assertThat(record.key()).isEqualTo("contact-42");
@@ -60,12 +64,14 @@ class EmbeddedKafkaBrokerIT {
     void createdTopicsAcceptIdempotentWritesAtOnce(KafkaBroker broker) throws Exception {
         // Guards createTopics' wait for partition leaders: without it, about half of these bursts failed here
         // (NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout).
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.BATCH_SIZE_CONFIG, 200, // many batches in flight per partition
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000),
-                new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ProducerConfig.BATCH_SIZE_CONFIG, 200, // many batches in flight per partition
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000),
+                new StringSerializer(),
+                new StringSerializer())) {
             for (int i = 0; i < 5; i++) {
                 String topic = "fresh-" + UUID.randomUUID();
                 broker.createTopic(topic, 3);
@@ -83,15 +89,21 @@ class EmbeddedKafkaBrokerIT {
     @Test
     void doesNotCreateTopicsOnFirstUse(KafkaBroker broker) throws Exception {
         String topic = "missing-" + UUID.randomUUID();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000),
-                new StringSerializer(), new StringSerializer())) {
-            assertThatThrownBy(() -> producer.send(new ProducerRecord<>(topic, "k", "v")).get())
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.bootstrapServers(),
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        1_000),
+                new StringSerializer(),
+                new StringSerializer())) {
+            assertThatThrownBy(() ->
+                            producer.send(new ProducerRecord<>(topic, "k", "v")).get())
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(TimeoutException.class);
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             assertThat(admin.listTopics().names().get()).doesNotContain(topic);
         }
     }
@@ -102,10 +114,14 @@ class EmbeddedKafkaBrokerIT {
         ConditionEvaluationResult withoutDocker =
                 KafkaBrokerExtension.condition(KafkaBrokerExtension.selectBackend("testcontainers", () -> false));
         assertThat(withoutDocker.isDisabled()).isTrue();
-        assertThat(withoutDocker.getReason()).hasValueSatisfying(reason -> assertThat(reason).contains("no Docker engine"));
+        assertThat(withoutDocker.getReason())
+                .hasValueSatisfying(reason -> assertThat(reason).contains("no Docker engine"));
 
-        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> true)).contains(Backend.TESTCONTAINERS);
-        assertThat(KafkaBrokerExtension.condition(Optional.of(Backend.TESTCONTAINERS)).isDisabled()).isFalse();
+        assertThat(KafkaBrokerExtension.selectBackend("testcontainers", () -> true))
+                .contains(Backend.TESTCONTAINERS);
+        assertThat(KafkaBrokerExtension.condition(Optional.of(Backend.TESTCONTAINERS))
+                        .isDisabled())
+                .isFalse();
     }
 
     @Test
@@ -118,8 +134,9 @@ class EmbeddedKafkaBrokerIT {
     @Test
     void embeddedNeverProbesDockerAndUnknownValuesAreRejected() {
         assertThat(KafkaBrokerExtension.selectBackend("embedded", () -> {
-            throw new AssertionError("Docker probed");
-        })).contains(Backend.EMBEDDED);
+                    throw new AssertionError("Docker probed");
+                }))
+                .contains(Backend.EMBEDDED);
         assertThatThrownBy(() -> KafkaBrokerExtension.selectBackend("docker", () -> true))
                 .isInstanceOf(IllegalArgumentException.class);
     }

@@ -64,8 +64,7 @@ public final class FakeSender implements WebhookSender {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private static final DeliveryOutcome HOLD = new DeliveryOutcome.Delivered(299, Duration.ZERO);
 
@@ -78,18 +77,29 @@ public final class FakeSender implements WebhookSender {
     }
 
     public static DeliveryOutcome status(int status, Optional<Duration> retryAfter) {
-        var failure = new Failure(AttemptResult.ofStatus(status), status, "HttpStatus", "HTTP " + status, "", Duration.ofMillis(1));
-        return status == 400 || status == 410 ? new DeliveryOutcome.Permanent(failure)
+        var failure = new Failure(
+                AttemptResult.ofStatus(status), status, "HttpStatus", "HTTP " + status, "", Duration.ofMillis(1));
+        return status == 400 || status == 410
+                ? new DeliveryOutcome.Permanent(failure)
                 : new DeliveryOutcome.Retryable(failure, retryAfter);
     }
 
     public static DeliveryOutcome timeout(Duration after) {
-        return new DeliveryOutcome.Retryable(new Failure(AttemptResult.TIMEOUT, 0, "java.net.http.HttpTimeoutException",
-                "request timed out", "", after), Optional.empty());
+        return new DeliveryOutcome.Retryable(
+                new Failure(
+                        AttemptResult.TIMEOUT, 0, "java.net.http.HttpTimeoutException", "request timed out", "", after),
+                Optional.empty());
     }
 
     public static DeliveryOutcome refused() {
-        return new DeliveryOutcome.Retryable(new Failure(AttemptResult.CONNECT_ERROR, 0, "java.net.ConnectException",
-                "Connection refused", "", Duration.ofMillis(1)), Optional.empty());
+        return new DeliveryOutcome.Retryable(
+                new Failure(
+                        AttemptResult.CONNECT_ERROR,
+                        0,
+                        "java.net.ConnectException",
+                        "Connection refused",
+                        "",
+                        Duration.ofMillis(1)),
+                Optional.empty());
     }
 }

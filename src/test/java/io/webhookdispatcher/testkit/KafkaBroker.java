@@ -47,7 +47,9 @@ public interface KafkaBroker extends AutoCloseable {
             // leader answers ListOffsets (the Admin client retries NOT_LEADER_OR_FOLLOWER itself).
             while (true) {
                 try {
-                    admin.describeTopics(nameToPartitions.keySet()).allTopicNames().get(30, TimeUnit.SECONDS);
+                    admin.describeTopics(nameToPartitions.keySet())
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS);
                     break;
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {

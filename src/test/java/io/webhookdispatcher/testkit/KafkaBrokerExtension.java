@@ -29,10 +29,14 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
     /** Overrides the container image; by default {@code apache/kafka} at the kafka-clients version. */
     public static final String IMAGE_PROPERTY = "kafka.image";
 
-    enum Backend { EMBEDDED, TESTCONTAINERS }
+    enum Backend {
+        EMBEDDED,
+        TESTCONTAINERS
+    }
 
     private static final Logger log = LoggerFactory.getLogger(KafkaBrokerExtension.class);
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
     // A condition rather than an assumption in beforeAll: Surefire/Failsafe count a class aborted in beforeAll as
     // zero tests, while a disabled class shows up as skipped tests. It also runs before any constructor.
@@ -42,8 +46,7 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
     }
 
     static ConditionEvaluationResult condition(Optional<Backend> backend) {
-        return backend
-                .map(b -> ConditionEvaluationResult.enabled("Kafka backend: " + b))
+        return backend.map(b -> ConditionEvaluationResult.enabled("Kafka backend: " + b))
                 .orElseGet(() -> ConditionEvaluationResult.disabled(
                         BACKEND_PROPERTY + "=testcontainers, but no Docker engine is available"));
     }
@@ -62,17 +65,22 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
     static KafkaBroker broker(ExtensionContext context) {
         Backend backend = backend(context).orElseThrow(); // the condition skipped the test otherwise
         // Kept in the root store: shared by all test classes, and closed (it is AutoCloseable) after the last one.
-        return context.getRoot().getStore(NAMESPACE)
+        return context.getRoot()
+                .getStore(NAMESPACE)
                 .getOrComputeIfAbsent(KafkaBroker.class, key -> start(backend), KafkaBroker.class);
     }
 
     /** The backend for this JVM, decided once: Docker is probed at most once per run. */
     @SuppressWarnings("unchecked")
     private static Optional<Backend> backend(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Backend.class,
-                key -> selectBackend(System.getProperty(BACKEND_PROPERTY),
-                        () -> DockerClientFactory.instance().isDockerAvailable()),
-                Optional.class);
+        return context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        Backend.class,
+                        key -> selectBackend(
+                                System.getProperty(BACKEND_PROPERTY),
+                                () -> DockerClientFactory.instance().isDockerAvailable()),
+                        Optional.class);
     }
 
     /**
@@ -80,7 +88,9 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
      * empty when the container is required but Docker is missing. Docker is only probed when the answer depends on it.
      */
     static Optional<Backend> selectBackend(String property, BooleanSupplier dockerAvailable) {
-        String value = property == null || property.isBlank() ? "auto" : property.trim().toLowerCase(Locale.ROOT);
+        String value = property == null || property.isBlank()
+                ? "auto"
+                : property.trim().toLowerCase(Locale.ROOT);
         switch (value) {
             case "embedded":
                 return Optional.of(Backend.EMBEDDED);
@@ -89,15 +99,18 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
             case "auto":
                 return Optional.of(dockerAvailable.getAsBoolean() ? Backend.TESTCONTAINERS : Backend.EMBEDDED);
             default:
-                throw new IllegalArgumentException(BACKEND_PROPERTY + " must be auto, embedded or testcontainers, not '"
-                        + property + "'");
+                throw new IllegalArgumentException(
+                        BACKEND_PROPERTY + " must be auto, embedded or testcontainers, not '" + property + "'");
         }
     }
 
     private static KafkaBroker start(Backend backend) {
         long startNanos = System.nanoTime();
         KafkaBroker broker = backend == Backend.TESTCONTAINERS ? ContainerBroker.start() : EmbeddedKafkaBroker.start();
-        log.info("Kafka ({}) ready at {} in {} ms", backend, broker.bootstrapServers(),
+        log.info(
+                "Kafka ({}) ready at {} in {} ms",
+                backend,
+                broker.bootstrapServers(),
                 (System.nanoTime() - startNanos) / 1_000_000);
         return broker;
     }

@@ -7,12 +7,17 @@ import java.util.List;
 /** CRM-shaped events, as the seed document's example: {@code {"event", "data", "timestamp"}}. */
 public final class SampleEvents {
     public static final List<String> TYPES = List.of(
-            "person.created", "person.updated", "person.deleted",
-            "company.created", "company.updated", "company.deleted",
-            "note.created", "note.updated", "note.deleted");
+            "person.created",
+            "person.updated",
+            "person.deleted",
+            "company.created",
+            "company.updated",
+            "company.deleted",
+            "note.created",
+            "note.updated",
+            "note.deleted");
 
-    private SampleEvents() {
-    }
+    private SampleEvents() {}
 
     /** An event of about {@code size} bytes (at least ~150) whose record id is {@code id}. */
     public static byte[] event(String type, String id, int size) {

@@ -28,9 +28,18 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookReceiver implements AutoCloseable {
 
     /** One received request. */
-    public record Received(String path, String deliveryId, String timestamp, String signature, String nonce,
-                           String userAgent, String contentType, byte[] body, boolean signatureValid,
-                           int answeredStatus, Instant at) {
+    public record Received(
+            String path,
+            String deliveryId,
+            String timestamp,
+            String signature,
+            String nonce,
+            String userAgent,
+            String contentType,
+            byte[] body,
+            boolean signatureValid,
+            int answeredStatus,
+            Instant at) {
         public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -164,7 +173,8 @@ public final class WebhookReceiver implements AutoCloseable {
         int status;
         if (perDelivery.containsKey(path)) {
             int[] statuses = perDelivery.get(path);
-            int call = deliveryCalls.computeIfAbsent(path + " " + h.getFirst("webhook-id"), k -> new AtomicInteger())
+            int call = deliveryCalls
+                    .computeIfAbsent(path + " " + h.getFirst("webhook-id"), k -> new AtomicInteger())
                     .getAndIncrement();
             status = statuses[Math.min(call, statuses.length - 1)];
         } else {
@@ -176,10 +186,21 @@ public final class WebhookReceiver implements AutoCloseable {
         String signature = h.getFirst("X-Twenty-Webhook-Signature");
         boolean valid = verifies(secrets.get(path), timestamp, signature, body);
         byte[] kept = body.length > keptBodyBytes ? java.util.Arrays.copyOf(body, keptBodyBytes) : body;
-        received.add(new Received(path, h.getFirst("webhook-id"), timestamp, signature,
-                h.getFirst("X-Twenty-Webhook-Nonce"), h.getFirst("User-Agent"), h.getFirst("Content-Type"), kept,
-                valid, status, Instant.now()));
-        extraHeaders.getOrDefault(path, Map.of()).forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        received.add(new Received(
+                path,
+                h.getFirst("webhook-id"),
+                timestamp,
+                signature,
+                h.getFirst("X-Twenty-Webhook-Nonce"),
+                h.getFirst("User-Agent"),
+                h.getFirst("Content-Type"),
+                kept,
+                valid,
+                status,
+                Instant.now()));
+        extraHeaders
+                .getOrDefault(path, Map.of())
+                .forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         byte[] answer = ("{\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(status, answer.length);
         ex.getResponseBody().write(answer);
@@ -196,7 +217,8 @@ public final class WebhookReceiver implements AutoCloseable {
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             mac.update((timestamp + ":").getBytes(StandardCharsets.UTF_8));
             byte[] expected = mac.doFinal(body);
-            return MessageDigest.isEqual(HexFormat.of().formatHex(expected).getBytes(StandardCharsets.US_ASCII),
+            return MessageDigest.isEqual(
+                    HexFormat.of().formatHex(expected).getBytes(StandardCharsets.US_ASCII),
                     signature.getBytes(StandardCharsets.US_ASCII));
         } catch (Exception e) {
             return false;
