@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -55,6 +56,7 @@ final class TopicCheck {
                     throw e; // another replica creating them at the same time is fine
                 }
             }
+            awaitWritable(admin, missing, partitions);
             log.info("created topics {} ({} partitions, replication factor {})", missing, partitions, replication);
             return missing;
         } catch (ExecutionException | TimeoutException e) {
@@ -63,6 +65,36 @@ final class TopicCheck {
             Thread.currentThread().interrupt();
             throw new StartupException("interrupted while checking Kafka topics");
         }
+    }
+
+    /**
+     * Created is not yet writable: a broker can serve the new topic's metadata before it leads its partitions, and
+     * an idempotent producer writing then can be answered NOT_LEADER for one batch and accepted for the next, and
+     * then fail that partition with OutOfOrderSequence until its delivery timeout (seen in IsolationIT: two
+     * minutes of failed writes to a retry topic created a second earlier). So wait until every partition's leader
+     * answers (the Admin client retries NOT_LEADER itself).
+     */
+    private static void awaitWritable(Admin admin, List<String> created, int partitions)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.describeTopics(created).allTopicNames().get(30, TimeUnit.SECONDS);
+                break;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50); // start-up only: the broker has not seen its own new topic yet
+            }
+        }
+        var latest = new java.util.HashMap<org.apache.kafka.common.TopicPartition, OffsetSpec>();
+        for (String topic : created) {
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
     }
 
     /**
