@@ -557,7 +557,16 @@ public final class DeliveryScheduler {
     }
 
     private void defer(Job job, String reason, long atLeastMillis) {
-        pipe(failures.defer(job.delivery, reason, Duration.ofMillis(atLeastMillis)), job);
+        Lane lane = job.delivery.lane();
+        long likely = 0;
+        if (!reason.equals(CIRCUIT_OPEN)) {
+            long now = clock.millis();
+            synchronized (lock) {
+                lane.deferredOne(now);
+                likely = lane.backlogEstimateMillis(now);
+            }
+        }
+        pipe(failures.defer(job.delivery, reason, Duration.ofMillis(atLeastMillis), Duration.ofMillis(likely)), job);
     }
 
     private static void pipe(CompletableFuture<RecordCompletion> from, Job job) {

@@ -32,6 +32,8 @@ public final class Lane {
     double latencyMillis; // moving average of attempt durations
     long stalledSince = -1; // since when every permit is taken and nothing completed
     boolean slow; // last classification, for the transition log and the gauge
+    private double recentDeferrals; // deliveries it recently sent back to the retry path, decaying (half-life 5 s)
+    private long recentDeferralsAt;
 
     Lane(Subscription subscription, WebhookSender.Endpoint endpoint, long now) {
         this.id = subscription.id();
@@ -134,6 +136,38 @@ public final class Lane {
                             / subscription.rateLimit().orElseThrow().perSecond());
         }
         return (long) estimate + Math.max(0, holdUntil - now);
+    }
+
+    /** One more delivery sent back to the retry path because the lane could not take it (slow, full, limited). */
+    void deferredOne(long now) {
+        decay(now);
+        recentDeferrals += 1;
+    }
+
+    /**
+     * When the lane could likely take a delivery it defers now: after what it has recently deferred, at its speed.
+     * Sending a deferral back later than that saves rewriting it again and again while the lane works through the
+     * deliveries deferred before it.
+     */
+    long backlogEstimateMillis(long now) {
+        decay(now);
+        int concurrency = Math.max(1, Math.min(limit(), inFlight));
+        double estimate = recentDeferrals * latencyMillis(now) / concurrency;
+        if (bucket != null) {
+            estimate = Math.max(
+                    estimate,
+                    recentDeferrals
+                            * 1000.0
+                            / subscription.rateLimit().orElseThrow().perSecond());
+        }
+        return (long) estimate;
+    }
+
+    private void decay(long now) {
+        if (now > recentDeferralsAt) {
+            recentDeferrals *= Math.pow(0.5, (now - recentDeferralsAt) / 5000.0);
+            recentDeferralsAt = now;
+        }
     }
 
     /** How much longer a receiver's Retry-After holds the lane back. */

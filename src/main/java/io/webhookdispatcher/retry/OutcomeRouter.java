@@ -64,7 +64,7 @@ public final class OutcomeRouter implements FailurePath {
      * RetryPolicy#patience()}), dead-lettered as retries-exhausted: deferral never loops for ever.
      */
     @Override
-    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, Duration atLeast) {
+    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, Duration atLeast, Duration likely) {
         Instant now = clock.instant();
         Instant since = d.pendingSince();
         if (since != null && !since.plus(policy.patience()).isAfter(now)) {
@@ -72,7 +72,7 @@ public final class OutcomeRouter implements FailurePath {
         }
         int deferral = d.deferrals() + 1;
         return counted(
-                retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, now), now),
+                retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, likely, now), now),
                 () -> metrics.deferred(d.lane().id(), d.eventType(), reason));
     }
 

@@ -75,11 +75,15 @@ public final class RetryPolicy {
 
     /**
      * The {@code deferral}-th deferral (1-based, since the last attempt) of a delivery waiting for attempt
-     * {@code attempt}: the step of that rank, or the first longer one that waits at least {@code atLeast}.
+     * {@code attempt}: the step of that rank, or the first longer one that waits at least {@code atLeast}; and one
+     * step further still if that one is shorter than {@code likely} (an estimate, so it may push one step only).
      */
-    public Next deferral(int attempt, int deferral, Duration atLeast, Instant now) {
+    public Next deferral(int attempt, int deferral, Duration atLeast, Duration likely, Instant now) {
         int i = Math.min(Math.max(deferral, 1) - 1, steps.size() - 1);
         while (i < steps.size() - 1 && steps.get(i).compareTo(atLeast) < 0) {
+            i++;
+        }
+        if (i < steps.size() - 1 && steps.get(i).compareTo(likely) < 0) {
             i++;
         }
         Duration step = steps.get(i);

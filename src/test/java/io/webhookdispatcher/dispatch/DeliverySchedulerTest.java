@@ -284,6 +284,11 @@ class DeliverySchedulerTest {
         assertThat(failures.of("deferred", "slow"))
                 .hasSize(9 + 5)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
+        // each deferral expects the lane to reach it later: the last one after the ones before it
+        List<RecordingFailures.Entry> slowDeferrals = failures.of("deferred", "slow");
+        assertThat(slowDeferrals.get(slowDeferrals.size() - 1).likely())
+                .isGreaterThan(slowDeferrals.get(0).likely())
+                .isGreaterThan(Duration.ofSeconds(10));
         assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
         assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
     }

@@ -8,7 +8,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A {@link FailurePath} that records what reached it and makes each write durable at once. */
 final class RecordingFailures implements FailurePath {
-    record Entry(String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome) {}
+    record Entry(
+            String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome, Duration likely) {
+        Entry(String kind, Delivery delivery, String reason, Duration atLeast, DeliveryOutcome outcome) {
+            this(kind, delivery, reason, atLeast, outcome, Duration.ZERO);
+        }
+    }
 
     final List<Entry> entries = new CopyOnWriteArrayList<>();
 
@@ -29,8 +34,9 @@ final class RecordingFailures implements FailurePath {
     }
 
     @Override
-    public CompletableFuture<RecordCompletion> defer(Delivery delivery, String reason, Duration atLeast) {
-        entries.add(new Entry("deferred", delivery, reason, atLeast, null));
+    public CompletableFuture<RecordCompletion> defer(
+            Delivery delivery, String reason, Duration atLeast, Duration likely) {
+        entries.add(new Entry("deferred", delivery, reason, atLeast, null, likely));
         return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
     }
 

@@ -107,17 +107,17 @@ class RetryPolicyTest {
     void shouldDeferOneStepFurtherEachTimeWithoutUsingAnAttempt() {
         RetryPolicy p = policy(0, 0.5);
 
-        assertThat(p.deferral(3, 1, Duration.ZERO, NOW))
+        assertThat(p.deferral(3, 1, Duration.ZERO, Duration.ZERO, NOW))
                 .isEqualTo(new RetryPolicy.Next(3, "crm.events.retry-5s", NOW.plusSeconds(5)));
-        assertThat(p.deferral(3, 2, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-5m");
-        assertThat(p.deferral(3, 6, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
-        assertThat(p.deferral(3, 60, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
+        assertThat(p.deferral(3, 2, Duration.ZERO, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-5m");
+        assertThat(p.deferral(3, 6, Duration.ZERO, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
+        assertThat(p.deferral(3, 60, Duration.ZERO, Duration.ZERO, NOW).topic()).isEqualTo("crm.events.retry-10h");
     }
 
     @Test
     void shouldDeferAtLeastAsLongAsTheSubscriptionNeeds() {
         // a circuit that stays open 40 s more: the first step long enough is 5 min
-        var next = policy(0, 0.5).deferral(1, 1, Duration.ofSeconds(40), NOW);
+        var next = policy(0, 0.5).deferral(1, 1, Duration.ofSeconds(40), Duration.ZERO, NOW);
 
         assertThat(next).isEqualTo(new RetryPolicy.Next(1, "crm.events.retry-5m", NOW.plus(Duration.ofMinutes(5))));
     }
@@ -132,5 +132,19 @@ class RetryPolicyTest {
         assertThat(pattern.matcher("crm.events.dlt").matches()).isFalse();
         assertThat(pattern.matcher("crm.events.retry-5s-copy").matches()).isFalse();
         assertThat(pattern.matcher("crmXevents.retry-5s").matches()).isFalse();
+    }
+
+    @Test
+    void shouldLetAnEstimatePushADeferralOneStepFurtherAtMost() {
+        RetryPolicy p = policy(0, 0.5);
+
+        // a slow subscription expected to reach this delivery in 2 min: not the 5 s step, but no further than 5 min
+        assertThat(p.deferral(1, 1, Duration.ZERO, Duration.ofMinutes(2), NOW).topic())
+                .isEqualTo("crm.events.retry-5m");
+        assertThat(p.deferral(1, 1, Duration.ZERO, Duration.ofHours(3), NOW).topic())
+                .isEqualTo("crm.events.retry-5m");
+        // a hard bound still goes as far as it must
+        assertThat(p.deferral(1, 1, Duration.ofHours(3), Duration.ZERO, NOW).topic())
+                .isEqualTo("crm.events.retry-5h");
     }
 }
