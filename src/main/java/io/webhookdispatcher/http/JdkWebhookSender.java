@@ -247,6 +247,9 @@ public final class JdkWebhookSender implements WebhookSender {
         /** On the host's executor: DNS (or a literal's parse), then the guard on every address. */
         private Resolved resolve() {
             String name = url.getHost();
+            if (name == null) { // getAllByName(null) would answer loopback
+                throw new CompletionException(new IllegalArgumentException("the URL has no host"));
+            }
             InetAddress[] addresses;
             try {
                 addresses = InetAddress.getAllByName(name);

@@ -232,6 +232,16 @@ class JdkWebhookSenderTest {
     }
 
     @Test
+    void shouldNotTakeAUrlWithoutAHostForLoopback() throws Exception {
+        // InetAddress.getAllByName(null) answers the loopback address, which this sender's guard allows
+        DeliveryOutcome outcome =
+                endpoint(URI.create("http:/ok")).send("d", JSON).get(5, TimeUnit.SECONDS);
+
+        assertThat(outcome.result()).isEqualTo(DeliveryOutcome.AttemptResult.OTHER_ERROR);
+        assertThat(receivedBody.get()).isNull();
+    }
+
+    @Test
     void shouldReportAnUnknownHostAsAConnectionError() throws Exception {
         // .invalid never resolves (RFC 6761)
         DeliveryOutcome outcome = endpoint(URI.create("http://no-such-host.invalid/hook"))
