@@ -718,7 +718,7 @@ public final class ConfigLoader {
                 return List.of();
             }
             List<String> patterns = strings(key, List.of());
-            if (patterns.isEmpty()) {
+            if (patterns.isEmpty() && !failed(key)) {
                 error(key, "must not be empty");
             }
             var filters = new ArrayList<EventFilter>();
