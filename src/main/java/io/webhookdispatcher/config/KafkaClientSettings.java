@@ -232,7 +232,7 @@ public final class KafkaClientSettings {
                         name,
                         "Kafka config providers are disabled (they would let the config read the pod's files and"
                                 + " environment); the operator enables them with -D" + CONFIG_PROVIDERS_PROPERTY
-                                + "=<provider classes> in JAVA_OPTS",
+                                + "=<provider classes> in JAVA_TOOL_OPTIONS",
                         false));
             }
             return;
