@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -154,10 +153,6 @@ public final class TlsReceiver implements AutoCloseable {
     /** {@code https://<host>:<port><path>}; the server certificate names {@code localhost} and {@code 127.0.0.1}. */
     public String url(String host, String path) {
         return "https://" + host + ":" + server.getLocalPort() + path;
-    }
-
-    public URI uri(String host, String path) {
-        return URI.create(url(host, path));
     }
 
     public List<Received> received() {
