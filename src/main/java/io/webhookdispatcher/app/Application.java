@@ -269,6 +269,7 @@ public final class Application implements AutoCloseable {
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(
+                config.management().address(),
                 config.management().port(),
                 registry,
                 statuses,
@@ -286,9 +287,10 @@ public final class Application implements AutoCloseable {
         }
         accepting = true;
         log.info(
-                "dispatching {} to {} enabled subscriptions; management on port {}",
+                "dispatching {} to {} enabled subscriptions; management on {}:{}",
                 config.topics().events(),
                 subscriptions.enabledCount(),
+                management.address(),
                 management.port());
     }
 
