@@ -116,7 +116,7 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
                         "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
                         "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
-                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
+                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/…')",
                         "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
                         "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
                         "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
