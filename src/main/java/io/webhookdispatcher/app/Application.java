@@ -162,7 +162,10 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
                         config.retry().maxRetryAfter()));
-        subscriptions.onChange(scheduler::lanesChanged);
+        subscriptions.onChange(() -> {
+            metrics.namedEventTypes(subscriptions.namedEventTypes()); // a reload may name other types
+            scheduler.lanesChanged();
+        });
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
         var fanOut =

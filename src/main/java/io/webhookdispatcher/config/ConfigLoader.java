@@ -287,6 +287,9 @@ public final class ConfigLoader {
                     ok = false;
                     value = "";
                 }
+                if (key.equals("properties." + JaasText.PROPERTY) && JaasText.insideQuotes(text, m.start())) {
+                    value = JaasText.escape(value); // a '"' in a password must not end the JAAS string
+                }
                 m.appendReplacement(out, Matcher.quoteReplacement(value));
             }
             m.appendTail(out);
