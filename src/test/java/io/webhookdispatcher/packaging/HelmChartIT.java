@@ -227,6 +227,39 @@ class HelmChartIT {
     }
 
     @Test
+    void shouldLetOnlyPrometheusReachTheManagementPortWhenTheNetworkPolicyIsOn() throws Exception {
+        // given: ci/full-values.yaml turns the policy on; the minimal values leave it off
+        RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
+        assertThat(render(CHART.resolve("ci/minimal-values.yaml")).ofKind("NetworkPolicy"))
+                .isEmpty();
+
+        // then: it selects the dispatcher's pods, and allows in only the management port, from Prometheus
+        JsonNode policy = chart.only("NetworkPolicy").path("spec");
+        JsonNode podLabels = chart.only("Deployment")
+                .path("spec")
+                .path("template")
+                .path("metadata")
+                .path("labels");
+        assertThat(selects(policy.path("podSelector").path("matchLabels"), podLabels))
+                .isTrue();
+        assertThat(policy.path("ingress")).hasSize(1);
+        JsonNode ingress = policy.path("ingress").get(0);
+        assertThat(ingress.path("ports").findValuesAsText("port")).containsExactly("http-mgmt");
+        assertThat(ingress.path("from")
+                        .get(0)
+                        .path("podSelector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo("prometheus");
+        // and: egress to DNS, the brokers and public destinations only
+        assertThat(policy.path("policyTypes").findValuesAsText("")).isEmpty();
+        assertThat(policy.path("policyTypes").toString()).contains("Ingress", "Egress");
+        assertThat(policy.path("egress").toString()).contains("\"port\":53", "\"port\":9093", "169.254.0.0/16");
+        assertThat(chart.config().path("management").path("address").asText()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
     void shouldGiveKafkaTheSaslPasswordIntactWhenItHasAQuoteAndABackslash() throws Exception {
         // given: ci/keda-values.yaml, whose SASL password has a '"' and a '\'
         RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
