@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Hot reload of the subscriptions. Polls the config file's content hash (a Kubernetes ConfigMap update
  * swaps a symlink, which file-change events miss), and applies a valid new config's subscriptions
  * atomically for new deliveries. An invalid file is rejected and the running config stays; changes
- * outside {@code subscriptions} are logged as needing a restart.
+ * outside {@code subscriptions} are logged as needing a restart. The files the subscriptions read (TLS PEM files)
+ * are polled with it: a change to one reloads the config, and so re-reads them.
  */
 final class ConfigWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -78,15 +79,37 @@ final class ConfigWatcher implements Runnable {
         current = current.withSubscriptions(next.subscriptions());
     }
 
+    /**
+     * The config file's hash, and the files its subscriptions read (PEM files): a renewed certificate in a mounted
+     * Secret reloads the subscriptions using it, with no change to the config itself.
+     */
     private byte[] hashOrNull() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+            var digest = MessageDigest.getInstance("SHA-256");
+            digest.update(Files.readAllBytes(file));
+            for (Path referenced : referencedFiles()) {
+                digest.update(referenced.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try {
+                    digest.update(Files.readAllBytes(referenced));
+                } catch (IOException gone) {
+                    digest.update((byte) 0); // gone or unreadable: a change too; the reload then says why
+                }
+            }
+            return digest.digest();
         } catch (IOException e) {
             log.warn("cannot read {} for reload: {}", file, e.toString()); // e.g. mid symlink swap: next tick
             return null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private List<Path> referencedFiles() {
+        // after a reload that changes which files are read, the next check sees a new hash once: a no-op reload
+        return current.subscriptions().stream()
+                .flatMap(s -> s.files().stream())
+                .distinct()
+                .toList();
     }
 
     static List<String> changedSections(DispatcherConfig a, DispatcherConfig b) {

@@ -3,6 +3,7 @@ package io.webhookdispatcher.dispatch;
 import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.event.EventType;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.Optional;
  * @param maxInFlight concurrent requests this subscription may have under way
  * @param rateLimit   requests per time unit it may be sent, if limited
  * @param breaker     its circuit breaker's settings
+ * @param tls         the CAs its receiver may be signed by and the client certificate it presents
  */
 public record Subscription(
         String id,
@@ -23,22 +25,45 @@ public record Subscription(
         boolean enabled,
         int maxInFlight,
         Optional<RateLimit> rateLimit,
-        CircuitBreaker.Settings breaker) {
+        CircuitBreaker.Settings breaker,
+        Tls tls) {
+    /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
+    private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
+
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(secret, "secret");
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(breaker, "breaker");
+        Objects.requireNonNull(tls, "tls");
         events = List.copyOf(events);
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be positive");
         }
     }
 
+    /** With the default TLS settings (the JVM's trust store, no client certificate). */
+    public Subscription(
+            String id,
+            URI url,
+            Secret secret,
+            List<EventFilter> events,
+            boolean enabled,
+            int maxInFlight,
+            Optional<RateLimit> rateLimit,
+            CircuitBreaker.Settings breaker) {
+        this(id, url, secret, events, enabled, maxInFlight, rateLimit, breaker, Tls.DEFAULT);
+    }
+
     /** With the default isolation settings (64 in flight, no rate limit, the default breaker). */
     public Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
         this(id, url, secret, events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
+    }
+
+    /** The files besides the config that this subscription's settings were read from (a reload watches them). */
+    public List<Path> files() {
+        return tls.files();
     }
 
     public boolean wants(EventType type) {
@@ -53,24 +78,56 @@ public record Subscription(
         return false;
     }
 
-    /** Redacted: the URL without user-info or query (they often carry tokens), never the secret. */
+    /** Redacted: the URL's scheme, host and port and at most its path's first segment (see {@link #redact}). */
     @Override
     public String toString() {
         return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
                 + ", maxInFlight=" + maxInFlight
-                + rateLimit.map(r -> ", rateLimit=" + r).orElse("") + "]";
+                + rateLimit.map(r -> ", rateLimit=" + r).orElse("")
+                + (tls.isDefault() ? "" : ", tls=" + tls) + "]";
     }
 
-    /** Redacts a URL that may not even parse: drops user-info and query. */
-    public static String redactText(String url) {
-        String s = url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1");
-        int q = s.indexOf('?');
-        return q < 0 ? s : s.substring(0, q) + "?…";
-    }
-
+    /**
+     * A URL fit for a log line: {@code scheme://host[:port]} and the first path segment when it is a plain word
+     * followed by more ({@code https://hooks.slack.com/services/…}); never user-info, the rest of the path, the
+     * query or the fragment. Slack, Zapier and webhook.site put the token in the path, others in the query.
+     */
     public static String redact(URI url) {
-        String s = url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "")
-                + (url.getRawPath() == null ? "" : url.getRawPath());
-        return url.getRawQuery() == null ? s : s + "?…";
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        String shown = path.isEmpty() || path.equals("/") ? path : "/" + firstSegment(path) + "…";
+        boolean more = url.getRawQuery() != null || url.getRawFragment() != null;
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "") + shown
+                + (more && shown.isEmpty() ? "/…" : "");
+    }
+
+    /** {@link #redact} for text that may not even parse as a URL (config errors). */
+    public static String redactText(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.isAbsolute() && uri.getHost() != null) {
+                return redact(uri);
+            }
+        } catch (java.net.URISyntaxException unparseable) {
+            // below
+        }
+        int scheme = url.indexOf("://");
+        int from = scheme < 0 ? 0 : scheme + 3;
+        int to = from;
+        while (to < url.length() && "/?#".indexOf(url.charAt(to)) < 0) {
+            to++;
+        }
+        String authority = url.substring(from, to);
+        authority = authority.substring(authority.lastIndexOf('@') + 1); // user-info often is a token
+        return url.substring(0, from) + authority + (to < url.length() ? "/…" : "");
+    }
+
+    /** {@code services/} of {@code /services/T0/B0/X}; empty when the first segment is the last or not a word. */
+    private static String firstSegment(String path) {
+        int end = path.indexOf('/', 1);
+        if (end < 0) {
+            return "";
+        }
+        String segment = path.substring(1, end);
+        return SEGMENT_WORD.matcher(segment).matches() ? segment + "/" : "";
     }
 }

@@ -18,14 +18,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
 
 /**
  * The one place that decides what an HTTP attempt means. Pure: same inputs, same outcome.
  * Any 2xx is delivered; statuses in {@code permanentStatuses} are permanent; every other status
- * (3xx included: redirects are not followed), timeout and connection error is retryable. A destination the
- * guard refused is permanent, {@code blocked-destination}. A response body is kept for diagnostics only from
- * a 4xx or 5xx: a redirect's body (often the page of whatever the Location points to) tells nothing about
- * the delivery, and only allowed destinations are ever connected to.
+ * (3xx included: redirects are not followed), timeout, connection error and TLS failure is retryable: a refused
+ * certificate is usually a configuration being fixed, or a receiver mid-rotation, and the schedule bounds the cost.
+ * A destination the guard refused is permanent, {@code blocked-destination}. A response body is kept for
+ * diagnostics only from a 4xx or 5xx: a redirect's body (often the page of whatever the Location points to) tells
+ * nothing about the delivery, and only allowed destinations are ever connected to.
  */
 public final class ResponseClassifier {
     private final Set<Integer> permanentStatuses;
@@ -64,6 +66,8 @@ public final class ResponseClassifier {
                 || cause instanceof UnresolvedAddressException
                 || cause instanceof UnknownHostException) { // the sender resolves names itself
             result = AttemptResult.CONNECT_ERROR;
+        } else if (cause instanceof SSLException) {
+            result = AttemptResult.TLS_ERROR;
         } else if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
             result = AttemptResult.TIMEOUT;
         } else {
@@ -104,8 +108,10 @@ public final class ResponseClassifier {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        // The JDK client wraps a refused connection as a bare IOException around a ConnectException.
-        if (t.getCause() instanceof ConnectException && !(t instanceof HttpTimeoutException)) {
+        // The JDK client wraps a refused connection as a bare IOException around a ConnectException,
+        // and a failed handshake sometimes as one around an SSLException.
+        if ((t.getCause() instanceof ConnectException || t.getCause() instanceof SSLException)
+                && !(t instanceof HttpTimeoutException)) {
             return t.getCause();
         }
         return t;

@@ -57,6 +57,7 @@ class ConfigLoaderTest {
         assertThat(config.retry().maxAttempts()).isEqualTo(8);
         assertThat(config.retry().permanentStatuses()).containsExactlyInAnyOrder(400, 410, 413, 422);
         assertThat(config.management().port()).isEqualTo(8081);
+        assertThat(config.management().address()).isEqualTo("0.0.0.0");
         assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(config.subscriptions()).singleElement().satisfies(s -> {
             assertThat(s.id()).isEqualTo("crm-sync");
@@ -76,13 +77,13 @@ class ConfigLoaderTest {
     void shouldInterpolateVariablesWithDefaults() throws Exception {
         DispatcherConfig config = loader.parse("""
                 kafka:
-                  groupId: ${GROUP:-fallback-group}
+                  bootstrapServers: ${BROKERS:-fallback:9092}
                   properties:
-                    security.protocol: ${PROTO:-SASL_SSL}
+                    ssl.key.password: ${KEY_PASSWORD:-changeit}
                 """ + MINIMAL, "f");
 
-        assertThat(config.kafka().groupId()).isEqualTo("fallback-group");
-        assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("fallback:9092");
+        assertThat(config.kafka().properties()).containsEntry("ssl.key.password", "changeit");
     }
 
     @Test
@@ -116,7 +117,7 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
                         "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
                         "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
-                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
+                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/…')",
                         "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
                         "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
                         "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
@@ -163,7 +164,7 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[mapped].url: [::ffff:169.254.169.254] is a blocked destination: link-local (cloud metadata) (169.254.0.0/16)"
                                 + allow,
                         // the JDK's URI finds no host in this form, so the client could not send to it either
-                        "dispatcher.yaml: subscriptions[hex].url: must be an absolute http or https URL (got 'http://0x7f.1/h')");
+                        "dispatcher.yaml: subscriptions[hex].url: must be an absolute http or https URL (got 'http://0x7f.1/…')");
     }
 
     @Test
@@ -285,5 +286,23 @@ class ConfigLoaderTest {
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(384L << 20)).isEqualTo(48L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(4L << 30)).isEqualTo(64L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(64L << 20)).isEqualTo(16L << 20);
+    }
+
+    @Test
+    void shouldBindTheManagementPortToAnIpLiteralOnly() throws Exception {
+        String with = MINIMAL + "management:\n  address: %s\n";
+
+        assertThat(loader.parse(with.formatted("127.0.0.1"), "d.yaml")
+                        .management()
+                        .address())
+                .isEqualTo("127.0.0.1");
+        assertThat(loader.parse(with.formatted("\"::1\""), "d.yaml")
+                        .management()
+                        .address())
+                .isEqualTo("::1");
+        assertThat(errorsOf(with.formatted("metrics.internal")))
+                .containsExactly("dispatcher.yaml: management.address: must be an IP address such as 0.0.0.0,"
+                        + " 127.0.0.1 or :: (got 'metrics.internal')");
+        assertThat(errorsOf(with.formatted("300.1.1.1"))).hasSize(1);
     }
 }

@@ -34,6 +34,7 @@ class HelmChartIT {
     private static final Path ROOT = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     private static final Path CHART = ROOT.resolve("helm/webhook-dispatcher");
     private static final Path CONFIG_DIR = Path.of("/etc/webhook-dispatcher");
+    private static final String TLS_DIR = "/etc/webhook-dispatcher-tls";
     private static final List<String> RUN_COMMAND = List.of(
             "run", "--config", CONFIG_DIR.resolve(RenderedChart.CONFIG_KEY).toString());
     private static final Duration HELM_TIMEOUT = Duration.ofSeconds(60);
@@ -80,7 +81,7 @@ class HelmChartIT {
         // given
         Path jar = dispatcherJar();
         RenderedChart chart = render(values);
-        Path config = Files.writeString(tmp.resolve(RenderedChart.CONFIG_KEY), chart.configText());
+        Path config = Files.writeString(tmp.resolve(RenderedChart.CONFIG_KEY), withStandInTlsFiles(chart, tmp));
         Map<String, String> environment = chart.containerEnvironment();
 
         // when
@@ -227,6 +228,71 @@ class HelmChartIT {
     }
 
     @Test
+    void shouldLetOnlyPrometheusReachTheManagementPortWhenTheNetworkPolicyIsOn() throws Exception {
+        // given: ci/full-values.yaml turns the policy on; the minimal values leave it off
+        RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
+        assertThat(render(CHART.resolve("ci/minimal-values.yaml")).ofKind("NetworkPolicy"))
+                .isEmpty();
+
+        // then: it selects the dispatcher's pods, and allows in only the management port, from Prometheus
+        JsonNode policy = chart.only("NetworkPolicy").path("spec");
+        JsonNode podLabels = chart.only("Deployment")
+                .path("spec")
+                .path("template")
+                .path("metadata")
+                .path("labels");
+        assertThat(selects(policy.path("podSelector").path("matchLabels"), podLabels))
+                .isTrue();
+        assertThat(policy.path("ingress")).hasSize(1);
+        JsonNode ingress = policy.path("ingress").get(0);
+        assertThat(ingress.path("ports").findValuesAsText("port")).containsExactly("http-mgmt");
+        assertThat(ingress.path("from")
+                        .get(0)
+                        .path("podSelector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo("prometheus");
+        // and: egress to DNS, the brokers and public destinations only
+        assertThat(policy.path("policyTypes").findValuesAsText("")).isEmpty();
+        assertThat(policy.path("policyTypes").toString()).contains("Ingress", "Egress");
+        assertThat(policy.path("egress").toString()).contains("\"port\":53", "\"port\":9093", "169.254.0.0/16");
+        assertThat(chart.config().path("management").path("address").asText()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void shouldGiveKafkaTheSaslPasswordIntactWhenItHasAQuoteAndABackslash() throws Exception {
+        // given: ci/keda-values.yaml, whose SASL password has a '"' and a '\'
+        RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
+        JsonNode secret = chart.only("Secret").path("data");
+        String password = decoded(secret.path("kafka-sasl-password"));
+        assertThat(password).contains("\"", "\\");
+        var environment = new java.util.HashMap<>(chart.containerEnvironment());
+        environment.put("KAFKA_SASL_USERNAME", decoded(secret.path("kafka-sasl-username")));
+        environment.put("KAFKA_SASL_PASSWORD", password);
+
+        // when: the dispatcher loads the rendered config with the pod's environment
+        var config = new io.webhookdispatcher.config.ConfigLoader(environment::get)
+                .parse(chart.configText(), "dispatcher.yaml");
+
+        // then: Kafka's own JAAS parser reads back exactly the password in the Secret
+        String jaas = config.kafka().properties().get("sasl.jaas.config");
+        var entries = org.apache.kafka.common.security.JaasContext.loadClientContext(
+                        Map.of("sasl.jaas.config", new org.apache.kafka.common.config.types.Password(jaas)))
+                .configurationEntries();
+        assertThat(entries).hasSize(1);
+        Map<String, Object> options = Map.copyOf(entries.get(0).getOptions());
+        assertThat(options)
+                .containsEntry("password", password)
+                .containsEntry("username", environment.get("KAFKA_SASL_USERNAME"));
+    }
+
+    private static String decoded(JsonNode base64) {
+        return new String(
+                java.util.Base64.getDecoder().decode(base64.asText()), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void shouldScaleOnTheEventsTopicsCommittedLagWithKedaInsteadOfTheHpa() throws Exception {
         // given
         RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
@@ -301,6 +367,70 @@ class HelmChartIT {
                 .isEqualTo(chart.configMap().path("metadata").path("name").asText());
         assertThat(textList(chart.container().path("args"))).isEqualTo(RUN_COMMAND);
         assertThat(dockerfile.effectiveCommand()).endsWith(RUN_COMMAND.toArray(String[]::new));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldMountEachTlsSecretAsADirectoryWhereTheConfigReadsIt(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+
+        // when
+        List<String> files = tlsFiles(chart.config());
+
+        // then every PEM file is in a read-only Secret volume, mounted as a directory (renewals reach the pod)
+        for (String file : files) {
+            JsonNode mount = null;
+            for (JsonNode m : chart.container().path("volumeMounts")) {
+                if (file.startsWith(m.path("mountPath").asText() + "/")) {
+                    mount = m;
+                }
+            }
+            assertThat(mount).as("a volume mount holding " + file).isNotNull();
+            assertThat(mount.has("subPath")).as("mounted with subPath: " + file).isFalse();
+            assertThat(mount.path("readOnly").asBoolean()).isTrue();
+            JsonNode secret =
+                    chart.volume(mount.path("name").asText()).orElseThrow().path("secret");
+            assertThat(file)
+                    .startsWith(TLS_DIR + "/" + secret.path("secretName").asText() + "/");
+        }
+        if (values.getFileName().toString().equals("full-values.yaml")) {
+            assertThat(files).contains(TLS_DIR + "/audit-mtls/tls.key", TLS_DIR + "/partner-ca/ca.crt");
+        }
+    }
+
+    /** The TLS files that {@code delivery.tls} and the subscriptions' {@code tls} name. */
+    private static List<String> tlsFiles(JsonNode config) {
+        var tlsBlocks = new ArrayList<JsonNode>();
+        tlsBlocks.add(config.path("delivery").path("tls"));
+        config.path("subscriptions").forEach(s -> tlsBlocks.add(s.path("tls")));
+        var files = new ArrayList<String>();
+        for (JsonNode tls : tlsBlocks) {
+            for (String key : List.of("caFile", "certFile", "keyFile")) {
+                if (tls.hasNonNull(key)) {
+                    files.add(tls.path(key).asText());
+                }
+            }
+        }
+        return files;
+    }
+
+    /**
+     * The rendered config with its TLS files moved under {@code tmp} and filled with the test fixtures, as the
+     * mounted Secrets would be: the dispatcher reads and checks them at load ({@code *.key} a client key, a
+     * {@code ca} file the test CA, others the matching client certificate).
+     */
+    private static String withStandInTlsFiles(RenderedChart chart, Path tmp) throws Exception {
+        Path fixtures = ROOT.resolve("src/test/resources/tls");
+        Path mounted = tmp.resolve("tls");
+        for (String file : tlsFiles(chart.config())) {
+            Path standIn = mounted.resolve(file.substring(TLS_DIR.length() + 1));
+            String name = standIn.getFileName().toString();
+            String fixture = name.endsWith(".key") ? "client.key" : name.startsWith("ca") ? "ca.pem" : "client.pem";
+            Files.createDirectories(standIn.getParent());
+            Files.copy(fixtures.resolve(fixture), standIn, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return chart.configText().replace(TLS_DIR + "/", mounted + "/");
     }
 
     @ParameterizedTest(name = "{0}")
