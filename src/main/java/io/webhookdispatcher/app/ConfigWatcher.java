@@ -7,6 +7,7 @@ import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * swaps a symlink, which file-change events miss), and applies a valid new config's subscriptions
  * atomically for new deliveries. An invalid file is rejected and the running config stays; changes
  * outside {@code subscriptions} are logged as needing a restart.
+ *
+ * <p>The subscriptions' {@code secretFile}s are part of the hash, so a rotated Kubernetes Secret (also a
+ * symlink swap) applies without a restart; one that cannot be read or holds a bad secret is a rejected
+ * reload like any other, and the last good secrets stay. A rejected file is tried again on every check, so
+ * a secret file that appears or is fixed later is picked up; the same errors are logged and counted once.
  */
 final class ConfigWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -36,6 +42,7 @@ final class ConfigWatcher implements Runnable {
     private final DispatcherMetrics metrics;
     private DispatcherConfig current;
     private byte[] hash;
+    private List<String> rejected = List.of(); // the last reload's errors, empty once one succeeded
 
     ConfigWatcher(
             Path file,
@@ -55,7 +62,11 @@ final class ConfigWatcher implements Runnable {
     @Override
     public void run() {
         byte[] now = hashOrNull();
-        if (now == null || Arrays.equals(now, hash)) {
+        if (now == null) {
+            return;
+        }
+        boolean changed = !Arrays.equals(now, hash);
+        if (!changed && rejected.isEmpty()) {
             return;
         }
         hash = now;
@@ -63,9 +74,16 @@ final class ConfigWatcher implements Runnable {
         try {
             next = loader.load(file);
         } catch (ConfigException e) {
-            metrics.configReload(false);
-            log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
+            if (changed || !e.errors().equals(rejected)) {
+                metrics.configReload(false);
+                log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
+            }
+            rejected = e.errors();
             return;
+        }
+        rejected = List.of();
+        if (next.equals(current)) {
+            return; // e.g. the set of secret files changed, so the hash did, but nothing else
         }
         if (!next.withoutSubscriptions().equals(current.withoutSubscriptions())) {
             log.warn(
@@ -78,12 +96,33 @@ final class ConfigWatcher implements Runnable {
         current = current.withSubscriptions(next.subscriptions());
     }
 
+    /** Of the config file and the running subscriptions' secret files; null if the config file is unreadable. */
     private byte[] hashOrNull() {
+        MessageDigest digest;
         try {
-            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+            digest = MessageDigest.getInstance("SHA-256");
+            digest.update(Files.readAllBytes(file));
         } catch (IOException e) {
             log.warn("cannot read {} for reload: {}", file, e.toString()); // e.g. mid symlink swap: next tick
             return null;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        current.subscriptions().stream()
+                .flatMap(s -> s.signing().secretFile().stream())
+                .forEach(secretFile -> {
+                    digest.update(secretFile.toString().getBytes(StandardCharsets.UTF_8));
+                    digest.update(contentHash(secretFile));
+                });
+        return digest.digest();
+    }
+
+    /** Empty for a file that cannot be read: the reload that follows reports why. */
+    private static byte[] contentHash(Path secretFile) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(secretFile));
+        } catch (IOException e) {
+            return new byte[0];
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -8,7 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A webhook subscription: where to POST which events, the secret to sign them with, and the isolation
+ * A webhook subscription: where to POST which events, how to sign them, and the isolation
  * settings of its lane (resolved: per-subscription overrides over the {@code delivery} defaults).
  *
  * @param maxInFlight concurrent requests this subscription may have under way
@@ -18,7 +18,7 @@ import java.util.Optional;
 public record Subscription(
         String id,
         URI url,
-        Secret secret,
+        Signing signing,
         List<EventFilter> events,
         boolean enabled,
         int maxInFlight,
@@ -27,7 +27,7 @@ public record Subscription(
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(signing, "signing");
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(breaker, "breaker");
         events = List.copyOf(events);
@@ -36,9 +36,9 @@ public record Subscription(
         }
     }
 
-    /** With the default isolation settings (64 in flight, no rate limit, the default breaker). */
+    /** Signed by the Twenty scheme, with the default isolation settings (64 in flight, no rate limit, the default breaker). */
     public Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
-        this(id, url, secret, events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
+        this(id, url, Signing.twenty(secret), events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
     }
 
     public boolean wants(EventType type) {
@@ -57,7 +57,7 @@ public record Subscription(
     @Override
     public String toString() {
         return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
-                + ", maxInFlight=" + maxInFlight
+                + ", signature=" + signing.scheme().configName() + ", maxInFlight=" + maxInFlight
                 + rateLimit.map(r -> ", rateLimit=" + r).orElse("") + "]";
     }
 
