@@ -1,6 +1,7 @@
 package io.webhookdispatcher.app;
 
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.KafkaClientSettings;
 import io.webhookdispatcher.retry.Replay;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -28,9 +29,21 @@ public final class Main {
                 && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
         }
+        disableKafkaConfigProvidersUnlessSet();
     }
 
     private Main() {}
+
+    /**
+     * Kafka instantiates any config provider a client config names unless this property lists the allowed
+     * classes: {@code ${file:/etc/passwd:x}} in {@code kafka.properties} would read the pod's files. An explicit
+     * {@code -D} wins (the operator's opt-in). Uses only compile-time constants, so no Kafka class loads here.
+     */
+    static void disableKafkaConfigProvidersUnlessSet() {
+        if (System.getProperty(KafkaClientSettings.CONFIG_PROVIDERS_PROPERTY) == null) {
+            System.setProperty(KafkaClientSettings.CONFIG_PROVIDERS_PROPERTY, KafkaClientSettings.NO_PROVIDERS);
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System::getenv, System.out, System.err));

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * Reads the YAML config file into a validated {@link DispatcherConfig}. Every problem is collected, not
  * just the first, and each names the file, the key path (subscriptions by id) and the field. Environment
  * variables are read through an injected function, once, while loading.
+ *
+ * <p>{@code ${VAR}} is expanded only where credentials and endpoints live ({@link #EXPANDED_IN}; the README's
+ * threat model says why): whoever edits the file chooses destinations but must not read the pod's other
+ * secrets. Errors quote the file as written (the template), never an expanded value, and as a second line of
+ * defence every value read from the environment is masked in every error and warning.
  */
 public final class ConfigLoader {
     /** Environment variable that overrides {@code kafka.bootstrapServers}. */
@@ -41,8 +46,18 @@ public final class ConfigLoader {
 
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,18})\\s*(KiB|MiB|GiB)?");
+    private static final String BROKER = "\\s*(\\[[0-9A-Fa-f:.]+]|[^\\s,:\\[\\]]+):\\d{1,5}\\s*";
+    private static final Pattern BOOTSTRAP = Pattern.compile(BROKER + "(," + BROKER + ")*");
     private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-    private static final YAMLMapper YAML = new YAMLMapper();
+    /** Where {@code ${…}} is expanded; quoted in the error for a reference anywhere else. */
+    static final String EXPANDED_IN = "subscriptions[].url, subscriptions[].secret, subscriptions[].secrets,"
+            + " kafka.bootstrapServers and the kafka.properties values of password and plugin keys";
+    /** Environment values shorter than this are not masked in messages: too short to be secrets, too common. */
+    private static final int MASK_MIN_LENGTH = 4;
+    // A second value for a key would silently win: an edited secret, say, that is overridden further down.
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Function<String, String> env;
@@ -66,27 +81,48 @@ public final class ConfigLoader {
         try {
             root = YAML.readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException(source + ": not valid YAML: "
-                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                            ? j.getOriginalMessage()
-                            : e.getMessage()));
+            // Jackson's own message quotes the text around the error: the location is enough.
+            throw new ConfigException(
+                    e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                            ? source + ": line " + j.getLocation().getLineNr() + ": not valid YAML: "
+                                    + j.getOriginalMessage()
+                            : source + ": not valid YAML: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException(source + ": must be a YAML mapping with a 'subscriptions' list");
         }
-        var errors = new ArrayList<String>();
-        var top = new Section((ObjectNode) root, "", source, errors);
+        var report = new Report(source);
+        var top = new Section((ObjectNode) root, "", report);
         DispatcherConfig config = read(top);
         top.rejectUnknownKeys();
-        if (!errors.isEmpty()) {
-            throw new ConfigException(errors);
+        if (!report.errors.isEmpty()) {
+            throw new ConfigException(report.errors.stream().map(report::mask).toList());
         }
         return config;
     }
 
+    /** What one parse found: its errors, and the environment values it expanded, which no message may show. */
+    private static final class Report {
+        final String source;
+        final List<String> errors = new ArrayList<>();
+        final Set<String> expanded = new HashSet<>();
+
+        Report(String source) {
+            this.source = source;
+        }
+
+        String mask(String message) {
+            String masked = message;
+            for (String value : expanded) {
+                masked = masked.replace(value, "****");
+            }
+            return masked;
+        }
+    }
+
     private DispatcherConfig read(Section top) {
         var k = top.section("kafka");
-        String bootstrap = k.string("bootstrapServers", "localhost:9092");
+        String bootstrap = k.bootstrapServers("bootstrapServers", "localhost:9092");
         String override = env.apply(BOOTSTRAP_ENV);
         var kafka = new DispatcherConfig.Kafka(
                 override == null || override.isBlank() ? bootstrap : override,
@@ -97,7 +133,7 @@ public final class ConfigLoader {
         for (KafkaClientSettings.Problem p : KafkaClientSettings.check(kafka)) {
             String key = p.property() == null ? "properties" : "properties." + p.property();
             if (p.warning()) {
-                log.warn("{}: kafka.{}: {}", top.source, key, p.message());
+                log.warn("{}: kafka.{}: {}", top.report.source, key, top.report.mask(p.message()));
             } else {
                 k.error(key, p.message());
             }
@@ -183,10 +219,12 @@ public final class ConfigLoader {
             String label = idNode != null && idNode.isTextual() && !ids.contains(idNode.asText())
                     ? idNode.asText()
                     : String.valueOf(i);
-            var sub = new Section((ObjectNode) node, "subscriptions[" + label + "]", top.source, top.errors);
+            var sub = new Section((ObjectNode) node, "subscriptions[" + label + "]", top.report);
             String id = sub.string("id", null);
             if (id == null) {
-                sub.error("id", "is required");
+                if (!sub.failed("id")) {
+                    sub.error("id", "is required");
+                }
             } else if (!SUBSCRIPTION_ID.matcher(id).matches()) {
                 sub.error("id", "'" + id + "' must be lowercase letters, digits, '.', '_' or '-' (at most 63)");
             } else if (!ids.add(id)) {
@@ -230,11 +268,12 @@ public final class ConfigLoader {
             return null;
         }
         String key = given.get(0);
+        int errorsBefore = sub.report.errors.size();
         List<String> texts = new ArrayList<>();
         Optional<Path> file = Optional.empty();
         switch (key) {
-            case "secret" -> texts.add(sub.string(key, null));
-            case "secrets" -> texts.addAll(sub.strings(key, List.of()));
+            case "secret" -> texts.add(sub.credential(key));
+            case "secrets" -> texts.addAll(sub.credentials(key));
             default -> {
                 String path = sub.string(key, null);
                 if (path != null) {
@@ -247,7 +286,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        if (sub.failed(key) || texts.contains(null)) {
+        if (sub.report.errors.size() > errorsBefore || texts.contains(null)) {
             return null; // already reported, e.g. an unset variable
         }
         if (texts.isEmpty()) {
@@ -274,20 +313,55 @@ public final class ConfigLoader {
         return new Signing(scheme.get(), secrets, file);
     }
 
+    /** Where a field's {@code ${…}} references may stand; each rule is quoted in the error that breaks it. */
+    private enum Expansion {
+        /** A signing secret: anywhere in the value, which is never shown. */
+        CREDENTIAL(""),
+        /** A Kafka password or plugin key, as a secret; Kafka's own {@code ${provider:…}} only if providers are on. */
+        KAFKA(""),
+        /**
+         * A URL: one reference that begins it and is followed by nothing, a path or a query, so the variable names
+         * the scheme and host. A host written in the file with a variable after it would send that variable there.
+         */
+        URL("${…} in a URL must begin it, once, followed by nothing, '/' or '?' (the variable names the scheme and"
+                + " host)"),
+        /** The whole value is one reference: text around it could turn any variable into a host name to look up. */
+        WHOLE("${…} must be the whole value");
+
+        final String rule;
+
+        Expansion(String rule) {
+            this.rule = rule;
+        }
+
+        /** Whether a reference at {@code [start, end)}, after {@code before} others, may stand there. */
+        boolean allows(String written, int start, int end, int before) {
+            return switch (this) {
+                case CREDENTIAL, KAFKA -> true;
+                case URL ->
+                    before == 0 && start == 0 && (end == written.length() || "/?".indexOf(written.charAt(end)) >= 0);
+                case WHOLE -> before == 0 && start == 0 && end == written.length();
+            };
+        }
+
+        /** Whether a {@code ${…}} that names no environment variable is passed on as written (to Kafka). */
+        boolean passesOn() {
+            return this == KAFKA && KafkaClientSettings.configProvidersEnabled();
+        }
+    }
+
     /** One mapping of the file; remembers which keys were read so the rest can be reported as unknown. */
     private final class Section {
         private final ObjectNode node;
         private final String path;
-        private final String source;
-        private final List<String> errors;
+        private final Report report;
         private final Set<String> seen = new LinkedHashSet<>();
         private final Set<String> failed = new HashSet<>();
 
-        Section(ObjectNode node, String path, String source, List<String> errors) {
+        Section(ObjectNode node, String path, Report report) {
             this.node = node;
             this.path = path;
-            this.source = source;
-            this.errors = errors;
+            this.report = report;
         }
 
         boolean failed(String key) {
@@ -296,7 +370,7 @@ public final class ConfigLoader {
 
         void error(String key, String message) {
             failed.add(key);
-            errors.add(source + ": " + (path.isEmpty() ? key : path + "." + key) + ": " + message);
+            report.errors.add(report.source + ": " + (path.isEmpty() ? key : path + "." + key) + ": " + message);
         }
 
         JsonNode take(String key) {
@@ -312,7 +386,7 @@ public final class ConfigLoader {
                 value = null;
             }
             ObjectNode obj = value == null ? YAML.createObjectNode() : (ObjectNode) value;
-            return new Section(obj, path.isEmpty() ? key : path + "." + key, source, errors);
+            return new Section(obj, path.isEmpty() ? key : path + "." + key, report);
         }
 
         void rejectUnknownKeys() {
@@ -323,25 +397,77 @@ public final class ConfigLoader {
             });
         }
 
-        /** A scalar as text with ${VAR} and ${VAR:-default} resolved; null when absent or unresolvable. */
+        /** A scalar as written, where {@code ${…}} is not expanded but an error; the fallback when absent. */
         String string(String key, String fallback) {
+            String written = scalar(key);
+            if (written == null) {
+                return fallback;
+            }
+            return literal(key, written) ? written : fallback;
+        }
+
+        /**
+         * A signing secret (or any credential): {@code ${VAR}} and {@code ${VAR:-default}} are expanded anywhere in
+         * the value; null when absent or unresolvable. Its value must never reach a message: quote the key only.
+         */
+        String credential(String key) {
+            String written = scalar(key);
+            return written == null ? null : expand(key, written, Expansion.CREDENTIAL);
+        }
+
+        /** A list of credentials ({@code secrets: [current, previous]}), each expanded as {@link #credential}. */
+        List<String> credentials(String key) {
+            var result = new ArrayList<String>();
+            List<String> written = scalars(key);
+            for (int i = 0; i < written.size(); i++) {
+                String value = expand(key + "[" + i + "]", written.get(i), Expansion.CREDENTIAL);
+                if (value != null) {
+                    result.add(value);
+                }
+            }
+            return result;
+        }
+
+        /** The scalar's text as written; null when absent or not a scalar (reported). */
+        private String scalar(String key) {
             JsonNode value = take(key);
             if (value == null) {
-                return fallback;
+                return null;
             }
             if (!value.isValueNode()) {
                 error(key, "must be a single value");
-                return fallback;
+                return null;
             }
-            return interpolate(key, value.asText());
+            return value.asText();
         }
 
-        String interpolate(String key, String text) {
-            Matcher m = ENV_REF.matcher(text);
+        /** False, after reporting it, when a field that is never expanded holds a {@code ${…}}. */
+        private boolean literal(String key, String written) {
+            if (!written.contains("${")) {
+                return true;
+            }
+            error(key, "${…} is only expanded in " + EXPANDED_IN + " (got '" + written + "')");
+            return false;
+        }
+
+        /**
+         * {@code written} with its references resolved, or null after reporting why not. Every value read from
+         * the environment is remembered so that no message shows it.
+         */
+        private String expand(String key, String written, Expansion where) {
+            Matcher m = ENV_REF.matcher(written);
             var out = new StringBuilder();
+            int references = 0;
             boolean ok = true;
             while (m.find()) {
+                if (!where.allows(written, m.start(), m.end(), references++)) {
+                    error(key, where.rule + " (got '" + written + "')");
+                    return null;
+                }
                 String value = env.apply(m.group(1));
+                if (value != null && value.length() >= MASK_MIN_LENGTH) {
+                    report.expanded.add(value);
+                }
                 if (value == null) {
                     value = m.group(2);
                 }
@@ -353,6 +479,14 @@ public final class ConfigLoader {
                 m.appendReplacement(out, Matcher.quoteReplacement(value));
             }
             m.appendTail(out);
+            if (ENV_REF.matcher(written).replaceAll("").contains("${") && !where.passesOn()) {
+                error(
+                        key,
+                        "${…} must name an environment variable, ${NAME} or ${NAME:-default}"
+                                + (where == Expansion.KAFKA ? "; Kafka config providers are disabled" : "")
+                                + " (got '" + written + "')");
+                return null;
+            }
             return ok ? out.toString() : null;
         }
 
@@ -527,7 +661,7 @@ public final class ConfigLoader {
             return result;
         }
 
-        /** A list of scalars (interpolated); a missing key gives the fallback. */
+        /** A list of scalars as written (never expanded); a missing key gives the fallback. */
         List<String> strings(String key, List<String> fallback) {
             JsonNode value = take(key);
             if (value == null) {
@@ -543,9 +677,29 @@ public final class ConfigLoader {
                     error(key, "must be a list of single values");
                     continue;
                 }
-                String text = interpolate(key, item.asText());
-                if (text != null) {
-                    result.add(text);
+                if (literal(key, item.asText())) {
+                    result.add(item.asText());
+                }
+            }
+            return result;
+        }
+
+        /** A list of scalars as written; empty when absent. */
+        private List<String> scalars(String key) {
+            JsonNode value = take(key);
+            var result = new ArrayList<String>();
+            if (value == null) {
+                return result;
+            }
+            if (!value.isArray()) {
+                error(key, "must be a list");
+                return result;
+            }
+            for (JsonNode item : value) {
+                if (item.isValueNode()) {
+                    result.add(item.asText());
+                } else {
+                    error(key, "must be a list of single values");
                 }
             }
             return result;
@@ -566,7 +720,12 @@ public final class ConfigLoader {
                     error(key + "." + e.getKey(), "must be a single value");
                     return;
                 }
-                String text = interpolate(key + "." + e.getKey(), e.getValue().asText());
+                String name = key + "." + e.getKey();
+                String written = e.getValue().asText();
+                // Kafka logs the values of its other keys (the client config at INFO, errors), so only these.
+                String text = KafkaClientSettings.isSecret(e.getKey())
+                        ? expand(name, written, Expansion.KAFKA)
+                        : literal(name, written) ? written : null;
                 if (text != null) {
                     result.put(e.getKey(), text);
                 }
@@ -574,8 +733,24 @@ public final class ConfigLoader {
             return result;
         }
 
+        /** {@code kafka.bootstrapServers}: {@code host:port,…}, written out or as one {@code ${VAR}}. */
+        String bootstrapServers(String key, String fallback) {
+            String written = scalar(key);
+            if (written == null) {
+                return fallback;
+            }
+            String text = expand(key, written, Expansion.WHOLE);
+            if (text != null && !BOOTSTRAP.matcher(text).matches()) {
+                // Quotes the file: a variable holding a secret, not brokers, must not be shown.
+                error(key, "must be host:port pairs separated by commas (from '" + written + "')");
+                return fallback;
+            }
+            return text == null ? fallback : text;
+        }
+
         URI url(String key) {
-            String text = string(key, null);
+            String written = scalar(key);
+            String text = written == null ? null : expand(key, written, Expansion.URL);
             if (text == null) {
                 if (!failed(key)) {
                     error(key, "is required");
@@ -593,7 +768,11 @@ public final class ConfigLoader {
             } catch (java.net.URISyntaxException ignored) {
                 // reported below
             }
-            error(key, "must be an absolute http or https URL (got '" + Subscription.redactText(text) + "')");
+            error(
+                    key,
+                    "must be an absolute http or https URL ("
+                            + (written.equals(text) ? "got '" : "from '")
+                            + Subscription.redactText(written) + "')");
             return null;
         }
 
@@ -604,7 +783,7 @@ public final class ConfigLoader {
                 return List.of();
             }
             List<String> patterns = strings(key, List.of());
-            if (patterns.isEmpty()) {
+            if (patterns.isEmpty() && !failed(key)) {
                 error(key, "must not be empty");
             }
             var filters = new ArrayList<EventFilter>();

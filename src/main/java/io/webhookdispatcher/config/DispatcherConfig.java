@@ -8,8 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The whole configuration, immutable and validated by {@link ConfigLoader}. Each nested record is one
@@ -45,9 +43,6 @@ public record DispatcherConfig(
      *                  retry topics' group always starts from the earliest offset, so that no retry is skipped
      */
     public record Kafka(String bootstrapServers, String groupId, StartFrom startFrom, Map<String, String> properties) {
-        private static final Pattern SENSITIVE =
-                Pattern.compile("(?i).*(password|secret|jaas|token|credential|key$).*");
-
         public Kafka {
             Objects.requireNonNull(startFrom, "startFrom");
             properties = Map.copyOf(properties);
@@ -66,13 +61,11 @@ public record DispatcherConfig(
             }
         }
 
-        /** Masks values whose key looks sensitive ({@code sasl.jaas.config}, {@code ssl.key.password}). */
+        /** Masks the values of Kafka's password keys and of keys no Kafka client defines (a plugin's). */
         @Override
         public String toString() {
-            var shown = new TreeMap<String, String>();
-            properties.forEach((k, v) -> shown.put(k, SENSITIVE.matcher(k).matches() ? "****" : v));
             return "Kafka[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", startFrom="
-                    + startFrom.resetPolicy() + ", properties=" + shown + "]";
+                    + startFrom.resetPolicy() + ", properties=" + KafkaClientSettings.masked(properties) + "]";
         }
     }
 

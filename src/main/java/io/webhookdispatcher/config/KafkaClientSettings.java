@@ -1,12 +1,14 @@
 package io.webhookdispatcher.config;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -14,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -48,7 +51,48 @@ public final class KafkaClientSettings {
     private static final List<ConfigDef> DEFINITIONS =
             List.of(ConsumerConfig.configDef(), ProducerConfig.configDef(), AdminClientConfig.configDef());
 
+    /**
+     * The JVM-wide list of config provider classes Kafka may instantiate ({@code config.providers}). Without it
+     * every provider is allowed, and {@code ${file:/etc/passwd:x}} or {@code ${env:…}} in a property would let the
+     * config read the pod's files and environment; {@code Main} sets it to {@code none} unless the operator set it.
+     */
+    public static final String CONFIG_PROVIDERS_PROPERTY = AbstractConfig.AUTOMATIC_CONFIG_PROVIDERS_PROPERTY;
+
+    /** The value that allows no provider class (Kafka matches class names against the list). */
+    public static final String NO_PROVIDERS = "none";
+
     private KafkaClientSettings() {}
+
+    /**
+     * True once the operator listed provider classes in {@link #CONFIG_PROVIDERS_PROPERTY}: only then may
+     * {@code kafka.properties} declare {@code config.providers} (and Kafka instantiates only the listed classes).
+     * An unset property counts as disabled, so that the rule holds wherever the settings are checked.
+     */
+    public static boolean configProvidersEnabled() {
+        String allowed = System.getProperty(CONFIG_PROVIDERS_PROPERTY);
+        return allowed != null && !allowed.isBlank() && !allowed.trim().equals(NO_PROVIDERS);
+    }
+
+    /**
+     * Whether a value of {@code name} must never be shown: a key that a client defines as {@link
+     * ConfigDef.Type#PASSWORD} (Kafka's own list, which name patterns miss, e.g. {@code
+     * sasl.oauthbearer.assertion.private.key.passphrase}), or a key no client defines, since a plugin's setting may
+     * be a credential.
+     */
+    public static boolean isSecret(String name) {
+        var keys = DEFINITIONS.stream()
+                .map(d -> d.configKeys().get(name))
+                .filter(Objects::nonNull)
+                .toList();
+        return keys.isEmpty() || keys.stream().anyMatch(k -> k.type == ConfigDef.Type.PASSWORD);
+    }
+
+    /** The properties as they may be shown: secret values ({@link #isSecret}) as {@code ****}, sorted by key. */
+    public static Map<String, String> masked(Map<String, String> properties) {
+        var shown = new TreeMap<String, String>();
+        properties.forEach((k, v) -> shown.put(k, isSecret(k) ? "****" : v));
+        return shown;
+    }
 
     /** One finding of {@link #check}; {@code property} is the key under {@code kafka.properties}, or null for all. */
     public record Problem(String property, String message, boolean warning) {}
@@ -157,7 +201,18 @@ public final class KafkaClientSettings {
                 () -> new ConsumerConfig(consumer(kafka, "validate", "validate", kafka.startFrom())));
         attempt(messages, "the producer", () -> new ProducerConfig(producer(kafka, "validate", 1 << 20)));
         attempt(messages, "the admin client", () -> new AdminClientConfig(admin(kafka, "validate")));
-        messages.forEach(m -> problems.add(new Problem(null, m, false)));
+        // Kafka's messages quote values ("Invalid value X for configuration Y"): none of a secret key may show.
+        var secrets = kafka.properties().entrySet().stream()
+                .filter(e -> isSecret(e.getKey()) && !e.getValue().isBlank())
+                .map(e -> e.getValue().trim())
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
+        for (String m : messages) {
+            for (String secret : secrets) {
+                m = m.replace(secret, "****");
+            }
+            problems.add(new Problem(null, m, false));
+        }
         return problems;
     }
 
@@ -168,6 +223,18 @@ public final class KafkaClientSettings {
                     "set kafka.startFrom (latest or earliest) instead: it applies to the"
                             + " events topic's group, while the retry topics' group always starts from earliest",
                     false));
+            return;
+        }
+        if (name.equals(AbstractConfig.CONFIG_PROVIDERS_CONFIG)
+                || name.startsWith(AbstractConfig.CONFIG_PROVIDERS_CONFIG + ".")) {
+            if (!configProvidersEnabled()) {
+                problems.add(new Problem(
+                        name,
+                        "Kafka config providers are disabled (they would let the config read the pod's files and"
+                                + " environment); the operator enables them with -D" + CONFIG_PROVIDERS_PROPERTY
+                                + "=<provider classes> in JAVA_TOOL_OPTIONS",
+                        false));
+            }
             return;
         }
         if (FIXED.contains(name)) {
@@ -194,7 +261,10 @@ public final class KafkaClientSettings {
                     key.validator.ensureValid(name, parsed);
                 }
             } catch (ConfigException e) {
-                messages.add(e.getMessage()
+                String message = key.type == ConfigDef.Type.PASSWORD
+                        ? "Invalid value (not shown) for configuration " + name
+                        : e.getMessage();
+                messages.add(message
                         + (key.type == ConfigDef.Type.CLASS || key.type == ConfigDef.Type.LIST ? EXTENSION_HINT : ""));
             }
         }

@@ -80,13 +80,13 @@ class ConfigLoaderTest {
     void shouldInterpolateVariablesWithDefaults() throws Exception {
         DispatcherConfig config = loader.parse("""
                 kafka:
-                  groupId: ${GROUP:-fallback-group}
+                  bootstrapServers: ${BROKERS:-fallback:9092}
                   properties:
-                    security.protocol: ${PROTO:-SASL_SSL}
+                    ssl.key.password: ${KEY_PASSWORD:-changeit}
                 """ + MINIMAL, "f");
 
-        assertThat(config.kafka().groupId()).isEqualTo("fallback-group");
-        assertThat(config.kafka().properties()).containsEntry("security.protocol", "SASL_SSL");
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("fallback:9092");
+        assertThat(config.kafka().properties()).containsEntry("ssl.key.password", "changeit");
     }
 
     @Test

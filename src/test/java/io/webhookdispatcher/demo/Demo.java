@@ -12,6 +12,7 @@ import io.webhookdispatcher.testkit.WebhookReceiver.Received;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -42,14 +43,10 @@ public final class Demo {
                 var receiver = new WebhookReceiver()) {
             SECRETS.forEach(receiver::endpoint);
             receiver.answer("/hooks/broken", 500);
-            var env = Map.of(
-                    "DEMO_BROKER",
-                    broker.bootstrapServers(),
-                    "DEMO_RECEIVER",
-                    receiver.baseUrl(),
-                    "DEMO_MANAGEMENT_PORT",
-                    String.valueOf(freeOr(8081)));
-            DispatcherConfig config = new ConfigLoader(env::get).load(Path.of("config/demo.yaml"));
+            var env = Map.of("DEMO_BROKER", broker.bootstrapServers(), "DEMO_RECEIVER", receiver.baseUrl());
+            // management.port takes no ${...} (only credentials and endpoints do): edit the text instead.
+            String yaml = Files.readString(Path.of("config/demo.yaml")).replace("port: 8081", "port: " + freeOr(8081));
+            DispatcherConfig config = new ConfigLoader(env::get).parse(yaml, "config/demo.yaml");
             var app = new Application(config, Clock.systemUTC());
             var stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
