@@ -95,6 +95,41 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "webhook-dispatcher.configFile" -}}dispatcher.yaml{{- end }}
 {{/* Where subscriptions with secretRef.mount find their Secret's key: <dir>/<id>/<key>. */}}
 {{- define "webhook-dispatcher.secretMountDir" -}}/var/run/webhook-dispatcher/signing{{- end }}
+{{/* Where TLS Secrets are mounted, one directory per Secret: beside the config, not inside its read-only mount. */}}
+{{- define "webhook-dispatcher.tlsDir" -}}/etc/webhook-dispatcher-tls{{- end }}
+
+{{/*
+A tls block of the values ({secretName, ca, trust, cert, key}) as the dispatcher's config reads it: paths into the
+Secret's mount. Called with (list $root $tls).
+*/}}
+{{- define "webhook-dispatcher.tlsConfig" -}}
+{{- $root := index . 0 }}
+{{- $tls := index . 1 }}
+{{- $dir := printf "%s/%s" (include "webhook-dispatcher.tlsDir" $root) $tls.secretName }}
+{{- $out := dict }}
+{{- if $tls.ca }}
+{{- $_ := set $out "caFile" (printf "%s/%s" $dir $tls.ca) }}
+{{- $_ := set $out "trust" ($tls.trust | default "system+ca") }}
+{{- end }}
+{{- if $tls.cert }}
+{{- $_ := set $out "certFile" (printf "%s/%s" $dir $tls.cert) }}
+{{- $_ := set $out "keyFile" (printf "%s/%s" $dir $tls.key) }}
+{{- end }}
+{{- toJson $out }}
+{{- end }}
+
+{{/* The distinct Secret names of delivery.tls and subscriptions[].tls, as a JSON list. */}}
+{{- define "webhook-dispatcher.tlsSecrets" -}}
+{{- $names := list }}
+{{- with .Values.delivery.tls }}{{ if .secretName }}{{ $names = append $names .secretName }}{{ end }}{{ end }}
+{{- range .Values.subscriptions }}
+{{- if and .tls .tls.secretName }}{{ $names = append $names .tls.secretName }}{{ end }}
+{{- end }}
+{{- $names | uniq | toJson }}
+{{- end }}
+
+{{/* A volume name for a TLS Secret: Secret names may be longer than a volume name and hold dots. */}}
+{{- define "webhook-dispatcher.tlsVolume" -}}tls-{{ sha256sum . | trunc 10 }}{{- end }}
 
 {{/* Durations, as the dispatcher reads them (250ms, 5s, 2m, 1h, 1d), in whole seconds rounded up. */}}
 {{- define "webhook-dispatcher.durationSeconds" -}}
@@ -208,6 +243,9 @@ delivery:
   maxQueueDelay: {{ .Values.delivery.maxQueueDelay | toJson }}
   maxBufferedBytes: {{ .Values.delivery.maxBufferedBytes | toJson }}
   circuitBreaker: {{ .Values.delivery.circuitBreaker | toJson }}
+  {{- if .Values.delivery.tls }}
+  tls: {{ include "webhook-dispatcher.tlsConfig" (list . .Values.delivery.tls) }}
+  {{- end }}
 retry:
   schedule: {{ .Values.retry.schedule | toJson }}
   jitter: {{ .Values.retry.jitter | toJson }}
@@ -251,6 +289,9 @@ subscriptions:
     {{- end }}
     {{- if .circuitBreaker }}
     circuitBreaker: {{ .circuitBreaker | toJson }}
+    {{- end }}
+    {{- if .tls }}
+    tls: {{ include "webhook-dispatcher.tlsConfig" (list $ .tls) }}
     {{- end }}
 {{- end }}
 {{- end }}

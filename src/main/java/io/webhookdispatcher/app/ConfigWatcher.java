@@ -7,7 +7,6 @@ import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * Hot reload of the subscriptions. Polls the config file's content hash (a Kubernetes ConfigMap update
  * swaps a symlink, which file-change events miss), and applies a valid new config's subscriptions
  * atomically for new deliveries. An invalid file is rejected and the running config stays; changes
- * outside {@code subscriptions} are logged as needing a restart.
- *
- * <p>The subscriptions' {@code secretFile}s are part of the hash, so a rotated Kubernetes Secret (also a
- * symlink swap) applies without a restart; one that cannot be read or holds a bad secret is a rejected
- * reload like any other, and the last good secrets stay. A rejected file is tried again on every check, so
- * a secret file that appears or is fixed later is picked up; the same errors are logged and counted once.
+ * outside {@code subscriptions} are logged as needing a restart. The files the subscriptions read (TLS PEM files,
+ * secret files) are polled with it: a change to one reloads the config, and so re-reads them; a rotated
+ * Kubernetes Secret (also a symlink swap) applies without a restart. One that cannot be read or holds a bad
+ * secret is a rejected reload like any other, and the last good settings stay. A rejected config is tried again
+ * on every check, so a file that appears or is fixed later is picked up; the same errors are logged and counted
+ * once.
  */
 final class ConfigWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -96,36 +95,38 @@ final class ConfigWatcher implements Runnable {
         current = current.withSubscriptions(next.subscriptions());
     }
 
-    /** Of the config file and the running subscriptions' secret files; null if the config file is unreadable. */
+    /**
+     * The config file's hash, and the files its subscriptions read (PEM files): a renewed certificate in a mounted
+     * Secret reloads the subscriptions using it, with no change to the config itself.
+     */
     private byte[] hashOrNull() {
-        MessageDigest digest;
         try {
-            digest = MessageDigest.getInstance("SHA-256");
+            var digest = MessageDigest.getInstance("SHA-256");
             digest.update(Files.readAllBytes(file));
+            for (Path referenced : referencedFiles()) {
+                digest.update(referenced.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                try {
+                    digest.update(Files.readAllBytes(referenced));
+                } catch (IOException gone) {
+                    digest.update((byte) 0); // gone or unreadable: a change too; the reload then says why
+                }
+            }
+            return digest.digest();
         } catch (IOException e) {
             log.warn("cannot read {} for reload: {}", file, e.toString()); // e.g. mid symlink swap: next tick
             return null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        current.subscriptions().stream()
-                .flatMap(s -> s.signing().secretFile().stream())
-                .forEach(secretFile -> {
-                    digest.update(secretFile.toString().getBytes(StandardCharsets.UTF_8));
-                    digest.update(contentHash(secretFile));
-                });
-        return digest.digest();
     }
 
-    /** Empty for a file that cannot be read: the reload that follows reports why. */
-    private static byte[] contentHash(Path secretFile) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(secretFile));
-        } catch (IOException e) {
-            return new byte[0];
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private List<Path> referencedFiles() {
+        // after a reload that changes which files are read, the next check sees a new hash once: a no-op reload,
+        // which run() skips silently
+        return current.subscriptions().stream()
+                .flatMap(s -> s.files().stream())
+                .distinct()
+                .toList();
     }
 
     static List<String> changedSections(DispatcherConfig a, DispatcherConfig b) {

@@ -8,6 +8,7 @@ import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.event.EventFilter;
 import java.io.IOException;
 import java.net.URI;
@@ -58,6 +59,9 @@ public final class ConfigLoader {
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+    /** A PEM file larger than this is a mistake (a system CA bundle is about 200 KiB). */
+    private static final long MAX_PEM_BYTES = 1 << 20;
+
     private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Function<String, String> env;
@@ -169,6 +173,7 @@ public final class ConfigLoader {
                                 Runtime.getRuntime().maxMemory())),
                 d.positiveDuration("maxQueueDelay", "1s"),
                 d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS));
+        Tls tls = d.tls("tls", Tls.DEFAULT); // a default for the subscriptions, merged into each
         d.rejectUnknownKeys();
 
         var r = top.section("retry");
@@ -198,10 +203,18 @@ public final class ConfigLoader {
         mt.rejectUnknownKeys();
 
         return new DispatcherConfig(
-                kafka, topics, delivery, retry, management, shutdown, reload, metrics, subscriptions(top, delivery));
+                kafka,
+                topics,
+                delivery,
+                retry,
+                management,
+                shutdown,
+                reload,
+                metrics,
+                subscriptions(top, delivery, tls));
     }
 
-    private List<Subscription> subscriptions(Section top, DispatcherConfig.Delivery delivery) {
+    private List<Subscription> subscriptions(Section top, DispatcherConfig.Delivery delivery, Tls tlsDefault) {
         JsonNode list = top.take("subscriptions");
         if (list == null || !list.isArray()) {
             top.error("subscriptions", "is required: a list of subscriptions");
@@ -237,9 +250,10 @@ public final class ConfigLoader {
             int maxInFlight = sub.positiveInt("maxInFlight", delivery.maxInFlightPerSubscription());
             Optional<RateLimit> rateLimit = sub.rateLimit("rateLimit");
             CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
+            Tls tls = sub.tls("tls", tlsDefault);
             sub.rejectUnknownKeys();
             if (id != null && url != null && signing != null && !events.isEmpty()) {
-                result.add(new Subscription(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker));
+                result.add(new Subscription(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls));
             }
         }
         return result;
@@ -347,6 +361,18 @@ public final class ConfigLoader {
         /** Whether a {@code ${…}} that names no environment variable is passed on as written (to Kafka). */
         boolean passesOn() {
             return this == KAFKA && KafkaClientSettings.configProvidersEnabled();
+        }
+    }
+
+    private static String sha256(byte[]... parts) {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) {
+                digest.update(part);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -610,6 +636,111 @@ public final class ConfigLoader {
                         enabled, failureThreshold, failureRatio, window, minimumAttempts, open, maxOpen);
             }
             return defaults;
+        }
+
+        /**
+         * A tls mapping. Its two halves, the CAs ({@code caFile}, {@code trust}) and the client certificate
+         * ({@code certFile}, {@code keyFile}), each come from {@code defaults} (the delivery section's) when none of
+         * their keys is set here. The files are read and checked now: a config that loads can make handshakes.
+         */
+        Tls tls(String key, Tls defaults) {
+            JsonNode value = node.get(key);
+            if (value == null || value.isNull()) {
+                take(key);
+                return defaults;
+            }
+            Section t = section(key);
+            Optional<Tls.CaBundle> ca = t.has("caFile") || t.has("trust") ? t.caBundle() : defaults.ca();
+            Optional<Tls.ClientCertificate> client =
+                    t.has("certFile") || t.has("keyFile") ? t.clientCertificate() : defaults.client();
+            t.rejectUnknownKeys();
+            return new Tls(ca, client);
+        }
+
+        private boolean has(String key) {
+            return node.get(key) != null;
+        }
+
+        private Optional<Tls.CaBundle> caBundle() {
+            String file = string("caFile", null);
+            String trustText = string("trust", Tls.Trust.SYSTEM_AND_CA.label);
+            Tls.Trust trust = null;
+            for (var t : Tls.Trust.values()) {
+                if (t.label.equals(trustText)) {
+                    trust = t;
+                }
+            }
+            if (trust == null && trustText != null) {
+                error("trust", "must be system+ca or ca-only (got '" + trustText + "')");
+            }
+            if (file == null) {
+                if (!failed("caFile")) {
+                    error("caFile", "is required with trust: a PEM file of the CAs to trust");
+                }
+                return Optional.empty();
+            }
+            byte[] bytes = readFile("caFile", file);
+            if (bytes == null || trust == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new Tls.CaBundle(Path.of(file), trust, Pem.certificates(bytes), sha256(bytes)));
+            } catch (IllegalArgumentException e) {
+                error("caFile", "'" + file + "' " + e.getMessage());
+                return Optional.empty();
+            }
+        }
+
+        private Optional<Tls.ClientCertificate> clientCertificate() {
+            String certFile = string("certFile", null);
+            String keyFile = string("keyFile", null);
+            if (certFile == null || keyFile == null) {
+                String missing = certFile == null ? "certFile" : "keyFile";
+                if (!failed(missing)) {
+                    error(missing, "is required: certFile and keyFile go together");
+                }
+                return Optional.empty();
+            }
+            byte[] certBytes = readFile("certFile", certFile);
+            byte[] keyBytes = readFile("keyFile", keyFile);
+            if (certBytes == null || keyBytes == null) {
+                return Optional.empty();
+            }
+            List<java.security.cert.X509Certificate> chain;
+            try {
+                chain = Pem.certificates(certBytes);
+            } catch (IllegalArgumentException e) {
+                error("certFile", "'" + certFile + "' " + e.getMessage());
+                return Optional.empty();
+            }
+            try {
+                java.security.PrivateKey key = Pem.privateKey(keyBytes);
+                Pem.checkPair(key, chain.get(0));
+                return Optional.of(new Tls.ClientCertificate(
+                        Path.of(certFile), Path.of(keyFile), chain, key, sha256(certBytes, keyBytes)));
+            } catch (IllegalArgumentException e) {
+                error("keyFile", "'" + keyFile + "' " + e.getMessage());
+                return Optional.empty();
+            }
+        }
+
+        /** A small regular file's bytes, or null with the reason reported (never any of its content). */
+        private byte[] readFile(String key, String file) {
+            try {
+                Path path = Path.of(file);
+                if (!Files.isRegularFile(path)) {
+                    error(key, "'" + file + "' " + (Files.exists(path) ? "is not a regular file" : "does not exist"));
+                } else if (Files.size(path) > MAX_PEM_BYTES) {
+                    error(key, "'" + file + "' is larger than " + (MAX_PEM_BYTES >> 10) + " KiB: not a PEM file");
+                } else {
+                    return Files.readAllBytes(path);
+                }
+            } catch (java.nio.file.AccessDeniedException e) {
+                error(key, "'" + file + "' is not readable (permission denied)");
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                error(key, "'" + file + "' cannot be read: " + e.getClass().getSimpleName());
+            }
+            return null;
         }
 
         Duration positiveDuration(String key, String fallback) {

@@ -67,6 +67,8 @@ public sealed interface DeliveryOutcome {
         SERVER_5XX("5xx"),
         TIMEOUT("timeout"),
         CONNECT_ERROR("connect_error"),
+        /** The TLS handshake failed: an untrusted or mismatched server certificate, or a refused client one. */
+        TLS_ERROR("tls_error"),
         OTHER_ERROR("other_error");
 
         public final String label;

@@ -585,7 +585,7 @@ public final class DeliveryScheduler {
             return false;
         }
         return switch (retryable.failure().result()) {
-            case TIMEOUT, CONNECT_ERROR, SERVER_5XX, OTHER_ERROR -> true;
+            case TIMEOUT, CONNECT_ERROR, TLS_ERROR, SERVER_5XX, OTHER_ERROR -> true;
             case CLIENT_4XX -> retryable.failure().status() == 429;
             default -> false;
         };

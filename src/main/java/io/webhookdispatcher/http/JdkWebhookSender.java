@@ -2,6 +2,7 @@ package io.webhookdispatcher.http;
 
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.dispatch.WebhookSender;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,11 +35,16 @@ import java.util.function.Function;
  * per attempt that covers the response body too. Never throws: every attempt completes with a classified
  * {@link DeliveryOutcome}.
  *
- * <p><b>One client per destination host name</b> (case-insensitive), each with its own small executor. The JDK
- * client resolves host names on its executor threads, so with one shared client a single host whose DNS hangs
- * holds up every other host's requests: measured on JDK 25, a healthy endpoint's p99 went from 203 ms to
- * 3.1 s while a resolver hung 3 s for one other host. Subscriptions on the same host share a client, and so
- * its connection pool; with a single host this is exactly the one client and two threads of before.
+ * <p><b>One client per destination host name</b> (case-insensitive) <b>and TLS settings</b>, each with its own
+ * small executor. The JDK client resolves host names on its executor threads, so with one shared client a single
+ * host whose DNS hangs holds up every other host's requests: measured on JDK 25, a healthy endpoint's p99 went
+ * from 203 ms to 3.1 s while a resolver hung 3 s for one other host. Subscriptions on the same host with the same
+ * TLS settings share a client, and so its connection pool; two with different client certificates never share a
+ * connection (a pooled connection keeps the identity it was handshaken with). A renewed certificate (the same
+ * files, new content) gets a new client, and the old one is dropped once the endpoints using it are gone.
+ *
+ * <p><b>TLS:</b> 1.2 or 1.3 only, hostname verification always (the JDK client's, which cannot be turned off per
+ * client; the JVM-wide switch makes the constructor throw). See {@link SslContexts}.
  *
  * <p>Each executor is small on purpose: the client's default is an unbounded cached pool, which on two cores
  * roughly doubles the CPU per request. Its threads time out when idle, so an idle host costs no executor
@@ -78,8 +84,8 @@ public final class JdkWebhookSender implements WebhookSender {
     private final String userAgent;
     private final ResponseClassifier classifier;
     private final SecureRandom nonces = new SecureRandom();
-    /** By lower-case host name. Guarded by {@code this}: touched once per subscription version, never per send. */
-    private final Map<String, HostClient> clients = new HashMap<>();
+    /** Guarded by {@code this}: touched once per subscription version, never per send. */
+    private final Map<ClientKey, HostClient> clients = new HashMap<>();
 
     private boolean closed; // guarded by this
 
@@ -106,34 +112,57 @@ public final class JdkWebhookSender implements WebhookSender {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
         this.classifier = Objects.requireNonNull(classifier, "classifier");
+        SslContexts.requireHostnameVerification(System.getProperty(SslContexts.DISABLE_HOSTNAME_VERIFICATION));
     }
 
     @Override
     public Endpoint endpoint(Subscription subscription) {
         Objects.requireNonNull(subscription, "subscription");
         URI url = subscription.url();
-        return new JdkEndpoint(url, new RequestSigner(subscription.signing(), nonces), clientFor(url));
+        return new JdkEndpoint(
+                url, new RequestSigner(subscription.signing(), nonces), clientFor(url, subscription.tls()));
     }
 
-    private synchronized HttpClient clientFor(URI url) {
+    private synchronized HttpClient clientFor(URI url, Tls tls) {
         if (closed) {
             throw new IllegalStateException("sender is closed");
         }
         // a URL without a host gets a client too; its requests then fail, classified, in send
         String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
-        return clients.computeIfAbsent(host, this::newClient).client();
+        var key = new ClientKey(host, tls);
+        HostClient client = clients.get(key);
+        if (client == null) {
+            // the same host and files with other content: a renewal, the old client goes with its last endpoint
+            clients.keySet()
+                    .removeIf(k -> k.host().equals(host) && k.tls().files().equals(tls.files()));
+            client = newClient(key);
+            clients.put(key, client);
+        }
+        return client.client();
     }
 
-    private HostClient newClient(String host) {
-        ExecutorService executor = Objects.requireNonNull(executorForHost.apply(host), "executor");
-        HttpClient client = HttpClient.newBuilder()
+    private HostClient newClient(ClientKey key) {
+        ExecutorService executor = Objects.requireNonNull(executorForHost.apply(key.host()), "executor");
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance on plain http
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(connectTimeout)
-                .executor(executor)
-                .build();
-        return new HostClient(client, executor);
+                .sslParameters(SslContexts.parameters())
+                .executor(executor);
+        if (!key.tls().isDefault()) {
+            try {
+                builder.sslContext(SslContexts.context(key.tls()));
+            } catch (java.security.GeneralSecurityException e) {
+                executor.shutdown();
+                // the loader checked the files; what is left is the JVM lacking TLS itself
+                throw new IllegalStateException("cannot set up TLS for " + key.host(), e);
+            }
+        }
+        return new HostClient(builder.build(), executor);
     }
+
+    /** What a client is shared by: one host, one set of TLS settings (equal when the same files hold the same bytes). */
+    private record ClientKey(String host, Tls tls) {}
 
     private record HostClient(HttpClient client, ExecutorService executor) {}
 

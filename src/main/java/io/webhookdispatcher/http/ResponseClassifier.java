@@ -16,11 +16,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLException;
 
 /**
  * The one place that decides what an HTTP attempt means. Pure: same inputs, same outcome.
  * Any 2xx is delivered; statuses in {@code permanentStatuses} are permanent; every other status
- * (3xx included: redirects are not followed), timeout and connection error is retryable.
+ * (3xx included: redirects are not followed), timeout, connection error and TLS failure is retryable: a refused
+ * certificate is usually a configuration being fixed, or a receiver mid-rotation, and the schedule bounds the cost.
  */
 public final class ResponseClassifier {
     private final Set<Integer> permanentStatuses;
@@ -51,6 +53,8 @@ public final class ResponseClassifier {
                 || cause instanceof ConnectException
                 || cause instanceof UnresolvedAddressException) {
             result = AttemptResult.CONNECT_ERROR;
+        } else if (cause instanceof SSLException) {
+            result = AttemptResult.TLS_ERROR;
         } else if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
             result = AttemptResult.TIMEOUT;
         } else {
@@ -91,8 +95,10 @@ public final class ResponseClassifier {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        // The JDK client wraps a refused connection as a bare IOException around a ConnectException.
-        if (t.getCause() instanceof ConnectException && !(t instanceof HttpTimeoutException)) {
+        // The JDK client wraps a refused connection as a bare IOException around a ConnectException,
+        // and a failed handshake sometimes as one around an SSLException.
+        if ((t.getCause() instanceof ConnectException || t.getCause() instanceof SSLException)
+                && !(t instanceof HttpTimeoutException)) {
             return t.getCause();
         }
         return t;

@@ -43,7 +43,7 @@ class OperabilityIT {
     private static final List<String> OUTCOMES = List.of("delivered", "retry_scheduled", "dead_lettered", "deferred");
     private static final List<String> DEFERRAL_REASONS = List.of("circuit-open", "queue-full", "slow", "rate-limited");
     private static final List<String> ATTEMPT_RESULTS =
-            List.of("2xx", "3xx", "4xx", "5xx", "timeout", "connect_error", "other_error");
+            List.of("2xx", "3xx", "4xx", "5xx", "timeout", "connect_error", "tls_error", "other_error");
 
     private final HttpClient http = HttpClient.newHttpClient();
 

@@ -84,9 +84,28 @@ class ResponseClassifierTest {
                     assertThat(r.failure().errorClass()).isEqualTo("java.net.ConnectException");
                     assertThat(r.failure().status()).isZero();
                 });
-        assertThat(classifier.classify(new javax.net.ssl.SSLHandshakeException("bad cert"), Duration.ZERO))
+        assertThat(classifier.classify(new IOException("something else"), Duration.ZERO))
                 .isInstanceOfSatisfying(
                         DeliveryOutcome.Retryable.class,
                         r -> assertThat(r.result()).isEqualTo(AttemptResult.OTHER_ERROR));
+    }
+
+    @Test
+    void shouldClassifyAFailedHandshakeAsARetryableTlsError() {
+        var direct = classifier.classify(
+                new CompletionException(new javax.net.ssl.SSLHandshakeException("PKIX path building failed")),
+                Duration.ZERO);
+        var wrapped = classifier.classify(
+                new IOException("x", new javax.net.ssl.SSLException("Received fatal alert: bad_certificate")),
+                Duration.ZERO);
+
+        assertThat(direct).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
+            assertThat(r.result()).isEqualTo(AttemptResult.TLS_ERROR);
+            assertThat(r.failure().errorClass()).isEqualTo("javax.net.ssl.SSLHandshakeException");
+        });
+        assertThat(wrapped).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
+            assertThat(r.result()).isEqualTo(AttemptResult.TLS_ERROR);
+            assertThat(r.failure().errorClass()).isEqualTo("javax.net.ssl.SSLException");
+        });
     }
 }

@@ -34,6 +34,7 @@ class HelmChartIT {
     private static final Path ROOT = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     private static final Path CHART = ROOT.resolve("helm/webhook-dispatcher");
     private static final Path CONFIG_DIR = Path.of("/etc/webhook-dispatcher");
+    private static final String TLS_DIR = "/etc/webhook-dispatcher-tls";
     private static final List<String> RUN_COMMAND = List.of(
             "run", "--config", CONFIG_DIR.resolve(RenderedChart.CONFIG_KEY).toString());
     private static final Duration HELM_TIMEOUT = Duration.ofSeconds(60);
@@ -80,7 +81,7 @@ class HelmChartIT {
         // given
         Path jar = dispatcherJar();
         RenderedChart chart = render(values);
-        Path config = Files.writeString(tmp.resolve(RenderedChart.CONFIG_KEY), chart.configText());
+        Path config = Files.writeString(tmp.resolve(RenderedChart.CONFIG_KEY), withStandInTlsFiles(chart, tmp));
         Map<String, String> environment = chart.containerEnvironment();
 
         // when
@@ -301,6 +302,70 @@ class HelmChartIT {
                 .isEqualTo(chart.configMap().path("metadata").path("name").asText());
         assertThat(textList(chart.container().path("args"))).isEqualTo(RUN_COMMAND);
         assertThat(dockerfile.effectiveCommand()).endsWith(RUN_COMMAND.toArray(String[]::new));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validValues")
+    void shouldMountEachTlsSecretAsADirectoryWhereTheConfigReadsIt(Path values) throws Exception {
+        // given
+        RenderedChart chart = render(values);
+
+        // when
+        List<String> files = tlsFiles(chart.config());
+
+        // then every PEM file is in a read-only Secret volume, mounted as a directory (renewals reach the pod)
+        for (String file : files) {
+            JsonNode mount = null;
+            for (JsonNode m : chart.container().path("volumeMounts")) {
+                if (file.startsWith(m.path("mountPath").asText() + "/")) {
+                    mount = m;
+                }
+            }
+            assertThat(mount).as("a volume mount holding " + file).isNotNull();
+            assertThat(mount.has("subPath")).as("mounted with subPath: " + file).isFalse();
+            assertThat(mount.path("readOnly").asBoolean()).isTrue();
+            JsonNode secret =
+                    chart.volume(mount.path("name").asText()).orElseThrow().path("secret");
+            assertThat(file)
+                    .startsWith(TLS_DIR + "/" + secret.path("secretName").asText() + "/");
+        }
+        if (values.getFileName().toString().equals("full-values.yaml")) {
+            assertThat(files).contains(TLS_DIR + "/audit-mtls/tls.key", TLS_DIR + "/partner-ca/ca.crt");
+        }
+    }
+
+    /** The TLS files that {@code delivery.tls} and the subscriptions' {@code tls} name. */
+    private static List<String> tlsFiles(JsonNode config) {
+        var tlsBlocks = new ArrayList<JsonNode>();
+        tlsBlocks.add(config.path("delivery").path("tls"));
+        config.path("subscriptions").forEach(s -> tlsBlocks.add(s.path("tls")));
+        var files = new ArrayList<String>();
+        for (JsonNode tls : tlsBlocks) {
+            for (String key : List.of("caFile", "certFile", "keyFile")) {
+                if (tls.hasNonNull(key)) {
+                    files.add(tls.path(key).asText());
+                }
+            }
+        }
+        return files;
+    }
+
+    /**
+     * The rendered config with its TLS files moved under {@code tmp} and filled with the test fixtures, as the
+     * mounted Secrets would be: the dispatcher reads and checks them at load ({@code *.key} a client key, a
+     * {@code ca} file the test CA, others the matching client certificate).
+     */
+    private static String withStandInTlsFiles(RenderedChart chart, Path tmp) throws Exception {
+        Path fixtures = ROOT.resolve("src/test/resources/tls");
+        Path mounted = tmp.resolve("tls");
+        for (String file : tlsFiles(chart.config())) {
+            Path standIn = mounted.resolve(file.substring(TLS_DIR.length() + 1));
+            String name = standIn.getFileName().toString();
+            String fixture = name.endsWith(".key") ? "client.key" : name.startsWith("ca") ? "ca.pem" : "client.pem";
+            Files.createDirectories(standIn.getParent());
+            Files.copy(fixtures.resolve(fixture), standIn, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return chart.configText().replace(TLS_DIR + "/", mounted + "/");
     }
 
     @ParameterizedTest(name = "{0}")
