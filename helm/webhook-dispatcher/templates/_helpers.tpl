@@ -253,6 +253,7 @@ retry:
   maxRetryAfter: {{ .Values.retry.maxRetryAfter | toJson }}
   permanentStatuses: {{ .Values.retry.permanentStatuses | toJson }}
 management:
+  address: {{ .Values.management.address | default "0.0.0.0" | toJson }}
   port: {{ .Values.management.port | int64 }}
   livenessTimeout: {{ .Values.management.livenessTimeout | toJson }}
 shutdown:

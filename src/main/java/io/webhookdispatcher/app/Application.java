@@ -162,7 +162,10 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
                         config.retry().maxRetryAfter()));
-        subscriptions.onChange(scheduler::lanesChanged);
+        subscriptions.onChange(() -> {
+            metrics.namedEventTypes(subscriptions.namedEventTypes()); // a reload may name other types
+            scheduler.lanesChanged();
+        });
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
         var fanOut =
@@ -269,6 +272,7 @@ public final class Application implements AutoCloseable {
         }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(
+                config.management().address(),
                 config.management().port(),
                 registry,
                 statuses,
@@ -286,9 +290,10 @@ public final class Application implements AutoCloseable {
         }
         accepting = true;
         log.info(
-                "dispatching {} to {} enabled subscriptions; management on port {}",
+                "dispatching {} to {} enabled subscriptions; management on {}:{}",
                 config.topics().events(),
                 subscriptions.enabledCount(),
+                management.address(),
                 management.port());
     }
 

@@ -50,6 +50,7 @@ public final class ConfigLoader {
     private static final String BROKER = "\\s*(\\[[0-9A-Fa-f:.]+]|[^\\s,:\\[\\]]+):\\d{1,5}\\s*";
     private static final Pattern BOOTSTRAP = Pattern.compile(BROKER + "(," + BROKER + ")*");
     private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Pattern IP_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     /** Where {@code ${…}} is expanded; quoted in the error for a reference anywhere else. */
     static final String EXPANDED_IN = "subscriptions[].url, subscriptions[].secret, subscriptions[].secrets,"
             + " kafka.bootstrapServers and the kafka.properties values of password and plugin keys";
@@ -186,8 +187,8 @@ public final class ConfigLoader {
         r.rejectUnknownKeys();
 
         var m = top.section("management");
-        var management =
-                new DispatcherConfig.Management(m.port("port", 8081), m.positiveDuration("livenessTimeout", "60s"));
+        var management = new DispatcherConfig.Management(
+                m.address("address", "0.0.0.0"), m.port("port", 8081), m.positiveDuration("livenessTimeout", "60s"));
         m.rejectUnknownKeys();
 
         var s = top.section("shutdown");
@@ -502,6 +503,9 @@ public final class ConfigLoader {
                     ok = false;
                     value = "";
                 }
+                if (key.equals("properties." + JaasText.PROPERTY) && JaasText.insideQuotes(written, m.start())) {
+                    value = JaasText.escape(value); // a '"' in a password must not end the JAAS string
+                }
                 m.appendReplacement(out, Matcher.quoteReplacement(value));
             }
             m.appendTail(out);
@@ -549,6 +553,24 @@ public final class ConfigLoader {
         /** A TCP port; 0 picks a free one (tests, several dispatchers on one host). */
         int port(String key, int fallback) {
             return number(key, fallback, Integer::parseInt, n -> n >= 0 && n <= 65535, "a port number, 0 to 65535");
+        }
+
+        /** An interface to bind: an IP literal or {@code localhost}; a name needing DNS is not worth a start-up risk. */
+        String address(String key, String fallback) {
+            String text = string(key, fallback);
+            if (text != null
+                    && (text.equals("localhost") || IP_LITERAL.matcher(text).matches())) {
+                try {
+                    java.net.InetAddress.getByName(text); // a literal: parsed, never looked up
+                    return text;
+                } catch (java.net.UnknownHostException e) {
+                    // reported below
+                }
+            }
+            if (text != null) {
+                error(key, "must be an IP address such as 0.0.0.0, 127.0.0.1 or :: (got '" + text + "')");
+            }
+            return fallback;
         }
 
         double fraction(String key, double fallback) {

@@ -119,7 +119,12 @@ public record DispatcherConfig(
         }
     }
 
-    public record Management(int port, Duration livenessTimeout) {}
+    /** @param address the interface to bind: {@code 0.0.0.0} (every one, the default) or e.g. {@code 127.0.0.1} */
+    public record Management(String address, int port, Duration livenessTimeout) {
+        public Management {
+            Objects.requireNonNull(address, "address");
+        }
+    }
 
     public record Shutdown(Duration timeout) {}
 

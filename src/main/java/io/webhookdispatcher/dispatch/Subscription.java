@@ -27,6 +27,9 @@ public record Subscription(
         Optional<RateLimit> rateLimit,
         CircuitBreaker.Settings breaker,
         Tls tls) {
+    /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
+    private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
+
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
@@ -76,7 +79,7 @@ public record Subscription(
         return false;
     }
 
-    /** Redacted: the URL without user-info or query (they often carry tokens), never the secret. */
+    /** Redacted: the URL's scheme, host and port and at most its path's first segment (see {@link #redact}). */
     @Override
     public String toString() {
         return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
@@ -85,16 +88,47 @@ public record Subscription(
                 + (tls.isDefault() ? "" : ", tls=" + tls) + "]";
     }
 
-    /** Redacts a URL that may not even parse: drops user-info and query. */
-    public static String redactText(String url) {
-        String s = url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", "$1");
-        int q = s.indexOf('?');
-        return q < 0 ? s : s.substring(0, q) + "?…";
+    /**
+     * A URL fit for a log line: {@code scheme://host[:port]} and the first path segment when it is a plain word
+     * followed by more ({@code https://hooks.slack.com/services/…}); never user-info, the rest of the path, the
+     * query or the fragment. Slack, Zapier and webhook.site put the token in the path, others in the query.
+     */
+    public static String redact(URI url) {
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        String shown = path.isEmpty() || path.equals("/") ? path : "/" + firstSegment(path) + "…";
+        boolean more = url.getRawQuery() != null || url.getRawFragment() != null;
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "") + shown
+                + (more && shown.isEmpty() ? "/…" : "");
     }
 
-    public static String redact(URI url) {
-        String s = url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "")
-                + (url.getRawPath() == null ? "" : url.getRawPath());
-        return url.getRawQuery() == null ? s : s + "?…";
+    /** {@link #redact} for text that may not even parse as a URL (config errors). */
+    public static String redactText(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.isAbsolute() && uri.getHost() != null) {
+                return redact(uri);
+            }
+        } catch (java.net.URISyntaxException unparseable) {
+            // below
+        }
+        int scheme = url.indexOf("://");
+        int from = scheme < 0 ? 0 : scheme + 3;
+        int to = from;
+        while (to < url.length() && "/?#".indexOf(url.charAt(to)) < 0) {
+            to++;
+        }
+        String authority = url.substring(from, to);
+        authority = authority.substring(authority.lastIndexOf('@') + 1); // user-info often is a token
+        return url.substring(0, from) + authority + (to < url.length() ? "/…" : "");
+    }
+
+    /** {@code services/} of {@code /services/T0/B0/X}; empty when the first segment is the last or not a word. */
+    private static String firstSegment(String path) {
+        int end = path.indexOf('/', 1);
+        if (end < 0) {
+            return "";
+        }
+        String segment = path.substring(1, end);
+        return SEGMENT_WORD.matcher(segment).matches() ? segment + "/" : "";
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -23,6 +24,7 @@ public final class Subscriptions {
     private final Clock clock;
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
+    private volatile Set<String> namedEventTypes = Set.of();
     private volatile Runnable onChange = () -> {};
 
     /** @param onNewLane called once per lane created, e.g. to register its metrics */
@@ -59,6 +61,10 @@ public final class Subscriptions {
             }
             lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
             active = List.copyOf(nextActive);
+            namedEventTypes = next.stream()
+                    .flatMap(s -> s.events().stream())
+                    .flatMap(f -> f.exactType().stream())
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
         }
         onChange.run();
     }
@@ -86,6 +92,11 @@ public final class Subscriptions {
     /** Every lane ever configured, removed ones included. */
     public Collection<Lane> all() {
         return lanes.values();
+    }
+
+    /** The types some configured filter names without a wildcard (the bounded {@code event_type} label values). */
+    public Set<String> namedEventTypes() {
+        return namedEventTypes;
     }
 
     public int enabledCount() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -16,7 +17,15 @@ import java.time.format.DateTimeParseException;
  * {@code eventName} / {@code record} / {@code eventDate}.
  */
 public record CrmEvent(EventType type, Instant occurredAt) {
-    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * Duplicate names are rejected at every level: parsers disagree on which one wins (this one routed on the
+     * first {@code event}, a receiver's {@code JSON.parse} reads the last), and RFC 8259 leaves it undefined.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    /** Jackson's message for a repeated name; pinned by CrmEventTest so an upgrade that changes it is noticed. */
+    private static final String DUPLICATE_MESSAGE = "Duplicate field '";
 
     /** Why a record cannot be dispatched; the value is the dead-letter reason header. */
     public enum Invalid {
@@ -24,7 +33,8 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         NOT_AN_OBJECT("not-an-object"),
         MISSING_EVENT_TYPE("missing-event-type"),
         INVALID_EVENT_TYPE("invalid-event-type"),
-        TOO_LARGE("too-large");
+        TOO_LARGE("too-large"),
+        DUPLICATE_KEY("duplicate-key");
 
         public final String reason;
 
@@ -86,9 +96,12 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 throw new InvalidEventException(Invalid.INVALID_JSON, "trailing content after the JSON object");
             }
         } catch (IOException e) {
+            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new InvalidEventException(
-                    Invalid.INVALID_JSON,
-                    e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
+                    message != null && message.startsWith(DUPLICATE_MESSAGE)
+                            ? Invalid.DUPLICATE_KEY
+                            : Invalid.INVALID_JSON,
+                    message);
         }
         if (name == null || name.isBlank()) {
             throw new InvalidEventException(Invalid.MISSING_EVENT_TYPE, "no string 'event' or 'eventName' field");

@@ -40,6 +40,13 @@ public record EventFilter(String object, String action) {
                 && (action.equals(ANY) || action.equals(type.action()));
     }
 
+    /** The one type this filter matches, if it has no wildcard: {@code person.created}. */
+    public java.util.Optional<String> exactType() {
+        return object.equals(ANY) || action.equals(ANY)
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(object + "." + action);
+    }
+
     @Override
     public String toString() {
         return object.equals(ANY) && action.equals(ANY) ? ANY : object + "." + action;

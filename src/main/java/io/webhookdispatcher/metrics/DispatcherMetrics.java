@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -100,7 +101,12 @@ public final class DispatcherMetrics {
             seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private static final Duration[] LAG_BUCKETS =
             seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 10800, 36000, 86400);
-    private static final String OTHER_EVENT_TYPE = "all";
+    /** The one {@code event_type} with {@code metrics.eventTypeLabel: false}. */
+    private static final String ALL_EVENT_TYPES = "all";
+    /** The {@code event_type} of every type no configured filter names exactly. */
+    public static final String OTHER_EVENT_TYPE = "other";
+    /** Longer named types are {@code other} too: a label value is kept in memory and sent on every scrape. */
+    public static final int MAX_EVENT_TYPE_CHARS = 100;
 
     private final MeterRegistry registry;
     private final boolean eventTypeLabel;
@@ -110,6 +116,8 @@ public final class DispatcherMetrics {
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
 
     private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
+    /** The {@code event_type} values allowed besides {@code other}; replaced on every config (re)load. */
+    private volatile Set<String> namedEventTypes = Set.of();
 
     /** Without deferral reasons: their series appear with the first deferral of each. */
     public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults) {
@@ -152,6 +160,25 @@ public final class DispatcherMetrics {
         counter(WRITE_FAILURES, "topic", deadLetterTopic);
     }
 
+    /**
+     * The event types a configured filter names exactly ({@code person.created}); every other type, whatever
+     * wildcard filter matched it, is counted as {@code other}, so input cannot add series. After a reload a type
+     * no longer named is counted as {@code other} from then on; its series stay until restart.
+     */
+    public void namedEventTypes(Collection<String> types) {
+        namedEventTypes = types.stream()
+                .filter(t -> t.length() <= MAX_EVENT_TYPE_CHARS)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /** The {@code event_type} label of a type: itself if named, else {@code other}; {@code all} without the label. */
+    public String eventTypeLabel(String eventType) {
+        if (!eventTypeLabel) {
+            return ALL_EVENT_TYPES;
+        }
+        return namedEventTypes.contains(eventType) ? eventType : OTHER_EVENT_TYPE;
+    }
+
     public MeterRegistry registry() {
         return registry;
     }
@@ -164,7 +191,10 @@ public final class DispatcherMetrics {
             ToDoubleFunction<T> circuitState,
             ToDoubleFunction<T> slow) {}
 
-    /** Registers a new subscription's meters, so its series exist before its first delivery. */
+    /**
+     * Registers a new subscription's meters, so its series exist before its first delivery. Only subscriptions
+     * registered here are counted by the per-subscription methods; calls for any other id are ignored.
+     */
     public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
         gauge(INFLIGHT, subscription, lane, gauges.inFlight());
         gauge(QUEUED, subscription, lane, gauges.queued());
@@ -174,7 +204,7 @@ public final class DispatcherMetrics {
         for (String state : List.of("open", "half_open", "closed")) {
             counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
         }
-        meters(subscription);
+        bySubscription.computeIfAbsent(subscription, SubscriptionMeters::new);
     }
 
     private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value) {
@@ -229,6 +259,9 @@ public final class DispatcherMetrics {
     /** @param result the attempt's result label ({@code 2xx}, {@code timeout}, ...) */
     public void attempt(String subscription, String result, Duration elapsed) {
         SubscriptionMeters m = meters(subscription);
+        if (m == null) {
+            return;
+        }
         Counter c = m.attempts.get(result);
         (c != null ? c : counter(ATTEMPTS, "subscription", subscription, "result", result)).increment();
         (result.equals("2xx") ? m.durationDelivered : m.durationFailed).record(elapsed);
@@ -236,18 +269,26 @@ public final class DispatcherMetrics {
 
     public void deferred(String subscription, String eventType, String reason) {
         SubscriptionMeters m = meters(subscription);
+        if (m == null) {
+            return;
+        }
         m.verdict(eventType, OUTCOME_DEFERRED).increment();
         m.deferral(reason).increment();
     }
 
     /** @param state the state entered: open, half_open or closed */
     public void circuitTransition(String subscription, String state) {
-        counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state)
-                .increment();
+        if (meters(subscription) != null) {
+            counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state)
+                    .increment();
+        }
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
         SubscriptionMeters m = meters(subscription);
+        if (m == null) {
+            return;
+        }
         m.verdict(eventType, OUTCOME_DELIVERED).increment();
         if (!lag.isNegative()) {
             m.lag.record(lag);
@@ -255,11 +296,17 @@ public final class DispatcherMetrics {
     }
 
     public void retryScheduled(String subscription, String eventType) {
-        meters(subscription).verdict(eventType, OUTCOME_RETRY_SCHEDULED).increment();
+        SubscriptionMeters m = meters(subscription);
+        if (m != null) {
+            m.verdict(eventType, OUTCOME_RETRY_SCHEDULED).increment();
+        }
     }
 
     public void deadLettered(String subscription, String eventType) {
-        meters(subscription).verdict(eventType, OUTCOME_DEAD_LETTERED).increment();
+        SubscriptionMeters m = meters(subscription);
+        if (m != null) {
+            m.verdict(eventType, OUTCOME_DEAD_LETTERED).increment();
+        }
     }
 
     public void writeFailed(String topic) {
@@ -282,8 +329,12 @@ public final class DispatcherMetrics {
         return help;
     }
 
+    /**
+     * A configured subscription's meters, or null: only {@link #subscriptionAdded} makes them, so an id from
+     * input (a retry record's header) never adds series. Lanes exist only for configured subscriptions.
+     */
     private SubscriptionMeters meters(String subscription) {
-        return bySubscription.computeIfAbsent(subscription, SubscriptionMeters::new);
+        return bySubscription.get(subscription);
     }
 
     /** One subscription's meters; the label sets are bounded, so the caches are too. */
@@ -312,7 +363,7 @@ public final class DispatcherMetrics {
                     .serviceLevelObjectives(LAG_BUCKETS)
                     .register(registry);
             if (!eventTypeLabel) {
-                verdicts(OTHER_EVENT_TYPE);
+                verdicts(ALL_EVENT_TYPES);
             }
         }
 
@@ -332,10 +383,11 @@ public final class DispatcherMetrics {
         /**
          * The counter of one verdict. The first verdict of an event type registers all four outcomes of that type
          * at zero, so its other outcomes are never missed by {@code rate()}. Without the event-type label there is
-         * one type ({@code all}), registered with the subscription.
+         * one type ({@code all}), registered with the subscription. The type is bounded by
+         * {@link #eventTypeLabel}: named types and {@code other}.
          */
         Counter verdict(String eventType, String outcome) {
-            return verdicts(eventTypeLabel ? eventType : OTHER_EVENT_TYPE).get(outcome);
+            return verdicts(eventTypeLabel(eventType)).get(outcome);
         }
 
         private Map<String, Counter> verdicts(String type) {

@@ -61,6 +61,7 @@ class ConfigLoaderTest {
         assertThat(config.retry().maxAttempts()).isEqualTo(8);
         assertThat(config.retry().permanentStatuses()).containsExactlyInAnyOrder(400, 410, 413, 422);
         assertThat(config.management().port()).isEqualTo(8081);
+        assertThat(config.management().address()).isEqualTo("0.0.0.0");
         assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(config.subscriptions()).singleElement().satisfies(s -> {
             assertThat(s.id()).isEqualTo("crm-sync");
@@ -120,7 +121,7 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: delivery.maxInFlight: must be a positive whole number (got '0')",
                         "dispatcher.yaml: delivery.requestTimeout: '5x' is not a duration like 250ms, 5s, 2m, 1h",
                         "dispatcher.yaml: retry.permanentStatuses: '999' is not an HTTP status code (100-599)",
-                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/hook')",
+                        "dispatcher.yaml: subscriptions[crm-sync].url: must be an absolute http or https URL (got 'ftp://example.com/…')",
                         "dispatcher.yaml: subscriptions[crm-sync].secret: environment variable UNSET_SECRET is not set",
                         "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
                         "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
@@ -302,5 +303,23 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[a].secretFile: cannot read " + missing
                                 + ": NoSuchFileException");
         assertThat(errors).noneMatch(e -> e.contains("hunter2") || e.contains("aHVudGVyMg") || e.contains(CURRENT));
+    }
+
+    @Test
+    void shouldBindTheManagementPortToAnIpLiteralOnly() throws Exception {
+        String with = MINIMAL + "management:\n  address: %s\n";
+
+        assertThat(loader.parse(with.formatted("127.0.0.1"), "d.yaml")
+                        .management()
+                        .address())
+                .isEqualTo("127.0.0.1");
+        assertThat(loader.parse(with.formatted("\"::1\""), "d.yaml")
+                        .management()
+                        .address())
+                .isEqualTo("::1");
+        assertThat(errorsOf(with.formatted("metrics.internal")))
+                .containsExactly("dispatcher.yaml: management.address: must be an IP address such as 0.0.0.0,"
+                        + " 127.0.0.1 or :: (got 'metrics.internal')");
+        assertThat(errorsOf(with.formatted("300.1.1.1"))).hasSize(1);
     }
 }

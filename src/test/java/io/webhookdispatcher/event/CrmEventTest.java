@@ -57,6 +57,10 @@ class CrmEventTest {
                 "{\"event\": \"\"}                     | missing-event-type",
                 "{\"event\": \"person\"}               | invalid-event-type",
                 "{\"event\": \"person.created.now\"}   | invalid-event-type",
+                "{\"event\":\"person.created\",\"event\":\"apiKey.deleted\"} | duplicate-key",
+                "{\"event\":\"person.created\",\"data\":{\"id\":1,\"id\":2}} | duplicate-key",
+                "{\"event\":\"person.created\",\"data\":[{\"a\":{\"b\":1,\"b\":2}}]} | duplicate-key",
+                "{\"eventName\":\"a.b\",\"timestamp\":\"x\",\"timestamp\":\"y\",\"event\":\"c.d\"} | duplicate-key",
             })
     void shouldClassifyUnusableInput(String value, String reason) {
         assertThatThrownBy(() -> CrmEvent.parse(json(value.trim()), 1 << 20))
@@ -73,5 +77,14 @@ class CrmEventTest {
                 .isInstanceOfSatisfying(
                         CrmEvent.InvalidEventException.class,
                         e -> assertThat(e.kind()).isEqualTo(CrmEvent.Invalid.TOO_LARGE));
+    }
+
+    @Test
+    void shouldNameTheRepeatedFieldOfADuplicateKey() {
+        assertThatThrownBy(
+                        () -> CrmEvent.parse(json("{\"event\":\"person.created\",\"event\":\"apiKey.deleted\"}"), 100))
+                .isInstanceOfSatisfying(
+                        CrmEvent.InvalidEventException.class,
+                        e -> assertThat(e.getMessage()).startsWith("Duplicate field 'event'"));
     }
 }

@@ -3,6 +3,7 @@ package io.webhookdispatcher.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,5 +35,13 @@ class EventFilterTest {
             strings = {"", " ", "person", "person.", ".created", "a.b.c", "**", "per*son.created", "person.cre ated"})
     void shouldRejectMalformedPatterns(String pattern) {
         assertThatThrownBy(() -> EventFilter.parse(pattern)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldNameATypeOnlyWithoutWildcards() {
+        assertThat(EventFilter.parse("person.created").exactType()).contains("person.created");
+        assertThat(EventFilter.parse("person.*").exactType()).isEmpty();
+        assertThat(EventFilter.parse("*.created").exactType()).isEmpty();
+        assertThat(EventFilter.parse("*").exactType()).isEmpty();
     }
 }

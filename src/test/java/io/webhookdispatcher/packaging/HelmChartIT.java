@@ -228,6 +228,71 @@ class HelmChartIT {
     }
 
     @Test
+    void shouldLetOnlyPrometheusReachTheManagementPortWhenTheNetworkPolicyIsOn() throws Exception {
+        // given: ci/full-values.yaml turns the policy on; the minimal values leave it off
+        RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
+        assertThat(render(CHART.resolve("ci/minimal-values.yaml")).ofKind("NetworkPolicy"))
+                .isEmpty();
+
+        // then: it selects the dispatcher's pods, and allows in only the management port, from Prometheus
+        JsonNode policy = chart.only("NetworkPolicy").path("spec");
+        JsonNode podLabels = chart.only("Deployment")
+                .path("spec")
+                .path("template")
+                .path("metadata")
+                .path("labels");
+        assertThat(selects(policy.path("podSelector").path("matchLabels"), podLabels))
+                .isTrue();
+        assertThat(policy.path("ingress")).hasSize(1);
+        JsonNode ingress = policy.path("ingress").get(0);
+        assertThat(ingress.path("ports").findValuesAsText("port")).containsExactly("http-mgmt");
+        assertThat(ingress.path("from")
+                        .get(0)
+                        .path("podSelector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo("prometheus");
+        // and: egress to DNS, the brokers and public destinations only
+        assertThat(policy.path("policyTypes").findValuesAsText("")).isEmpty();
+        assertThat(policy.path("policyTypes").toString()).contains("Ingress", "Egress");
+        assertThat(policy.path("egress").toString()).contains("\"port\":53", "\"port\":9093", "169.254.0.0/16");
+        assertThat(chart.config().path("management").path("address").asText()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void shouldGiveKafkaTheSaslPasswordIntactWhenItHasAQuoteAndABackslash() throws Exception {
+        // given: ci/keda-values.yaml, whose SASL password has a '"' and a '\'
+        RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
+        JsonNode secret = chart.only("Secret").path("data");
+        String password = decoded(secret.path("kafka-sasl-password"));
+        assertThat(password).contains("\"", "\\");
+        var environment = new java.util.HashMap<>(chart.containerEnvironment());
+        environment.put("KAFKA_SASL_USERNAME", decoded(secret.path("kafka-sasl-username")));
+        environment.put("KAFKA_SASL_PASSWORD", password);
+
+        // when: the dispatcher loads the rendered config with the pod's environment
+        var config = new io.webhookdispatcher.config.ConfigLoader(environment::get)
+                .parse(chart.configText(), "dispatcher.yaml");
+
+        // then: Kafka's own JAAS parser reads back exactly the password in the Secret
+        String jaas = config.kafka().properties().get("sasl.jaas.config");
+        var entries = org.apache.kafka.common.security.JaasContext.loadClientContext(
+                        Map.of("sasl.jaas.config", new org.apache.kafka.common.config.types.Password(jaas)))
+                .configurationEntries();
+        assertThat(entries).hasSize(1);
+        Map<String, Object> options = Map.copyOf(entries.get(0).getOptions());
+        assertThat(options)
+                .containsEntry("password", password)
+                .containsEntry("username", environment.get("KAFKA_SASL_USERNAME"));
+    }
+
+    private static String decoded(JsonNode base64) {
+        return new String(
+                java.util.Base64.getDecoder().decode(base64.asText()), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void shouldScaleOnTheEventsTopicsCommittedLagWithKedaInsteadOfTheHpa() throws Exception {
         // given
         RenderedChart chart = render(CHART.resolve("ci/keda-values.yaml"));
