@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
     private static final String MINIMAL = """
@@ -18,7 +22,8 @@ class ConfigLoaderTest {
                 events: ["person.*", "*.created"]
             """;
 
-    private final Map<String, String> env = new java.util.HashMap<>(Map.of("CRM_SYNC_SECRET", "s3cr3t-value"));
+    private final Map<String, String> env =
+            new java.util.HashMap<>(Map.of("CRM_SYNC_SECRET", "s3cr3t-value-of-24-bytes-or-more"));
     private final ConfigLoader loader = new ConfigLoader(env::get);
 
     private List<String> errorsOf(String yaml) {
@@ -60,7 +65,7 @@ class ConfigLoaderTest {
         assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(config.subscriptions()).singleElement().satisfies(s -> {
             assertThat(s.id()).isEqualTo("crm-sync");
-            assertThat(s.secret()).isEqualTo(new Secret("s3cr3t-value"));
+            assertThat(s.signing()).isEqualTo(Signing.twenty(new Secret("s3cr3t-value-of-24-bytes-or-more")));
             assertThat(s.enabled()).isTrue();
         });
     }
@@ -124,7 +129,10 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
                         "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
                         "dispatcher.yaml: subscriptions[1].colour: unknown key",
-                        "dispatcher.yaml: subscriptions[other].url: is required");
+                        "dispatcher.yaml: subscriptions[other].url: is required",
+                        "dispatcher.yaml: subscriptions[other].secret: is too short: 1 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)");
     }
 
     @Test
@@ -150,7 +158,7 @@ class ConfigLoaderTest {
                 subscriptions:
                   - id: crm-sync
                     url: https://user:hunter2@example.com/hooks?token=hunter2
-                    secret: hunter2
+                    secret: hunter2-hunter2-hunter2-hunter2
                     events: ["*"]
                 """, "f");
 
@@ -193,6 +201,108 @@ class ConfigLoaderTest {
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(384L << 20)).isEqualTo(48L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(4L << 30)).isEqualTo(64L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(64L << 20)).isEqualTo(16L << 20);
+    }
+
+    // --- signing: secrets, secretFile, signature
+
+    private static final String CURRENT = "current-secret-of-24-bytes-or-more";
+    private static final String PREVIOUS = "previous-secret-of-24-bytes-or-more";
+
+    private static String subscription(String signingLines) {
+        return """
+                subscriptions:
+                  - id: a
+                    url: https://example.com/a
+                    events: ["*"]
+                """ + signingLines.indent(4);
+    }
+
+    @Test
+    void shouldSignWithTheTwentySchemeAndOneSecretByDefault() throws Exception {
+        var signing = loader.parse(subscription("secret: " + CURRENT), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing).isEqualTo(Signing.twenty(new Secret(CURRENT)));
+    }
+
+    @Test
+    void shouldReadSecretsForARotationCurrentFirstWithTheChosenScheme() throws Exception {
+        env.put("PREVIOUS", PREVIOUS);
+
+        var signing = loader.parse(
+                        subscription("signature: standard-webhooks\nsecrets: [" + CURRENT + ", \"${PREVIOUS}\"]"), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing.scheme()).isEqualTo(Signing.Scheme.STANDARD_WEBHOOKS);
+        assertThat(signing.secrets()).containsExactly(new Secret(CURRENT), new Secret(PREVIOUS));
+        assertThat(signing.secretFile()).isEmpty();
+    }
+
+    @Test
+    void shouldReadASecretFileOneSecretPerLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("secrets"), "  " + CURRENT + "\n\n" + PREVIOUS + "\r\n");
+
+        var signing = loader.parse(subscription("signature: both\nsecretFile: " + file), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing.scheme()).isEqualTo(Signing.Scheme.BOTH);
+        assertThat(signing.secrets()).containsExactly(new Secret(CURRENT), new Secret(PREVIOUS));
+        assertThat(signing.secretFile()).contains(file);
+    }
+
+    @Test
+    void shouldRequireExactlyOneOfSecretSecretsAndSecretFile() {
+        assertThat(errorsOf(subscription("")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secret: is required (or secrets: [current, previous], or"
+                                + " secretFile)");
+        assertThat(errorsOf(subscription("secret: " + CURRENT + "\nsecrets: [" + PREVIOUS + "]")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secrets: only one of secret, secrets and secretFile may be given");
+        assertThat(errorsOf(subscription("secrets: []")))
+                .containsExactly("dispatcher.yaml: subscriptions[a].secrets: must not be empty");
+        assertThat(errorsOf(subscription("secret: " + CURRENT + "\nsignature: svix")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].signature: must be twenty, standard-webhooks or both (got 'svix')");
+    }
+
+    @Test
+    void shouldRejectShortOrUnreadableSecretsWithoutShowingThem(@TempDir Path dir) throws Exception {
+        Path weakFile = Files.writeString(dir.resolve("weak"), CURRENT + "\nhunter2\n");
+        Path emptyFile = Files.writeString(dir.resolve("empty"), "\n");
+        Path missing = dir.resolve("missing");
+
+        List<String> errors = new java.util.ArrayList<>();
+        errors.addAll(errorsOf(subscription("secrets: [" + CURRENT + ", hunter2]")));
+        errors.addAll(errorsOf(subscription("secret: whsec_aHVudGVyMg==")));
+        errors.addAll(errorsOf(subscription("secret: whsec_hunter2!")));
+        errors.addAll(errorsOf(subscription("secretFile: " + weakFile)));
+        errors.addAll(errorsOf(subscription("secretFile: " + emptyFile)));
+        errors.addAll(errorsOf(subscription("secretFile: " + missing)));
+
+        assertThat(errors)
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secrets[1]: is too short: 7 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secret: is too short: 7 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secret: must be base64 after the whsec_ prefix",
+                        "dispatcher.yaml: subscriptions[a].secretFile: secret 2 of the file is too short: 7 bytes of key"
+                                + " material, at least 24 are needed (a whsec_ secret counts its base64-decoded bytes);"
+                                + " generate one with: echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secretFile: " + emptyFile
+                                + " holds no secret (one per line, the current one first)",
+                        "dispatcher.yaml: subscriptions[a].secretFile: cannot read " + missing
+                                + ": NoSuchFileException");
+        assertThat(errors).noneMatch(e -> e.contains("hunter2") || e.contains("aHVudGVyMg") || e.contains(CURRENT));
     }
 
     @Test

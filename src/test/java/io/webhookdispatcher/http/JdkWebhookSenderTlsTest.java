@@ -60,8 +60,9 @@ class JdkWebhookSenderTlsTest {
     }
 
     private static Subscription subscription(String id, String url, String tls) throws ConfigException {
-        String yaml = "subscriptions:\n  - {id: " + id + ", url: '" + url + "', secret: s, events: ['*']"
-                + (tls == null ? "" : ", tls: {" + tls + "}") + "}\n";
+        String yaml = "subscriptions:\n  - {id: " + id + ", url: '" + url
+                + "', secret: a-secret-of-24-bytes-or-more, events: ['*']" + (tls == null ? "" : ", tls: {" + tls + "}")
+                + "}\n";
         return new ConfigLoader(name -> null)
                 .parse(yaml, "test.yaml")
                 .subscriptions()
