@@ -93,6 +93,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* Where the image's default command reads its config: the ConfigMap is mounted on the directory. */}}
 {{- define "webhook-dispatcher.configDir" -}}/etc/webhook-dispatcher{{- end }}
 {{- define "webhook-dispatcher.configFile" -}}dispatcher.yaml{{- end }}
+{{/* Where subscriptions with secretRef.mount find their Secret's key: <dir>/<id>/<key>. */}}
+{{- define "webhook-dispatcher.secretMountDir" -}}/var/run/webhook-dispatcher/signing{{- end }}
 {{/* Where TLS Secrets are mounted, one directory per Secret: beside the config, not inside its read-only mount. */}}
 {{- define "webhook-dispatcher.tlsDir" -}}/etc/webhook-dispatcher-tls{{- end }}
 
@@ -265,12 +267,21 @@ metrics:
 {{- end }}
 
 {{- define "webhook-dispatcher.config.subscriptions" -}}
-# Hot-reloaded: editing this list needs no restart. Secrets are env vars set from Secrets.
+# Hot-reloaded: editing this list needs no restart. Secrets are env vars set from Secrets, or
+# (secretRef.mount) files of a mounted Secret, which are re-read when the Secret changes.
 subscriptions:
 {{- range .Values.subscriptions }}
+{{- $ref := .secretRef | default dict }}
   - id: {{ .id | toJson }}
     url: {{ .url | toJson }}
+    {{- if $ref.mount }}
+    secretFile: {{ printf "%s/%s/%s" (include "webhook-dispatcher.secretMountDir" $) .id (default .id $ref.key) | toJson }}
+    {{- else }}
     secret: {{ printf "${%s}" (include "webhook-dispatcher.secretEnvName" .id) | toJson }}
+    {{- end }}
+    {{- if .signature }}
+    signature: {{ .signature | toJson }}
+    {{- end }}
     events: {{ .events | toJson }}
     enabled: {{ ternary .enabled true (hasKey . "enabled") | toJson }}
     {{- if hasKey . "maxInFlight" }}

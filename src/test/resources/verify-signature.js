@@ -3,7 +3,12 @@
 const crypto = require("crypto");
 const fs = require("fs");
 
-function verify(secret, timestamp, signature, rawBody) {
+const TOLERANCE_MS = 5 * 60 * 1000;
+
+function verify(secret, timestamp, signature, rawBody /* Buffer */, now = Date.now()) {
+  // Reject a timestamp more than 5 minutes off: a captured request cannot be replayed later.
+  const ts = Number(timestamp);
+  if (!/^\d+$/.test(timestamp || "") || Math.abs(now - ts) > TOLERANCE_MS) return false;
   // Sign the raw body bytes as received, not a re-serialised JSON.parse() result.
   const expected = crypto.createHmac("sha256", secret)
     .update(`${timestamp}:`)
@@ -13,6 +18,10 @@ function verify(secret, timestamp, signature, rawBody) {
   const b = Buffer.from(signature || "", "utf8");
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
+// During a rotation, accept either secret: secrets.some((s) => verify(s, timestamp, signature, rawBody))
 
-const [secret, timestamp, signature, bodyFile] = process.argv.slice(2);
-process.exit(verify(secret, timestamp, signature, fs.readFileSync(bodyFile)) ? 0 : 1);
+module.exports = { verify };
+if (require.main === module) {
+  const [secret, timestamp, signature, bodyFile] = process.argv.slice(2);
+  process.exit(verify(secret, timestamp, signature, fs.readFileSync(bodyFile)) ? 0 : 1);
+}

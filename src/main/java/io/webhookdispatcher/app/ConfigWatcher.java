@@ -25,8 +25,12 @@ import org.slf4j.LoggerFactory;
  * Hot reload of the subscriptions. Polls the config file's content hash (a Kubernetes ConfigMap update
  * swaps a symlink, which file-change events miss), and applies a valid new config's subscriptions
  * atomically for new deliveries. An invalid file is rejected and the running config stays; changes
- * outside {@code subscriptions} are logged as needing a restart. The files the subscriptions read (TLS PEM files)
- * are polled with it: a change to one reloads the config, and so re-reads them.
+ * outside {@code subscriptions} are logged as needing a restart. The files the subscriptions read (TLS PEM files,
+ * secret files) are polled with it: a change to one reloads the config, and so re-reads them; a rotated
+ * Kubernetes Secret (also a symlink swap) applies without a restart. One that cannot be read or holds a bad
+ * secret is a rejected reload like any other, and the last good settings stay. A rejected config is tried again
+ * on every check, so a file that appears or is fixed later is picked up; the same errors are logged and counted
+ * once.
  */
 final class ConfigWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -37,6 +41,7 @@ final class ConfigWatcher implements Runnable {
     private final DispatcherMetrics metrics;
     private DispatcherConfig current;
     private byte[] hash;
+    private List<String> rejected = List.of(); // the last reload's errors, empty once one succeeded
 
     ConfigWatcher(
             Path file,
@@ -56,7 +61,11 @@ final class ConfigWatcher implements Runnable {
     @Override
     public void run() {
         byte[] now = hashOrNull();
-        if (now == null || Arrays.equals(now, hash)) {
+        if (now == null) {
+            return;
+        }
+        boolean changed = !Arrays.equals(now, hash);
+        if (!changed && rejected.isEmpty()) {
             return;
         }
         hash = now;
@@ -64,9 +73,16 @@ final class ConfigWatcher implements Runnable {
         try {
             next = loader.load(file);
         } catch (ConfigException e) {
-            metrics.configReload(false);
-            log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
+            if (changed || !e.errors().equals(rejected)) {
+                metrics.configReload(false);
+                log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
+            }
+            rejected = e.errors();
             return;
+        }
+        rejected = List.of();
+        if (next.equals(current)) {
+            return; // e.g. the set of secret files changed, so the hash did, but nothing else
         }
         if (!next.withoutSubscriptions().equals(current.withoutSubscriptions())) {
             log.warn(
@@ -105,7 +121,8 @@ final class ConfigWatcher implements Runnable {
     }
 
     private List<Path> referencedFiles() {
-        // after a reload that changes which files are read, the next check sees a new hash once: a no-op reload
+        // after a reload that changes which files are read, the next check sees a new hash once: a no-op reload,
+        // which run() skips silently
         return current.subscriptions().stream()
                 .flatMap(s -> s.files().stream())
                 .distinct()

@@ -8,6 +8,7 @@ import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.event.EventFilter;
@@ -250,10 +251,7 @@ public final class ConfigLoader {
             if (url != null) {
                 delivery.destinations().refusal(url).ifPresent(why -> sub.error("url", why));
             }
-            String secret = sub.credential("secret");
-            if ((secret == null || secret.isEmpty()) && !sub.failed("secret")) {
-                sub.error("secret", "is required and must not be empty");
-            }
+            Signing signing = signing(sub);
             List<EventFilter> events = sub.filters("events");
             boolean enabled = sub.bool("enabled", true);
             int maxInFlight = sub.positiveInt("maxInFlight", delivery.maxInFlightPerSubscription());
@@ -261,12 +259,79 @@ public final class ConfigLoader {
             CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
             Tls tls = sub.tls("tls", tlsDefault);
             sub.rejectUnknownKeys();
-            if (id != null && url != null && secret != null && !secret.isEmpty() && !events.isEmpty()) {
-                result.add(new Subscription(
-                        id, url, new Secret(secret), events, enabled, maxInFlight, rateLimit, breaker, tls));
+            if (id != null && url != null && signing != null && !events.isEmpty()) {
+                result.add(new Subscription(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls));
             }
         }
         return result;
+    }
+
+    private static final List<String> SECRET_KEYS = List.of("secret", "secrets", "secretFile");
+
+    /**
+     * The subscription's {@code signature} scheme and exactly one of {@code secret}, {@code secrets} (current
+     * first) and {@code secretFile}; every secret {@link Secret#strong strong}. Null after an error.
+     */
+    private static Signing signing(Section sub) {
+        String schemeName = sub.string("signature", Signing.Scheme.TWENTY.configName());
+        Optional<Signing.Scheme> scheme = Optional.ofNullable(schemeName).flatMap(Signing.Scheme::fromConfigName);
+        if (schemeName != null && scheme.isEmpty()) {
+            sub.error("signature", "must be twenty, standard-webhooks or both (got '" + schemeName + "')");
+        }
+        List<String> given =
+                SECRET_KEYS.stream().filter(k -> sub.take(k) != null).toList();
+        if (given.size() != 1) {
+            sub.error(
+                    given.isEmpty() ? "secret" : given.get(1),
+                    given.isEmpty()
+                            ? "is required (or secrets: [current, previous], or secretFile)"
+                            : "only one of secret, secrets and secretFile may be given");
+            return null;
+        }
+        String key = given.get(0);
+        int errorsBefore = sub.report.errors.size();
+        List<String> texts = new ArrayList<>();
+        Optional<Path> file = Optional.empty();
+        switch (key) {
+            case "secret" -> texts.add(sub.credential(key));
+            case "secrets" -> texts.addAll(sub.credentials(key));
+            default -> {
+                String path = sub.string(key, null);
+                if (path != null) {
+                    file = Optional.of(Path.of(path));
+                    try {
+                        texts.addAll(SecretFile.read(file.get()));
+                    } catch (IOException e) {
+                        sub.error(key, e.getMessage());
+                    }
+                }
+            }
+        }
+        if (sub.report.errors.size() > errorsBefore || texts.contains(null)) {
+            return null; // already reported, e.g. an unset variable
+        }
+        if (texts.isEmpty()) {
+            sub.error(key, "must not be empty");
+        }
+        var secrets = new ArrayList<Secret>();
+        for (int i = 0; i < texts.size(); i++) {
+            String message;
+            try {
+                secrets.add(Secret.strong(texts.get(i)));
+                continue;
+            } catch (IllegalArgumentException e) {
+                message = texts.get(i).isEmpty() ? "is required and must not be empty" : e.getMessage();
+            }
+            switch (key) { // the message never shows the value
+                case "secret" -> sub.error(key, message);
+                case "secrets" -> sub.error(key + "[" + i + "]", message);
+                default -> sub.error(key, "secret " + (i + 1) + " of the file " + message);
+            }
+        }
+        if (sub.failed(key) || secrets.size() != texts.size() || scheme.isEmpty()) {
+            return null;
+        }
+        return new Signing(scheme.get(), secrets, file);
     }
 
     /** Where a field's {@code ${…}} references may stand; each rule is quoted in the error that breaks it. */

@@ -9,7 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A webhook subscription: where to POST which events, the secret to sign them with, and the isolation
+ * A webhook subscription: where to POST which events, how to sign them, and the isolation
  * settings of its lane (resolved: per-subscription overrides over the {@code delivery} defaults).
  *
  * @param maxInFlight concurrent requests this subscription may have under way
@@ -20,7 +20,7 @@ import java.util.Optional;
 public record Subscription(
         String id,
         URI url,
-        Secret secret,
+        Signing signing,
         List<EventFilter> events,
         boolean enabled,
         int maxInFlight,
@@ -33,7 +33,7 @@ public record Subscription(
     public Subscription {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(signing, "signing");
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(tls, "tls");
@@ -47,23 +47,24 @@ public record Subscription(
     public Subscription(
             String id,
             URI url,
-            Secret secret,
+            Signing signing,
             List<EventFilter> events,
             boolean enabled,
             int maxInFlight,
             Optional<RateLimit> rateLimit,
             CircuitBreaker.Settings breaker) {
-        this(id, url, secret, events, enabled, maxInFlight, rateLimit, breaker, Tls.DEFAULT);
+        this(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, Tls.DEFAULT);
     }
 
-    /** With the default isolation settings (64 in flight, no rate limit, the default breaker). */
+    /** Signed by the Twenty scheme, with the default isolation settings (64 in flight, no rate limit, the default breaker). */
     public Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
-        this(id, url, secret, events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
+        this(id, url, Signing.twenty(secret), events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
     }
 
     /** The files besides the config that this subscription's settings were read from (a reload watches them). */
     public List<Path> files() {
-        return tls.files();
+        return java.util.stream.Stream.concat(tls.files().stream(), signing.secretFile().stream())
+                .toList();
     }
 
     public boolean wants(EventType type) {
@@ -82,7 +83,7 @@ public record Subscription(
     @Override
     public String toString() {
         return "Subscription[id=" + id + ", url=" + redact(url) + ", events=" + events + ", enabled=" + enabled
-                + ", maxInFlight=" + maxInFlight
+                + ", signature=" + signing.scheme().configName() + ", maxInFlight=" + maxInFlight
                 + rateLimit.map(r -> ", rateLimit=" + r).orElse("")
                 + (tls.isDefault() ? "" : ", tls=" + tls) + "]";
     }

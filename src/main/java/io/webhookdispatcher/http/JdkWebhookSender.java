@@ -14,11 +14,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,9 +77,11 @@ import java.util.function.Function;
  * with 200 MB was read in full on every attempt until the request timeout, 316 attempts in 5 minutes).
  */
 public final class JdkWebhookSender implements WebhookSender {
-    public static final String TIMESTAMP_HEADER = "X-Twenty-Webhook-Timestamp";
-    public static final String SIGNATURE_HEADER = "X-Twenty-Webhook-Signature";
-    public static final String NONCE_HEADER = "X-Twenty-Webhook-Nonce";
+    public static final String TIMESTAMP_HEADER = RequestSigner.TIMESTAMP_HEADER;
+    public static final String SIGNATURE_HEADER = RequestSigner.SIGNATURE_HEADER;
+    public static final String NONCE_HEADER = RequestSigner.NONCE_HEADER;
+    public static final String STANDARD_TIMESTAMP_HEADER = RequestSigner.STANDARD_TIMESTAMP_HEADER;
+    public static final String STANDARD_SIGNATURE_HEADER = RequestSigner.STANDARD_SIGNATURE_HEADER;
     public static final String DELIVERY_ID_HEADER = "webhook-id";
     /** Kept for diagnostics (the dead letter's response body). */
     public static final int BODY_PREFIX_BYTES = 1024;
@@ -96,7 +97,6 @@ public final class JdkWebhookSender implements WebhookSender {
 
     private static final Duration IDLE_THREAD_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
-    private static final HexFormat HEX = HexFormat.of();
     private static final String RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
 
     private final Function<String, ExecutorService> executorForHost;
@@ -106,6 +106,7 @@ public final class JdkWebhookSender implements WebhookSender {
     private final String userAgent;
     private final ResponseClassifier classifier;
     private final DestinationGuard guard;
+    private final SecureRandom nonces = new SecureRandom();
     /** Guarded by {@code this}: touched once per subscription version, never per send. */
     private final Map<ClientKey, HostClient> clients = new HashMap<>();
 
@@ -155,7 +156,8 @@ public final class JdkWebhookSender implements WebhookSender {
     public Endpoint endpoint(Subscription subscription) {
         Objects.requireNonNull(subscription, "subscription");
         URI url = subscription.url();
-        return new JdkEndpoint(url, new WebhookSigner(subscription.secret()), clientFor(url, subscription.tls()));
+        return new JdkEndpoint(
+                url, new RequestSigner(subscription.signing(), nonces), clientFor(url, subscription.tls()));
     }
 
     private synchronized HostClient clientFor(URI url, Tls tls) {
@@ -232,10 +234,10 @@ public final class JdkWebhookSender implements WebhookSender {
     /** One subscription version: its URL and signer, and the client of its host. Immutable. */
     private final class JdkEndpoint implements Endpoint {
         private final URI url;
-        private final WebhookSigner signer;
+        private final RequestSigner signer;
         private final HostClient host;
 
-        JdkEndpoint(URI url, WebhookSigner signer, HostClient host) {
+        JdkEndpoint(URI url, RequestSigner signer, HostClient host) {
             this.url = url;
             this.signer = signer;
             this.host = host;
@@ -312,16 +314,13 @@ public final class JdkWebhookSender implements WebhookSender {
 
         private CompletableFuture<DeliveryOutcome> post(
                 Target target, String deliveryId, byte[] body, PrefixSubscriber response, long started) {
-            long timestamp = clock.millis();
             HttpRequest.Builder builder = HttpRequest.newBuilder(target.uri())
                     .timeout(requestTimeout)
                     .header("Content-Type", "application/json")
                     .header("User-Agent", userAgent)
-                    .header(TIMESTAMP_HEADER, Long.toString(timestamp))
-                    .header(SIGNATURE_HEADER, signer.sign(timestamp, body))
-                    .header(NONCE_HEADER, nonce())
-                    .header(DELIVERY_ID_HEADER, deliveryId)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                    .header(DELIVERY_ID_HEADER, deliveryId);
+            signer.sign(builder, deliveryId, clock.millis(), body);
+            builder.POST(HttpRequest.BodyPublishers.ofByteArray(body));
             target.hostHeader().ifPresent(h -> builder.header("Host", h));
             // an unsupported URI or a header value with a line break throws here: classified by send's handler
             return host.client()
@@ -348,12 +347,6 @@ public final class JdkWebhookSender implements WebhookSender {
         boolean refused() {
             return refusal != null;
         }
-    }
-
-    private static String nonce() {
-        byte[] bytes = new byte[16];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return HEX.formatHex(bytes);
     }
 
     /** Stops new requests; in-flight ones fail or finish within the request timeout. */

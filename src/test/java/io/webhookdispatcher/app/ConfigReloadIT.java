@@ -52,7 +52,8 @@ class ConfigReloadIT {
         // when: an invalid edit arrives
         dispatcher
                 .withoutSubscriptions()
-                .subscription(Map.of("id", "a", "url", "not a url", "secret", "secret-a", "events", List.of()))
+                .subscription(Map.of(
+                        "id", "a", "url", "not a url", "secret", "secret-a-of-24-bytes-or-more", "events", List.of()))
                 .writeConfig();
         await().atMost(Duration.ofSeconds(5)).until(() -> reloads(app, "rejected") == 1);
         dispatcher.send("4", SampleEvents.event("company.created", "e4"));

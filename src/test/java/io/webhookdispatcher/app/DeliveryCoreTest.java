@@ -14,6 +14,7 @@ import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.event.EventFilter;
@@ -87,7 +88,7 @@ class DeliveryCoreTest {
                 .map(id -> new Subscription(
                         id,
                         URI.create("http://r/" + id),
-                        new Secret("s"),
+                        Signing.twenty(new Secret("s")),
                         List.of(EventFilter.parse("*")),
                         true,
                         64,

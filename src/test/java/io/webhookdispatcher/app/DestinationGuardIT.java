@@ -42,7 +42,7 @@ class DestinationGuardIT {
                             "url",
                             "http://localhost:" + listener.getLocalPort() + "/quitquitquit",
                             "secret",
-                            "secret-internal",
+                            "secret-internal-of-24-bytes-or-more",
                             "events",
                             List.of("*")));
             var app = dispatcher.start();
@@ -82,11 +82,19 @@ class DestinationGuardIT {
     void shouldDeliverToTheSameNameOnceLoopbackIsAllowed(DispatcherFixture dispatcher) throws Exception {
         // given: the fixture's default allowedNetworks [127.0.0.0/8, ::1/128], the receiver by name
         var receiver = dispatcher.receiver();
-        receiver.endpoint("/hook", "secret-local");
+        receiver.endpoint("/hook", "secret-local-of-24-bytes-or-more");
         String url = receiver.url("/hook").replace("127.0.0.1", "localhost");
         dispatcher
                 .with("delivery.allowedNetworks", "[127.0.0.0/8]")
-                .subscription(Map.of("id", "local", "url", url, "secret", "secret-local", "events", List.of("*")))
+                .subscription(Map.of(
+                        "id",
+                        "local",
+                        "url",
+                        url,
+                        "secret",
+                        "secret-local-of-24-bytes-or-more",
+                        "events",
+                        List.of("*")))
                 .start();
 
         // when
@@ -114,8 +122,15 @@ class DestinationGuardIT {
                 "http://2130706433/h",
                 "http://[::ffff:169.254.169.254]/h");
         for (int i = 0; i < urls.size(); i++) {
-            dispatcher.subscription(
-                    Map.of("id", "s" + i, "url", urls.get(i), "secret", "secret-" + i, "events", List.of("*")));
+            dispatcher.subscription(Map.of(
+                    "id",
+                    "s" + i,
+                    "url",
+                    urls.get(i),
+                    "secret",
+                    "secret-of-24-bytes-or-more-" + i,
+                    "events",
+                    List.of("*")));
         }
         var file = dispatcher.writeConfig().toString();
 

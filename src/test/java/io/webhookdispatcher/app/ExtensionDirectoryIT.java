@@ -63,7 +63,7 @@ class ExtensionDirectoryIT {
                     sasl.mechanism: OAUTHBEARER
                     sasl.login.callback.handler.class: %s
                 subscriptions:
-                  - {id: crm-sync, url: "https://example.com/hooks", secret: s3cr3t, events: ["*"]}
+                  - {id: crm-sync, url: "https://example.com/hooks", secret: s3cr3t-of-24-bytes-or-more, events: ["*"]}
                 """.formatted(HANDLER));
         String jar = DispatcherProcess.jar().toString();
 

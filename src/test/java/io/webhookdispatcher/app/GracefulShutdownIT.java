@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DispatcherExtension.class)
 class GracefulShutdownIT {
     private static final int EVENTS = 2000;
-    private static final String SECRET = "s3cr3t-never-logged";
+    private static final String SECRET = "s3cr3t-never-logged-of-24-bytes";
 
     @Test
     void shouldDrainCommitAndExitZeroOnSigtermAndLoseNothingAcrossARestart(DispatcherFixture dispatcher)

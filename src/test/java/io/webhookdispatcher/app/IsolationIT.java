@@ -78,7 +78,7 @@ class IsolationIT {
                         "url",
                         "http://127.0.0.1:" + refusedPort + "/refused",
                         "secret",
-                        "secret-refused",
+                        "secret-refused-of-24-bytes-or-more",
                         "events",
                         List.of("*")))
                 .createEventsTopic();
@@ -100,7 +100,7 @@ class IsolationIT {
 
         // when: the bad endpoints recover
         receiver.recover("/hung").recover("/slow");
-        try (var back = new WebhookReceiver(refusedPort).endpoint("/refused", "secret-refused")) {
+        try (var back = new WebhookReceiver(refusedPort).endpoint("/refused", "secret-refused-of-24-bytes-or-more")) {
             // then: every event reached every subscription or its dead letters; nothing lost, duplicates only
             // under the same webhook-id
             Set<String> all =
@@ -196,7 +196,7 @@ class IsolationIT {
                         "url",
                         "http://127.0.0.1:" + freePort() + "/dead",
                         "secret",
-                        "secret-dead",
+                        "secret-dead-of-24-bytes-or-more",
                         "events",
                         List.of("*")))
                 .subscription(Map.of(
@@ -205,12 +205,15 @@ class IsolationIT {
                         "url",
                         dispatcher.receiver().url("/flaky"),
                         "secret",
-                        "secret-flaky",
+                        "secret-flaky-of-24-bytes-or-more",
                         "events",
                         List.of("note.*"),
                         "circuitBreaker",
                         Map.of("enabled", false)));
-        dispatcher.receiver().endpoint("/flaky", "secret-flaky").answerPerDelivery("/flaky", 500, 200);
+        dispatcher
+                .receiver()
+                .endpoint("/flaky", "secret-flaky-of-24-bytes-or-more")
+                .answerPerDelivery("/flaky", 500, 200);
 
         // when
         dispatcher.start();

@@ -57,7 +57,7 @@ class MainTest {
     }
 
     private int main(String... args) {
-        return main(Map.of("S", "x"), args);
+        return main(Map.of("S", "a-signing-secret-of-24-bytes-or-more"), args);
     }
 
     private int main(Map<String, String> env, String... args) {

@@ -13,6 +13,7 @@ import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.event.EventFilter;
@@ -91,7 +92,7 @@ class RetryPathTest {
                         .map(id -> new Subscription(
                                 id,
                                 URI.create("http://r/" + id),
-                                new Secret("s"),
+                                Signing.twenty(new Secret("s")),
                                 List.of(EventFilter.parse("*")),
                                 true,
                                 64,

@@ -47,7 +47,7 @@ class TlsDeliveryIT {
         var entry = new LinkedHashMap<String, Object>();
         entry.put("id", id);
         entry.put("url", receiver.url("localhost", "/" + id));
-        entry.put("secret", "secret-" + id);
+        entry.put("secret", "secret-" + id + "-of-24-bytes-or-more");
         entry.put("events", List.of("*"));
         entry.put("tls", tls);
         return entry;

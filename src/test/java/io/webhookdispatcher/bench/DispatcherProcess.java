@@ -97,7 +97,7 @@ final class DispatcherProcess {
                     .append(i)
                     .append(", url: '")
                     .append(receiver.url(paths.get(i - 1)))
-                    .append("', secret: bench-secret-")
+                    .append("', secret: bench-secret-of-24-bytes-or-more-")
                     .append(i)
                     .append(", events: [\"*\"]}\n");
         }

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
     private static final String MINIMAL = """
@@ -18,7 +22,8 @@ class ConfigLoaderTest {
                 events: ["person.*", "*.created"]
             """;
 
-    private final Map<String, String> env = new java.util.HashMap<>(Map.of("CRM_SYNC_SECRET", "s3cr3t-value"));
+    private final Map<String, String> env =
+            new java.util.HashMap<>(Map.of("CRM_SYNC_SECRET", "s3cr3t-value-of-24-bytes-or-more"));
     private final ConfigLoader loader = new ConfigLoader(env::get);
 
     private List<String> errorsOf(String yaml) {
@@ -61,7 +66,7 @@ class ConfigLoaderTest {
         assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(config.subscriptions()).singleElement().satisfies(s -> {
             assertThat(s.id()).isEqualTo("crm-sync");
-            assertThat(s.secret()).isEqualTo(new Secret("s3cr3t-value"));
+            assertThat(s.signing()).isEqualTo(Signing.twenty(new Secret("s3cr3t-value-of-24-bytes-or-more")));
             assertThat(s.enabled()).isTrue();
         });
     }
@@ -125,23 +130,26 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
                         "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
                         "dispatcher.yaml: subscriptions[1].colour: unknown key",
-                        "dispatcher.yaml: subscriptions[other].url: is required");
+                        "dispatcher.yaml: subscriptions[other].url: is required",
+                        "dispatcher.yaml: subscriptions[other].secret: is too short: 1 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)");
     }
 
     @Test
     void shouldRefuseBlockedLiteralAddressesInUrlsWithoutAllowedNetworks() {
         String urls = """
                 subscriptions:
-                  - {id: sidecar, url: "http://127.0.0.1:15000/quitquitquit", secret: s, events: ["*"]}
-                  - {id: metadata, url: "http://169.254.169.254/latest", secret: s, events: ["*"]}
-                  - {id: private, url: "https://10.0.0.1/h", secret: s, events: ["*"]}
-                  - {id: v6, url: "http://[::1]:8080/h", secret: s, events: ["*"]}
-                  - {id: zero, url: "http://0.0.0.0/h", secret: s, events: ["*"]}
-                  - {id: decimal, url: "http://2130706433/h", secret: s, events: ["*"]}
-                  - {id: mapped, url: "http://[::ffff:169.254.169.254]/h", secret: s, events: ["*"]}
-                  - {id: hex, url: "http://0x7f.1/h", secret: s, events: ["*"]}
-                  - {id: public, url: "https://example.com/h", secret: s, events: ["*"]}
-                  - {id: name, url: "http://localhost:8080/h", secret: s, events: ["*"]}
+                  - {id: sidecar, url: "http://127.0.0.1:15000/quitquitquit", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: metadata, url: "http://169.254.169.254/latest", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: private, url: "https://10.0.0.1/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: v6, url: "http://[::1]:8080/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: zero, url: "http://0.0.0.0/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: decimal, url: "http://2130706433/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: mapped, url: "http://[::ffff:169.254.169.254]/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: hex, url: "http://0x7f.1/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: public, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: name, url: "http://localhost:8080/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
                 """;
 
         List<String> errors = errorsOf(urls);
@@ -173,9 +181,9 @@ class ConfigLoaderTest {
                 delivery:
                   allowedNetworks: [127.0.0.0/8, "::1/128", 10.20.0.0/16]
                 subscriptions:
-                  - {id: local, url: "http://127.0.0.1:9000/h", secret: s, events: ["*"]}
-                  - {id: v6, url: "http://[::1]:9000/h", secret: s, events: ["*"]}
-                  - {id: cluster, url: "http://10.20.3.4/h", secret: s, events: ["*"]}
+                  - {id: local, url: "http://127.0.0.1:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: v6, url: "http://[::1]:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: cluster, url: "http://10.20.3.4/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
                 """, "dispatcher.yaml");
 
         assertThat(config.delivery().destinations().allowedNetworks())
@@ -191,7 +199,7 @@ class ConfigLoaderTest {
                 delivery:
                   allowedNetworks: [10.0.0.1/8, 10.0.0.0, "fd00::/200", example.com/16, 10.0.0.0/8]
                 subscriptions:
-                  - {id: a, url: "https://example.com/h", secret: s, events: ["*"]}
+                  - {id: a, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
                 """);
 
         assertThat(errors)
@@ -209,9 +217,9 @@ class ConfigLoaderTest {
                   requireHttps: true
                   allowedNetworks: [127.0.0.0/8]
                 subscriptions:
-                  - {id: plain, url: "http://example.com/h?token=abc", secret: s, events: ["*"]}
-                  - {id: local, url: "http://127.0.0.1:9000/h", secret: s, events: ["*"]}
-                  - {id: tls, url: "https://example.com/h", secret: s, events: ["*"]}
+                  - {id: plain, url: "http://example.com/h?token=abc", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: local, url: "http://127.0.0.1:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: tls, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
                 """);
 
         assertThat(errors)
@@ -243,7 +251,7 @@ class ConfigLoaderTest {
                 subscriptions:
                   - id: crm-sync
                     url: https://user:hunter2@example.com/hooks?token=hunter2
-                    secret: hunter2
+                    secret: hunter2-hunter2-hunter2-hunter2
                     events: ["*"]
                 """, "f");
 
@@ -286,6 +294,108 @@ class ConfigLoaderTest {
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(384L << 20)).isEqualTo(48L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(4L << 30)).isEqualTo(64L << 20);
         assertThat(DispatcherConfig.Delivery.defaultBufferedBytes(64L << 20)).isEqualTo(16L << 20);
+    }
+
+    // --- signing: secrets, secretFile, signature
+
+    private static final String CURRENT = "current-secret-of-24-bytes-or-more";
+    private static final String PREVIOUS = "previous-secret-of-24-bytes-or-more";
+
+    private static String subscription(String signingLines) {
+        return """
+                subscriptions:
+                  - id: a
+                    url: https://example.com/a
+                    events: ["*"]
+                """ + signingLines.indent(4);
+    }
+
+    @Test
+    void shouldSignWithTheTwentySchemeAndOneSecretByDefault() throws Exception {
+        var signing = loader.parse(subscription("secret: " + CURRENT), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing).isEqualTo(Signing.twenty(new Secret(CURRENT)));
+    }
+
+    @Test
+    void shouldReadSecretsForARotationCurrentFirstWithTheChosenScheme() throws Exception {
+        env.put("PREVIOUS", PREVIOUS);
+
+        var signing = loader.parse(
+                        subscription("signature: standard-webhooks\nsecrets: [" + CURRENT + ", \"${PREVIOUS}\"]"), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing.scheme()).isEqualTo(Signing.Scheme.STANDARD_WEBHOOKS);
+        assertThat(signing.secrets()).containsExactly(new Secret(CURRENT), new Secret(PREVIOUS));
+        assertThat(signing.secretFile()).isEmpty();
+    }
+
+    @Test
+    void shouldReadASecretFileOneSecretPerLine(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("secrets"), "  " + CURRENT + "\n\n" + PREVIOUS + "\r\n");
+
+        var signing = loader.parse(subscription("signature: both\nsecretFile: " + file), "f")
+                .subscriptions()
+                .get(0)
+                .signing();
+
+        assertThat(signing.scheme()).isEqualTo(Signing.Scheme.BOTH);
+        assertThat(signing.secrets()).containsExactly(new Secret(CURRENT), new Secret(PREVIOUS));
+        assertThat(signing.secretFile()).contains(file);
+    }
+
+    @Test
+    void shouldRequireExactlyOneOfSecretSecretsAndSecretFile() {
+        assertThat(errorsOf(subscription("")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secret: is required (or secrets: [current, previous], or"
+                                + " secretFile)");
+        assertThat(errorsOf(subscription("secret: " + CURRENT + "\nsecrets: [" + PREVIOUS + "]")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secrets: only one of secret, secrets and secretFile may be given");
+        assertThat(errorsOf(subscription("secrets: []")))
+                .containsExactly("dispatcher.yaml: subscriptions[a].secrets: must not be empty");
+        assertThat(errorsOf(subscription("secret: " + CURRENT + "\nsignature: svix")))
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].signature: must be twenty, standard-webhooks or both (got 'svix')");
+    }
+
+    @Test
+    void shouldRejectShortOrUnreadableSecretsWithoutShowingThem(@TempDir Path dir) throws Exception {
+        Path weakFile = Files.writeString(dir.resolve("weak"), CURRENT + "\nhunter2\n");
+        Path emptyFile = Files.writeString(dir.resolve("empty"), "\n");
+        Path missing = dir.resolve("missing");
+
+        List<String> errors = new java.util.ArrayList<>();
+        errors.addAll(errorsOf(subscription("secrets: [" + CURRENT + ", hunter2]")));
+        errors.addAll(errorsOf(subscription("secret: whsec_aHVudGVyMg==")));
+        errors.addAll(errorsOf(subscription("secret: whsec_hunter2!")));
+        errors.addAll(errorsOf(subscription("secretFile: " + weakFile)));
+        errors.addAll(errorsOf(subscription("secretFile: " + emptyFile)));
+        errors.addAll(errorsOf(subscription("secretFile: " + missing)));
+
+        assertThat(errors)
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[a].secrets[1]: is too short: 7 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secret: is too short: 7 bytes of key material, at least 24"
+                                + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
+                                + " echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secret: must be base64 after the whsec_ prefix",
+                        "dispatcher.yaml: subscriptions[a].secretFile: secret 2 of the file is too short: 7 bytes of key"
+                                + " material, at least 24 are needed (a whsec_ secret counts its base64-decoded bytes);"
+                                + " generate one with: echo whsec_$(openssl rand -base64 32)",
+                        "dispatcher.yaml: subscriptions[a].secretFile: " + emptyFile
+                                + " holds no secret (one per line, the current one first)",
+                        "dispatcher.yaml: subscriptions[a].secretFile: cannot read " + missing
+                                + ": NoSuchFileException");
+        assertThat(errors).noneMatch(e -> e.contains("hunter2") || e.contains("aHVudGVyMg") || e.contains(CURRENT));
     }
 
     @Test

@@ -86,7 +86,7 @@ class ConfigSecrecyTest {
                 subscriptions:
                   - id: ${WEBHOOK_SECRET_CRM_SYNC}
                     url: https://example.com/hooks
-                    secret: x
+                    secret: a-secret-of-24-bytes-or-more
                     events: ["${WEBHOOK_SECRET_CRM_SYNC}"]
                 """);
 

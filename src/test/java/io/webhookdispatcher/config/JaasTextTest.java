@@ -26,7 +26,7 @@ class JaasTextTest {
 
     private static String loadedJaas(String template, Map<String, String> env) throws ConfigException {
         String yaml = "kafka:\n  properties:\n    sasl.jaas.config: '" + template.replace("'", "''") + "'\n"
-                + "subscriptions:\n  - {id: a, url: 'https://example.com/a', secret: s, events: ['*']}\n";
+                + "subscriptions:\n  - {id: a, url: 'https://example.com/a', secret: a-secret-of-24-bytes-or-more, events: ['*']}\n";
         return new ConfigLoader(env::get).parse(yaml, "f").kafka().properties().get(JaasText.PROPERTY);
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class KafkaSectionTest {
     private static final String SUBSCRIPTIONS = """
             subscriptions:
-              - {id: crm-sync, url: "https://example.com/hooks", secret: s3cr3t, events: ["*"]}
+              - {id: crm-sync, url: "https://example.com/hooks", secret: s3cr3t-of-24-bytes-or-more, events: ["*"]}
             """;
 
     private final ConfigLoader loader = new ConfigLoader(Map.<String, String>of()::get);

@@ -27,7 +27,7 @@ class TlsConfigTest {
                 subscriptions:
                   - id: crm-sync
                     url: https://example.com/hooks/crm
-                    secret: s3cr3t
+                    secret: s3cr3t-of-24-bytes-or-more
                     events: ["*"]
                     tls: %s
                 """.formatted(tls);
@@ -91,15 +91,15 @@ class TlsConfigTest {
                 delivery:
                   tls: {caFile: %s, certFile: %s, keyFile: %s}
                 subscriptions:
-                  - {id: inherits, url: "https://a.example/", secret: s, events: ["*"]}
+                  - {id: inherits, url: "https://a.example/", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
                   - id: own-client
                     url: https://b.example/
-                    secret: s
+                    secret: a-secret-of-24-bytes-or-more
                     events: ["*"]
                     tls: {certFile: %s, keyFile: %s}
                   - id: own-ca
                     url: https://c.example/
-                    secret: s
+                    secret: a-secret-of-24-bytes-or-more
                     events: ["*"]
                     tls: {caFile: %s, trust: ca-only}
                 """.formatted(
@@ -185,7 +185,7 @@ class TlsConfigTest {
                 subscriptions:
                   - id: crm-sync
                     url: https://example.com/
-                    secret: s
+                    secret: a-secret-of-24-bytes-or-more
                     events: ["*"]
                     tls: {certFile: %s, verifyHostname: false}
                 """.formatted(q("client.pem")));

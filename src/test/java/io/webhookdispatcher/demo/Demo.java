@@ -38,10 +38,10 @@ public final class Demo {
     }
 
     private static final Map<String, String> SECRETS = Map.of(
-            "/hooks/crm-sync", "demo-secret-crm-sync",
-            "/hooks/audit-log", "demo-secret-audit-log",
-            "/hooks/broken", "demo-secret-notes",
-            "/hooks/deletions", "demo-secret-deletions");
+            "/hooks/crm-sync", "demo-secret-crm-sync-not-for-production",
+            "/hooks/audit-log", "demo-secret-audit-log-not-for-production",
+            "/hooks/broken", "demo-secret-notes-not-for-production",
+            "/hooks/deletions", "demo-secret-deletions-not-for-production");
 
     public static void main(String[] args) throws Exception {
         boolean once = List.of(args).contains("--once");

@@ -77,7 +77,7 @@ class DeliverySchedulerTest {
         return new Subscription(
                 id,
                 URI.create("http://receiver/" + id),
-                new Secret("secret-" + id),
+                Signing.twenty(new Secret("secret-" + id)),
                 List.of(EventFilter.parse("*")),
                 true,
                 maxInFlight,
@@ -527,7 +527,7 @@ class DeliverySchedulerTest {
         subscriptions.replace(List.of(new Subscription(
                 "x",
                 URI.create("http://receiver/x"),
-                new Secret("secret-x"),
+                Signing.twenty(new Secret("secret-x")),
                 List.of(EventFilter.parse("*")),
                 false,
                 4,

@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
+import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.WebhookSender.Endpoint;
 import java.io.BufferedInputStream;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -136,6 +139,15 @@ class JdkWebhookSenderTest {
         return url("127.0.0.1", path);
     }
 
+    private static final String NEW_SECRET =
+            "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[24]);
+    private static final String OLD_SECRET = "the-old-secret-of-24-bytes-or-more";
+
+    private static Subscription subscription(URI url, Signing signing) {
+        return new Subscription(
+                "sub", url, signing, List.of(), true, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
+    }
+
     private static Subscription subscription(URI url, String secret) {
         return new Subscription("sub-" + secret, url, new Secret(secret), List.of(), true);
     }
@@ -165,6 +177,46 @@ class JdkWebhookSenderTest {
                 .isEqualTo(new WebhookSigner(new Secret("your-secret")).sign(1735066639761L, body));
         assertThat(h.getFirst(JdkWebhookSender.NONCE_HEADER)).matches("[0-9a-f]{32}");
         assertThat(h.getFirst(JdkWebhookSender.DELIVERY_ID_HEADER)).isEqualTo("delivery-1");
+    }
+
+    @Test
+    void shouldSendOnlyTheStandardWebhooksHeadersWithThatScheme() throws Exception {
+        // given: a rotation under way, new secret first
+        var secrets = List.of(new Secret(NEW_SECRET), new Secret(OLD_SECRET));
+        Endpoint endpoint = sender.endpoint(
+                subscription(url("/ok"), new Signing(Signing.Scheme.STANDARD_WEBHOOKS, secrets, Optional.empty())));
+
+        // when
+        assertThat(endpoint.send("delivery-1", JSON).get()).isInstanceOf(DeliveryOutcome.Delivered.class);
+
+        // then: seconds, one v1 entry per secret, and none of the Twenty headers
+        Headers h = receivedHeaders.get();
+        assertThat(h.getFirst(JdkWebhookSender.DELIVERY_ID_HEADER)).isEqualTo("delivery-1");
+        assertThat(h.getFirst(JdkWebhookSender.STANDARD_TIMESTAMP_HEADER)).isEqualTo("1735066639");
+        assertThat(h.getFirst(JdkWebhookSender.STANDARD_SIGNATURE_HEADER))
+                .isEqualTo(new StandardWebhooksSigner(secrets).sign("delivery-1", 1735066639L, JSON))
+                .matches("v1,[A-Za-z0-9+/]{43}= v1,[A-Za-z0-9+/]{43}=");
+        assertThat(h.containsKey(JdkWebhookSender.TIMESTAMP_HEADER)).isFalse();
+        assertThat(h.containsKey(JdkWebhookSender.SIGNATURE_HEADER)).isFalse();
+        assertThat(h.containsKey(JdkWebhookSender.NONCE_HEADER)).isFalse();
+    }
+
+    @Test
+    void shouldSendBothSchemesHeadersTheTwentyOneSignedByTheCurrentSecretOnly() throws Exception {
+        var secrets = List.of(new Secret(NEW_SECRET), new Secret(OLD_SECRET));
+        Endpoint endpoint =
+                sender.endpoint(subscription(url("/ok"), new Signing(Signing.Scheme.BOTH, secrets, Optional.empty())));
+
+        endpoint.send("delivery-1", JSON).get();
+
+        Headers h = receivedHeaders.get();
+        assertThat(h.getFirst(JdkWebhookSender.TIMESTAMP_HEADER)).isEqualTo("1735066639761");
+        assertThat(h.getFirst(JdkWebhookSender.SIGNATURE_HEADER))
+                .isEqualTo(new WebhookSigner(new Secret(NEW_SECRET)).sign(1735066639761L, JSON));
+        assertThat(h.getFirst(JdkWebhookSender.NONCE_HEADER)).matches("[0-9a-f]{32}");
+        assertThat(h.getFirst(JdkWebhookSender.STANDARD_TIMESTAMP_HEADER)).isEqualTo("1735066639");
+        assertThat(h.getFirst(JdkWebhookSender.STANDARD_SIGNATURE_HEADER).split(" "))
+                .hasSize(2);
     }
 
     @Test

@@ -62,7 +62,8 @@ class JdkWebhookSenderTlsTest {
 
     private static Subscription subscription(String id, String url, String tls) throws ConfigException {
         String yaml = "delivery: {allowedNetworks: [127.0.0.0/8]}\nsubscriptions:\n  - {id: " + id + ", url: '" + url
-                + "', secret: s, events: ['*']" + (tls == null ? "" : ", tls: {" + tls + "}") + "}\n";
+                + "', secret: a-secret-of-24-bytes-or-more, events: ['*']" + (tls == null ? "" : ", tls: {" + tls + "}")
+                + "}\n";
         return new ConfigLoader(name -> null)
                 .parse(yaml, "test.yaml")
                 .subscriptions()

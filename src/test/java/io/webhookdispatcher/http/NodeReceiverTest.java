@@ -52,6 +52,33 @@ class NodeReceiverTest {
         }
     }
 
+    @Test
+    void shouldBeRejectedByTheDocumentedNodeCodeMoreThanFiveMinutesLate(@TempDir Path dir) throws Exception {
+        assumeTrue(nodeAvailable(), "node is not installed");
+        // given: a request correctly signed six minutes ago (a replay of a captured request, say)
+        Clock sixMinutesAgo = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-6));
+        try (var receiver = new WebhookReceiver().endpoint("/h", "your-secret");
+                var sender = new JdkWebhookSender(
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(5),
+                        sixMinutesAgo,
+                        "test",
+                        new ResponseClassifier(Set.of()),
+                        JdkWebhookSenderTest.LOOPBACK_ALLOWED)) {
+            sender.endpoint(new Subscription(
+                            "s", URI.create(receiver.url("/h")), new Secret("your-secret"), java.util.List.of(), true))
+                    .send("d1", "{}".getBytes(StandardCharsets.UTF_8))
+                    .get();
+            var request = receiver.received("/h").get(0);
+            Path bodyFile = Files.write(dir.resolve("body.json"), request.body());
+
+            // then: the signature is right, the timestamp is outside the tolerance
+            assertThat(request.signatureValid()).isTrue();
+            assertThat(node("your-secret", request.timestamp(), request.signature(), bodyFile))
+                    .isEqualTo(1);
+        }
+    }
+
     private static int node(String... args) throws Exception {
         var command = new java.util.ArrayList<>(java.util.List.of(
                 "node", Path.of("src/test/resources/verify-signature.js").toString()));

@@ -467,6 +467,43 @@ class HelmChartIT {
         }
     }
 
+    @Test
+    void shouldMountASecretAsTheSecretFileOfASubscriptionThatAsksForIt() throws Exception {
+        // given: the subscription's Secret mounted as a file, so that a rotation needs no restart
+        RenderedChart chart = render(
+                MINIMAL,
+                "--set",
+                "subscriptions[0].secretRef.mount=true",
+                "--set",
+                "subscriptions[0].signature=standard-webhooks");
+        JsonNode subscription = chart.config().path("subscriptions").get(0);
+
+        // then: the config names a file in a directory mount (never a subPath, which updates never reach)
+        assertThat(subscription.has("secret")).isFalse();
+        assertThat(subscription.path("signature").asText()).isEqualTo("standard-webhooks");
+        String file = subscription.path("secretFile").asText();
+        JsonNode mount = null;
+        for (JsonNode m : chart.container().path("volumeMounts")) {
+            if (file.startsWith(m.path("mountPath").asText() + "/")) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("a volume mount holding " + file).isNotNull();
+        assertThat(mount.has("subPath")).isFalse();
+        JsonNode volume = null;
+        for (JsonNode v : chart.podSpec().path("volumes")) {
+            if (v.path("name").asText().equals(mount.path("name").asText())) {
+                volume = v;
+            }
+        }
+        assertThat(volume.path("secret").path("secretName").asText())
+                .isEqualTo(chart.only("Secret").path("metadata").path("name").asText());
+        assertThat(volume.path("secret").path("items").get(0).path("path").asText())
+                .isEqualTo(file.substring(file.lastIndexOf('/') + 1));
+        // and: no env var for it any more
+        assertThat(chart.containerEnvironment()).doesNotContainKey("WEBHOOK_SECRET_CRM_SYNC");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidValues")
     void shouldRejectInvalidValues(Path values) throws Exception {

@@ -135,13 +135,13 @@ public final class DispatcherFixture implements AutoCloseable {
     }
 
     /**
-     * Adds a subscription to {@code receiver().url(path)} with secret {@code secret-<id>}, and registers that
+     * Adds a subscription to {@code receiver().url(path)} with secret {@code secret-<id>-…} (24 bytes or more, the minimum), and registers that
      * endpoint and secret with the receiver so it checks the signatures.
      *
      * @param events a YAML list of event filters, such as {@code "[\"person.*\", \"*.created\"]"}
      */
     public DispatcherFixture subscription(String id, String path, String events) {
-        String secret = "secret-" + id;
+        String secret = "secret-" + id + "-of-24-bytes-or-more";
         receiver.endpoint(path, secret);
         return subscription(mapping("id", id, "url", receiver.url(path), "secret", secret, "events", readYaml(events)));
     }
