@@ -242,6 +242,8 @@ delivery:
   maxQueuedBytesPerSubscription: {{ .Values.delivery.maxQueuedBytesPerSubscription | toJson }}
   maxQueueDelay: {{ .Values.delivery.maxQueueDelay | toJson }}
   maxBufferedBytes: {{ .Values.delivery.maxBufferedBytes | toJson }}
+  allowedNetworks: {{ .Values.delivery.allowedNetworks | default list | toJson }}
+  requireHttps: {{ .Values.delivery.requireHttps | default false | toJson }}
   circuitBreaker: {{ .Values.delivery.circuitBreaker | toJson }}
   {{- if .Values.delivery.tls }}
   tls: {{ include "webhook-dispatcher.tlsConfig" (list . .Values.delivery.tls) }}

@@ -126,7 +126,8 @@ public final class Application implements AutoCloseable {
                 delivery.requestTimeout(),
                 clock,
                 "webhook-dispatcher/" + VERSION,
-                new ResponseClassifier(config.retry().permanentStatuses()));
+                new ResponseClassifier(config.retry().permanentStatuses()),
+                delivery.destinations());
         producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
         writer = new DurableWriter(producer, metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);

@@ -5,6 +5,8 @@ import io.webhookdispatcher.config.KafkaClientSettings;
 import io.webhookdispatcher.retry.Replay;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
@@ -14,6 +16,7 @@ import java.util.function.Function;
  */
 public final class Main {
     private static final String FJ_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    private static final String RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
 
     static {
         // JDK 17 on <= 2 cores: the common pool has parallelism 1, so CompletableFuture's default async
@@ -23,6 +26,16 @@ public final class Main {
             System.setProperty(
                     FJ_PARALLELISM,
                     String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+        }
+        // The sender pins plain-http requests to the address the destination guard checked and sends the URL's
+        // Host header itself; the JDK client allows that header only with this property, read once when its
+        // classes load. Kept: whatever else an explicit -D allows.
+        String restricted = System.getProperty(RESTRICTED_HEADERS);
+        if (restricted == null || restricted.isBlank()) {
+            System.setProperty(RESTRICTED_HEADERS, "host");
+        } else if (!List.of(restricted.toLowerCase(Locale.ROOT).split("\\s*,\\s*"))
+                .contains("host")) {
+            System.setProperty(RESTRICTED_HEADERS, restricted + ",host");
         }
         // Choose the log format before the first logger exists.
         if ("json".equalsIgnoreCase(System.getenv("LOG_FORMAT"))

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
+import io.webhookdispatcher.dispatch.DestinationGuard;
+import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
@@ -173,7 +175,8 @@ public final class ConfigLoader {
                         DispatcherConfig.Delivery.defaultBufferedBytes(
                                 Runtime.getRuntime().maxMemory())),
                 d.positiveDuration("maxQueueDelay", "1s"),
-                d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS));
+                d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS),
+                new DestinationGuard(d.networks("allowedNetworks"), d.bool("requireHttps", false)));
         Tls tls = d.tls("tls", Tls.DEFAULT); // a default for the subscriptions, merged into each
         d.rejectUnknownKeys();
 
@@ -245,6 +248,9 @@ public final class ConfigLoader {
                 sub.error("id", "duplicate id '" + id + "'");
             }
             URI url = sub.url("url");
+            if (url != null) {
+                delivery.destinations().refusal(url).ifPresent(why -> sub.error("url", why));
+            }
             Signing signing = signing(sub);
             List<EventFilter> events = sub.filters("events");
             boolean enabled = sub.bool("enabled", true);
@@ -927,6 +933,20 @@ public final class ConfigLoader {
                             + (written.equals(text) ? "got '" : "from '")
                             + Subscription.redactText(written) + "')");
             return null;
+        }
+
+        /** A list of CIDRs, such as {@code [127.0.0.0/8, "::1/128"]}; each bad entry is reported. */
+        List<Network> networks(String key) {
+            List<String> texts = strings(key, List.of());
+            var result = new ArrayList<Network>();
+            for (int i = 0; i < texts.size(); i++) {
+                try {
+                    result.add(Network.parse(texts.get(i)));
+                } catch (IllegalArgumentException e) {
+                    error(key + "[" + i + "]", e.getMessage());
+                }
+            }
+            return result;
         }
 
         List<EventFilter> filters(String key) {

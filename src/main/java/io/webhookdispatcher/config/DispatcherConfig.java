@@ -1,6 +1,7 @@
 package io.webhookdispatcher.config;
 
 import io.webhookdispatcher.dispatch.CircuitBreaker;
+import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Subscription;
 import java.time.Duration;
 import java.util.List;
@@ -78,6 +79,7 @@ public record DispatcherConfig(
      * @param maxBufferedBytes              bytes of consumed records whose work is unfinished, in all (the memory bound)
      * @param maxQueueDelay                 a subscription whose queue would take longer to drain is slow: not waited for
      * @param circuitBreaker                the default breaker; subscriptions may override any field
+     * @param destinations                  {@code allowedNetworks} and {@code requireHttps}: where webhooks may go
      */
     public record Delivery(
             Duration requestTimeout,
@@ -89,7 +91,8 @@ public record DispatcherConfig(
             long maxQueuedBytesPerSubscription,
             long maxBufferedBytes,
             Duration maxQueueDelay,
-            CircuitBreaker.Settings circuitBreaker) {
+            CircuitBreaker.Settings circuitBreaker,
+            DestinationGuard destinations) {
 
         /**
          * {@code maxBufferedBytes} unless configured: an eighth of the heap, from 16 to 64 MiB. Measured with 1 MB

@@ -168,6 +168,17 @@ public final class CircuitBreaker {
         return null;
     }
 
+    /**
+     * An attempt ended without reaching the endpoint (the destination guard refused its address): it says
+     * nothing about the endpoint's health, so it counts neither way. A probe's turn passes to the next attempt,
+     * which the guard refuses again; the circuit never closes on an address it may not connect to.
+     */
+    public void notReached(boolean probe) {
+        if (probe && state == State.HALF_OPEN) {
+            probeUnderWay = false;
+        }
+    }
+
     private Transition open(long now, String why) {
         State from = state;
         state = State.OPEN;

@@ -48,8 +48,9 @@ public sealed interface DeliveryOutcome {
      * The diagnostics of a failed attempt, as they go into dead-letter headers.
      *
      * @param status       the HTTP status, or 0 when there was no response
-     * @param errorClass   the exception's class, or {@code "HttpStatus"} for a non-2xx response
-     * @param responseBody the first 1 KiB of the response body (empty without a response)
+     * @param errorClass   the exception's class, {@code "HttpStatus"} for a non-2xx response, or
+     *                     {@code "blocked-destination"} when the destination guard refused the address
+     * @param responseBody the first 1 KiB of a 4xx or 5xx response body (empty otherwise)
      */
     record Failure(
             AttemptResult result,
@@ -69,7 +70,9 @@ public sealed interface DeliveryOutcome {
         CONNECT_ERROR("connect_error"),
         /** The TLS handshake failed: an untrusted or mismatched server certificate, or a refused client one. */
         TLS_ERROR("tls_error"),
-        OTHER_ERROR("other_error");
+        OTHER_ERROR("other_error"),
+        /** Refused by the {@link DestinationGuard} after DNS: no connection was made. */
+        BLOCKED_DESTINATION(DestinationGuard.BLOCKED_DESTINATION);
 
         public final String label;
 

@@ -548,7 +548,12 @@ public final class DeliveryScheduler {
                                                 hold.toMillis(),
                                                 bounds.maxRetryAfter().toMillis())));
             }
-            transition = lane.breaker.record(outcome == null || endpointUnwell(outcome), job.probe, now);
+            if (outcome != null && outcome.result() == DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION) {
+                lane.breaker.notReached(job.probe); // no connection was made: no health signal
+                transition = null;
+            } else {
+                transition = lane.breaker.record(outcome == null || endpointUnwell(outcome), job.probe, now);
+            }
         }
         if (transition != null) {
             transitioned(lane, transition);

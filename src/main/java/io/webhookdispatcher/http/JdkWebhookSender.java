@@ -1,10 +1,14 @@
 package io.webhookdispatcher.http;
 
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.dispatch.WebhookSender;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,7 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Flow;
@@ -51,6 +57,21 @@ import java.util.function.Function;
  * thread (each client still has the JDK's own selector thread). On JDK 17 the common pool's parallelism
  * must also be at least 2, see {@code Main}.
  *
+ * <p><b>The destination guard is checked after DNS, against the address connected to.</b> Each attempt resolves
+ * its host itself ({@link InetAddress#getAllByName}, served from the JVM's cache of {@code networkaddress.cache.ttl},
+ * 30 s, on this host's own executor threads, so a hanging resolver stalls only its own host, as before) and
+ * refuses the attempt, permanently and without connecting, if any address is blocked. Then:
+ * <ul>
+ *   <li>{@code http://}: the request goes to the checked address literal with the URL's {@code Host} header, so
+ *       the client connects to exactly the address checked: a DNS answer that changes between check and connect
+ *       (rebinding) is never used. Setting {@code Host} needs {@code -Djdk.httpclient.allowRestrictedHeaders=host},
+ *       read once when the client's classes load ({@code Main} sets it; the constructor fails without it).
+ *   <li>{@code https://}: the request goes to the name, which TLS needs for SNI and hostname verification. If the
+ *       client's own lookup were rebound to an internal address after the check, that host would have to present a
+ *       certificate valid for the name, signed by a trusted CA; it cannot, so the handshake fails before any byte
+ *       of the request is sent.
+ * </ul>
+ *
  * <p><b>Response bodies are read only up to {@link #MAX_BODY_BYTES}</b>: the outcome is decided by the status,
  * and reading a huge body in full cost a whole attempt's CPU for nothing (measured: a receiver answering 200
  * with 200 MB was read in full on every attempt until the request timeout, 316 attempts in 5 minutes).
@@ -76,6 +97,7 @@ public final class JdkWebhookSender implements WebhookSender {
 
     private static final Duration IDLE_THREAD_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+    private static final String RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
 
     private final Function<String, ExecutorService> executorForHost;
     private final Duration connectTimeout;
@@ -83,6 +105,7 @@ public final class JdkWebhookSender implements WebhookSender {
     private final Clock clock;
     private final String userAgent;
     private final ResponseClassifier classifier;
+    private final DestinationGuard guard;
     private final SecureRandom nonces = new SecureRandom();
     /** Guarded by {@code this}: touched once per subscription version, never per send. */
     private final Map<ClientKey, HostClient> clients = new HashMap<>();
@@ -94,8 +117,9 @@ public final class JdkWebhookSender implements WebhookSender {
             Duration requestTimeout,
             Clock clock,
             String userAgent,
-            ResponseClassifier classifier) {
-        this(JdkWebhookSender::hostExecutor, connectTimeout, requestTimeout, clock, userAgent, classifier);
+            ResponseClassifier classifier,
+            DestinationGuard guard) {
+        this(JdkWebhookSender::hostExecutor, connectTimeout, requestTimeout, clock, userAgent, classifier, guard);
     }
 
     /** @param executorForHost the executor for a (lower-case) host name's client; called once per host */
@@ -105,14 +129,27 @@ public final class JdkWebhookSender implements WebhookSender {
             Duration requestTimeout,
             Clock clock,
             String userAgent,
-            ResponseClassifier classifier) {
+            ResponseClassifier classifier,
+            DestinationGuard guard) {
+        requireHostHeaderAllowed();
         this.executorForHost = Objects.requireNonNull(executorForHost, "executorForHost");
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
         this.classifier = Objects.requireNonNull(classifier, "classifier");
+        this.guard = Objects.requireNonNull(guard, "guard");
         SslContexts.requireHostnameVerification(System.getProperty(SslContexts.DISABLE_HOSTNAME_VERIFICATION));
+    }
+
+    /** Fails fast where plain-http deliveries could not be pinned to their checked address. */
+    private static void requireHostHeaderAllowed() {
+        try {
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1/")).header("Host", "example.com");
+        } catch (IllegalArgumentException restricted) {
+            throw new IllegalStateException("the JDK HttpClient refuses a Host header: start the JVM with -D"
+                    + RESTRICTED_HEADERS + "=host (set before any HttpClient class loads; app.Main does)");
+        }
     }
 
     @Override
@@ -123,7 +160,7 @@ public final class JdkWebhookSender implements WebhookSender {
                 url, new RequestSigner(subscription.signing(), nonces), clientFor(url, subscription.tls()));
     }
 
-    private synchronized HttpClient clientFor(URI url, Tls tls) {
+    private synchronized HostClient clientFor(URI url, Tls tls) {
         if (closed) {
             throw new IllegalStateException("sender is closed");
         }
@@ -138,7 +175,7 @@ public final class JdkWebhookSender implements WebhookSender {
             client = newClient(key);
             clients.put(key, client);
         }
-        return client.client();
+        return client;
     }
 
     private HostClient newClient(ClientKey key) {
@@ -188,51 +225,127 @@ public final class JdkWebhookSender implements WebhookSender {
         };
     }
 
+    /**
+     * Where one attempt goes once its host's addresses passed the guard: the URL itself (https, or a host that is an
+     * address already), or the checked address literal with the URL's {@code Host} header (http).
+     */
+    private record Target(URI uri, Optional<String> hostHeader) {}
+
     /** One subscription version: its URL and signer, and the client of its host. Immutable. */
     private final class JdkEndpoint implements Endpoint {
         private final URI url;
         private final RequestSigner signer;
-        private final HttpClient client;
+        private final HostClient host;
 
-        JdkEndpoint(URI url, RequestSigner signer, HttpClient client) {
+        JdkEndpoint(URI url, RequestSigner signer, HostClient host) {
             this.url = url;
             this.signer = signer;
-            this.client = client;
+            this.host = host;
         }
 
+        /**
+         * <pre>
+         *   host executor: resolve, check every address ──blocked──► Permanent(blocked-destination), no connection
+         *        │ allowed
+         *        ▼
+         *   sign, POST to the target ──► classified response, or classified error
+         * </pre>
+         * One deadline, {@code requestTimeout}, covers all of it (a hung resolver included).
+         */
         @Override
         public CompletableFuture<DeliveryOutcome> send(String deliveryId, byte[] body) {
             long started = System.nanoTime();
             var response = new PrefixSubscriber();
             try {
-                HttpRequest.Builder builder = HttpRequest.newBuilder(url)
-                        .timeout(requestTimeout)
-                        .header("Content-Type", "application/json")
-                        .header("User-Agent", userAgent)
-                        .header(DELIVERY_ID_HEADER, deliveryId);
-                signer.sign(builder, deliveryId, clock.millis(), body);
-                HttpRequest http = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build();
-                return client.sendAsync(http, info -> response)
-                        // HttpRequest.timeout ends at the response headers; this deadline covers the body too
+                return CompletableFuture.supplyAsync(this::resolve, host.executor())
+                        .thenCompose(target -> target.refused()
+                                ? CompletableFuture.completedFuture(classifier.blocked(
+                                        target.refusal(), Duration.ofNanos(System.nanoTime() - started)))
+                                : post(target.target(), deliveryId, body, response, started))
+                        // HttpRequest.timeout ends at the response headers; this deadline covers DNS and body too
                         .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                        .handle((r, error) -> {
-                            Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-                            if (error != null) {
-                                response.cancel(); // closes a connection whose body stalled
-                                return classifier.classify(error, elapsed);
-                            }
-                            return classifier.classify(
-                                    r.statusCode(),
-                                    r.headers().firstValue("Retry-After"),
-                                    r.body(),
-                                    elapsed,
-                                    clock.instant());
+                        .exceptionally(error -> {
+                            response.cancel(); // closes a connection whose body stalled
+                            return classifier.classify(error, Duration.ofNanos(System.nanoTime() - started));
                         });
-            } catch (RuntimeException e) { // e.g. an unsupported URI, a header value with a line break, closed
+            } catch (RuntimeException e) { // e.g. the host's executor is shut down: the sender is closed
                 return CompletableFuture.completedFuture(
                         classifier.classify(e, Duration.ofNanos(System.nanoTime() - started)));
             }
+        }
+
+        /** On the host's executor: DNS (or a literal's parse), then the guard on every address. */
+        private Resolved resolve() {
+            String name = url.getHost();
+            if (name == null) { // getAllByName(null) would answer loopback
+                throw new CompletionException(new IllegalArgumentException("the URL has no host"));
+            }
+            InetAddress[] addresses;
+            try {
+                addresses = InetAddress.getAllByName(name);
+            } catch (UnknownHostException e) {
+                throw new CompletionException(e);
+            }
+            for (InetAddress address : addresses) {
+                Optional<String> why = guard.refusal(address);
+                if (why.isPresent()) { // fail closed: a client may pick any of them, now or on a reconnect
+                    return Resolved.refused(name + " resolves to " + address.getHostAddress() + ", " + why.get()
+                            + ", which delivery.allowedNetworks does not allow");
+                }
+            }
+            if (!"http".equalsIgnoreCase(url.getScheme())) {
+                return Resolved.to(new Target(url, Optional.empty()));
+            }
+            return Resolved.to(pinned(addresses[0]));
+        }
+
+        /** The URL with the checked address for its host; the client then connects to that address only. */
+        private Target pinned(InetAddress address) {
+            String literal = address instanceof Inet6Address
+                    ? "[" + address.getHostAddress().replaceFirst("%.*$", "") + "]"
+                    : address.getHostAddress();
+            String port = url.getPort() < 0 ? "" : ":" + url.getPort();
+            String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+            String query = url.getRawQuery() == null ? "" : "?" + url.getRawQuery();
+            URI uri = URI.create(url.getScheme() + "://" + literal + port + path + query);
+            // the header the client would have sent for the URL: host, and the port if the URL gives one
+            return new Target(uri, Optional.of(url.getHost() + (url.getPort() < 0 || url.getPort() == 80 ? "" : port)));
+        }
+
+        private CompletableFuture<DeliveryOutcome> post(
+                Target target, String deliveryId, byte[] body, PrefixSubscriber response, long started) {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(target.uri())
+                    .timeout(requestTimeout)
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", userAgent)
+                    .header(DELIVERY_ID_HEADER, deliveryId);
+            signer.sign(builder, deliveryId, clock.millis(), body);
+            builder.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            target.hostHeader().ifPresent(h -> builder.header("Host", h));
+            // an unsupported URI or a header value with a line break throws here: classified by send's handler
+            return host.client()
+                    .sendAsync(builder.build(), info -> response)
+                    .thenApply(r -> classifier.classify(
+                            r.statusCode(),
+                            r.headers().firstValue("Retry-After"),
+                            r.body(),
+                            Duration.ofNanos(System.nanoTime() - started),
+                            clock.instant()));
+        }
+    }
+
+    /** What {@code resolve} found: a target, or why the guard refused the host. */
+    private record Resolved(Target target, String refusal) {
+        static Resolved to(Target target) {
+            return new Resolved(target, null);
+        }
+
+        static Resolved refused(String why) {
+            return new Resolved(null, why);
+        }
+
+        boolean refused() {
+            return refusal != null;
         }
     }
 

@@ -3,7 +3,9 @@ package io.webhookdispatcher.http;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult;
 import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
+import io.webhookdispatcher.dispatch.DestinationGuard;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
@@ -23,6 +25,9 @@ import javax.net.ssl.SSLException;
  * Any 2xx is delivered; statuses in {@code permanentStatuses} are permanent; every other status
  * (3xx included: redirects are not followed), timeout, connection error and TLS failure is retryable: a refused
  * certificate is usually a configuration being fixed, or a receiver mid-rotation, and the schedule bounds the cost.
+ * A destination the guard refused is permanent, {@code blocked-destination}. A response body is kept for
+ * diagnostics only from a 4xx or 5xx: a redirect's body (often the page of whatever the Location points to) tells
+ * nothing about the delivery, and only allowed destinations are ever connected to.
  */
 public final class ResponseClassifier {
     private final Set<Integer> permanentStatuses;
@@ -36,7 +41,8 @@ public final class ResponseClassifier {
         if (status >= 200 && status < 300) {
             return new DeliveryOutcome.Delivered(status, elapsed);
         }
-        var failure = new Failure(resultOf(status), status, "HttpStatus", "HTTP " + status, bodyPrefix, elapsed);
+        String body = status >= 400 && status < 600 ? bodyPrefix : "";
+        var failure = new Failure(resultOf(status), status, "HttpStatus", "HTTP " + status, body, elapsed);
         if (permanentStatuses.contains(status)) {
             return new DeliveryOutcome.Permanent(failure);
         }
@@ -46,12 +52,19 @@ public final class ResponseClassifier {
         return new DeliveryOutcome.Retryable(failure, retryAfter);
     }
 
+    /** The guard refused the destination after DNS: never retried, nothing was sent. */
+    public DeliveryOutcome blocked(String why, Duration elapsed) {
+        return new DeliveryOutcome.Permanent(new Failure(
+                AttemptResult.BLOCKED_DESTINATION, 0, DestinationGuard.BLOCKED_DESTINATION, why, "", elapsed));
+    }
+
     public DeliveryOutcome classify(Throwable error, Duration elapsed) {
         Throwable cause = unwrap(error);
         AttemptResult result;
         if (cause instanceof HttpConnectTimeoutException
                 || cause instanceof ConnectException
-                || cause instanceof UnresolvedAddressException) {
+                || cause instanceof UnresolvedAddressException
+                || cause instanceof UnknownHostException) { // the sender resolves names itself
             result = AttemptResult.CONNECT_ERROR;
         } else if (cause instanceof SSLException) {
             result = AttemptResult.TLS_ERROR;

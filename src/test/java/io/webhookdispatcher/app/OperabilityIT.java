@@ -42,8 +42,8 @@ class OperabilityIT {
 
     private static final List<String> OUTCOMES = List.of("delivered", "retry_scheduled", "dead_lettered", "deferred");
     private static final List<String> DEFERRAL_REASONS = List.of("circuit-open", "queue-full", "slow", "rate-limited");
-    private static final List<String> ATTEMPT_RESULTS =
-            List.of("2xx", "3xx", "4xx", "5xx", "timeout", "connect_error", "tls_error", "other_error");
+    private static final List<String> ATTEMPT_RESULTS = List.of(
+            "2xx", "3xx", "4xx", "5xx", "timeout", "connect_error", "tls_error", "other_error", "blocked-destination");
 
     private final HttpClient http = HttpClient.newHttpClient();
 

@@ -85,7 +85,8 @@ final class DispatcherProcess {
                 .append(topic)
                 .append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
                 .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: 256, ")
-                .append("maxInFlightPerSubscription: 64, maxEventBytes: 1048576}\n")
+                .append("maxInFlightPerSubscription: 64, maxEventBytes: 1048576, ")
+                .append("allowedNetworks: [127.0.0.0/8]}\n") // the receiver is on loopback
                 .append("management: {port: ")
                 .append(port)
                 .append("}\n")

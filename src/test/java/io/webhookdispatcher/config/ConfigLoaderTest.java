@@ -45,6 +45,7 @@ class ConfigLoaderTest {
         assertThat(config.topics().retry()).isEqualTo("crm.events.retry");
         assertThat(config.topics().deadLetter()).isEqualTo("crm.events.dlt");
         assertThat(config.delivery().requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.delivery().destinations()).isEqualTo(io.webhookdispatcher.dispatch.DestinationGuard.DEFAULTS);
         assertThat(config.delivery().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.delivery().maxInFlight()).isEqualTo(256);
         assertThat(config.delivery().maxInFlightPerSubscription()).isEqualTo(64);
@@ -133,6 +134,98 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[other].secret: is too short: 1 bytes of key material, at least 24"
                                 + " are needed (a whsec_ secret counts its base64-decoded bytes); generate one with:"
                                 + " echo whsec_$(openssl rand -base64 32)");
+    }
+
+    @Test
+    void shouldRefuseBlockedLiteralAddressesInUrlsWithoutAllowedNetworks() {
+        String urls = """
+                subscriptions:
+                  - {id: sidecar, url: "http://127.0.0.1:15000/quitquitquit", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: metadata, url: "http://169.254.169.254/latest", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: private, url: "https://10.0.0.1/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: v6, url: "http://[::1]:8080/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: zero, url: "http://0.0.0.0/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: decimal, url: "http://2130706433/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: mapped, url: "http://[::ffff:169.254.169.254]/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: hex, url: "http://0x7f.1/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: public, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: name, url: "http://localhost:8080/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                """;
+
+        List<String> errors = errorsOf(urls);
+
+        String allow = "; add its network to delivery.allowedNetworks to allow it";
+        assertThat(errors)
+                .containsExactlyInAnyOrder(
+                        "dispatcher.yaml: subscriptions[sidecar].url: 127.0.0.1 is a blocked destination: loopback (127.0.0.0/8)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[metadata].url: 169.254.169.254 is a blocked destination: link-local (cloud metadata) (169.254.0.0/16)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[private].url: 10.0.0.1 is a blocked destination: private (RFC 1918) (10.0.0.0/8)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[v6].url: [::1] is a blocked destination: loopback (0:0:0:0:0:0:0:1/128)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[zero].url: 0.0.0.0 is a blocked destination: unspecified ('this network') (0.0.0.0/8)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[decimal].url: 2130706433 (read as 127.0.0.1) is a blocked destination: loopback (127.0.0.0/8)"
+                                + allow,
+                        "dispatcher.yaml: subscriptions[mapped].url: [::ffff:169.254.169.254] is a blocked destination: link-local (cloud metadata) (169.254.0.0/16)"
+                                + allow,
+                        // the JDK's URI finds no host in this form, so the client could not send to it either
+                        "dispatcher.yaml: subscriptions[hex].url: must be an absolute http or https URL (got 'http://0x7f.1/…')");
+    }
+
+    @Test
+    void shouldAcceptLiteralsInsideAllowedNetworks() throws Exception {
+        DispatcherConfig config = loader.parse("""
+                delivery:
+                  allowedNetworks: [127.0.0.0/8, "::1/128", 10.20.0.0/16]
+                subscriptions:
+                  - {id: local, url: "http://127.0.0.1:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: v6, url: "http://[::1]:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: cluster, url: "http://10.20.3.4/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                """, "dispatcher.yaml");
+
+        assertThat(config.delivery().destinations().allowedNetworks())
+                .extracting(Object::toString)
+                .containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128", "10.20.0.0/16");
+        assertThat(config.delivery().destinations().requireHttps()).isFalse();
+        assertThat(config.subscriptions()).hasSize(3);
+    }
+
+    @Test
+    void shouldReportEveryBadAllowedNetwork() {
+        List<String> errors = errorsOf("""
+                delivery:
+                  allowedNetworks: [10.0.0.1/8, 10.0.0.0, "fd00::/200", example.com/16, 10.0.0.0/8]
+                subscriptions:
+                  - {id: a, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                """);
+
+        assertThat(errors)
+                .containsExactly(
+                        "dispatcher.yaml: delivery.allowedNetworks[0]: 10.0.0.1/8 has host bits set; did you mean 10.0.0.0/8?",
+                        "dispatcher.yaml: delivery.allowedNetworks[1]: '10.0.0.0' must be a CIDR such as 10.0.0.0/8 or fd00::/8",
+                        "dispatcher.yaml: delivery.allowedNetworks[2]: prefix length must be 0 to 128 (got 200)",
+                        "dispatcher.yaml: delivery.allowedNetworks[3]: 'example.com/16': 'example.com' is not a dotted-quad IPv4 address (a.b.c.d, no leading zeros)");
+    }
+
+    @Test
+    void shouldRefusePlainHttpWhenHttpsIsRequired() {
+        List<String> errors = errorsOf("""
+                delivery:
+                  requireHttps: true
+                  allowedNetworks: [127.0.0.0/8]
+                subscriptions:
+                  - {id: plain, url: "http://example.com/h?token=abc", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: local, url: "http://127.0.0.1:9000/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                  - {id: tls, url: "https://example.com/h", secret: a-secret-of-24-bytes-or-more, events: ["*"]}
+                """);
+
+        assertThat(errors)
+                .containsExactly(
+                        "dispatcher.yaml: subscriptions[plain].url: plain http is refused (delivery.requireHttps is true): use https",
+                        "dispatcher.yaml: subscriptions[local].url: plain http is refused (delivery.requireHttps is true): use https");
     }
 
     @Test

@@ -30,6 +30,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * {@code -Ddemo.args=--once} stops after the first batch.
  */
 public final class Demo {
+    static {
+        // as app.Main does: the sender sets the Host header of plain-http requests it pins to a checked address
+        if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
+            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+        }
+    }
+
     private static final Map<String, String> SECRETS = Map.of(
             "/hooks/crm-sync", "demo-secret-crm-sync-not-for-production",
             "/hooks/audit-log", "demo-secret-audit-log-not-for-production",

@@ -36,6 +36,21 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void shouldPassAProbeThatNeverReachedTheEndpointToTheNextAttempt() {
+        // given: half-open, its probe under way
+        fail(3, 0);
+        breaker.starting(5_000);
+
+        // when: the probe ends without a connection (the destination guard refused it)
+        breaker.notReached(true);
+
+        // then: neither closed nor opened again; the next attempt is the probe
+        assertThat(breaker.state(5_001)).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        assertThat(breaker.rejecting(5_001)).isFalse();
+        assertThat(breaker.probing(5_001)).isTrue();
+    }
+
+    @Test
     void shouldDoubleTheCoolDownPerFailedProbeUpToItsMaximum() {
         fail(3, 0);
         long now = 5_000;

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
+import static io.webhookdispatcher.testkit.FakeSender.blocked;
 import static io.webhookdispatcher.testkit.FakeSender.delivered;
 import static io.webhookdispatcher.testkit.FakeSender.refused;
 import static io.webhookdispatcher.testkit.FakeSender.status;
@@ -226,6 +227,42 @@ class DeliverySchedulerTest {
         // then: half of the window failed: open, and the 21st is deferred
         assertThat(sender.calls("half")).hasSize(20);
         assertThat(failures.of("deferred")).hasSize(1);
+    }
+
+    @Test
+    void shouldNeitherOpenNorCloseTheCircuitOnBlockedDestinations() {
+        // given: a name that resolves to a blocked address
+        start(256, 1000, 1 << 20, sub("internal", 64));
+        sender.answer("internal", blocked());
+
+        // when: 30 deliveries, each refused by the guard
+        submit("internal", 30, 100);
+
+        // then: each is a permanent failure of its own; the breaker saw nothing (no connection was made)
+        assertThat(sender.calls("internal")).hasSize(30);
+        assertThat(failures.of("failed")).hasSize(30);
+        assertThat(failures.of("deferred")).isEmpty();
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "internal")).isEqualTo(0);
+    }
+
+    @Test
+    void shouldNotCloseAHalfOpenCircuitWhenItsProbeIsBlocked() {
+        // given: an open circuit (the name resolved to a reachable address that failed), cool-down over
+        start(256, 1000, 1 << 20, sub("rebound", 64));
+        sender.answer("rebound", refused());
+        submit("rebound", 5, 100);
+        clock.advance(Duration.ofSeconds(5));
+
+        // when: the probe is refused by the guard (the name now resolves to a blocked address)
+        sender.answer("rebound", blocked());
+        submit("rebound");
+
+        // then: still half-open, not closed by an attempt that never reached the endpoint; the next one probes
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "rebound")).isEqualTo(1);
+        sender.answer("rebound", delivered());
+        submit("rebound");
+        assertThat(sender.calls("rebound")).hasSize(7);
+        assertThat(gauge(DispatcherMetrics.CIRCUIT_STATE, "rebound")).isEqualTo(0);
     }
 
     @Test

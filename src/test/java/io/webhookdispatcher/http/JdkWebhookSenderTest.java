@@ -7,6 +7,8 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DestinationGuard;
+import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
@@ -51,6 +53,9 @@ class JdkWebhookSenderTest {
     private static final long HUGE_BODY = 200L * 1024 * 1024;
     /** The socket buffers in between hold a few MiB at most; an unbounded read takes all 200 MiB. */
     private static final long MAX_WRITTEN_BEFORE_CLOSE = 4L * 1024 * 1024;
+    /** The receivers of these tests are on loopback, which the guard blocks by default. */
+    static final DestinationGuard LOOPBACK_ALLOWED =
+            new DestinationGuard(List.of(Network.parse("127.0.0.0/8"), Network.parse("::1/128")), false);
 
     private HttpServer server;
     private JdkWebhookSender sender;
@@ -79,8 +84,10 @@ class JdkWebhookSenderTest {
             ex.close();
         });
         server.createContext("/moved", ex -> {
+            byte[] body = "<html>the page at the new place</html>".getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Location", "/ok");
-            ex.sendResponseHeaders(302, -1);
+            ex.sendResponseHeaders(302, body.length);
+            ex.getResponseBody().write(body);
             ex.close();
         });
         server.createContext("/big-error", ex -> {
@@ -109,7 +116,8 @@ class JdkWebhookSenderTest {
                 requestTimeout,
                 Clock.fixed(NOW, ZoneOffset.UTC),
                 "webhook-dispatcher/test",
-                new ResponseClassifier(Set.of(400)));
+                new ResponseClassifier(Set.of(400)),
+                LOOPBACK_ALLOWED);
     }
 
     private static JdkWebhookSender sender(Function<String, ExecutorService> executorForHost, Duration requestTimeout) {
@@ -119,7 +127,8 @@ class JdkWebhookSenderTest {
                 requestTimeout,
                 Clock.fixed(NOW, ZoneOffset.UTC),
                 "webhook-dispatcher/test",
-                new ResponseClassifier(Set.of(400)));
+                new ResponseClassifier(Set.of(400)),
+                LOOPBACK_ALLOWED);
     }
 
     private URI url(String host, String path) {
@@ -211,11 +220,136 @@ class JdkWebhookSenderTest {
     }
 
     @Test
-    void shouldNotFollowRedirects() throws Exception {
+    void shouldNotFollowRedirectsNorKeepTheirBody() throws Exception {
         DeliveryOutcome outcome = endpoint(url("/moved")).send("d", JSON).get();
 
-        assertThat(outcome).isInstanceOf(DeliveryOutcome.Retryable.class);
+        assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Retryable.class, r -> {
+            assertThat(r.failure().status()).isEqualTo(302);
+            assertThat(r.failure().responseBody()).isEmpty();
+        });
         assertThat(receivedBody.get()).isNull();
+    }
+
+    @Test
+    void shouldRefuseANameResolvingToABlockedAddressWithoutConnecting() throws Exception {
+        for (String scheme : List.of("http", "https")) {
+            // given: a listener on loopback, and a sender whose guard has the defaults (loopback blocked)
+            var guarded = new JdkWebhookSender(
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(2),
+                    Clock.fixed(NOW, ZoneOffset.UTC),
+                    "webhook-dispatcher/test",
+                    new ResponseClassifier(Set.of(400)),
+                    DestinationGuard.DEFAULTS);
+            closeAfter.add(guarded);
+            try (var listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                URI url = URI.create(scheme + "://localhost:" + listener.getLocalPort() + "/hook?token=t");
+
+                // when
+                DeliveryOutcome outcome =
+                        guarded.endpoint(subscription(url, "s")).send("d", JSON).get(5, TimeUnit.SECONDS);
+
+                // then: permanent, with its own error class and no body
+                assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Permanent.class, p -> {
+                    assertThat(p.failure().result()).isEqualTo(DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION);
+                    assertThat(p.failure().errorClass()).isEqualTo("blocked-destination");
+                    assertThat(p.failure().errorMessage())
+                            .startsWith("localhost resolves to 127.0.0.1, loopback (127.0.0.0/8)")
+                            .doesNotContain("token");
+                    assertThat(p.failure().status()).isZero();
+                    assertThat(p.failure().responseBody()).isEmpty();
+                });
+                // and no connection was made: the first one the listener accepts is the one opened now
+                try (var sentinel = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+                        var first = listener.accept()) {
+                    assertThat(first.getPort()).as(scheme).isEqualTo(sentinel.getLocalPort());
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldSendTheUrlsHostHeaderWhilePinnedToTheCheckedAddress() throws Exception {
+        // given: a URL by name; the plain-http request goes to the checked address literal
+        Endpoint endpoint = endpoint(url("localhost", "/ok"));
+
+        // when
+        DeliveryOutcome outcome = endpoint.send("d", JSON).get();
+
+        // then: the receiver sees the name it was addressed by, as if the client had connected by name
+        assertThat(outcome).isInstanceOf(DeliveryOutcome.Delivered.class);
+        assertThat(receivedHeaders.get().getFirst("Host"))
+                .isEqualTo("localhost:" + server.getAddress().getPort());
+        assertThat(receivedHeaders.get().get("Host")).hasSize(1);
+    }
+
+    @Test
+    void shouldNotTakeAUrlWithoutAHostForLoopback() throws Exception {
+        // InetAddress.getAllByName(null) answers the loopback address, which this sender's guard allows
+        DeliveryOutcome outcome =
+                endpoint(URI.create("http:/ok")).send("d", JSON).get(5, TimeUnit.SECONDS);
+
+        assertThat(outcome.result()).isEqualTo(DeliveryOutcome.AttemptResult.OTHER_ERROR);
+        assertThat(receivedBody.get()).isNull();
+    }
+
+    @Test
+    void shouldReportAnUnknownHostAsAConnectionError() throws Exception {
+        // .invalid never resolves (RFC 6761)
+        DeliveryOutcome outcome = endpoint(URI.create("http://no-such-host.invalid/hook"))
+                .send("d", JSON)
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(outcome.result()).isEqualTo(DeliveryOutcome.AttemptResult.CONNECT_ERROR);
+        assertThat(outcome).isInstanceOf(DeliveryOutcome.Retryable.class);
+    }
+
+    /**
+     * Not a timed assertion: a measurement for the log of what resolving and checking every attempt costs (the JVM
+     * caches the positive lookup for 30 s), beside the attempt it precedes.
+     */
+    @Test
+    void shouldMeasureTheResolveAndCheckOfEveryAttempt() throws Exception {
+        // given
+        var guard = LOOPBACK_ALLOWED;
+        int lookups = 20_000;
+        int requests = 2_000;
+        Endpoint endpoint = endpoint(url("localhost", "/ok"));
+        for (int i = 0; i < 200; i++) { // warm-up
+            InetAddress.getAllByName("localhost");
+            endpoint.send("w" + i, JSON).get();
+        }
+
+        // when
+        long t0 = System.nanoTime();
+        for (int i = 0; i < lookups; i++) {
+            for (InetAddress a : InetAddress.getAllByName("localhost")) {
+                assertThat(guard.refusal(a)).isEmpty();
+            }
+        }
+        long resolveNanos = (System.nanoTime() - t0) / lookups;
+        long t1 = System.nanoTime();
+        var inFlight = new ArrayList<CompletableFuture<DeliveryOutcome>>();
+        for (int i = 0; i < requests; i++) {
+            inFlight.add(endpoint.send("d" + i, JSON));
+            if (inFlight.size() == 8) {
+                inFlight.remove(0).get();
+            }
+        }
+        for (var f : inFlight) {
+            f.get();
+        }
+        long requestNanos = (System.nanoTime() - t1) / requests;
+
+        // then
+        System.out.printf(
+                Locale.ROOT,
+                "resolve+check of a cached name: %.1f µs; one attempt by name to loopback (8 in flight): %.1f µs"
+                        + " (%.2f%% of it)%n",
+                resolveNanos / 1e3,
+                requestNanos / 1e3,
+                100.0 * resolveNanos / requestNanos);
+        assertThat(clientPorts.size()).isGreaterThanOrEqualTo(requests);
     }
 
     @Test

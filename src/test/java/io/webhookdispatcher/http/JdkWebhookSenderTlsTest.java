@@ -39,7 +39,8 @@ class JdkWebhookSenderTlsTest {
             Duration.ofSeconds(5),
             Clock.systemUTC(),
             "webhook-dispatcher/test",
-            new ResponseClassifier(Set.of(400)));
+            new ResponseClassifier(Set.of(400)),
+            JdkWebhookSenderTest.LOOPBACK_ALLOWED);
 
     @AfterEach
     void close() throws Exception {
@@ -60,7 +61,7 @@ class JdkWebhookSenderTlsTest {
     }
 
     private static Subscription subscription(String id, String url, String tls) throws ConfigException {
-        String yaml = "subscriptions:\n  - {id: " + id + ", url: '" + url
+        String yaml = "delivery: {allowedNetworks: [127.0.0.0/8]}\nsubscriptions:\n  - {id: " + id + ", url: '" + url
                 + "', secret: a-secret-of-24-bytes-or-more, events: ['*']" + (tls == null ? "" : ", tls: {" + tls + "}")
                 + "}\n";
         return new ConfigLoader(name -> null)

@@ -32,7 +32,8 @@ class NodeReceiverTest {
                         Duration.ofSeconds(5),
                         Clock.systemUTC(),
                         "test",
-                        new ResponseClassifier(Set.of()))) {
+                        new ResponseClassifier(Set.of()),
+                        JdkWebhookSenderTest.LOOPBACK_ALLOWED)) {
             sender.endpoint(new Subscription(
                             "s", URI.create(receiver.url("/h")), new Secret("your-secret"), java.util.List.of(), true))
                     .send("d1", body)
@@ -62,7 +63,8 @@ class NodeReceiverTest {
                         Duration.ofSeconds(5),
                         sixMinutesAgo,
                         "test",
-                        new ResponseClassifier(Set.of()))) {
+                        new ResponseClassifier(Set.of()),
+                        JdkWebhookSenderTest.LOOPBACK_ALLOWED)) {
             sender.endpoint(new Subscription(
                             "s", URI.create(receiver.url("/h")), new Secret("your-secret"), java.util.List.of(), true))
                     .send("d1", "{}".getBytes(StandardCharsets.UTF_8))

@@ -55,6 +55,38 @@ class ResponseClassifierTest {
         assertThat(((DeliveryOutcome.Retryable) status(302, null)).result()).isEqualTo(AttemptResult.REDIRECT_3XX);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {100, 301, 302, 304, 307, 308, 399, 600})
+    void shouldKeepNoBodyOutside4xxAnd5xx(int status) {
+        assertThat(status(status, null))
+                .isInstanceOfSatisfying(
+                        DeliveryOutcome.Retryable.class,
+                        r -> assertThat(r.failure().responseBody()).isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 404, 429, 499, 500, 599})
+    void shouldKeepTheBodyOf4xxAnd5xx(int status) {
+        DeliveryOutcome outcome = status(status, null);
+        DeliveryOutcome.Failure failure = outcome instanceof DeliveryOutcome.Permanent p
+                ? p.failure()
+                : ((DeliveryOutcome.Retryable) outcome).failure();
+        assertThat(failure.responseBody()).isEqualTo("body");
+    }
+
+    @Test
+    void shouldMakeABlockedDestinationPermanentWithItsOwnErrorClass() {
+        var outcome = classifier.blocked("localhost resolves to 127.0.0.1, loopback", Duration.ofMillis(1));
+
+        assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Permanent.class, p -> {
+            assertThat(p.failure().result()).isEqualTo(AttemptResult.BLOCKED_DESTINATION);
+            assertThat(p.failure().result().label).isEqualTo("blocked-destination");
+            assertThat(p.failure().errorClass()).isEqualTo("blocked-destination");
+            assertThat(p.failure().responseBody()).isEmpty();
+            assertThat(p.failure().status()).isZero();
+        });
+    }
+
     @Test
     void shouldReadRetryAfterInSecondsOrAsHttpDateOnlyFor429And503() {
         assertThat(((DeliveryOutcome.Retryable) status(429, "120")).retryAfter())

@@ -59,11 +59,12 @@ public final class DispatcherFixture implements AutoCloseable {
      * the broker's address: a group that starts from the earliest offset (many tests produce a backlog before the
      * dispatcher starts, or send right after {@code start()}, before the group has joined), topics created on start
      * with 3 partitions, a short retry schedule without jitter (so retry gaps are exact), an ephemeral management
-     * port and a short shutdown timeout.
+     * port, a short shutdown timeout, and loopback allowed by the destination guard (the receiver is on 127.0.0.1).
      */
     public static final String DEFAULTS = """
             kafka: {startFrom: earliest}
             topics: {create: true, partitions: 3, replicationFactor: 1}
+            delivery: {allowedNetworks: [127.0.0.0/8, "::1/128"]}
             retry: {schedule: [100ms, 200ms], jitter: 0}
             management: {port: 0}
             shutdown: {timeout: 5s}

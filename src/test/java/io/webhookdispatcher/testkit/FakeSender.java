@@ -91,6 +91,17 @@ public final class FakeSender implements WebhookSender {
                 Optional.empty());
     }
 
+    /** What the sender answers when the destination guard refuses the address a name resolved to. */
+    public static DeliveryOutcome blocked() {
+        return new DeliveryOutcome.Permanent(new Failure(
+                AttemptResult.BLOCKED_DESTINATION,
+                0,
+                "blocked-destination",
+                "receiver resolves to 10.0.0.1, private (RFC 1918) (10.0.0.0/8)",
+                "",
+                Duration.ofMillis(1)));
+    }
+
     public static DeliveryOutcome refused() {
         return new DeliveryOutcome.Retryable(
                 new Failure(

@@ -39,7 +39,8 @@ public final class WebhookReceiver implements AutoCloseable {
             byte[] body,
             boolean signatureValid,
             int answeredStatus,
-            Instant at) {
+            Instant at,
+            String host) {
         public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -197,7 +198,8 @@ public final class WebhookReceiver implements AutoCloseable {
                 kept,
                 valid,
                 status,
-                Instant.now()));
+                Instant.now(),
+                h.getFirst("Host")));
         extraHeaders
                 .getOrDefault(path, Map.of())
                 .forEach((k, v) -> ex.getResponseHeaders().set(k, v));
