@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 @ExtendWith(DispatcherExtension.class)
 class LargeEventsIT {
     private static final Logger log = LoggerFactory.getLogger(LargeEventsIT.class);
-    private static final Pattern PORT = Pattern.compile("management on port (\\d+)");
+    private static final Pattern PORT = Pattern.compile("management on \\S*?:(\\d+)");
     private static final Pattern HEAP =
             Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} (\\S+)$");
     private static final Pattern LIVE = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes (\\S+)$");

@@ -46,7 +46,7 @@ class MemoryFootprintIT {
     /** Kept free under the limit: what a different JDK, node or load might add. */
     private static final long MARGIN_MIB = 64;
 
-    private static final Pattern PORT = Pattern.compile("management on port (\\d+)");
+    private static final Pattern PORT = Pattern.compile("management on \\S*?:(\\d+)");
     private static final Pattern NMT_LINE =
             Pattern.compile("(?m)^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB[^)]*\\)");
     private static final Pattern AFTER_GC = Pattern.compile("\\d+M->(\\d+)M\\(\\d+M\\)");
