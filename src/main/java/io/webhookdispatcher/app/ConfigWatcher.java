@@ -80,6 +80,24 @@ final class ConfigWatcher implements Runnable {
             rejected = e.errors();
             return;
         }
+        // the new file was checked against its own delivery section, but the sender keeps the running one (its
+        // changes need a restart): a reload that only the new section allows, e.g. requireHttps turned off, is refused
+        List<String> refused = new ArrayList<>();
+        for (Subscription s : next.subscriptions()) {
+            current.delivery()
+                    .destinations()
+                    .refusal(s.url())
+                    .ifPresent(why -> refused.add(file + ": subscriptions[" + s.id() + "].url: " + why
+                            + " (by the running delivery settings; changes to them need a restart)"));
+        }
+        if (!refused.isEmpty()) {
+            if (changed || !refused.equals(rejected)) {
+                metrics.configReload(false);
+                log.error("config reload rejected, the running config stays: {}", String.join("; ", refused));
+            }
+            rejected = refused;
+            return;
+        }
         rejected = List.of();
         if (next.equals(current)) {
             return; // e.g. the set of secret files changed, so the hash did, but nothing else

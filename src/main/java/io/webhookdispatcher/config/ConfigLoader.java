@@ -510,6 +510,15 @@ public final class ConfigLoader {
                     value = "";
                 }
                 if (key.equals("properties." + JaasText.PROPERTY) && JaasText.insideQuotes(written, m.start())) {
+                    if (JaasText.hasLineBreakOrControl(value)) { // ends a JAAS string whatever the escaping
+                        error(
+                                key,
+                                "the value of " + m.group(1) + " has a line break or another control character,"
+                                        + " which a JAAS option cannot hold (a Secret made with --from-file keeps the file's"
+                                        + " last newline; not shown)");
+                        ok = false;
+                        value = "";
+                    }
                     value = JaasText.escape(value); // a '"' in a password must not end the JAAS string
                 }
                 m.appendReplacement(out, Matcher.quoteReplacement(value));

@@ -18,6 +18,15 @@ final class JaasText {
     }
 
     /**
+     * Whether {@code value} holds a character no escaping carries through Kafka's tokenizer: a line break ends a
+     * quoted string (and the rest of the secret became a key in Kafka's error), other control characters are
+     * never part of a credential.
+     */
+    static boolean hasLineBreakOrControl(String value) {
+        return value.chars().anyMatch(Character::isISOControl);
+    }
+
+    /**
      * Whether {@code index} of a JAAS config text is inside a quoted string: {@code password="${PW}"} is, so the
      * value is escaped; {@code ${WHOLE_JAAS_CONFIG}} is not, and is taken as it is.
      */

@@ -67,6 +67,8 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         }
         String name = null;
         String time = null;
+        String typeField = null;
+        String timeField = null;
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(Invalid.NOT_AN_OBJECT, "value is not a JSON object");
@@ -76,14 +78,23 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 JsonToken token = p.nextToken();
                 switch (field) {
                     case "event", "eventName" -> {
-                        if (name == null && token == JsonToken.VALUE_STRING) {
+                        // both names in one event: a receiver may read the other one than we routed on
+                        if (typeField != null) {
+                            throw aliased(typeField, field);
+                        }
+                        typeField = field;
+                        if (token == JsonToken.VALUE_STRING) {
                             name = p.getText();
                         } else {
                             p.skipChildren();
                         }
                     }
                     case "timestamp", "eventDate" -> {
-                        if (time == null && token == JsonToken.VALUE_STRING) {
+                        if (timeField != null) {
+                            throw aliased(timeField, field);
+                        }
+                        timeField = field;
+                        if (token == JsonToken.VALUE_STRING) {
                             time = p.getText();
                         } else {
                             p.skipChildren();
@@ -111,6 +122,11 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 .orElseThrow(
                         () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
         return new CrmEvent(type, parseTime(time));
+    }
+
+    private static InvalidEventException aliased(String first, String second) {
+        return new InvalidEventException(
+                Invalid.DUPLICATE_KEY, "both '" + first + "' and '" + second + "', two names for one field");
     }
 
     private static Instant parseTime(String text) {

@@ -183,6 +183,9 @@ public final class JdkWebhookSender implements WebhookSender {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance on plain http
                 .followRedirects(HttpClient.Redirect.NEVER)
+                // never a proxy (not even -Dhttp.proxyHost or useSystemProxies): the guard checks the address the
+                // client connects to, and a proxy would resolve and connect on its own
+                .proxy(HttpClient.Builder.NO_PROXY)
                 .connectTimeout(connectTimeout)
                 .sslParameters(SslContexts.parameters())
                 .executor(executor);
@@ -231,16 +234,41 @@ public final class JdkWebhookSender implements WebhookSender {
      */
     private record Target(URI uri, Optional<String> hostHeader) {}
 
+    /**
+     * A host the JDK parses as an address without asking DNS: four decimal octets of at most 255, or IPv6 in
+     * brackets (a bracketed host is never looked up).
+     */
+    private static final java.util.regex.Pattern ADDRESS_LITERAL = java.util.regex.Pattern.compile(
+            "((25[0-5]|2[0-4]\\d|[01]?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d?\\d)|\\[[0-9A-Fa-f:.%a-zA-Z]+]");
+
     /** One subscription version: its URL and signer, and the client of its host. Immutable. */
     private final class JdkEndpoint implements Endpoint {
         private final URI url;
         private final RequestSigner signer;
         private final HostClient host;
 
+        /**
+         * The resolution of a host written as an address ({@code 192.0.2.1}, {@code [2001:db8::1]}), made once: it
+         * needs no DNS and cannot change, so its attempts skip the hop to the host's executor. Null for a name.
+         */
+        private final Resolved literal;
+
         JdkEndpoint(URI url, RequestSigner signer, HostClient host) {
             this.url = url;
             this.signer = signer;
             this.host = host;
+            this.literal = url.getHost() != null
+                            && ADDRESS_LITERAL.matcher(url.getHost()).matches()
+                    ? resolveOrNull()
+                    : null;
+        }
+
+        private Resolved resolveOrNull() {
+            try {
+                return resolve();
+            } catch (CompletionException e) {
+                return null; // an unusable literal: each attempt fails, classified, as for a name
+            }
         }
 
         /**
@@ -257,7 +285,9 @@ public final class JdkWebhookSender implements WebhookSender {
             long started = System.nanoTime();
             var response = new PrefixSubscriber();
             try {
-                return CompletableFuture.supplyAsync(this::resolve, host.executor())
+                return (literal != null
+                                ? CompletableFuture.completedFuture(literal)
+                                : CompletableFuture.supplyAsync(this::resolve, host.executor()))
                         .thenCompose(target -> target.refused()
                                 ? CompletableFuture.completedFuture(classifier.blocked(
                                         target.refusal(), Duration.ofNanos(System.nanoTime() - started)))

@@ -1,6 +1,7 @@
 package io.webhookdispatcher.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,22 @@ class JaasTextTest {
                 .containsEntry("password", password)
                 .containsEntry("username", "svc\\user")
                 .hasSize(2);
+    }
+
+    @Test
+    void shouldRefuseALineBreakInAnInterpolatedPasswordWithoutShowingIt() {
+        // a line break ends a JAAS quoted string whatever the escaping, and Kafka's error then showed the rest
+        for (String password : List.of("correct-horse\nBATTERYSTAPLE-SECRET", "trailing-NEWLINEPW\n", "cr\rSECRET")) {
+            assertThatThrownBy(() ->
+                            loadedJaas(CHART_JAAS, Map.of("KAFKA_SASL_USERNAME", "u", "KAFKA_SASL_PASSWORD", password)))
+                    .isInstanceOfSatisfying(
+                            ConfigException.class,
+                            e -> assertThat(e.errors())
+                                    .singleElement()
+                                    .asString()
+                                    .contains("kafka.properties.sasl.jaas.config", "KAFKA_SASL_PASSWORD", "line break")
+                                    .doesNotContain("SECRET", "horse", "NEWLINEPW"));
+        }
     }
 
     @Test

@@ -61,6 +61,9 @@ class CrmEventTest {
                 "{\"event\":\"person.created\",\"data\":{\"id\":1,\"id\":2}} | duplicate-key",
                 "{\"event\":\"person.created\",\"data\":[{\"a\":{\"b\":1,\"b\":2}}]} | duplicate-key",
                 "{\"eventName\":\"a.b\",\"timestamp\":\"x\",\"timestamp\":\"y\",\"event\":\"c.d\"} | duplicate-key",
+                "{\"eventName\":\"person.created\",\"event\":\"apiKey.deleted\"} | duplicate-key",
+                "{\"event\":{\"x\":1},\"eventName\":\"person.created\"} | duplicate-key",
+                "{\"event\":\"a.b\",\"timestamp\":\"x\",\"eventDate\":\"y\"} | duplicate-key",
             })
     void shouldClassifyUnusableInput(String value, String reason) {
         assertThatThrownBy(() -> CrmEvent.parse(json(value.trim()), 1 << 20))

@@ -157,6 +157,36 @@ class JdkWebhookSenderTest {
     }
 
     @Test
+    void shouldIgnoreTheJvmsProxySettingsSoTheCheckedAddressIsTheOneConnectedTo() throws Exception {
+        // given: the JVM told to use an HTTP proxy (as JAVA_TOOL_OPTIONS could), which would resolve on its own
+        try (var proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String before = System.getProperty("http.proxyHost");
+            System.setProperty("http.proxyHost", "127.0.0.1");
+            System.setProperty("http.proxyPort", Integer.toString(proxy.getLocalPort()));
+            try (var proxied = sender(Duration.ofSeconds(2))) {
+                // when
+                DeliveryOutcome outcome = proxied.endpoint(subscription(url("/ok"), "s"))
+                        .send("d", JSON)
+                        .get(5, TimeUnit.SECONDS);
+
+                // then: delivered straight to the receiver; the proxy's first connection is the sentinel's
+                assertThat(outcome).isInstanceOf(DeliveryOutcome.Delivered.class);
+                try (var sentinel = new Socket(InetAddress.getLoopbackAddress(), proxy.getLocalPort());
+                        var first = proxy.accept()) {
+                    assertThat(first.getPort()).isEqualTo(sentinel.getLocalPort());
+                }
+            } finally {
+                System.clearProperty("http.proxyPort");
+                if (before == null) {
+                    System.clearProperty("http.proxyHost");
+                } else {
+                    System.setProperty("http.proxyHost", before);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldPostTheBodyVerbatimWithSignedHeaders() throws Exception {
         // given: odd but valid JSON bytes, which re-serialisation would change
         byte[] body = "{ \"event\" : \"person.created\",\n \"data\": {\"name\": \"Nguyễn\", \"n\": 1.0e2} }"
@@ -231,41 +261,44 @@ class JdkWebhookSenderTest {
     }
 
     @Test
-    void shouldRefuseANameResolvingToABlockedAddressWithoutConnecting() throws Exception {
-        for (String scheme : List.of("http", "https")) {
-            // given: a listener on loopback, and a sender whose guard has the defaults (loopback blocked)
-            var guarded = new JdkWebhookSender(
-                    Duration.ofSeconds(1),
-                    Duration.ofSeconds(2),
-                    Clock.fixed(NOW, ZoneOffset.UTC),
-                    "webhook-dispatcher/test",
-                    new ResponseClassifier(Set.of(400)),
-                    DestinationGuard.DEFAULTS);
-            closeAfter.add(guarded);
-            try (var listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-                URI url = URI.create(scheme + "://localhost:" + listener.getLocalPort() + "/hook?token=t");
+    void shouldRefuseANameOrLiteralOfABlockedAddressWithoutConnecting() throws Exception {
+        // a literal is checked once, when the endpoint is made (no DNS), a name on every attempt
+        for (String host : List.of("localhost", "127.0.0.1"))
+            for (String scheme : List.of("http", "https")) {
+                // given: a listener on loopback, and a sender whose guard has the defaults (loopback blocked)
+                var guarded = new JdkWebhookSender(
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(2),
+                        Clock.fixed(NOW, ZoneOffset.UTC),
+                        "webhook-dispatcher/test",
+                        new ResponseClassifier(Set.of(400)),
+                        DestinationGuard.DEFAULTS);
+                closeAfter.add(guarded);
+                try (var listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                    URI url = URI.create(scheme + "://" + host + ":" + listener.getLocalPort() + "/hook?token=t");
 
-                // when
-                DeliveryOutcome outcome =
-                        guarded.endpoint(subscription(url, "s")).send("d", JSON).get(5, TimeUnit.SECONDS);
+                    // when
+                    DeliveryOutcome outcome = guarded.endpoint(subscription(url, "s"))
+                            .send("d", JSON)
+                            .get(5, TimeUnit.SECONDS);
 
-                // then: permanent, with its own error class and no body
-                assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Permanent.class, p -> {
-                    assertThat(p.failure().result()).isEqualTo(DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION);
-                    assertThat(p.failure().errorClass()).isEqualTo("blocked-destination");
-                    assertThat(p.failure().errorMessage())
-                            .startsWith("localhost resolves to 127.0.0.1, loopback (127.0.0.0/8)")
-                            .doesNotContain("token");
-                    assertThat(p.failure().status()).isZero();
-                    assertThat(p.failure().responseBody()).isEmpty();
-                });
-                // and no connection was made: the first one the listener accepts is the one opened now
-                try (var sentinel = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
-                        var first = listener.accept()) {
-                    assertThat(first.getPort()).as(scheme).isEqualTo(sentinel.getLocalPort());
+                    // then: permanent, with its own error class and no body
+                    assertThat(outcome).isInstanceOfSatisfying(DeliveryOutcome.Permanent.class, p -> {
+                        assertThat(p.failure().result()).isEqualTo(DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION);
+                        assertThat(p.failure().errorClass()).isEqualTo("blocked-destination");
+                        assertThat(p.failure().errorMessage())
+                                .startsWith(host + " resolves to 127.0.0.1, loopback (127.0.0.0/8)")
+                                .doesNotContain("token");
+                        assertThat(p.failure().status()).isZero();
+                        assertThat(p.failure().responseBody()).isEmpty();
+                    });
+                    // and no connection was made: the first one the listener accepts is the one opened now
+                    try (var sentinel = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+                            var first = listener.accept()) {
+                        assertThat(first.getPort()).as(scheme + "://" + host).isEqualTo(sentinel.getLocalPort());
+                    }
                 }
             }
-        }
     }
 
     @Test
