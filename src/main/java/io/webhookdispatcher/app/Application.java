@@ -69,6 +69,8 @@ public final class Application implements AutoCloseable {
     private static final Duration RETRY_HOLD_HORIZON = Duration.ofSeconds(10);
     /** Shares of delivery.maxBufferedBytes: each loop always leaves the other at least a quarter. */
     private static final double EVENTS_SHARE = 0.75;
+    /** The Kafka default, kept when the memory share allows it (small events). */
+    private static final int MAX_POLL_RECORDS = 500;
 
     private static final double RETRY_SHARE = 0.5;
     /** How often deliveries waiting only for a rate-limit token or a Retry-After are re-checked. */
@@ -220,7 +222,11 @@ public final class Application implements AutoCloseable {
             MemoryBudget.Account memory,
             DispatcherMetrics metrics,
             Clock clock) {
-        var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name, startFrom);
+        // one poll's records, all of the largest allowed size, fit in the loop's memory share
+        int maxPollRecords = (int) Math.max(
+                1,
+                Math.min(MAX_POLL_RECORDS, memory.limit() / (config.delivery().maxEventBytes() + 1024L)));
+        var consumer = clients.consumer(groupId, "webhook-dispatcher-" + name, startFrom, maxPollRecords);
         var status = new LoopStatus(name);
         var loop = new ConsumerLoop(
                 consumer,

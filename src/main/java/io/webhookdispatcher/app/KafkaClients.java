@@ -26,11 +26,14 @@ final class KafkaClients {
         return KafkaClientSettings.admin(kafka, clientId);
     }
 
-    /** A member of {@code groupId} that starts partitions without a committed offset at {@code startFrom}. */
+    /**
+     * A member of {@code groupId} that starts partitions without a committed offset at {@code startFrom} and returns
+     * at most {@code maxPollRecords} records from one poll.
+     */
     KafkaConsumer<byte[], byte[]> consumer(
-            String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom) {
+            String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom, int maxPollRecords) {
         return new KafkaConsumer<>(
-                KafkaClientSettings.consumer(kafka, groupId, clientId, startFrom),
+                KafkaClientSettings.consumer(kafka, groupId, clientId, startFrom, maxPollRecords),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
     }

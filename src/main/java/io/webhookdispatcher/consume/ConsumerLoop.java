@@ -165,6 +165,13 @@ public final class ConsumerLoop implements Runnable {
                     finishedBefore(progress, record);
                     continue;
                 }
+                if (memory.exhausted()) {
+                    // One poll can return far more than the share (measured: 105 records of 1 MB against a
+                    // 24 MiB share, fetch.max.bytes notwithstanding). Take none past it: leave the rest on the
+                    // broker and fetch it again once work finishes; the share is exceeded by one record at most.
+                    consumer.seek(tp, record.offset());
+                    break;
+                }
                 long due = horizon > 0 ? handler.notBeforeMillis(record) : 0;
                 if (due > clock.millis() + horizon) {
                     // not due for a while: leave it (and what follows) on the broker, and come back for it

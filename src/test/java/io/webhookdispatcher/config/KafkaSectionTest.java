@@ -45,6 +45,19 @@ class KafkaSectionTest {
     }
 
     @Test
+    void shouldTakeTheCallersPollSizeUnlessConfigured() throws Exception {
+        assertThat(KafkaClientSettings.consumer(load("").kafka(), "g", "c", StartFrom.LATEST, 24))
+                .containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 24);
+        assertThat(KafkaClientSettings.consumer(
+                        load("kafka: {properties: {max.poll.records: '100'}}\n").kafka(),
+                        "g",
+                        "c",
+                        StartFrom.LATEST,
+                        24))
+                .containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
+    }
+
+    @Test
     void shouldStartFromEarliestWhenConfigured() throws Exception {
         assertThat(load("kafka: {startFrom: earliest}\n").kafka().startFrom()).isEqualTo(StartFrom.EARLIEST);
     }

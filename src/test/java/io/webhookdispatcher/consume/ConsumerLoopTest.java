@@ -188,6 +188,39 @@ class ConsumerLoopTest {
     }
 
     @Test
+    void shouldTakeNoRecordOfAPollPastItsMemoryShareAndFetchTheRestAgainLater() {
+        // given: a 20,000-byte share and one poll that returns 100 records of 1,000 bytes (100,000 bytes)
+        start(20_000, 0);
+        produce(P0, 50, 1000);
+        produce(P1, 50, 1000);
+
+        // when
+        loop.pollOnce();
+
+        // then: it took records only while the share lasted (one past it at most), and left the rest on the broker
+        long perRecord = 1000 + ConsumerLoop.RECORD_OVERHEAD_BYTES;
+        int taken = handler.handled.size();
+        assertThat(taken).isBetween((int) (20_000 / perRecord), (int) (20_000 / perRecord) + 1);
+        long takenOfP0 =
+                handler.handled.stream().filter(r -> r.partition() == 0).count();
+        assertThat(consumer.position(P0)).isEqualTo(takenOfP0);
+        assertThat(consumer.position(P1)).isEqualTo(taken - takenOfP0);
+
+        // when: the work finishes and the loop fetches what it left (MockConsumer needs the records again)
+        handler.work.forEach(f -> f.complete(RecordCompletion.DURABLE));
+        refetch(P0, takenOfP0, (int) (50 - takenOfP0));
+        refetch(P1, taken - takenOfP0, (int) (50 - (taken - takenOfP0)));
+        loop.pollOnce();
+        loop.pollOnce();
+
+        // then: it goes on from exactly there: no record skipped, none taken twice
+        assertThat(handler.handled)
+                .extracting(r -> r.partition() + "@" + r.offset())
+                .doesNotHaveDuplicates()
+                .contains("0@" + takenOfP0, "1@" + (taken - takenOfP0));
+    }
+
+    @Test
     void shouldPauseOnlyThePartitionAtItsReadAheadBound() {
         // given: at most 10 unfinished records per partition
         start(1 << 30, 10);
