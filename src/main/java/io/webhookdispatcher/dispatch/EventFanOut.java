@@ -33,14 +33,17 @@ public final class EventFanOut implements RecordHandler {
     private final InvalidInputSink invalidInput;
     private final DispatcherMetrics metrics;
     private final int maxEventBytes;
+    private final TopicIncarnations topicIds;
 
     public EventFanOut(
             Subscriptions subscriptions,
+            TopicIncarnations topicIds,
             DeliveryScheduler scheduler,
             InvalidInputSink invalidInput,
             DispatcherMetrics metrics,
             int maxEventBytes) {
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
+        this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.invalidInput = Objects.requireNonNull(invalidInput, "invalidInput");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -70,11 +73,12 @@ public final class EventFanOut implements RecordHandler {
         var origin = new Delivery.Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
         Instant occurredAt = event.occurredAt() != null ? event.occurredAt() : Instant.ofEpochMilli(record.timestamp());
         String type = event.type().toString();
+        String topicId = topicIds.idOf(record);
         CompletableFuture<RecordCompletion> all = null;
         for (Lane lane : lanes) {
             CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(
                     lane,
-                    DeliveryIds.of(record.topic(), record.partition(), record.offset(), lane.id()),
+                    DeliveryIds.of(topicId, record.topic(), record.partition(), record.offset(), lane.id()),
                     record.key(),
                     record.value(),
                     type,
