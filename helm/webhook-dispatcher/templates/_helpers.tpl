@@ -283,6 +283,9 @@ subscriptions:
     signature: {{ .signature | toJson }}
     {{- end }}
     events: {{ .events | toJson }}
+    {{- if .filter }}
+    filter: {{ .filter | toJson }}
+    {{- end }}
     enabled: {{ ternary .enabled true (hasKey . "enabled") | toJson }}
     {{- if hasKey . "maxInFlight" }}
     maxInFlight: {{ .maxInFlight | int64 }}

@@ -19,6 +19,7 @@ import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Lane;
 import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.dispatch.TopicIncarnations;
 import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
@@ -83,6 +84,10 @@ public final class Application implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final DurableWriter writer;
     private final Subscriptions subscriptions;
+    /** Looks topics up at start-up and the events topic's id on every assignment (see TopicIdRefresh). */
+    private final Admin admin;
+
+    private final TopicIncarnations topicIds;
     private final RetryPolicy retryPolicy;
     private final ScheduledExecutorService timer;
     private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
@@ -122,6 +127,8 @@ public final class Application implements AutoCloseable {
         metrics.registerAtZero(
                 Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
         clients = new KafkaClients(config.kafka());
+        admin = Admin.create(clients.common("webhook-dispatcher-admin"));
+        topicIds = new TopicIncarnations(topic -> TopicIdRefresh.lookup(admin, topic));
         var delivery = config.delivery();
         sender = new JdkWebhookSender(
                 delivery.connectTimeout(),
@@ -171,8 +178,8 @@ public final class Application implements AutoCloseable {
         });
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
-        var fanOut =
-                new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics, delivery.maxEventBytes());
+        var fanOut = new EventFanOut(
+                subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, delivery.maxEventBytes());
         String events = config.topics().events();
         var startFrom = config.kafka().startFrom();
         ConsumerLoop eventsLoop = addLoop(
@@ -180,7 +187,7 @@ public final class Application implements AutoCloseable {
                 config.kafka().groupId(),
                 startFrom,
                 startFrom.resetPolicy() + " offset (kafka.startFrom: " + startFrom.resetPolicy() + ")",
-                (c, listener) -> c.subscribe(List.of(events), listener),
+                (c, listener) -> c.subscribe(List.of(events), new TopicIdRefresh(c, topicIds, listener)),
                 fanOut,
                 new ConsumerLoop.FlowControl(0),
                 budget.account(EVENTS_SHARE),
@@ -259,24 +266,23 @@ public final class Application implements AutoCloseable {
     /** Checks topics, opens the management port and starts consuming. */
     public void start() throws StartupException, IOException {
         log.info("starting webhook-dispatcher {} with {}", VERSION, config); // records mask secrets
-        try (Admin admin = Admin.create(clients.common("webhook-dispatcher-admin"))) {
-            var t = config.topics();
-            var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
-            all.addAll(retryPolicy.topics());
-            // created topics accept the largest event plus its retry/dead-letter headers
-            int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
-            List<String> created = TopicCheck.ensure(
-                    admin,
-                    all,
-                    t.create(),
-                    t.partitions(),
-                    t.replicationFactor(),
-                    Map.of("max.message.bytes", String.valueOf(recordBytes)));
-            var written = new ArrayList<>(retryPolicy.topics());
-            written.add(t.deadLetter());
-            written.removeAll(created); // created just now, with that limit
-            TopicCheck.requireRecordSize(admin, written, recordBytes);
-        }
+        var t = config.topics();
+        var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
+        all.addAll(retryPolicy.topics());
+        // created topics accept the largest event plus its retry/dead-letter headers
+        int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
+        List<String> created = TopicCheck.ensure(
+                admin,
+                all,
+                t.create(),
+                t.partitions(),
+                t.replicationFactor(),
+                Map.of("max.message.bytes", String.valueOf(recordBytes)));
+        var written = new ArrayList<>(retryPolicy.topics());
+        written.add(t.deadLetter());
+        written.removeAll(created); // created just now, with that limit
+        TopicCheck.requireRecordSize(admin, written, recordBytes);
+        learnTopicId(t.events());
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(
                 config.management().address(),
@@ -302,6 +308,13 @@ public final class Application implements AutoCloseable {
                 subscriptions.enabledCount(),
                 management.address(),
                 management.port());
+    }
+
+    private void learnTopicId(String events) throws StartupException {
+        topicIds.refresh(List.of(events));
+        if (!topicIds.knows(events)) {
+            throw new StartupException("could not look up the topic id of " + events + " (see the log above)");
+        }
     }
 
     public int managementPort() {
@@ -350,6 +363,7 @@ public final class Application implements AutoCloseable {
         writer.close();
         // Offsets are committed by now: a write still pending in the producer no longer counts, don't wait long.
         producer.close(budget.share(2));
+        admin.close(Duration.ZERO); // only lookups, nothing to finish
         meterBinders.forEach(Application::closeQuietly);
         for (int i = 0; i < consumers.size(); i++) {
             if (finished[i]) { // a loop still running owns its consumer, which is not thread-safe

@@ -12,6 +12,7 @@ import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.PayloadFilter;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -258,12 +259,28 @@ public final class ConfigLoader {
             Optional<RateLimit> rateLimit = sub.rateLimit("rateLimit");
             CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
             Tls tls = sub.tls("tls", tlsDefault);
+            Optional<PayloadFilter> filter = payloadFilter(sub);
             sub.rejectUnknownKeys();
-            if (id != null && url != null && signing != null && !events.isEmpty()) {
-                result.add(new Subscription(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls));
+            if (id != null && url != null && signing != null && !events.isEmpty() && filter != null) {
+                result.add(new Subscription(
+                        id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, filter));
             }
         }
         return result;
+    }
+
+    /** The subscription's CEL {@code filter}, compiled and type-checked; null after an error. */
+    private static Optional<PayloadFilter> payloadFilter(Section sub) {
+        String source = sub.string("filter", null);
+        if (source == null) {
+            return sub.failed("filter") ? null : Optional.empty();
+        }
+        try {
+            return Optional.of(PayloadFilter.compile(source));
+        } catch (PayloadFilter.InvalidFilterException e) {
+            sub.error("filter", "is not a valid CEL filter: " + e.getMessage());
+            return null;
+        }
     }
 
     private static final List<String> SECRET_KEYS = List.of("secret", "secrets", "secretFile");

@@ -2,6 +2,7 @@ package io.webhookdispatcher.dispatch;
 
 import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.event.EventType;
+import io.webhookdispatcher.event.PayloadFilter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param rateLimit   requests per time unit it may be sent, if limited
  * @param breaker     its circuit breaker's settings
  * @param tls         the CAs its receiver may be signed by and the client certificate it presents
+ * @param filter      a CEL expression that narrows what {@code events} matched, if any
  */
 public record Subscription(
         String id,
@@ -26,7 +28,8 @@ public record Subscription(
         int maxInFlight,
         Optional<RateLimit> rateLimit,
         CircuitBreaker.Settings breaker,
-        Tls tls) {
+        Tls tls,
+        Optional<PayloadFilter> filter) {
     /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
     private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
 
@@ -37,10 +40,25 @@ public record Subscription(
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(filter, "filter");
         events = List.copyOf(events);
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be positive");
         }
+    }
+
+    /** Without a payload filter. */
+    public Subscription(
+            String id,
+            URI url,
+            Signing signing,
+            List<EventFilter> events,
+            boolean enabled,
+            int maxInFlight,
+            Optional<RateLimit> rateLimit,
+            CircuitBreaker.Settings breaker,
+            Tls tls) {
+        this(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, Optional.empty());
     }
 
     /** With the default TLS settings (the JVM's trust store, no client certificate). */

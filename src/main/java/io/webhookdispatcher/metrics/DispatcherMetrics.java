@@ -36,6 +36,10 @@ public final class DispatcherMetrics {
     public static final String INVALID = "webhook.events.invalid";
     /** {@code webhook_events_unmatched_total}: events no enabled subscription wants. */
     public static final String UNMATCHED = "webhook.events.unmatched";
+    /** {@code webhook_events_filtered_total{subscription}}: events its {@code events} matched and its filter did not. */
+    public static final String FILTERED = "webhook.events.filtered";
+    /** {@code webhook_filter_errors_total{subscription}}: events its filter failed on (missing field, wrong type). */
+    public static final String FILTER_ERRORS = "webhook.filter.errors";
     /** {@code webhook_events_tombstones_total}: null-valued records, skipped. */
     public static final String TOMBSTONES = "webhook.events.tombstones";
     /** {@code webhook_subscriptions}: enabled subscriptions. */
@@ -83,6 +87,10 @@ public final class DispatcherMetrics {
             Map.entry(CONSUMED, "Records read, from the events topic and the retry topics"),
             Map.entry(INVALID, "Unusable input records, dead-lettered, by reason"),
             Map.entry(UNMATCHED, "Events no enabled subscription wants"),
+            Map.entry(FILTERED, "Events the subscription's events matched and its filter did not, so not delivered"),
+            Map.entry(
+                    FILTER_ERRORS,
+                    "Events the subscription's filter failed on (a missing field, a wrong type): not delivered"),
             Map.entry(TOMBSTONES, "Null-valued records, skipped"),
             Map.entry(SUBSCRIPTIONS, "Enabled subscriptions"),
             Map.entry(RELOADS, "Hot reloads of the subscriptions, by result applied or rejected"),
@@ -252,6 +260,22 @@ public final class DispatcherMetrics {
         counter(UNMATCHED).increment();
     }
 
+    /** An event the subscription's filter did not match. */
+    public void filteredOut(String subscription) {
+        SubscriptionMeters m = meters(subscription);
+        if (m != null) {
+            m.filtered.increment();
+        }
+    }
+
+    /** An event the subscription's filter failed on; it is not delivered. */
+    public void filterError(String subscription) {
+        SubscriptionMeters m = meters(subscription);
+        if (m != null) {
+            m.filterErrors.increment();
+        }
+    }
+
     public void tombstone() {
         counter(TOMBSTONES).increment();
     }
@@ -342,6 +366,8 @@ public final class DispatcherMetrics {
         final String subscription;
         final Map<String, Counter> attempts = new HashMap<>();
         final Map<String, Counter> deferrals = new ConcurrentHashMap<>();
+        final Counter filtered;
+        final Counter filterErrors;
         final Timer durationDelivered;
         final Timer durationFailed;
         final Timer lag;
@@ -355,6 +381,8 @@ public final class DispatcherMetrics {
                 attempts.put(r, counter(ATTEMPTS, "subscription", subscription, "result", r));
             }
             deferralReasons.forEach(this::deferral);
+            filtered = counter(FILTERED, "subscription", subscription);
+            filterErrors = counter(FILTER_ERRORS, "subscription", subscription);
             durationDelivered = duration(OUTCOME_DELIVERED);
             durationFailed = duration("failed");
             lag = Timer.builder(LAG)

@@ -17,6 +17,7 @@ import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.dispatch.TopicIncarnations;
 import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import io.webhookdispatcher.retry.DeadLetters;
@@ -104,7 +105,9 @@ class DeliveryCoreTest {
                 new DeliveryScheduler.Bounds(256, 1000, 16 << 20, Duration.ofSeconds(1), Duration.ofHours(1)));
         subscriptions.onChange(scheduler::lanesChanged);
         budget = new MemoryBudget(maxBufferedBytes);
-        var fanOut = new EventFanOut(subscriptions, scheduler, deadLetters::invalidInput, metrics, 1 << 20);
+        var topicIds = new TopicIncarnations(topic -> Optional.of("AAAAAAAAAAAAAAAAAAAAAQ"));
+        topicIds.refresh(List.of(EVENTS));
+        var fanOut = new EventFanOut(subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, 1 << 20);
         loop = new ConsumerLoop(
                 consumer,
                 listener -> consumer.subscribe(List.of(EVENTS), listener),

@@ -106,6 +106,22 @@ class MainTest {
     }
 
     @Test
+    void shouldExitOneForAFilterThatDoesNotTypeCheckNamingTheSubscription() throws Exception {
+        Path file = Files.writeString(dir.resolve("bad-filter.yaml"), """
+                subscriptions:
+                  - id: wins
+                    url: https://example.com/wins
+                    secret: secret-wins-of-24-bytes-or-more
+                    events: ["opportunity.*"]
+                    filter: 'data.stage == "WON" && event > 3'
+                """);
+
+        assertThat(main(Map.of(), "validate-config", "--config", file.toString()))
+                .isEqualTo(1);
+        assertThat(stderr()).contains(file + ": subscriptions[wins].filter: is not a valid CEL filter:");
+    }
+
+    @Test
     void shouldPrintAValidConfigAsOneJsonObject() throws Exception {
         // when
         int exit = main("validate-config", "--config", config, "--output", "json");
