@@ -229,6 +229,10 @@ topics:
   events: {{ .Values.topics.events | toJson }}
   retry: {{ .Values.topics.retry | toJson }}
   deadLetter: {{ .Values.topics.deadLetter | toJson }}
+  {{- with .Values.topics.attempts }}
+  attempts: {{ . | toJson }}
+  attemptsRetention: {{ $.Values.topics.attemptsRetention | toJson }}
+  {{- end }}
   create: {{ .Values.topics.create | toJson }}
   partitions: {{ .Values.topics.partitions | int64 }}
   replicationFactor: {{ .Values.topics.replicationFactor | int64 }}

@@ -9,11 +9,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.webhookdispatcher.attempts.KafkaAttemptLog;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.consume.ConsumerLoop;
 import io.webhookdispatcher.consume.LoopStatus;
 import io.webhookdispatcher.consume.MemoryBudget;
 import io.webhookdispatcher.consume.RecordHandler;
+import io.webhookdispatcher.dispatch.AttemptLog;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.EventFanOut;
@@ -76,6 +78,8 @@ public final class Application implements AutoCloseable {
     private static final double RETRY_SHARE = 0.5;
     /** How often deliveries waiting only for a rate-limit token or a Retry-After are re-checked. */
     private static final long TICK_MILLIS = 20;
+    /** Delivery-log records held while the attempts topic is slow or unavailable; beyond, dropped and counted. */
+    private static final int ATTEMPT_LOG_CAPACITY = 10_000;
 
     private final DispatcherConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -83,6 +87,7 @@ public final class Application implements AutoCloseable {
     private final JdkWebhookSender sender;
     private final KafkaProducer<byte[], byte[]> producer;
     private final DurableWriter writer;
+    private final KafkaAttemptLog attemptLog; // null without topics.attempts
     private final Subscriptions subscriptions;
     /** Looks topics up at start-up and the events topic's id on every assignment (see TopicIdRefresh). */
     private final Admin admin;
@@ -160,10 +165,17 @@ public final class Application implements AutoCloseable {
                 () -> ThreadLocalRandom.current().nextDouble());
         metrics.topicsAtZero(
                 config.topics().events(), retryPolicy.topics(), config.topics().deadLetter());
-        var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, clock);
+        attemptLog = config.topics()
+                .attempts()
+                .map(topic -> new KafkaAttemptLog(
+                        clients.attemptsProducer("webhook-dispatcher-attempts"), topic, ATTEMPT_LOG_CAPACITY, metrics))
+                .orElse(null);
+        AttemptLog attempts = attemptLog == null ? AttemptLog.NONE : attemptLog;
+        var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, attempts, clock);
         var scheduler = new DeliveryScheduler(
                 subscriptions::all,
                 router,
+                attempts,
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(
@@ -282,7 +294,19 @@ public final class Application implements AutoCloseable {
         written.add(t.deadLetter());
         written.removeAll(created); // created just now, with that limit
         TopicCheck.requireRecordSize(admin, written, recordBytes);
+        if (t.attempts().isPresent()) {
+            TopicCheck.ensureOptional(
+                    admin,
+                    t.attempts().get(),
+                    t.create(),
+                    t.partitions(),
+                    t.replicationFactor(),
+                    Map.of("retention.ms", String.valueOf(t.attemptsRetention().toMillis())));
+        }
         learnTopicId(t.events());
+        if (attemptLog != null) {
+            attemptLog.start();
+        }
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(
                 config.management().address(),
@@ -361,6 +385,9 @@ public final class Application implements AutoCloseable {
         timer.shutdownNow();
         sender.close();
         writer.close();
+        if (attemptLog != null) {
+            attemptLog.close(budget.share(3)); // informational: what is not written by then is dropped
+        }
         // Offsets are committed by now: a write still pending in the producer no longer counts, don't wait long.
         producer.close(budget.share(2));
         admin.close(Duration.ZERO); // only lookups, nothing to finish

@@ -2,6 +2,8 @@ package io.webhookdispatcher.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookdispatcher.attempts.AttemptQuery;
+import io.webhookdispatcher.attempts.AttemptTable;
 import io.webhookdispatcher.config.ConfigException;
 import io.webhookdispatcher.config.ConfigLoader;
 import io.webhookdispatcher.config.DispatcherConfig;
@@ -55,6 +57,12 @@ final class Cli {
         Replay.Result replay(
                 DispatcherConfig config, String retryTopic, Replay.Filter filter, boolean dryRun, PrintStream progress)
                 throws Exception;
+
+        /** {@code attempts}: one pass over the attempts topic from {@code filter.since()} to its end at start. */
+        default AttemptQuery.Result attempts(
+                DispatcherConfig config, String topic, AttemptQuery.Filter filter, int limit) throws Exception {
+            throw new UnsupportedOperationException("attempts");
+        }
     }
 
     /** Lower-case constants: picocli shows them as written in help and error messages. */
@@ -72,7 +80,8 @@ final class Cli {
         var cli = new CommandLine(new Root())
                 .addSubcommand(new RunCommand(context))
                 .addSubcommand(new ValidateConfigCommand(context))
-                .addSubcommand(new ReplayCommand(context));
+                .addSubcommand(new ReplayCommand(context))
+                .addSubcommand(new AttemptsCommand(context));
         // Set after the subcommands are added: picocli applies these to the hierarchy as it is now.
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -353,6 +362,154 @@ final class Cli {
                     .put("matched", result.matched())
                     .put("republished", result.republished())
                     .put("notReplayable", result.notReplayable());
+        }
+    }
+
+    @Command(
+            name = "attempts",
+            description = {
+                "Answers \"did subscription S get event K?\": prints the delivery log (topics.attempts), every attempt"
+                        + " and decision that matches every given filter, oldest first.",
+                "Reads from --since (default 24h ago) to the topic's end at start. Exit 0 done (also when nothing"
+                        + " matched), 1 invalid config, no topics.attempts or failed, 2 usage error."
+            })
+    static final class AttemptsCommand implements Callable<Integer> {
+        private final Context context;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
+        Path config;
+
+        @Option(names = "--subscription", paramLabel = "ID", description = "Only this subscription's attempts.")
+        String subscription;
+
+        @Option(
+                names = "--key",
+                paramLabel = "KEY",
+                description = "Only events with this record key (its text, or base64 for a key that is not UTF-8).")
+        String key;
+
+        @Option(names = "--delivery-id", paramLabel = "ID", description = "Only this delivery (the webhook-id).")
+        String deliveryId;
+
+        @Option(
+                names = "--event",
+                paramLabel = "GLOB",
+                converter = EventFilterConverter.class,
+                description = "Only these event types: *, object.*, *.action or object.action.")
+        EventFilter event;
+
+        @Option(
+                names = "--outcome",
+                paramLabel = "O",
+                description = "Only this outcome: delivered, retry_scheduled, deferred, circuit_open, dead_lettered"
+                        + " or rebalanced.")
+        String outcome;
+
+        @Option(
+                names = "--since",
+                paramLabel = "TIME",
+                converter = TimeConverter.class,
+                description = "Started at or after TIME: an ISO-8601 instant or a duration ago (default 24h).")
+        Instant since;
+
+        @Option(
+                names = "--until",
+                paramLabel = "TIME",
+                converter = TimeConverter.class,
+                description = "Started before TIME: an ISO-8601 instant or a duration ago (30m).")
+        Instant until;
+
+        @Option(
+                names = "--limit",
+                paramLabel = "N",
+                defaultValue = "1000",
+                description = "Print at most N matches (the count says how many there were in all).")
+        int limit;
+
+        @Option(
+                names = "--output",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
+                description = "text: a table; or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
+        Output output;
+
+        @Spec
+        CommandSpec spec;
+
+        AttemptsCommand(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            if (limit < 1) {
+                throw new ParameterException(spec.commandLine(), "--limit must be at least 1");
+            }
+            Optional<DispatcherConfig> loaded =
+                    context.load(new ConfigLoader(context.env()), config, "attempts", output);
+            if (loaded.isEmpty()) {
+                return ExitCode.SOFTWARE;
+            }
+            DispatcherConfig c = loaded.get();
+            if (c.topics().attempts().isEmpty()) {
+                return failed("topics.attempts is not set in " + config + ": there is no delivery log to read");
+            }
+            String topic = c.topics().attempts().get();
+            var filter = new AttemptQuery.Filter(
+                    Optional.ofNullable(subscription),
+                    Optional.ofNullable(key),
+                    Optional.ofNullable(deliveryId),
+                    Optional.ofNullable(event),
+                    Optional.ofNullable(outcome),
+                    since != null ? since : Instant.now().minus(java.time.Duration.ofHours(24)),
+                    Optional.ofNullable(until));
+            AttemptQuery.Result result;
+            try {
+                result = context.backend().attempts(c, topic, filter, limit);
+            } catch (Exception e) {
+                return failed("attempts failed: " + e);
+            }
+            if (output == Output.json) {
+                ObjectNode json = header("attempts", config)
+                        .put("ok", true)
+                        .put("topic", topic)
+                        .put("since", filter.since().toString())
+                        .put("scanned", result.scanned())
+                        .put("matched", result.total());
+                var list = json.putArray("attempts");
+                result.matched().forEach(a -> list.add(JSON.valueToTree(a)));
+                context.print(json);
+            } else if (result.total() == 0) {
+                context.out()
+                        .printf(
+                                "no attempts matched (%s since %s: scanned %d)%n",
+                                topic, filter.since(), result.scanned());
+            } else {
+                AttemptTable.print(result.matched(), context.out());
+                context.out()
+                        .printf(
+                                "%d attempts matched%s (%s since %s: scanned %d)%n",
+                                result.total(),
+                                result.total() > result.matched().size()
+                                        ? ", showing the first "
+                                                + result.matched().size()
+                                        : "",
+                                topic,
+                                filter.since(),
+                                result.scanned());
+            }
+            return ExitCode.OK;
+        }
+
+        private int failed(String message) {
+            if (output == Output.json) {
+                ObjectNode json = header("attempts", config).put("ok", false);
+                json.putArray("errors").add(message);
+                context.print(json);
+            } else {
+                context.err().println(message);
+            }
+            return ExitCode.SOFTWARE;
         }
     }
 

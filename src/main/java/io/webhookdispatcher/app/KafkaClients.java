@@ -5,6 +5,7 @@ import io.webhookdispatcher.config.KafkaClientSettings;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -42,6 +43,23 @@ final class KafkaClients {
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
         return new KafkaConsumer<>(
                 KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * The delivery log's own producer: acks=1, not idempotent, small records, and a short {@code max.block.ms}, so
+     * a missing attempts topic costs its writer thread a second per record rather than five (what it cannot write
+     * in time is dropped and counted). Separate from the retry producer, so it never competes for that one's buffer.
+     */
+    KafkaProducer<byte[], byte[]> attemptsProducer(String clientId) {
+        var props = KafkaClientSettings.producer(kafka, clientId, 64 * 1024);
+        props.put(ProducerConfig.ACKS_CONFIG, "1");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4L << 20);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.app;
 
+import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.config.KafkaClientSettings;
 import io.webhookdispatcher.retry.Replay;
@@ -104,6 +105,14 @@ public final class Main {
                             "webhook-dispatcher-replay", config.delivery().maxEventBytes())) {
                 return new Replay(reader, producer, Clock.systemUTC(), progress)
                         .run(config.topics().deadLetter(), retryTopic, filter, dryRun);
+            }
+        }
+
+        @Override
+        public AttemptQuery.Result attempts(
+                DispatcherConfig config, String topic, AttemptQuery.Filter filter, int limit) {
+            try (var reader = new KafkaClients(config.kafka()).reader("webhook-dispatcher-attempts-query")) {
+                return new AttemptQuery(reader).run(topic, filter, limit);
             }
         }
     }

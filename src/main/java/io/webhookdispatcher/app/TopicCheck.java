@@ -68,6 +68,32 @@ final class TopicCheck {
     }
 
     /**
+     * A topic the dispatcher could run without (the delivery log): created if allowed, else a missing one is only
+     * a warning — its records are then dropped and counted, and deliveries go on.
+     */
+    static void ensureOptional(
+            Admin admin, String topic, boolean create, int partitions, short replication, Map<String, String> config)
+            throws StartupException {
+        if (create) {
+            ensure(admin, List.of(topic), true, partitions, replication, config);
+            return;
+        }
+        try {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                log.warn(
+                        "the attempts topic {} does not exist: create it (or set topics.create: true); until then"
+                                + " the delivery log is dropped and counted, deliveries go on",
+                        topic);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StartupException("cannot check Kafka topics: " + (e.getCause() != null ? e.getCause() : e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while checking Kafka topics");
+        }
+    }
+
+    /**
      * Created is not yet writable: a broker can serve the new topic's metadata before it leads its partitions, and
      * an idempotent producer writing then can be answered NOT_LEADER for one batch and accepted for the next, and
      * then fail that partition with OutOfOrderSequence until its delivery timeout (seen in IsolationIT: two

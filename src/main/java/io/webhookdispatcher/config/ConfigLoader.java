@@ -154,7 +154,9 @@ public final class ConfigLoader {
                 t.string("deadLetter", "crm.events.dlt"),
                 t.bool("create", false),
                 t.positiveInt("partitions", 6),
-                (short) t.positiveInt("replicationFactor", 3));
+                (short) t.positiveInt("replicationFactor", 3),
+                Optional.ofNullable(t.string("attempts", null)).filter(a -> !a.isBlank()),
+                t.positiveDuration("attemptsRetention", "7d"));
         t.rejectUnknownKeys();
 
         var d = top.section("delivery");

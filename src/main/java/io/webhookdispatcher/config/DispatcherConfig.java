@@ -70,8 +70,19 @@ public record DispatcherConfig(
         }
     }
 
+    /**
+     * @param attempts          the delivery log ({@code topics.attempts}): every attempt's outcome as JSON; empty: off
+     * @param attemptsRetention how long the attempts topic keeps records, when the dispatcher creates it
+     */
     public record Topics(
-            String events, String retry, String deadLetter, boolean create, int partitions, short replicationFactor) {}
+            String events,
+            String retry,
+            String deadLetter,
+            boolean create,
+            int partitions,
+            short replicationFactor,
+            java.util.Optional<String> attempts,
+            Duration attemptsRetention) {}
 
     /**
      * @param maxQueuedPerSubscription      deliveries one subscription may hold waiting for a permit; beyond, deferred

@@ -97,6 +97,7 @@ public final class DeliveryScheduler {
 
     private final Supplier<Collection<Lane>> lanes;
     private final FailurePath failures;
+    private final AttemptLog attemptLog;
     private final DispatcherMetrics metrics;
     private final Clock clock;
     private final Bounds bounds;
@@ -116,8 +117,20 @@ public final class DeliveryScheduler {
             DispatcherMetrics metrics,
             Clock clock,
             Bounds bounds) {
+        this(lanes, failures, AttemptLog.NONE, metrics, clock, bounds);
+    }
+
+    /** @param attemptLog told every delivered attempt (the failure path reports the others) */
+    public DeliveryScheduler(
+            Supplier<Collection<Lane>> lanes,
+            FailurePath failures,
+            AttemptLog attemptLog,
+            DispatcherMetrics metrics,
+            Clock clock,
+            Bounds bounds) {
         this.lanes = Objects.requireNonNull(lanes, "lanes");
         this.failures = Objects.requireNonNull(failures, "failures");
+        this.attemptLog = Objects.requireNonNull(attemptLog, "attemptLog");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.bounds = Objects.requireNonNull(bounds, "bounds");
@@ -490,7 +503,8 @@ public final class DeliveryScheduler {
     private void send(Job job) {
         Delivery d = job.delivery;
         Lane lane = d.lane();
-        Delivery attempt = d.attemptedAt(clock.instant());
+        Instant startedAt = clock.instant();
+        Delivery attempt = d.attemptedAt(startedAt);
         CompletableFuture<DeliveryOutcome> sent;
         try {
             sent = lane.endpoint().send(d.deliveryId(), d.body());
@@ -503,23 +517,31 @@ public final class DeliveryScheduler {
                     released(job, null); // a bug, but it must not leak the permit or wedge a probe
                     throw new IllegalStateException("the sender failed instead of classifying an outcome", error);
                 }
-                completed(job, attempt, outcome);
+                completed(job, attempt, outcome, startedAt);
             } catch (RuntimeException | Error bug) {
                 job.done.completeExceptionally(bug);
             }
         });
     }
 
-    private void completed(Job job, Delivery d, DeliveryOutcome outcome) {
+    private void completed(Job job, Delivery d, DeliveryOutcome outcome, Instant startedAt) {
         Lane lane = d.lane();
         released(job, outcome);
         metrics.attempt(lane.id(), outcome.result().label, outcome.elapsed());
+        boolean delivered = outcome instanceof DeliveryOutcome.Delivered;
         if (!d.lease().owned()) {
+            attemptLog.record(
+                    d,
+                    outcome,
+                    startedAt,
+                    delivered ? AttemptLog.Verdict.DELIVERED : AttemptLog.Verdict.REBALANCED,
+                    null);
             job.done.complete(RecordCompletion.DROPPED); // its next owner redoes it; writing would fork the chain
             return;
         }
-        if (outcome instanceof DeliveryOutcome.Delivered) {
+        if (delivered) {
             metrics.delivered(lane.id(), d.eventType(), lag(d));
+            attemptLog.record(d, outcome, startedAt, AttemptLog.Verdict.DELIVERED, null);
             job.done.complete(RecordCompletion.DURABLE);
         } else {
             pipe(failures.failed(d, outcome), job);

@@ -66,6 +66,10 @@ public final class DispatcherMetrics {
     public static final String BUFFERED_LIMIT = "webhook.buffered.bytes.limit";
     /** {@code webhook_consumer_paused{loop}}: 1 while a consumer loop is paused by its memory share or full queues. */
     public static final String CONSUMER_PAUSED = "webhook.consumer.paused";
+    /** {@code webhook_attempt_log_failures_total{reason}}: delivery-log records lost (queue_full, send_failed, encode). */
+    public static final String ATTEMPT_LOG_FAILURES = "webhook.attempt.log.failures";
+    /** {@code webhook_attempt_log_written_total}: delivery-log records acknowledged by the attempts topic. */
+    public static final String ATTEMPT_LOG_WRITTEN = "webhook.attempt.log.written";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
@@ -103,7 +107,9 @@ public final class DispatcherMetrics {
             Map.entry(SLOW, "1 while the subscription is too slow to be waited for"),
             Map.entry(BUFFERED, "Bytes of consumed records whose work is unfinished"),
             Map.entry(BUFFERED_LIMIT, "The share of delivery.maxBufferedBytes this consumer loop may use"),
-            Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"));
+            Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"),
+            Map.entry(ATTEMPT_LOG_FAILURES, "Delivery-log records lost, never a delivery: by reason"),
+            Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"));
 
     private static final Duration[] DURATION_BUCKETS =
             seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
@@ -124,6 +130,8 @@ public final class DispatcherMetrics {
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
 
     private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
+    private final Map<String, Counter> attemptLogFailures = new ConcurrentHashMap<>();
+    private volatile Counter attemptLogWritten;
     /** The {@code event_type} values allowed besides {@code other}; replaced on every config (re)load. */
     private volatile Set<String> namedEventTypes = Set.of();
 
@@ -331,6 +339,23 @@ public final class DispatcherMetrics {
         if (m != null) {
             m.verdict(eventType, OUTCOME_DEAD_LETTERED).increment();
         }
+    }
+
+    /** The delivery log's counters, at zero: only when {@code topics.attempts} is set. */
+    public void attemptLogAtZero(Collection<String> failureReasons) {
+        attemptLogWritten = counter(ATTEMPT_LOG_WRITTEN);
+        failureReasons.forEach(r -> attemptLogFailures.put(r, counter(ATTEMPT_LOG_FAILURES, "reason", r)));
+    }
+
+    public void attemptLogFailed(String reason) {
+        attemptLogFailures
+                .computeIfAbsent(reason, r -> counter(ATTEMPT_LOG_FAILURES, "reason", r))
+                .increment();
+    }
+
+    public void attemptLogWritten() {
+        Counter written = attemptLogWritten;
+        (written != null ? written : counter(ATTEMPT_LOG_WRITTEN)).increment();
     }
 
     public void writeFailed(String topic) {

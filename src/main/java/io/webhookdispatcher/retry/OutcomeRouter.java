@@ -1,8 +1,10 @@
 package io.webhookdispatcher.retry;
 
 import io.webhookdispatcher.consume.RecordCompletion;
+import io.webhookdispatcher.dispatch.AttemptLog;
 import io.webhookdispatcher.dispatch.Delivery;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
+import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.FailurePath;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
@@ -31,10 +33,23 @@ public final class OutcomeRouter implements FailurePath {
     private final RetryWriter retries;
     private final DeadLetters deadLetters;
     private final DispatcherMetrics metrics;
+    private final AttemptLog attemptLog;
     private final Clock clock;
 
     public OutcomeRouter(
             RetryPolicy policy, RetryWriter retries, DeadLetters deadLetters, DispatcherMetrics metrics, Clock clock) {
+        this(policy, retries, deadLetters, metrics, AttemptLog.NONE, clock);
+    }
+
+    /** @param attemptLog told each verdict once it is durable (and each attempt whose write its lease outlived) */
+    public OutcomeRouter(
+            RetryPolicy policy,
+            RetryWriter retries,
+            DeadLetters deadLetters,
+            DispatcherMetrics metrics,
+            AttemptLog attemptLog,
+            Clock clock) {
+        this.attemptLog = Objects.requireNonNull(attemptLog, "attemptLog");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.retries = Objects.requireNonNull(retries, "retries");
         this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
@@ -44,19 +59,25 @@ public final class OutcomeRouter implements FailurePath {
 
     @Override
     public CompletableFuture<RecordCompletion> failed(Delivery d, DeliveryOutcome outcome) {
+        // called as the attempt ends: its start is its duration ago
+        var attempt = new Logged(outcome, clock.instant().minus(outcome.elapsed()));
         if (outcome instanceof DeliveryOutcome.Permanent permanent) {
-            return deadLetter(d, DeadLetters.PERMANENT_FAILURE, permanent.failure());
+            return deadLetter(d, DeadLetters.PERMANENT_FAILURE, permanent.failure(), attempt);
         }
         if (!(outcome instanceof DeliveryOutcome.Retryable retryable)) {
             throw new IllegalArgumentException("not a failure: " + outcome);
         }
         Optional<RetryPolicy.Next> next = policy.next(d.attempt(), retryable.retryAfter(), clock.instant());
         if (next.isEmpty()) {
-            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure());
+            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure(), attempt);
         }
         return counted(
                 retries.schedule(d, deadLetters.attempted(retryable.failure()), next.get()),
-                () -> metrics.retryScheduled(d.lane().id(), d.eventType()));
+                () -> metrics.retryScheduled(d.lane().id(), d.eventType()),
+                d,
+                attempt,
+                AttemptLog.Verdict.RETRY_SCHEDULED,
+                null);
     }
 
     /**
@@ -68,30 +89,53 @@ public final class OutcomeRouter implements FailurePath {
         Instant now = clock.instant();
         Instant since = d.pendingSince();
         if (since != null && !since.plus(policy.patience()).isAfter(now)) {
-            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, null);
+            return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, null, new Logged(null, now));
         }
         int deferral = d.deferrals() + 1;
         return counted(
                 retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, likely, now), now),
-                () -> metrics.deferred(d.lane().id(), d.eventType(), reason));
+                () -> metrics.deferred(d.lane().id(), d.eventType(), reason),
+                d,
+                new Logged(null, now),
+                reason.equals(DeliveryScheduler.CIRCUIT_OPEN)
+                        ? AttemptLog.Verdict.CIRCUIT_OPEN
+                        : AttemptLog.Verdict.DEFERRED,
+                reason);
     }
 
     @Override
     public CompletableFuture<RecordCompletion> abandon(Delivery d, String reason) {
-        return deadLetter(d, reason, null);
+        return deadLetter(d, reason, null, new Logged(null, clock.instant()));
     }
 
-    private CompletableFuture<RecordCompletion> deadLetter(Delivery d, String reason, DeliveryOutcome.Failure failure) {
+    private CompletableFuture<RecordCompletion> deadLetter(
+            Delivery d, String reason, DeliveryOutcome.Failure failure, Logged attempt) {
         return counted(
                 deadLetters.failedDelivery(d, reason, failure),
-                () -> metrics.deadLettered(d.lane().id(), d.eventType()));
+                () -> metrics.deadLettered(d.lane().id(), d.eventType()),
+                d,
+                attempt,
+                AttemptLog.Verdict.DEAD_LETTERED,
+                reason);
     }
 
-    private static CompletableFuture<RecordCompletion> counted(
-            CompletableFuture<RecordCompletion> write, Runnable count) {
+    /** The attempt a verdict is about (outcome null: none was made) and when it started (or the verdict was made). */
+    private record Logged(DeliveryOutcome outcome, Instant startedAt) {}
+
+    /** Counts a durable verdict and tells the attempt log, which only hears of it: it never delays or fails it. */
+    private CompletableFuture<RecordCompletion> counted(
+            CompletableFuture<RecordCompletion> write,
+            Runnable count,
+            Delivery d,
+            Logged attempt,
+            AttemptLog.Verdict verdict,
+            String reason) {
         return write.thenApply(how -> {
             if (how == RecordCompletion.DURABLE) {
                 count.run();
+                attemptLog.record(d, attempt.outcome(), attempt.startedAt(), verdict, reason);
+            } else if (attempt.outcome() != null) {
+                attemptLog.record(d, attempt.outcome(), attempt.startedAt(), AttemptLog.Verdict.REBALANCED, reason);
             }
             return how;
         });
