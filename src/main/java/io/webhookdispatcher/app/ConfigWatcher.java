@@ -73,11 +73,7 @@ final class ConfigWatcher implements Runnable {
         try {
             next = loader.load(file);
         } catch (ConfigException e) {
-            if (changed || !e.errors().equals(rejected)) {
-                metrics.configReload(false);
-                log.error("config reload rejected, the running config stays: {}", String.join("; ", e.errors()));
-            }
-            rejected = e.errors();
+            reject(e.errors(), changed);
             return;
         }
         // the new file was checked against its own delivery section, but the sender keeps the running one (its
@@ -91,11 +87,7 @@ final class ConfigWatcher implements Runnable {
                             + " (by the running delivery settings; changes to them need a restart)"));
         }
         if (!refused.isEmpty()) {
-            if (changed || !refused.equals(rejected)) {
-                metrics.configReload(false);
-                log.error("config reload rejected, the running config stays: {}", String.join("; ", refused));
-            }
-            rejected = refused;
+            reject(refused, changed);
             return;
         }
         rejected = List.of();
@@ -111,6 +103,15 @@ final class ConfigWatcher implements Runnable {
         metrics.configReload(true);
         log.info("config reloaded: {}", describeChange(current.subscriptions(), next.subscriptions()));
         current = current.withSubscriptions(next.subscriptions());
+    }
+
+    /** Keeps the running config; the same errors on an unchanged file are logged and counted once. */
+    private void reject(List<String> errors, boolean changed) {
+        if (changed || !errors.equals(rejected)) {
+            metrics.configReload(false);
+            log.error("config reload rejected, the running config stays: {}", String.join("; ", errors));
+        }
+        rejected = errors;
     }
 
     /**

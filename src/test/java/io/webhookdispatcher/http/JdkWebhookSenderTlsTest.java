@@ -101,12 +101,7 @@ class JdkWebhookSenderTlsTest {
 
         assertRefusedHandshake(outcome);
         assertThat(receiver.received()).isEmpty();
-        // the receiver records its side of the handshake on its own thread, possibly after the client's outcome
-        await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(receiver.refused())
-                        .singleElement()
-                        .asString()
-                        .contains("certificate"));
+        assertRefusedByTheReceiver(receiver, "certificate");
     }
 
     @Test
@@ -117,12 +112,7 @@ class JdkWebhookSenderTlsTest {
 
         assertRefusedHandshake(outcome);
         assertThat(receiver.received()).isEmpty();
-        // the receiver records its side of the handshake on its own thread, possibly after the client's outcome
-        await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(receiver.refused())
-                        .singleElement()
-                        .asString()
-                        .contains("PKIX path"));
+        assertRefusedByTheReceiver(receiver, "PKIX path");
     }
 
     @Test
@@ -195,6 +185,15 @@ class JdkWebhookSenderTlsTest {
     @Test
     void shouldOfferOnlyTls12AndLater() {
         assertThat(SslContexts.parameters().getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
+    /** The receiver records its side of the handshake on its own thread, possibly after the client's outcome. */
+    private static void assertRefusedByTheReceiver(TlsReceiver receiver, String why) {
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(receiver.refused())
+                        .singleElement()
+                        .asString()
+                        .contains(why));
     }
 
     /** The receiver's refusal of the client: a retryable TLS failure, whichever way the JDK reports it. */
