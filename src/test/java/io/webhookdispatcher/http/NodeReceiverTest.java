@@ -85,7 +85,11 @@ class NodeReceiverTest {
         for (Object a : args) {
             command.add(a.toString());
         }
-        Process p = new ProcessBuilder(command).inheritIO().start();
+        // Not inheritIO(): the fork's stdin/stdout carry surefire's protocol, so the child's output goes through
+        // System.out instead.
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        System.out.print(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return p.exitValue();
     }

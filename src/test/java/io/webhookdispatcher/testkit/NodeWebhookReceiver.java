@@ -71,7 +71,8 @@ public final class NodeWebhookReceiver implements AutoCloseable {
         });
         var builder = new ProcessBuilder(
                         "node", "src/test/resources/standard-webhooks-receiver.js", JSON.writeValueAsString(config))
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+                .redirectError(ProcessBuilder.Redirect.appendTo(
+                        PREFIX.resolve("receiver.log").toFile())); // not inherited: see install()
         builder.environment().put("NODE_PATH", modules.toAbsolutePath().toString());
         process = builder.start();
         var out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -90,6 +91,7 @@ public final class NodeWebhookReceiver implements AutoCloseable {
             return modules;
         }
         Files.createDirectories(PREFIX);
+        Path log = PREFIX.resolve("npm-install.log");
         Process npm = new ProcessBuilder(
                         "npm",
                         "install",
@@ -99,11 +101,15 @@ public final class NodeWebhookReceiver implements AutoCloseable {
                         "--no-fund",
                         "--no-save",
                         PACKAGE)
-                .inheritIO()
+                // Never inherit the test JVM's stdin/stdout: they carry the surefire fork protocol, and a child
+                // that reads or writes them corrupts it (the build then fails after every test has passed).
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
                 .start();
+        npm.getOutputStream().close();
         if (!npm.waitFor(180, TimeUnit.SECONDS) || npm.exitValue() != 0) {
             npm.destroyForcibly();
-            throw new IllegalStateException("npm install " + PACKAGE + " failed");
+            throw new IllegalStateException("npm install " + PACKAGE + " failed: " + Files.readString(log));
         }
         return modules;
     }
