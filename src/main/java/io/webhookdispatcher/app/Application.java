@@ -26,6 +26,9 @@ import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
+import io.webhookdispatcher.operations.AutoDisable;
+import io.webhookdispatcher.operations.OperationsTopic;
+import io.webhookdispatcher.operations.OperationsWorker;
 import io.webhookdispatcher.retry.DeadLetters;
 import io.webhookdispatcher.retry.DurableWriter;
 import io.webhookdispatcher.retry.OutcomeRouter;
@@ -88,6 +91,11 @@ public final class Application implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final DurableWriter writer;
     private final KafkaAttemptLog attemptLog; // null without topics.attempts
+    /** Auto-disable's shared state and its thread; null without topics.operations. */
+    private final OperationsTopic operations;
+
+    private final OperationsWorker operationsWorker;
+    private final AutoDisable autoDisable;
     private final Subscriptions subscriptions;
     /** Looks topics up at start-up and the events topic's id on every assignment (see TopicIdRefresh). */
     private final Admin admin;
@@ -157,7 +165,8 @@ public final class Application implements AutoCloseable {
                                 Lane::queued,
                                 Lane::queuedBytes,
                                 l -> l.circuitState(clock.millis()).gauge,
-                                l -> l.slow() ? 1 : 0)));
+                                l -> l.slow() ? 1 : 0,
+                                l -> l.endpointDisabled() ? 1 : 0)));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(
                 config.retry(),
@@ -184,9 +193,25 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
                         config.retry().maxRetryAfter()));
+        operations = config.topics()
+                .operations()
+                .map(topic -> new OperationsTopic(
+                        clients.reader("webhook-dispatcher-operations"),
+                        clients::operationsProducer,
+                        topic,
+                        this::applyOperation))
+                .orElse(null);
+        operationsWorker = operations == null ? null : new OperationsWorker(operations);
+        autoDisable = operations == null ? null : new AutoDisable(subscriptions, operationsWorker, clock, instance());
+        if (autoDisable != null) {
+            scheduler.endpointHealth(autoDisable);
+        }
         subscriptions.onChange(() -> {
             metrics.namedEventTypes(subscriptions.namedEventTypes()); // a reload may name other types
             scheduler.lanesChanged();
+            if (autoDisable != null) {
+                autoDisable.configChanged(); // a changed endpoint config enables a disabled subscription again
+            }
         });
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
@@ -303,6 +328,9 @@ public final class Application implements AutoCloseable {
                     t.replicationFactor(),
                     Map.of("retention.ms", String.valueOf(t.attemptsRetention().toMillis())));
         }
+        if (operations != null) {
+            openOperations(t.operations().get());
+        }
         learnTopicId(t.events());
         if (attemptLog != null) {
             attemptLog.start();
@@ -332,6 +360,42 @@ public final class Application implements AutoCloseable {
                 subscriptions.enabledCount(),
                 management.address(),
                 management.port());
+    }
+
+    /**
+     * Reads the subscriptions' states before any delivery, so a subscription disabled before a restart (or by
+     * another replica) is never sent to, then tails the topic. The topic is required: without it a disable could
+     * not be shared or survive a restart.
+     */
+    private void openOperations(String topic) throws StartupException {
+        var t = config.topics();
+        TopicCheck.ensure(
+                admin, List.of(topic), t.create(), 1, t.replicationFactor(), Map.of("cleanup.policy", "compact"));
+        try {
+            operations.open(Duration.ofSeconds(30));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new StartupException("cannot read the operations topic " + topic + ": " + e.getMessage());
+        }
+        autoDisable.applyAll(operations.states());
+        operationsWorker.start();
+    }
+
+    /** A record read by the operations thread; only then, so after the constructor set autoDisable. */
+    private void applyOperation(io.webhookdispatcher.operations.OperationRecord record) {
+        autoDisable.apply(record);
+    }
+
+    /** This replica's name in the operations topic: the pod's host name. */
+    private static String instance() {
+        String host = System.getenv("HOSTNAME");
+        if (host != null && !host.isBlank()) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown";
+        }
     }
 
     private void learnTopicId(String events) throws StartupException {
@@ -383,6 +447,9 @@ public final class Application implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        if (operationsWorker != null) {
+            operationsWorker.close(); // a write under way finishes (or is fenced by the next writer)
+        }
         sender.close();
         writer.close();
         if (attemptLog != null) {

@@ -10,6 +10,7 @@ import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.config.Durations;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.operations.OperationRecord;
 import io.webhookdispatcher.retry.Replay;
 import io.webhookdispatcher.retry.RetryPolicy;
 import java.io.IOException;
@@ -63,7 +64,18 @@ final class Cli {
                 DispatcherConfig config, String topic, AttemptQuery.Filter filter, int limit) throws Exception {
             throw new UnsupportedOperationException("attempts");
         }
+
+        /**
+         * {@code enable}: writes {@code subscription.enabled} for the subscription if the operations topic says it is
+         * disabled (compare-and-set with the replicas); returns its state before.
+         */
+        default Enabled enable(DispatcherConfig config, String topic, Subscription subscription) throws Exception {
+            throw new UnsupportedOperationException("enable");
+        }
     }
+
+    /** What {@code enable} found and did: {@code before} is the subscription's state, if it had one. */
+    record Enabled(boolean wrote, Optional<OperationRecord> before) {}
 
     /** Lower-case constants: picocli shows them as written in help and error messages. */
     enum Output {
@@ -81,7 +93,8 @@ final class Cli {
                 .addSubcommand(new RunCommand(context))
                 .addSubcommand(new ValidateConfigCommand(context))
                 .addSubcommand(new ReplayCommand(context))
-                .addSubcommand(new AttemptsCommand(context));
+                .addSubcommand(new AttemptsCommand(context))
+                .addSubcommand(new EnableCommand(context));
         // Set after the subcommands are added: picocli applies these to the hierarchy as it is now.
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
@@ -504,6 +517,95 @@ final class Cli {
         private int failed(String message) {
             if (output == Output.json) {
                 ObjectNode json = header("attempts", config).put("ok", false);
+                json.putArray("errors").add(message);
+                context.print(json);
+            } else {
+                context.err().println(message);
+            }
+            return ExitCode.SOFTWARE;
+        }
+    }
+
+    @Command(
+            name = "enable",
+            description = {
+                "Enables a subscription the dispatcher disabled after its endpoint failed for autoDisableAfter: every"
+                        + " replica sends to it again within a second. Its deliveries dead-lettered meanwhile"
+                        + " (reason endpoint-disabled) stay there: replay them.",
+                "Exit 0 done (also when it was not disabled), 1 invalid config, unknown subscription, no"
+                        + " topics.operations or failed, 2 usage error."
+            })
+    static final class EnableCommand implements Callable<Integer> {
+        private final Context context;
+
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "The YAML config file.")
+        Path config;
+
+        @Option(names = "--subscription", required = true, paramLabel = "ID", description = "The subscription.")
+        String subscription;
+
+        @Option(
+                names = "--output",
+                paramLabel = "FORMAT",
+                defaultValue = "text",
+                description = "text, or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
+        Output output;
+
+        EnableCommand(Context context) {
+            this.context = context;
+        }
+
+        @Override
+        public Integer call() {
+            Optional<DispatcherConfig> loaded = context.load(new ConfigLoader(context.env()), config, "enable", output);
+            if (loaded.isEmpty()) {
+                return ExitCode.SOFTWARE;
+            }
+            DispatcherConfig c = loaded.get();
+            if (c.topics().operations().isEmpty()) {
+                return failed("topics.operations is not set in " + config + ": auto-disable is off, nothing to enable");
+            }
+            Optional<Subscription> found = c.subscriptions().stream()
+                    .filter(s -> s.id().equals(subscription))
+                    .findFirst();
+            if (found.isEmpty()) {
+                return failed("no subscription " + subscription + " in " + config);
+            }
+            String topic = c.topics().operations().get();
+            Enabled result;
+            try {
+                result = context.backend().enable(c, topic, found.get());
+            } catch (Exception e) {
+                return failed("enable failed: " + e);
+            }
+            String was = result.before().map(OperationRecord::type).orElse("none");
+            if (output == Output.json) {
+                ObjectNode json = header("enable", config)
+                        .put("ok", true)
+                        .put("subscription", subscription)
+                        .put("enabled", result.wrote())
+                        .put("state", was);
+                result.before().ifPresent(r -> json.set("before", JSON.valueToTree(r)));
+                context.print(json);
+            } else if (result.wrote()) {
+                OperationRecord before = result.before().orElseThrow();
+                context.out()
+                        .printf(
+                                "enabled subscription %s (disabled at %s after failing since %s); replay what it"
+                                        + " missed: replay --config %s --subscription %s --reason endpoint-disabled%n",
+                                subscription, before.at(), before.since(), config, subscription);
+            } else {
+                context.out()
+                        .printf(
+                                "subscription %s is not disabled (its state on %s: %s); nothing written%n",
+                                subscription, topic, was);
+            }
+            return ExitCode.OK;
+        }
+
+        private int failed(String message) {
+            if (output == Output.json) {
+                ObjectNode json = header("enable", config).put("ok", false);
                 json.putArray("errors").add(message);
                 context.print(json);
             } else {

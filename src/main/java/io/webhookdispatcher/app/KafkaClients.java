@@ -62,6 +62,19 @@ final class KafkaClients {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * A producer for one compare-and-set write to the operations topic: every replica and the {@code enable}
+     * command use one transactional id per group, so opening one fences the others (see OperationsTopic).
+     */
+    KafkaProducer<byte[], byte[]> operationsProducer() {
+        var props = KafkaClientSettings.producer(kafka, "webhook-dispatcher-operations", 64 * 1024);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "webhook-dispatcher-operations-" + kafka.groupId());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
     KafkaProducer<byte[], byte[]> producer(String clientId, int maxEventBytes) {
         return new KafkaProducer<>(

@@ -3,9 +3,13 @@ package io.webhookdispatcher.app;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.config.KafkaClientSettings;
+import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.operations.OperationRecord;
+import io.webhookdispatcher.operations.OperationsTopic;
 import io.webhookdispatcher.retry.Replay;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -105,6 +109,23 @@ public final class Main {
                             "webhook-dispatcher-replay", config.delivery().maxEventBytes())) {
                 return new Replay(reader, producer, Clock.systemUTC(), progress)
                         .run(config.topics().deadLetter(), retryTopic, filter, dryRun);
+            }
+        }
+
+        @Override
+        public Cli.Enabled enable(DispatcherConfig config, String topic, Subscription subscription) {
+            var clients = new KafkaClients(config.kafka());
+            try (var operations = new OperationsTopic(
+                    clients.reader("webhook-dispatcher-enable"), clients::operationsProducer, topic, r -> {})) {
+                var timeout = java.time.Duration.ofSeconds(30);
+                operations.open(timeout);
+                var before = operations.state(subscription.id());
+                boolean wrote = operations.writeIf(
+                        state -> state.map(OperationRecord::disabled).orElse(false),
+                        OperationRecord.enabled(
+                                subscription.id(), Instant.now(), subscription.endpointFingerprint(), "cli"),
+                        timeout);
+                return new Cli.Enabled(wrote, before);
             }
         }
 

@@ -156,7 +156,8 @@ public final class ConfigLoader {
                 t.positiveInt("partitions", 6),
                 (short) t.positiveInt("replicationFactor", 3),
                 Optional.ofNullable(t.string("attempts", null)).filter(a -> !a.isBlank()),
-                t.positiveDuration("attemptsRetention", "7d"));
+                t.positiveDuration("attemptsRetention", "7d"),
+                Optional.ofNullable(t.string("operations", null)).filter(o -> !o.isBlank()));
         t.rejectUnknownKeys();
 
         var d = top.section("delivery");
@@ -181,6 +182,7 @@ public final class ConfigLoader {
                 d.breaker("circuitBreaker", CircuitBreaker.Settings.DEFAULTS),
                 new DestinationGuard(d.networks("allowedNetworks"), d.bool("requireHttps", false)));
         Tls tls = d.tls("tls", Tls.DEFAULT); // a default for the subscriptions, merged into each
+        Optional<Duration> autoDisableAfter = d.durationOrOff("autoDisableAfter", Optional.of(Duration.ofDays(5)));
         d.rejectUnknownKeys();
 
         var r = top.section("retry");
@@ -218,10 +220,11 @@ public final class ConfigLoader {
                 shutdown,
                 reload,
                 metrics,
-                subscriptions(top, delivery, tls));
+                subscriptions(top, delivery, tls, autoDisableAfter));
     }
 
-    private List<Subscription> subscriptions(Section top, DispatcherConfig.Delivery delivery, Tls tlsDefault) {
+    private List<Subscription> subscriptions(
+            Section top, DispatcherConfig.Delivery delivery, Tls tlsDefault, Optional<Duration> autoDisableDefault) {
         JsonNode list = top.take("subscriptions");
         if (list == null || !list.isArray()) {
             top.error("subscriptions", "is required: a list of subscriptions");
@@ -262,10 +265,21 @@ public final class ConfigLoader {
             CircuitBreaker.Settings breaker = sub.breaker("circuitBreaker", delivery.circuitBreaker());
             Tls tls = sub.tls("tls", tlsDefault);
             Optional<PayloadFilter> filter = payloadFilter(sub);
+            Optional<Duration> autoDisableAfter = sub.durationOrOff("autoDisableAfter", autoDisableDefault);
             sub.rejectUnknownKeys();
             if (id != null && url != null && signing != null && !events.isEmpty() && filter != null) {
                 result.add(new Subscription(
-                        id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, filter));
+                        id,
+                        url,
+                        signing,
+                        events,
+                        enabled,
+                        maxInFlight,
+                        rateLimit,
+                        breaker,
+                        tls,
+                        filter,
+                        autoDisableAfter));
             }
         }
         return result;
@@ -802,6 +816,18 @@ public final class ConfigLoader {
         Duration positiveDuration(String key, String fallback) {
             String text = string(key, fallback);
             return parseDuration(key, text, Durations.parse(fallback));
+        }
+
+        /** A positive duration, or {@code off} (YAML may read that as false) for none; {@code fallback} if absent. */
+        Optional<Duration> durationOrOff(String key, Optional<Duration> fallback) {
+            String text = string(key, null);
+            if (text == null) {
+                return fallback;
+            }
+            if (Set.of("off", "false", "never").contains(text.trim().toLowerCase(java.util.Locale.ROOT))) {
+                return Optional.empty();
+            }
+            return Optional.of(parseDuration(key, text, Duration.ofDays(5)));
         }
 
         private Duration parseDuration(String key, String text, Duration fallback) {

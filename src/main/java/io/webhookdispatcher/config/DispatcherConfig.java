@@ -73,6 +73,7 @@ public record DispatcherConfig(
     /**
      * @param attempts          the delivery log ({@code topics.attempts}): every attempt's outcome as JSON; empty: off
      * @param attemptsRetention how long the attempts topic keeps records, when the dispatcher creates it
+     * @param operations        the compacted topic of subscription states (auto-disable); empty: auto-disable off
      */
     public record Topics(
             String events,
@@ -82,7 +83,8 @@ public record DispatcherConfig(
             int partitions,
             short replicationFactor,
             java.util.Optional<String> attempts,
-            Duration attemptsRetention) {}
+            Duration attemptsRetention,
+            java.util.Optional<String> operations) {}
 
     /**
      * @param maxQueuedPerSubscription      deliveries one subscription may hold waiting for a permit; beyond, deferred

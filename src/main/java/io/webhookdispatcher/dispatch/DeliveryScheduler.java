@@ -93,11 +93,14 @@ public final class DeliveryScheduler {
 
     private record Defer(String reason, long atLeastMillis) implements Admission {}
 
+    private record Abandon(String reason) implements Admission {}
+
     private static final Admission ENQUEUE = new Enqueue();
 
     private final Supplier<Collection<Lane>> lanes;
     private final FailurePath failures;
     private final AttemptLog attemptLog;
+    private volatile EndpointHealth health = EndpointHealth.NONE;
     private final DispatcherMetrics metrics;
     private final Clock clock;
     private final Bounds bounds;
@@ -136,6 +139,11 @@ public final class DeliveryScheduler {
         this.bounds = Objects.requireNonNull(bounds, "bounds");
     }
 
+    /** Told every attempt's health signal and every deferral (auto-disable). */
+    public void endpointHealth(EndpointHealth health) {
+        this.health = Objects.requireNonNull(health, "health");
+    }
+
     /** Called (from any thread) when {@link #saturated()} may have turned false. */
     public void onUnsaturated(Runnable action) {
         this.onUnsaturated = Objects.requireNonNull(action, "action");
@@ -145,13 +153,11 @@ public final class DeliveryScheduler {
     public void lanesChanged() {
         synchronized (lock) {
             Collection<Lane> all = lanes.get();
-            long enabled = all.stream()
-                    .filter(l -> !l.removed() && l.subscription().enabled())
-                    .count();
+            long enabled = all.stream().filter(Lane::active).count();
             int slice = (int) Math.max(1, bounds.maxInFlight() / (2 * Math.max(1, enabled)));
             int reservedTotal = 0;
             for (Lane lane : all) {
-                lane.reserved = lane.removed() || !lane.subscription().enabled() ? 0 : Math.min(slice, lane.limit());
+                lane.reserved = lane.active() ? Math.min(slice, lane.limit()) : 0;
                 reservedTotal += lane.reserved;
             }
             sharedCapacity = Math.max(0, bounds.maxInFlight() - reservedTotal);
@@ -183,6 +189,8 @@ public final class DeliveryScheduler {
         }
         if (admission == null) {
             job.done.complete(RecordCompletion.DROPPED);
+        } else if (admission instanceof Abandon abandon) {
+            pipe(failures.abandon(delivery, abandon.reason()), job);
         } else if (admission instanceof Defer defer) {
             defer(job, defer.reason(), defer.atLeastMillis());
         } else {
@@ -192,6 +200,9 @@ public final class DeliveryScheduler {
     }
 
     private Admission admit(Lane lane, Job job, long now) {
+        if (lane.endpointDisabled()) {
+            return new Abandon(lane.inactiveReason()); // dead-lettered, to be replayed once it is enabled again
+        }
         if (lane.breaker.rejecting(now)) {
             return new Defer(CIRCUIT_OPEN, lane.breaker.millisUntilProbe(now));
         }
@@ -439,7 +450,7 @@ public final class DeliveryScheduler {
             abandoned.forEach(job -> pipe(
                     failures.abandon(
                             job.delivery,
-                            job.delivery.lane().removed() ? "subscription-removed" : "subscription-disabled"),
+                            Objects.requireNonNullElse(job.delivery.lane().inactiveReason(), "subscription-disabled")),
                     job));
         }
         if (deferred != null) {
@@ -553,6 +564,7 @@ public final class DeliveryScheduler {
         Lane lane = job.delivery.lane();
         long now = clock.millis();
         CircuitBreaker.Transition transition;
+        Boolean unwell = null; // the attempt's health signal, if it has one
         synchronized (lock) {
             lane.inFlight--;
             lane.inFlightBytes -= job.delivery.body().length;
@@ -574,17 +586,26 @@ public final class DeliveryScheduler {
                 lane.breaker.notReached(job.probe); // no connection was made: no health signal
                 transition = null;
             } else {
-                transition = lane.breaker.record(outcome == null || endpointUnwell(outcome), job.probe, now);
+                unwell = outcome == null || endpointUnwell(outcome);
+                transition = lane.breaker.record(unwell, job.probe, now);
             }
         }
         if (transition != null) {
             transitioned(lane, transition);
+        }
+        if (outcome != null && unwell != null) {
+            if (unwell) {
+                health.failed(lane, now, outcome);
+            } else {
+                health.answered(lane, now);
+            }
         }
         pump();
     }
 
     private void defer(Job job, String reason, long atLeastMillis) {
         Lane lane = job.delivery.lane();
+        health.deferred(lane);
         long likely = 0;
         if (!reason.equals(CIRCUIT_OPEN)) {
             long now = clock.millis();

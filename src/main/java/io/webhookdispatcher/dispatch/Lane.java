@@ -18,6 +18,8 @@ public final class Lane {
     private volatile Subscription subscription;
     private volatile WebhookSender.Endpoint endpoint;
     private volatile boolean removed;
+    /** Disabled by the dispatcher after its endpoint failed for {@code autoDisableAfter} (topics.operations). */
+    private volatile boolean endpointDisabled;
 
     final ArrayDeque<DeliveryScheduler.Job> queue = new ArrayDeque<>();
     long queuedBytes;
@@ -56,6 +58,22 @@ public final class Lane {
 
     void markRemoved() {
         removed = true;
+    }
+
+    /**
+     * Disabled or re-enabled by the operations topic's state. Re-enabling starts a fresh circuit, so the first
+     * delivery after it is an attempt, not a deferral behind the old cool-down.
+     */
+    void endpointDisabled(boolean disabled) {
+        if (endpointDisabled && !disabled) {
+            breaker = new CircuitBreaker(subscription.breaker());
+        }
+        endpointDisabled = disabled;
+    }
+
+    /** Auto-disabled: its deliveries are dead-lettered with reason {@code endpoint-disabled}. */
+    public boolean endpointDisabled() {
+        return endpointDisabled;
     }
 
     public String id() {
@@ -175,9 +193,20 @@ public final class Lane {
         return Math.max(0, holdUntil - now);
     }
 
-    /** Enabled and still configured: it may be sent to. */
+    /** Enabled, still configured and not auto-disabled: it may be sent to. */
     boolean active() {
-        return !removed && subscription.enabled();
+        return !removed && subscription.enabled() && !endpointDisabled;
+    }
+
+    /** Why it may not be sent to (the dead-letter reason), or null when it may ({@link #active}). */
+    String inactiveReason() {
+        if (removed) {
+            return "subscription-removed";
+        }
+        if (!subscription.enabled()) {
+            return "subscription-disabled";
+        }
+        return endpointDisabled ? "endpoint-disabled" : null;
     }
 
     /** Whether the lane is paced from outside (a rate limit or a Retry-After) rather than by its endpoint's speed. */

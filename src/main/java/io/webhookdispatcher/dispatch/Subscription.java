@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param breaker     its circuit breaker's settings
  * @param tls         the CAs its receiver may be signed by and the client certificate it presents
  * @param filter      a CEL expression that narrows what {@code events} matched, if any
+ * @param autoDisableAfter how long its endpoint may fail without a break before the dispatcher disables it; empty:
+ *                    never (also whenever {@code topics.operations} is unset)
  */
 public record Subscription(
         String id,
@@ -29,7 +31,8 @@ public record Subscription(
         Optional<RateLimit> rateLimit,
         CircuitBreaker.Settings breaker,
         Tls tls,
-        Optional<PayloadFilter> filter) {
+        Optional<PayloadFilter> filter,
+        Optional<java.time.Duration> autoDisableAfter) {
     /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
     private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
 
@@ -41,10 +44,26 @@ public record Subscription(
         Objects.requireNonNull(breaker, "breaker");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(autoDisableAfter, "autoDisableAfter");
         events = List.copyOf(events);
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be positive");
         }
+    }
+
+    /** Never disabled automatically. */
+    public Subscription(
+            String id,
+            URI url,
+            Signing signing,
+            List<EventFilter> events,
+            boolean enabled,
+            int maxInFlight,
+            Optional<RateLimit> rateLimit,
+            CircuitBreaker.Settings breaker,
+            Tls tls,
+            Optional<PayloadFilter> filter) {
+        this(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, filter, Optional.empty());
     }
 
     /** Without a payload filter. */
@@ -77,6 +96,27 @@ public record Subscription(
     /** Signed by the Twenty scheme, with the default isolation settings (64 in flight, no rate limit, the default breaker). */
     public Subscription(String id, URI url, Secret secret, List<EventFilter> events, boolean enabled) {
         this(id, url, Signing.twenty(secret), events, enabled, 64, Optional.empty(), CircuitBreaker.Settings.DEFAULTS);
+    }
+
+    /**
+     * What an auto-disable is recorded against: a config that differs in any of these (not in its secrets, which
+     * do not make an endpoint reachable) re-enables the subscription. A hash, so the operations topic shows no URL.
+     */
+    public String endpointFingerprint() {
+        String text = String.join(
+                "\n",
+                url.toString(),
+                signing.scheme().configName(),
+                tls.toString(),
+                events.toString(),
+                filter.map(PayloadFilter::source).orElse(""));
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
+        }
     }
 
     /** The files besides the config that this subscription's settings were read from (a reload watches them). */

@@ -84,6 +84,20 @@ public final class Subscriptions {
         return result == null ? List.of() : result;
     }
 
+    /**
+     * Auto-disables or re-enables a lane (the operations topic's state); false if there is no such lane or it is
+     * already so. Its queued deliveries are abandoned by the scheduler's next pump ({@link #onChange}).
+     */
+    public boolean endpointDisabled(String id, boolean disabled) {
+        Lane lane = lanes.get(id);
+        if (lane == null || lane.endpointDisabled() == disabled) {
+            return false;
+        }
+        lane.endpointDisabled(disabled);
+        onChange.run();
+        return true;
+    }
+
     /** A lane by id, also one removed from the config (its retries still need a verdict). */
     public Optional<Lane> lane(String id) {
         return Optional.ofNullable(lanes.get(id));

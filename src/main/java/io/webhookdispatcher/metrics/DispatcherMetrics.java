@@ -60,6 +60,8 @@ public final class DispatcherMetrics {
     public static final String QUEUED_BYTES = "webhook.queued.bytes";
     /** {@code webhook_subscription_slow{subscription}}: 1 while the subscription is too slow to be waited for. */
     public static final String SLOW = "webhook.subscription.slow";
+    /** {@code webhook_subscription_disabled{subscription}}: 1 while auto-disabled (topics.operations). */
+    public static final String SUBSCRIPTION_DISABLED = "webhook.subscription.disabled";
     /** {@code webhook_buffered_bytes{loop}}: bytes of consumed records whose work is unfinished (the memory bound). */
     public static final String BUFFERED = "webhook.buffered.bytes";
     /** {@code webhook_buffered_bytes_limit{loop}}: the share of {@code delivery.maxBufferedBytes} that loop may use. */
@@ -105,6 +107,9 @@ public final class DispatcherMetrics {
             Map.entry(QUEUED, "Deliveries waiting in the subscription's queue for a permit"),
             Map.entry(QUEUED_BYTES, "Bytes of bodies waiting in the subscription's queue"),
             Map.entry(SLOW, "1 while the subscription is too slow to be waited for"),
+            Map.entry(
+                    SUBSCRIPTION_DISABLED,
+                    "1 while the dispatcher has disabled the subscription: its endpoint failed for autoDisableAfter"),
             Map.entry(BUFFERED, "Bytes of consumed records whose work is unfinished"),
             Map.entry(BUFFERED_LIMIT, "The share of delivery.maxBufferedBytes this consumer loop may use"),
             Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"),
@@ -205,7 +210,8 @@ public final class DispatcherMetrics {
             ToDoubleFunction<T> queued,
             ToDoubleFunction<T> queuedBytes,
             ToDoubleFunction<T> circuitState,
-            ToDoubleFunction<T> slow) {}
+            ToDoubleFunction<T> slow,
+            ToDoubleFunction<T> disabled) {}
 
     /**
      * Registers a new subscription's meters, so its series exist before its first delivery. Only subscriptions
@@ -217,6 +223,7 @@ public final class DispatcherMetrics {
         gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes());
         gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState());
         gauge(SLOW, subscription, lane, gauges.slow());
+        gauge(SUBSCRIPTION_DISABLED, subscription, lane, gauges.disabled());
         for (String state : List.of("open", "half_open", "closed")) {
             counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
         }

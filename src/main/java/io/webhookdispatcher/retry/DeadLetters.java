@@ -26,6 +26,9 @@ public final class DeadLetters {
     public static final String PERMANENT_FAILURE = "permanent-failure";
     public static final String SUBSCRIPTION_REMOVED = "subscription-removed";
     public static final String SUBSCRIPTION_DISABLED = "subscription-disabled";
+    /** Auto-disabled after its endpoint failed for {@code autoDisableAfter}; replay once it is enabled again. */
+    public static final String ENDPOINT_DISABLED = "endpoint-disabled";
+
     public static final String INVALID_RETRY_RECORD = "invalid-retry-record";
 
     private static final int MAX_MESSAGE_CHARS = 1024;

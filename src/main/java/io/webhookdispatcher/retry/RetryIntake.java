@@ -134,7 +134,7 @@ public final class RetryIntake implements RecordHandler {
         if (!lane.subscription().enabled()) {
             return failures.abandon(delivery, DeadLetters.SUBSCRIPTION_DISABLED);
         }
-        return scheduler.submit(delivery);
+        return scheduler.submit(delivery); // an auto-disabled lane's are dead-lettered there (endpoint-disabled)
     }
 
     /** Waiting retries of a draining lease are dropped: the next owner reads them again. */

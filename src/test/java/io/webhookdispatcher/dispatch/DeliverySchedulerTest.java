@@ -58,7 +58,8 @@ class DeliverySchedulerTest {
                                 Lane::queued,
                                 Lane::queuedBytes,
                                 l -> l.circuitState(clock.millis()).gauge,
-                                l -> l.slow() ? 1 : 0)));
+                                l -> l.slow() ? 1 : 0,
+                                l -> l.endpointDisabled() ? 1 : 0)));
         scheduler = new DeliveryScheduler(
                 subscriptions::all,
                 failures,

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Label values come from the config, never from input. */
 class DispatcherMetricsTest {
     private static final DispatcherMetrics.LaneGauges<Object> NO_GAUGES =
-            new DispatcherMetrics.LaneGauges<>(o -> 0, o -> 0, o -> 0, o -> 0, o -> 0);
+            new DispatcherMetrics.LaneGauges<>(o -> 0, o -> 0, o -> 0, o -> 0, o -> 0, o -> 0);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final DispatcherMetrics metrics = new DispatcherMetrics(registry, true, List.of("2xx"));

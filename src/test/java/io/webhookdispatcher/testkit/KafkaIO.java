@@ -78,10 +78,11 @@ public final class KafkaIO implements AutoCloseable {
         }
     }
 
-    /** Everything currently in the topic, from the beginning, without a consumer group. */
+    /** Everything currently committed to the topic, from the beginning, without a consumer group. */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         var props = new HashMap<String, Object>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the dispatcher reads
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
