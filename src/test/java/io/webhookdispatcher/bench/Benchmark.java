@@ -35,6 +35,10 @@ import java.util.Locale;
  * --isolation           also, per round and JVM, three drains of s1 (/hook1) next to a neighbour s2:
  *                       healthy (/hook2, the reference), dead (/dead1, never answers), slow (/slow1)
  * --slow-delay-ms N     how long the slow neighbour takes to answer (1000)
+ * --features            also, per round and JVM, the features round: five drains back to back, each of the
+ *                       same backlog of opportunity events: fan-out 1 (reference), 10 subscriptions with one
+ *                       CEL filter each (one of them matches each event), fan-out 1 with topics.attempts,
+ *                       fan-out 4 (reference), fan-out 4 with topics.attempts
  * --no-drain            skip the fan-out drain cases (e.g. with --isolation alone; latency then needs
  *                       --latency-rate)
  * --run-timeout-minutes M   a run that takes longer fails the benchmark (10), except an isolation
@@ -63,7 +67,10 @@ public final class Benchmark {
         String header = header(o, jvms, flags);
         System.out.println(header);
 
-        int casesPerRound = 3 + o.fanOuts.size() + (o.isolation ? Scenarios.Neighbour.values().length : 0);
+        int casesPerRound = 3
+                + o.fanOuts.size()
+                + (o.isolation ? Scenarios.Neighbour.values().length : 0)
+                + (o.features ? Scenarios.Feature.values().length : 0);
         watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * casesPerRound * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
@@ -91,6 +98,9 @@ public final class Benchmark {
                     if (o.baseline) {
                         progress(results, scenarios.baseline(jvm, 64, o.events, run));
                         progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
+                    }
+                    for (Scenarios.Feature f : o.features ? Scenarios.Feature.values() : new Scenarios.Feature[0]) {
+                        progress(results, scenarios.feature(jvm, f, o.events, run));
                     }
                     for (Scenarios.Neighbour n :
                             o.isolation ? Scenarios.Neighbour.values() : new Scenarios.Neighbour[0]) {
@@ -239,6 +249,16 @@ public final class Benchmark {
                     .append(o.runTimeoutMinutes)
                     .append(" min per run\n");
         }
+        if (o.features) {
+            h.append("- features: ")
+                    .append(EventLoader.AMOUNT_BUCKETS)
+                    .append(" filtered subscriptions (")
+                    .append(EventLoader.bucketFilter(0))
+                    .append(", ...; maxInFlight ")
+                    .append(DispatcherProcess.MAX_IN_FLIGHT_PER_SUBSCRIPTION)
+                    .append(
+                            " in all) vs fan-out 1; the attempts topic at fan-out 1 and 4; opportunity.updated events\n");
+        }
         return h.toString();
     }
 
@@ -292,6 +312,7 @@ public final class Benchmark {
         boolean baseline = true;
         boolean failOnce;
         boolean isolation;
+        boolean features;
         long slowDelayMillis = 1000;
         boolean drain = true;
         int runTimeoutMinutes = 10;
@@ -316,6 +337,7 @@ public final class Benchmark {
                     case "--no-baseline" -> o.baseline = false;
                     case "--fail-once" -> o.failOnce = true;
                     case "--isolation" -> o.isolation = true;
+                    case "--features" -> o.features = true;
                     case "--slow-delay-ms" -> o.slowDelayMillis = Long.parseLong(args[++i]);
                     case "--no-drain" -> o.drain = false;
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);

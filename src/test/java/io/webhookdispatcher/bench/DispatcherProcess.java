@@ -22,12 +22,20 @@ import java.util.regex.Pattern;
  * The real dispatcher, {@code java -jar webhook-dispatcher.jar run --config FILE}, as its own process with
  * a config written for one run: its own group, which starts from the earliest offset of {@code topic}
  * ({@code startFrom: earliest}: the benchmark produces its backlog first),
- * and subscriptions {@code s1, s2, ...} to {@code *} on the same receiver, at different paths.
+ * and subscriptions {@code s1, s2, ...} to {@code *} on the same receiver, at different paths, each with an optional
+ * payload filter; optionally the attempts topic ({@code topics.attempts}).
  */
 final class DispatcherProcess {
     private static final Pattern DELIVERIES = Pattern.compile("^webhook_deliveries_total\\{(.*)} (\\S+)$");
     private static final Pattern OUTCOME = Pattern.compile("outcome=\"([a-z_]+)\"");
     private static final Pattern SUBSCRIPTION = Pattern.compile("subscription=\"([^\"]*)\"");
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
+    // delivery.maxInFlight of a run, unless it sets its own, and every run's maxInFlightPerSubscription.
+    static final int MAX_IN_FLIGHT = 256;
+    static final int MAX_IN_FLIGHT_PER_SUBSCRIPTION = 64;
+
+    /** One subscription of a run: the receiver path it posts to, and its CEL {@code filter} (null: none). */
+    record Subscription(String path, String filter) {}
 
     private final Process process;
     private final int managementPort;
@@ -70,6 +78,36 @@ final class DispatcherProcess {
             String topic,
             List<String> paths,
             Receiver receiver) {
+        return start(
+                children,
+                jvm,
+                jar,
+                dir,
+                name,
+                bootstrap,
+                topic,
+                paths.stream().map(p -> new Subscription(p, null)).toList(),
+                null,
+                MAX_IN_FLIGHT,
+                receiver);
+    }
+
+    /**
+     * {@code s1}, {@code s2}, ... as listed; {@code attemptsTopic} is {@code topics.attempts} (null: none),
+     * {@code maxInFlight} is {@code delivery.maxInFlight}.
+     */
+    static DispatcherProcess start(
+            Children children,
+            Jvm jvm,
+            Path jar,
+            Path dir,
+            String name,
+            String bootstrap,
+            String topic,
+            List<Subscription> subscriptions,
+            String attemptsTopic,
+            int maxInFlight,
+            Receiver receiver) {
         int port = freePort();
         var yaml = new StringBuilder()
                 .append("kafka: {bootstrapServers: '")
@@ -83,23 +121,31 @@ final class DispatcherProcess {
                 .append(topic)
                 .append(".retry, deadLetter: ")
                 .append(topic)
-                .append(".dlt, create: true, partitions: 6, replicationFactor: 1}\n")
-                .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: 256, ")
-                .append("maxInFlightPerSubscription: 64, maxEventBytes: 1048576, ")
+                .append(".dlt, ")
+                .append(attemptsTopic == null ? "" : "attempts: " + attemptsTopic + ", ")
+                .append("create: true, partitions: 6, replicationFactor: 1}\n")
+                .append("delivery: {requestTimeout: 10s, connectTimeout: 5s, maxInFlight: ")
+                .append(maxInFlight)
+                .append(", maxInFlightPerSubscription: ")
+                .append(MAX_IN_FLIGHT_PER_SUBSCRIPTION)
+                .append(", maxEventBytes: 1048576, ")
                 .append("allowedNetworks: [127.0.0.0/8]}\n") // the receiver is on loopback
                 .append("management: {port: ")
                 .append(port)
                 .append("}\n")
                 .append("shutdown: {timeout: 20s}\n")
                 .append("subscriptions:\n");
-        for (int i = 1; i <= paths.size(); i++) {
+        for (int i = 1; i <= subscriptions.size(); i++) {
+            Subscription s = subscriptions.get(i - 1);
             yaml.append("  - {id: s")
                     .append(i)
                     .append(", url: '")
-                    .append(receiver.url(paths.get(i - 1)))
+                    .append(receiver.url(s.path()))
                     .append("', secret: bench-secret-of-24-bytes-or-more-")
                     .append(i)
-                    .append(", events: [\"*\"]}\n");
+                    .append(", events: [\"*\"]")
+                    .append(s.filter() == null ? "" : ", filter: '" + s.filter().replace("'", "''") + "'")
+                    .append("}\n");
         }
         Path config = dir.resolve(name + ".yaml");
         Path log = dir.resolve(name + ".log");
@@ -158,11 +204,7 @@ final class DispatcherProcess {
      */
     Map<String, Map<String, Long>> deliveriesBySubscription() {
         var result = new TreeMap<String, Map<String, Long>>();
-        HttpResponse<String> metrics = get("/metrics");
-        if (metrics == null) {
-            throw new IllegalStateException("no /metrics from the dispatcher (see " + log + ")");
-        }
-        for (String line : metrics.body().split("\n")) {
+        for (String line : metrics().split("\n")) {
             Matcher m = DELIVERIES.matcher(line);
             if (m.matches()) {
                 Matcher outcome = OUTCOME.matcher(m.group(1));
@@ -176,9 +218,35 @@ final class DispatcherProcess {
         return result;
     }
 
+    /**
+     * A counter from {@code /metrics}, summed by the value of {@code label} (all series under {@code ""} when
+     * {@code label} is null); empty when the dispatcher does not report it.
+     */
+    Map<String, Long> counter(String metric, String label) {
+        Pattern labelValue = label == null ? null : Pattern.compile(label + "=\"([^\"]*)\"");
+        var result = new TreeMap<String, Long>();
+        for (String line : metrics().split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (m.matches() && m.group(1).equals(metric)) {
+                Matcher v = labelValue == null || m.group(2) == null ? null : labelValue.matcher(m.group(2));
+                String key = labelValue == null ? "" : v != null && v.find() ? v.group(1) : "?";
+                result.merge(key, (long) Double.parseDouble(m.group(3)), Long::sum);
+            }
+        }
+        return result;
+    }
+
     /** SIGTERM, as Kubernetes would: it drains, commits and exits; SIGKILL if it takes over 40 s. */
     int stop() {
         return Children.stop(process, 40);
+    }
+
+    private String metrics() {
+        HttpResponse<String> metrics = get("/metrics");
+        if (metrics == null) {
+            throw new IllegalStateException("no /metrics from the dispatcher (see " + log + ")");
+        }
+        return metrics.body();
     }
 
     /** The response, or null while nothing listens on the management port yet. */

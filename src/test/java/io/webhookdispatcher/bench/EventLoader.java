@@ -1,11 +1,14 @@
 package io.webhookdispatcher.bench;
 
 import io.webhookdispatcher.testkit.SampleEvents;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,14 +18,32 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class EventLoader {
     private EventLoader() {}
 
+    /**
+     * The payload filters' buckets: event {@code i} of {@link #opportunity} has an amount in bucket
+     * {@code i % AMOUNT_BUCKETS}, and {@link #bucketFilter bucketFilter(k)} matches bucket {@code k} alone, so
+     * that {@code AMOUNT_BUCKETS} subscriptions with one filter each get every event exactly once between them.
+     */
+    static final int AMOUNT_BUCKETS = 10;
+
+    private static final long BUCKET_MICROS = 1_000_000_000L;
+
     /** {@code count} events of about {@code size} bytes, spread evenly over the partitions; returns when all are written. */
     static void backlog(String bootstrap, String topic, int partitions, int count, int size) {
+        backlog(
+                bootstrap,
+                topic,
+                partitions,
+                count,
+                i -> SampleEvents.event(SampleEvents.TYPES.get(i % SampleEvents.TYPES.size()), "e-" + i, size));
+    }
+
+    /** {@code count} events, the {@code i}-th {@code event.apply(i)}, to partition {@code i % partitions}. */
+    static void backlog(String bootstrap, String topic, int partitions, int count, IntFunction<byte[]> event) {
         var failure = new AtomicReference<Exception>();
         try (var producer = producer(bootstrap, 20, 512 * 1024)) {
             for (int i = 0; i < count; i++) {
-                String type = SampleEvents.TYPES.get(i % SampleEvents.TYPES.size());
                 producer.send(
-                        new ProducerRecord<>(topic, i % partitions, null, SampleEvents.event(type, "e-" + i, size)),
+                        new ProducerRecord<>(topic, i % partitions, null, event.apply(i)),
                         (metadata, error) -> failure.compareAndSet(null, error));
             }
             producer.flush();
@@ -30,6 +51,26 @@ final class EventLoader {
         if (failure.get() != null) {
             throw new IllegalStateException("backlog not written to " + topic, failure.get());
         }
+    }
+
+    /**
+     * An {@code opportunity.updated} event of about {@code size} bytes (at least ~230) shaped like the README's
+     * filter example: {@code stage} is {@code WON}, {@code amount.amountMicros} in bucket {@code i % AMOUNT_BUCKETS}.
+     */
+    static byte[] opportunity(int i, int size) {
+        String head = "{\"event\":\"opportunity.updated\",\"data\":{\"id\":\"e-" + i
+                + "\",\"name\":\"Renewal 2027\",\"stage\":\"WON\",\"amount\":{\"amountMicros\":"
+                + ((i % AMOUNT_BUCKETS) * BUCKET_MICROS + BUCKET_MICROS / 2)
+                + ",\"currencyCode\":\"EUR\"},\"notes\":\"";
+        String tail = "\"},\"timestamp\":\"" + Instant.now() + "\"}";
+        int pad = Math.max(0, size - head.length() - tail.length());
+        return (head + "x".repeat(pad) + tail).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The README's example filter, narrowed to bucket {@code k} of the amounts: true for 1 event in 10. */
+    static String bucketFilter(int k) {
+        return "data.stage == \"WON\" && data.amount.amountMicros > " + k * BUCKET_MICROS
+                + " && data.amount.amountMicros < " + (k + 1) * BUCKET_MICROS;
     }
 
     /** What {@link #paced} produced: all of it, and from when on it counts (after the warm-up). */

@@ -86,6 +86,11 @@ final class Receiver {
         return Long.parseLong(parse(get("/_stats")).get("count"));
     }
 
+    /** Counters since the last {@link #arm}: {@code count}, {@code path.<path>}, the span if it is complete. */
+    Map<String, String> counters() {
+        return parse(get("/_stats"));
+    }
+
     /**
      * Counters, with a span that began but has not reached its {@code expect}-th request reported up to
      * now ({@code spanOpen=true}), for a run stopped by its time limit.

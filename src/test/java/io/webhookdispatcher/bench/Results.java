@@ -10,12 +10,29 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
-/** Every run's numbers, and the markdown tables of them: per run, medians, same-run ratios, latency, isolation. */
+/**
+ * Every run's numbers, and the markdown tables of them: per run, medians, same-run ratios, features, latency,
+ * isolation.
+ */
 final class Results {
     static final String FAN_OUT_1 = "dispatcher fan-out 1";
     static final String FAN_OUT_4 = "dispatcher fan-out 4";
     static final String RAW_64 = "raw HttpClient c=64";
     static final String RAW_256 = "raw HttpClient c=256";
+    // The features round's cases (see Scenarios.Feature).
+    static final String FEATURES_FAN_OUT_1 = "features: fan-out 1";
+    static final String FEATURES_FILTERS = "features: 10 filters";
+    static final String FEATURES_ATTEMPTS_1 = "features: fan-out 1 + attempts";
+    static final String FEATURES_FAN_OUT_4 = "features: fan-out 4";
+    static final String FEATURES_ATTEMPTS_4 = "features: fan-out 4 + attempts";
+
+    /** A feature's case and its reference, run back to back in each round on the same backlog. */
+    private record FeaturePair(String label, String feature, String reference) {}
+
+    private static final List<FeaturePair> FEATURE_PAIRS = List.of(
+            new FeaturePair("10 filtered subscriptions ÷ fan-out 1", FEATURES_FILTERS, FEATURES_FAN_OUT_1),
+            new FeaturePair("attempts topic, fan-out 1", FEATURES_ATTEMPTS_1, FEATURES_FAN_OUT_1),
+            new FeaturePair("attempts topic, fan-out 4", FEATURES_ATTEMPTS_4, FEATURES_FAN_OUT_4));
 
     /** Targets of the brief, checked against the medians. */
     static final double MIN_RATE_RATIO = 0.70;
@@ -139,7 +156,7 @@ final class Results {
             isolationMarkdown(md);
         }
         double peak = throughput.stream()
-                .filter(t -> t.scenario().startsWith("dispatcher"))
+                .filter(t -> !t.scenario().startsWith("raw"))
                 .mapToDouble(Throughput::rssMib)
                 .max()
                 .orElse(0);
@@ -183,7 +200,16 @@ final class Results {
                         "| JVM | case | runs | median req/s | median CPU µs/req | median CPU cores | max peak RSS MiB |\n")
                 .append("|---|---|---:|---:|---:|---:|---:|\n");
         for (String jvm : jvms()) {
-            for (String scenario : List.of(FAN_OUT_1, FAN_OUT_4, RAW_64, RAW_256)) {
+            for (String scenario : List.of(
+                    FAN_OUT_1,
+                    FAN_OUT_4,
+                    RAW_64,
+                    RAW_256,
+                    FEATURES_FAN_OUT_1,
+                    FEATURES_FILTERS,
+                    FEATURES_ATTEMPTS_1,
+                    FEATURES_FAN_OUT_4,
+                    FEATURES_ATTEMPTS_4)) {
                 List<Throughput> runs = select(jvm, scenario);
                 if (!runs.isEmpty()) {
                     md.append(row(
@@ -200,14 +226,73 @@ final class Results {
                 }
             }
         }
-        md.append(
-                        "\n### Dispatcher vs raw HttpClient (median of the per-run ratios; each run's pair ran back to back)\n\n")
-                .append("| JVM | dispatcher | baseline | rate ratio (target ≥ 0.70) | CPU/req ratio (target ≤ 1.5) |\n")
-                .append("|---|---|---|---:|---:|\n");
+        var ratios = new StringBuilder();
         for (String jvm : jvms()) {
-            ratio(md, jvm, FAN_OUT_1, RAW_64);
-            ratio(md, jvm, FAN_OUT_1, RAW_256);
-            ratio(md, jvm, FAN_OUT_4, RAW_256);
+            ratio(ratios, jvm, FAN_OUT_1, RAW_64);
+            ratio(ratios, jvm, FAN_OUT_1, RAW_256);
+            ratio(ratios, jvm, FAN_OUT_4, RAW_256);
+        }
+        if (!ratios.isEmpty()) {
+            md.append(
+                            "\n### Dispatcher vs raw HttpClient (median of the per-run ratios; each run's pair ran back to back)\n\n")
+                    .append(
+                            "| JVM | dispatcher | baseline | rate ratio (target ≥ 0.70) | CPU/req ratio (target ≤ 1.5) |\n")
+                    .append("|---|---|---|---:|---:|\n")
+                    .append(ratios);
+        }
+        if (throughput.stream().anyMatch(t -> t.scenario().equals(FEATURES_FAN_OUT_1))) {
+            featuresMarkdown(md);
+        }
+    }
+
+    /** Per round, each feature's case ÷ its reference of the same round; then the median of those ratios. */
+    private void featuresMarkdown(StringBuilder md) {
+        md.append("\n### Features: each feature's drain ÷ its reference of the same round (same backlog, back to "
+                        + "back; median of the per-round ratios)\n\n")
+                .append("| JVM | comparison | run | reference req/s | with feature req/s | rate ratio "
+                        + "| reference CPU µs/req | with feature CPU µs/req | CPU/req ratio | check |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (String jvm : jvms()) {
+            for (FeaturePair pair : FEATURE_PAIRS) {
+                List<Throughput> reference = select(jvm, pair.reference());
+                var rate = new ArrayList<Double>();
+                var cpu = new ArrayList<Double>();
+                for (Throughput f : select(jvm, pair.feature())) {
+                    Throughput r = reference.stream()
+                            .filter(t -> t.run() == f.run())
+                            .findFirst()
+                            .orElse(null);
+                    if (r == null) {
+                        continue;
+                    }
+                    rate.add(f.perSecond() / r.perSecond());
+                    cpu.add(f.cpuMicrosEach() / r.cpuMicrosEach());
+                    md.append(row(
+                            jvm,
+                            pair.label(),
+                            f.run(),
+                            f0(r.perSecond()),
+                            f0(f.perSecond()),
+                            f3(rate.get(rate.size() - 1)),
+                            f1(r.cpuMicrosEach()),
+                            f1(f.cpuMicrosEach()),
+                            f3(cpu.get(cpu.size() - 1)),
+                            f.note()));
+                }
+                if (!rate.isEmpty()) {
+                    md.append(row(
+                            jvm,
+                            pair.label(),
+                            "**median**",
+                            f0(median(reference, Throughput::perSecond)),
+                            f0(median(select(jvm, pair.feature()), Throughput::perSecond)),
+                            "**" + f3(median(rate, x -> x)) + "**",
+                            f1(median(reference, Throughput::cpuMicrosEach)),
+                            f1(median(select(jvm, pair.feature()), Throughput::cpuMicrosEach)),
+                            "**" + f3(median(cpu, x -> x)) + "**",
+                            ""));
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -23,7 +24,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The measurements, each one run on fresh topics and a fresh consumer group: a drain of a backlog, the
- * raw HttpClient baseline, latency at a fixed rate, and isolation (a drain next to a bad neighbour). Each
+ * raw HttpClient baseline, latency at a fixed rate, isolation (a drain next to a bad neighbour), and the
+ * features round (filters and the attempts topic, each next to its reference). Each
  * returns its numbers or throws; the processes it starts are stopped before it returns.
  */
 final class Scenarios {
@@ -43,6 +45,42 @@ final class Scenarios {
 
         Neighbour(String path) {
             this.path = path;
+        }
+    }
+
+    /**
+     * The features round (issue #11): what 10 filtered subscriptions and the attempts topic cost, each run next
+     * to its reference, in this order, on the same backlog of {@link EventLoader#opportunity} events.
+     */
+    enum Feature {
+        /** Fan-out 1, no filter, no attempts topic: the reference of {@link #FILTERS} and {@link #ATTEMPTS_1}. */
+        FAN_OUT_1(Results.FEATURES_FAN_OUT_1, 1, false, false),
+        /**
+         * {@link EventLoader#AMOUNT_BUCKETS} subscriptions, each with {@link EventLoader#bucketFilter one bucket's
+         * filter}: one delivery per event, as in the reference, after a full parse and 10 evaluations. The total
+         * in flight is bounded like the reference's (one subscription's 64), so that the ratio is not the
+         * concurrency's.
+         */
+        FILTERS(Results.FEATURES_FILTERS, EventLoader.AMOUNT_BUCKETS, true, false),
+        ATTEMPTS_1(Results.FEATURES_ATTEMPTS_1, 1, false, true),
+        /** Fan-out 4, no attempts topic: the reference of {@link #ATTEMPTS_4}. */
+        FAN_OUT_4(Results.FEATURES_FAN_OUT_4, 4, false, false),
+        ATTEMPTS_4(Results.FEATURES_ATTEMPTS_4, 4, false, true);
+
+        final String scenario;
+        final int subscriptions;
+        final boolean filtered;
+        final boolean attempts;
+
+        Feature(String scenario, int subscriptions, boolean filtered, boolean attempts) {
+            this.scenario = scenario;
+            this.subscriptions = subscriptions;
+            this.filtered = filtered;
+            this.attempts = attempts;
+        }
+
+        long deliveries(int events) {
+            return filtered ? events : (long) events * subscriptions;
         }
     }
 
@@ -116,12 +154,193 @@ final class Scenarios {
             }
             deleteTopics(topic);
         }
-        outcomes.remove("delivered");
-        long duplicates = receiver.count() - expect; // requests beyond one per delivery, until it stopped
-        String note = (outcomes.isEmpty() ? "" : "not delivered: " + outcomes + " ")
-                + (duplicates > 0 ? duplicates + " duplicate requests" : "");
         return throughput(
-                jvm, "dispatcher fan-out " + fanOut, run, expect, s, d.pid(), startedMicros, rss, note.trim());
+                jvm,
+                "dispatcher fan-out " + fanOut,
+                run,
+                expect,
+                s,
+                d.pid(),
+                startedMicros,
+                rss,
+                note(outcomes, expect));
+    }
+
+    /** What went other than one delivered request per delivery: outcomes, and requests beyond that until now. */
+    private String note(Map<String, Long> outcomes, long expect) {
+        var other = new TreeMap<>(outcomes);
+        other.remove("delivered");
+        other.values().removeIf(n -> n == 0); // outcomes are reported at zero from the start
+        long duplicates = receiver.count() - expect; // requests beyond one per delivery, until it stopped
+        return ((other.isEmpty() ? "" : "not delivered: " + other + " ")
+                        + (duplicates > 0 ? duplicates + " duplicate requests" : ""))
+                .trim();
+    }
+
+    /**
+     * One drain of the features round: {@code events} of {@link EventLoader#opportunity} already in the topic,
+     * then the dispatcher starts with {@code feature}'s subscriptions (and attempts topic); done when every
+     * delivery arrived. Then it checks that the feature did what it is measured for, and fails the run if not:
+     * with filters, that each subscription got exactly its bucket's events (at the receiver and in
+     * {@code webhook_deliveries_total}) and turned the rest away ({@code webhook_events_filtered_total}), with no
+     * filter error; with the attempts topic, that records reached it (its end offsets, once they stop short of
+     * the deliveries for 2 s or reach them), reported with {@code webhook_attempt_log_written_total} and
+     * {@code webhook_attempt_log_failures_total}.
+     */
+    Results.Throughput feature(Jvm jvm, Feature feature, int events, int run) {
+        String name =
+                name(jvm, "feature-" + feature.name().toLowerCase(Locale.ROOT).replace('_', '-'), run);
+        String topic = "bench." + name;
+        String attemptsTopic = feature.attempts ? topic + ".attempts" : null;
+        broker.createTopic(topic, PARTITIONS);
+        if (attemptsTopic != null) {
+            broker.createTopic(attemptsTopic, PARTITIONS);
+        }
+        EventLoader.backlog(
+                broker.bootstrapServers(), topic, PARTITIONS, events, i -> EventLoader.opportunity(i, bodyBytes));
+        var subscriptions = new ArrayList<DispatcherProcess.Subscription>();
+        for (int k = 0; k < feature.subscriptions; k++) {
+            subscriptions.add(new DispatcherProcess.Subscription(
+                    "/hook" + (k + 1), feature.filtered ? EventLoader.bucketFilter(k) : null));
+        }
+        long expect = feature.deliveries(events);
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        long startedMicros = LeanReceiver.wallMicros();
+        DispatcherProcess d = DispatcherProcess.start(
+                children,
+                jvm,
+                jar,
+                dir,
+                name,
+                broker.bootstrapServers(),
+                topic,
+                subscriptions,
+                attemptsTopic,
+                feature.filtered ? DispatcherProcess.MAX_IN_FLIGHT_PER_SUBSCRIPTION : DispatcherProcess.MAX_IN_FLIGHT,
+                receiver);
+        Map<String, String> s;
+        double rss;
+        String check;
+        Map<String, Long> outcomes;
+        try {
+            receiver.arm(expect, List.of(d.pid(), driverPid), false);
+            s = receiver.await(expect, deadline, d::alive, name);
+            rss = d.peakRssKib() / 1024.0;
+            check = feature.filtered
+                    ? checkFilters(d, events, name)
+                    : attemptsTopic != null ? checkAttempts(d, attemptsTopic, expect, name) : "";
+            outcomes = d.deliveriesByOutcome();
+        } finally {
+            int exit = d.stop();
+            if (exit != 0) {
+                System.err.println(name + ": dispatcher exited with " + exit + " after SIGTERM (see its log)");
+            }
+            deleteTopics(topic);
+        }
+        String other = note(outcomes, expect);
+        String note = check.isEmpty() ? other : other.isEmpty() ? check : check + "; " + other;
+        return throughput(jvm, feature.scenario, run, expect, s, d.pid(), startedMicros, rss, note);
+    }
+
+    /**
+     * Each of the filtered subscriptions {@code s1..s10} got exactly the events of its bucket, once, and turned
+     * the others away; or the run fails. {@code webhook_deliveries_total} may trail the receiver by the last
+     * answers, so it is awaited (10 s).
+     */
+    private String checkFilters(DispatcherProcess d, int events, String name) {
+        int buckets = EventLoader.AMOUNT_BUCKETS;
+        long[] expected = new long[buckets];
+        for (int k = 0; k < buckets; k++) {
+            expected[k] = events / buckets + (k < events % buckets ? 1 : 0);
+        }
+        Map<String, Map<String, Long>> bySubscription = d.deliveriesBySubscription();
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                delivered(bySubscription) < events && System.nanoTime() < until; ) {
+            Receiver.sleep(100);
+            bySubscription = d.deliveriesBySubscription();
+        }
+        Map<String, Long> turnedAway = d.counter("webhook_events_filtered_total", "subscription");
+        long errors = d.counter("webhook_filter_errors_total", null).getOrDefault("", 0L);
+        Map<String, String> received = receiver.counters();
+        var problems = new ArrayList<String>();
+        for (int k = 0; k < buckets; k++) {
+            String id = "s" + (k + 1);
+            long atReceiver = Long.parseLong(received.getOrDefault("path./hook" + (k + 1), "0"));
+            long delivered = bySubscription.getOrDefault(id, Map.of()).getOrDefault("delivered", 0L);
+            long away = turnedAway.getOrDefault(id, 0L);
+            if (atReceiver != expected[k] || delivered != expected[k] || away != events - expected[k]) {
+                problems.add(String.format(
+                        Locale.ROOT,
+                        "%s: %d requests, %d delivered, %d filtered out; expected %d, %d, %d",
+                        id,
+                        atReceiver,
+                        delivered,
+                        away,
+                        expected[k],
+                        expected[k],
+                        events - expected[k]));
+            }
+        }
+        long total = Long.parseLong(received.get("count"));
+        if (total != events) {
+            problems.add(total + " requests in all for " + events + " events");
+        }
+        if (errors != 0) {
+            problems.add(errors + " filter errors");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(name + ": the " + buckets
+                    + " filtered subscriptions did not get each event exactly once between them (see " + name
+                    + ".log): " + String.join("; ", problems));
+        }
+        return String.format(
+                Locale.ROOT,
+                "checked: %s deliveries to each filtered subscription, each event filtered out by the other %d",
+                expected[0] == expected[buckets - 1]
+                        ? String.valueOf(expected[0])
+                        : expected[buckets - 1] + "–" + expected[0],
+                buckets - 1);
+    }
+
+    private static long delivered(Map<String, Map<String, Long>> bySubscription) {
+        return bySubscription.values().stream()
+                .mapToLong(o -> o.getOrDefault("delivered", 0L))
+                .sum();
+    }
+
+    /**
+     * The records on {@code attemptsTopic} (its end offsets: a new topic, no transactions), once they reach
+     * {@code deliveries} (one {@code delivered} record each on a healthy drain) or stop growing for 2 s: the
+     * writer is asynchronous. No record at all, or a lost one other than to a full queue, fails the run.
+     */
+    private String checkAttempts(DispatcherProcess d, String attemptsTopic, long deliveries, String name) {
+        long records = 0;
+        long since = System.nanoTime();
+        for (long until = since + TimeUnit.SECONDS.toNanos(30); System.nanoTime() < until; Receiver.sleep(250)) {
+            long now = endOffsets(List.of(attemptsTopic)).getOrDefault(attemptsTopic, 0L);
+            if (now != records) {
+                records = now;
+                since = System.nanoTime();
+            }
+            if (records >= deliveries || System.nanoTime() - since > TimeUnit.SECONDS.toNanos(2)) {
+                break;
+            }
+        }
+        long written = d.counter("webhook_attempt_log_written_total", null).getOrDefault("", 0L);
+        Map<String, Long> lost = d.counter("webhook_attempt_log_failures_total", "reason");
+        lost.values().removeIf(n -> n == 0);
+        if (records == 0 || lost.keySet().stream().anyMatch(r -> !r.equals("queue_full"))) {
+            throw new IllegalStateException(name + ": the attempts topic " + attemptsTopic + " got " + records
+                    + " records for " + deliveries + " deliveries (lost: " + lost + "; see " + name + ".log)");
+        }
+        return String.format(
+                Locale.ROOT,
+                "attempts topic: %d records for %d deliveries%s (written_total %d%s)",
+                records,
+                deliveries,
+                records < deliveries ? " (**short**)" : "",
+                written,
+                lost.isEmpty() ? "" : ", lost " + lost);
     }
 
     /**
@@ -252,26 +471,38 @@ final class Scenarios {
 
     /** Records in the run's retry topics ({@code <topic>.retry-*}) and in its dead-letter topic ({@code <topic>.dlt}). */
     private long[] retryAndDeadLetterWrites(String topic) {
+        List<String> names;
         try (Admin admin = admin()) {
-            List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+            names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
                     .filter(n -> n.startsWith(topic + ".retry-") || n.equals(topic + ".dlt"))
                     .toList();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list the topics " + topic + ".retry-*/.dlt", e);
+        }
+        long[] writes = new long[2];
+        endOffsets(names).forEach((t, n) -> writes[t.equals(topic + ".dlt") ? 1 : 0] += n);
+        return writes;
+    }
+
+    /** The sum of each topic's latest offsets over its partitions. */
+    private Map<String, Long> endOffsets(List<String> topics) {
+        try (Admin admin = admin()) {
             var latest = new HashMap<TopicPartition, OffsetSpec>();
-            admin.describeTopics(names)
+            admin.describeTopics(topics)
                     .allTopicNames()
                     .get(30, TimeUnit.SECONDS)
                     .values()
                     .forEach(t -> t.partitions()
                             .forEach(
                                     p -> latest.put(new TopicPartition(t.name(), p.partition()), OffsetSpec.latest())));
-            long[] writes = new long[2];
+            var result = new TreeMap<String, Long>();
             admin.listOffsets(latest)
                     .all()
                     .get(30, TimeUnit.SECONDS)
-                    .forEach((tp, offsets) -> writes[tp.topic().equals(topic + ".dlt") ? 1 : 0] += offsets.offset());
-            return writes;
+                    .forEach((tp, offsets) -> result.merge(tp.topic(), offsets.offset(), Long::sum));
+            return result;
         } catch (Exception e) {
-            throw new IllegalStateException("cannot read the end offsets of " + topic + ".retry-*/.dlt", e);
+            throw new IllegalStateException("cannot read the end offsets of " + topics, e);
         }
     }
 
