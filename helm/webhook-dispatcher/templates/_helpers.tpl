@@ -233,6 +233,9 @@ topics:
   attempts: {{ . | toJson }}
   attemptsRetention: {{ $.Values.topics.attemptsRetention | toJson }}
   {{- end }}
+  {{- with .Values.topics.operations }}
+  operations: {{ . | toJson }}
+  {{- end }}
   create: {{ .Values.topics.create | toJson }}
   partitions: {{ .Values.topics.partitions | int64 }}
   replicationFactor: {{ .Values.topics.replicationFactor | int64 }}
@@ -246,6 +249,7 @@ delivery:
   maxQueuedBytesPerSubscription: {{ .Values.delivery.maxQueuedBytesPerSubscription | toJson }}
   maxQueueDelay: {{ .Values.delivery.maxQueueDelay | toJson }}
   maxBufferedBytes: {{ .Values.delivery.maxBufferedBytes | toJson }}
+  autoDisableAfter: {{ .Values.delivery.autoDisableAfter | default "5d" | toJson }}
   allowedNetworks: {{ .Values.delivery.allowedNetworks | default list | toJson }}
   requireHttps: {{ .Values.delivery.requireHttps | default false | toJson }}
   circuitBreaker: {{ .Values.delivery.circuitBreaker | toJson }}
@@ -296,6 +300,9 @@ subscriptions:
     {{- end }}
     {{- if .rateLimit }}
     rateLimit: {{ .rateLimit | toJson }}
+    {{- end }}
+    {{- if .autoDisableAfter }}
+    autoDisableAfter: {{ .autoDisableAfter | toJson }}
     {{- end }}
     {{- if .circuitBreaker }}
     circuitBreaker: {{ .circuitBreaker | toJson }}

@@ -6,22 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.attempts.AttemptRecord;
 import io.webhookdispatcher.config.DispatcherConfig;
-import io.webhookdispatcher.retry.Replay;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code attempts} as operators type it; the backend answers canned results, so nothing reaches Kafka. */
 class AttemptsCliTest {
-    private static final String SECRET = "a-signing-secret-of-24-bytes-or-more";
     private static final AttemptRecord DELIVERED = new AttemptRecord(
             "msg_1",
             "a",
@@ -40,8 +35,9 @@ class AttemptsCliTest {
             "delivered",
             null);
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CommandRun run = new CommandRun();
+    private final ByteArrayOutputStream out = run.out;
+    private final ByteArrayOutputStream err = run.err;
     private final List<AttemptQuery.Filter> asked = new ArrayList<>();
     private List<AttemptRecord> answer = List.of();
 
@@ -49,31 +45,10 @@ class AttemptsCliTest {
     Path dir;
 
     private int main(String attempts, String... args) throws Exception {
-        String config = Files.writeString(
-                        dir.resolve("c.yaml"), (attempts == null ? "" : "topics: {attempts: " + attempts + "}\n") + """
-                subscriptions:
-                  - {id: a, url: "https://example.com/h", secret: "${S}", events: ["*"]}
-                """)
-                .toString();
-        var all = new ArrayList<>(List.of("attempts", "--config", config));
-        all.addAll(List.of(args));
-        return Main.run(
-                all.toArray(String[]::new),
-                Map.of("S", SECRET)::get,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                new Cli.Backend() {
-                    @Override
-                    public int run(DispatcherConfig c, Application.ConfigSource s, PrintStream e) {
-                        throw new AssertionError("not run");
-                    }
-
-                    @Override
-                    public Replay.Result replay(
-                            DispatcherConfig c, String t, Replay.Filter f, boolean d, PrintStream p) {
-                        throw new AssertionError("not replay");
-                    }
-
+        return run.run(
+                dir,
+                attempts == null ? null : "{attempts: " + attempts + "}",
+                new CommandRun.Backend() {
                     @Override
                     public AttemptQuery.Result attempts(
                             DispatcherConfig c, String topic, AttemptQuery.Filter filter, int limit) {
@@ -81,7 +56,9 @@ class AttemptsCliTest {
                         asked.add(filter);
                         return new AttemptQuery.Result(5, 0, answer, answer.size());
                     }
-                });
+                },
+                "attempts",
+                args);
     }
 
     @Test

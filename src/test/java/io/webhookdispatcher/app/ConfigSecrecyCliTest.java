@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.webhookdispatcher.config.DispatcherConfig;
-import io.webhookdispatcher.retry.Replay;
 import io.webhookdispatcher.testkit.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,17 +28,7 @@ class ConfigSecrecyCliTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int validate(Path file, String output) {
-        Cli.Backend none = new Cli.Backend() {
-            @Override
-            public int run(DispatcherConfig config, Application.ConfigSource source, PrintStream e) {
-                throw new AssertionError("validate-config must not run anything");
-            }
-
-            @Override
-            public Replay.Result replay(DispatcherConfig c, String t, Replay.Filter f, boolean d, PrintStream p) {
-                throw new AssertionError("validate-config must not replay");
-            }
-        };
+        Cli.Backend none = new CommandRun.Backend() {};
         return Main.run(
                 new String[] {"validate-config", "--config", file.toString(), "--output", output},
                 ENV::get,

@@ -54,6 +54,7 @@ class OperabilityIT {
         var receiver = dispatcher.receiver().answer("/failing", 500).hang("/hung");
         var app = dispatcher
                 .with("topics.partitions", 2)
+                .with("topics.attempts", dispatcher.run() + ".attempts") // the delivery-log panels' series
                 .with("delivery.requestTimeout", "30s")
                 .with("retry.schedule", "[100ms]")
                 .with("shutdown.timeout", "3s")
@@ -115,6 +116,7 @@ class OperabilityIT {
         // given: a dispatcher with two subscriptions that has not consumed anything
         var app = dispatcher
                 .with("metrics.eventTypeLabel", false)
+                .with("topics.attempts", dispatcher.run() + ".attempts") // the delivery-log panels' series
                 .subscription("crm-sync", "/crm-sync", "[\"person.*\"]")
                 .subscription("audit", "/audit", "[\"*\"]")
                 .start();

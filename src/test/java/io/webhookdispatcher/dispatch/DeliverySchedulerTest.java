@@ -621,4 +621,36 @@ class DeliverySchedulerTest {
         scheduler.saturated();
         assertThat(gauge(DispatcherMetrics.SLOW, "hung")).isEqualTo(1);
     }
+
+    @Test
+    void shouldDeadLetterAnAutoDisabledLanesDeliveriesQueuedAndNewWithoutAnAttemptAndGiveItsPermitsToTheOthers() {
+        // given: 4 permits, a hung lane holding its own and queueing more, and a healthy lane
+        start(4, 1000, 1 << 20, sub("dead", 64), sub("ok", 64));
+        sender.hold("dead");
+        submit("dead", 10, 100);
+        int attempted = sender.calls("dead").size();
+
+        // when: the operations topic says it is disabled, and more deliveries come for both
+        subscriptions.endpointDisabled("dead", true);
+        List<CompletableFuture<RecordCompletion>> late = submit("dead", 5, 100);
+        List<CompletableFuture<RecordCompletion>> healthy = submit("ok", 20, 100);
+
+        // then: the queued and the new are dead-lettered as endpoint-disabled, durably, with no attempt
+        assertThat(failures.of("abandoned", "dead"))
+                .hasSize(10 - attempted + 5)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo("endpoint-disabled"));
+        assertThat(late).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+        assertThat(sender.calls("dead")).hasSize(attempted);
+        assertThat(gauge(DispatcherMetrics.SUBSCRIPTION_DISABLED, "dead")).isEqualTo(1);
+        assertThat(gauge(DispatcherMetrics.SUBSCRIPTION_DISABLED, "ok")).isZero();
+        assertThat(healthy).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+
+        // when: its requests under way end, and it is enabled again
+        sender.pending("dead").forEach(c -> c.answer(status(503)));
+        subscriptions.endpointDisabled("dead", false);
+        submit("dead", 1, 100);
+
+        // then: it is attempted
+        assertThat(sender.calls("dead")).hasSize(attempted + 1);
+    }
 }

@@ -60,6 +60,9 @@ class HelmChartIT {
             "webhook_buffered_bytes_limit",
             "webhook_consumer_paused",
             "webhook_producer_write_failures_total",
+            "webhook_attempt_log_written_total",
+            "webhook_attempt_log_failures_total",
+            "webhook_subscription_disabled",
             "kafka_consumer_fetch_manager_records_lag_max",
             "jvm_memory_used_bytes");
 

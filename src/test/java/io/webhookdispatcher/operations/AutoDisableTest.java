@@ -1,0 +1,238 @@
+package io.webhookdispatcher.operations;
+
+import static io.webhookdispatcher.testkit.FakeSender.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.webhookdispatcher.dispatch.CircuitBreaker;
+import io.webhookdispatcher.dispatch.Lane;
+import io.webhookdispatcher.dispatch.RateLimit;
+import io.webhookdispatcher.dispatch.Secret;
+import io.webhookdispatcher.dispatch.Signing;
+import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.dispatch.Subscriptions;
+import io.webhookdispatcher.dispatch.Tls;
+import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.testkit.FakeClock;
+import io.webhookdispatcher.testkit.FakeSender;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** When a subscription is disabled and enabled, with a fake clock and an in-memory operations topic. */
+class AutoDisableTest {
+    private static final Duration AFTER = Duration.ofHours(1);
+
+    private final FakeClock clock = new FakeClock(Instant.parse("2026-12-01T00:00:00Z"));
+    private final MemoryStore store = new MemoryStore();
+    private final Subscriptions subscriptions =
+            new Subscriptions(List.of(sub("a", "/a"), sub("b", "/b")), new FakeSender(), clock, lane -> {});
+    private final AutoDisable autoDisable = new AutoDisable(subscriptions, store, clock, "pod-1");
+
+    /** Applies each write at once, as the worker does after reading its own write. */
+    private final class MemoryStore implements AutoDisable.Store {
+        final Map<String, OperationRecord> states = new HashMap<>();
+        final List<OperationRecord> written = new ArrayList<>();
+
+        @Override
+        public Optional<OperationRecord> state(String subscription) {
+            return Optional.ofNullable(states.get(subscription));
+        }
+
+        @Override
+        public CompletableFuture<Boolean> writeIf(
+                Predicate<Optional<OperationRecord>> condition, OperationRecord record) {
+            if (!condition.test(state(record.subscription()))) {
+                return CompletableFuture.completedFuture(false);
+            }
+            written.add(record);
+            read(record);
+            return CompletableFuture.completedFuture(true);
+        }
+
+        /** A record another replica wrote, as this one reads it. */
+        void read(OperationRecord record) {
+            states.put(record.subscription(), record);
+            autoDisable.apply(record);
+        }
+
+        @Override
+        public void run(Runnable task) {
+            task.run();
+        }
+    }
+
+    @Test
+    void shouldDisableOnTheFirstFailureAfterAutoDisableAfterOfFailuresWithoutABreak() {
+        // given: failures every minute for just under an hour
+        failEveryMinuteFor(59);
+        assertThat(lane("a").endpointDisabled()).isFalse();
+        assertThat(store.written).extracting(OperationRecord::type).containsExactly(OperationRecord.FAILING);
+
+        // when: one more, an hour after the first
+        clock.advance(Duration.ofMinutes(1));
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+
+        // then: one disable, with what an operator needs, and only "a" is disabled
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        assertThat(lane("b").endpointDisabled()).isFalse();
+        OperationRecord disabled = store.written.get(1);
+        assertThat(disabled.type()).isEqualTo(OperationRecord.DISABLED);
+        assertThat(disabled.since()).isEqualTo("2026-12-01T00:00:00Z");
+        assertThat(disabled.lastStatus()).isEqualTo(503);
+        assertThat(disabled.lastError()).isEqualTo("5xx");
+        assertThat(disabled.failures()).isEqualTo(61);
+        assertThat(disabled.config()).isEqualTo(lane("a").subscription().endpointFingerprint());
+        assertThat(disabled.by()).isEqualTo("pod-1");
+
+        // and: later failures (of attempts under way) write nothing more
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+        assertThat(store.written).hasSize(2);
+    }
+
+    @Test
+    void shouldStartTheStreakAgainAfterAnAnswerHereOrOnAnotherReplica() {
+        // given: 50 minutes of failures, shared
+        failEveryMinuteFor(50);
+
+        // when: it answers once, then fails for 50 more minutes
+        autoDisable.answered(lane("a"), clock.millis());
+        failEveryMinuteFor(50);
+
+        // then: still enabled: no hour without a break; the answer was shared as recovered
+        assertThat(lane("a").endpointDisabled()).isFalse();
+        assertThat(store.written)
+                .extracting(OperationRecord::type)
+                .containsExactly(OperationRecord.FAILING, OperationRecord.RECOVERED, OperationRecord.FAILING);
+    }
+
+    @Test
+    void shouldCountAStreakFromWhereAnotherReplicaOrAnEarlierRunSawItBegin() {
+        // given: the topic says another replica has seen "a" failing for 59 minutes
+        store.read(new OperationRecord(
+                OperationRecord.FAILING,
+                "a",
+                clock.instant().plus(Duration.ofMinutes(59)).toString(),
+                clock.instant().toString(),
+                503,
+                "5xx",
+                100L,
+                0L,
+                AFTER.toString(),
+                "x",
+                "pod-2"));
+        clock.advance(Duration.ofMinutes(59));
+
+        // when: this replica sees its first failures, a minute apart
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+        clock.advance(Duration.ofMinutes(1));
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+
+        // then: an hour since the shared start: disabled
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        assertThat(store.written).extracting(OperationRecord::type).containsExactly(OperationRecord.DISABLED);
+        assertThat(store.written.get(0).since()).isEqualTo("2026-12-01T00:00:00Z");
+    }
+
+    @Test
+    void shouldEnableWhenTheTopicSaysSoAndWhenTheEndpointConfigChanged() {
+        // given: disabled
+        failEveryMinuteFor(61);
+        assertThat(lane("a").endpointDisabled()).isTrue();
+
+        // when: the enable command writes enabled
+        store.read(OperationRecord.enabled("a", clock.instant(), "x", "cli"));
+
+        // then
+        assertThat(lane("a").endpointDisabled()).isFalse();
+
+        // when: disabled again, then its URL changes in a reload
+        failEveryMinuteFor(61);
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        subscriptions.replace(List.of(sub("a", "/a-fixed"), sub("b", "/b")));
+        autoDisable.configChanged();
+
+        // then: enabled, and the topic says by whom
+        assertThat(lane("a").endpointDisabled()).isFalse();
+        assertThat(store.states.get("a").type()).isEqualTo(OperationRecord.ENABLED);
+        assertThat(store.states.get("a").by()).isEqualTo("config");
+    }
+
+    @Test
+    void shouldKeepADisableAcrossAReloadThatChangesNoEndpointSettingAndNeverDisableWithoutAutoDisableAfter() {
+        // given: "a" disabled; "c" never disables
+        subscriptions.replace(List.of(sub("a", "/a"), sub("b", "/b"), withoutAutoDisable(sub("c", "/c"))));
+        failEveryMinuteFor(61);
+
+        // when: a reload that only rotates a's secret
+        subscriptions.replace(List.of(
+                sub("a", "/a", new Secret("another-secret-of-24-bytes!!")),
+                sub("b", "/b"),
+                withoutAutoDisable(sub("c", "/c"))));
+        autoDisable.configChanged();
+        for (int i = 0; i < 200; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            autoDisable.failed(lane("c"), clock.millis(), status(503));
+        }
+
+        // then
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        assertThat(lane("c").endpointDisabled()).isFalse();
+        assertThat(store.states).doesNotContainKey("c");
+        autoDisable.answered(lane("b"), clock.millis()); // an answer with no streak writes nothing
+        assertThat(store.states).doesNotContainKey("b");
+    }
+
+    private void failEveryMinuteFor(int minutes) {
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+        for (int i = 0; i < minutes; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            autoDisable.failed(lane("a"), clock.millis(), status(503));
+        }
+    }
+
+    private Lane lane(String id) {
+        return subscriptions.lane(id).orElseThrow();
+    }
+
+    private static Subscription sub(String id, String path) {
+        return sub(id, path, new Secret("secret-of-at-least-24-bytes"));
+    }
+
+    private static Subscription sub(String id, String path, Secret secret) {
+        return new Subscription(
+                id,
+                URI.create("https://receiver.example" + path),
+                Signing.twenty(secret),
+                List.of(EventFilter.parse("*")),
+                true,
+                64,
+                Optional.<RateLimit>empty(),
+                CircuitBreaker.Settings.DEFAULTS,
+                Tls.DEFAULT,
+                Optional.empty(),
+                Optional.of(AFTER));
+    }
+
+    private static Subscription withoutAutoDisable(Subscription s) {
+        return new Subscription(
+                s.id(),
+                s.url(),
+                s.signing(),
+                s.events(),
+                s.enabled(),
+                s.maxInFlight(),
+                s.rateLimit(),
+                s.breaker(),
+                s.tls(),
+                s.filter(),
+                Optional.empty());
+    }
+}
