@@ -166,7 +166,7 @@ public final class Application implements AutoCloseable {
                                 Lane::queuedBytes,
                                 l -> l.circuitState(clock.millis()).gauge,
                                 l -> l.slow() ? 1 : 0,
-                                l -> l.endpointDisabled() ? 1 : 0)));
+                                l -> l.endpointDisabled() && !l.removed() ? 1 : 0)));
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(
                 config.retry(),
@@ -196,12 +196,12 @@ public final class Application implements AutoCloseable {
         operations = config.topics()
                 .operations()
                 .map(topic -> new OperationsTopic(
-                        clients.reader("webhook-dispatcher-operations"),
+                        clients.operationsReader("webhook-dispatcher-operations"),
                         clients::operationsProducer,
                         topic,
                         this::applyOperation))
                 .orElse(null);
-        operationsWorker = operations == null ? null : new OperationsWorker(operations);
+        operationsWorker = operations == null ? null : new OperationsWorker(operations, this::operationsOpened);
         autoDisable = operations == null ? null : new AutoDisable(subscriptions, operationsWorker, clock, instance());
         if (autoDisable != null) {
             scheduler.endpointHealth(autoDisable);
@@ -364,8 +364,9 @@ public final class Application implements AutoCloseable {
 
     /**
      * Reads the subscriptions' states before any delivery, so a subscription disabled before a restart (or by
-     * another replica) is never sent to, then tails the topic. The topic is required: without it a disable could
-     * not be shared or survive a restart.
+     * another replica) is not sent to, then tails the topic. A missing topic is a start-up error (a disable could
+     * be neither shared nor kept); one that cannot be read now is retried in the background, so the other
+     * subscriptions are delivered meanwhile.
      */
     private void openOperations(String topic) throws StartupException {
         var t = config.topics();
@@ -373,11 +374,20 @@ public final class Application implements AutoCloseable {
                 admin, List.of(topic), t.create(), 1, t.replicationFactor(), Map.of("cleanup.policy", "compact"));
         try {
             operations.open(Duration.ofSeconds(30));
+            autoDisable.applyAll(operations.states());
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw new StartupException("cannot read the operations topic " + topic + ": " + e.getMessage());
+            // isolation first: the other subscriptions must not wait for this topic; its thread keeps trying
+            log.warn(
+                    "cannot read the operations topic {} ({}): delivering without auto-disable states until it can",
+                    topic,
+                    e.toString());
         }
-        autoDisable.applyAll(operations.states());
         operationsWorker.start();
+    }
+
+    /** The operations thread could read the topic only after start-up: its states apply from now. */
+    private void operationsOpened() {
+        autoDisable.applyAll(operations.states());
     }
 
     /** A record read by the operations thread; only then, so after the constructor set autoDisable. */

@@ -588,12 +588,17 @@ final class Cli {
                 result.before().ifPresent(r -> json.set("before", JSON.valueToTree(r)));
                 context.print(json);
             } else if (result.wrote()) {
-                OperationRecord before = result.before().orElseThrow();
                 context.out()
                         .printf(
-                                "enabled subscription %s (disabled at %s after failing since %s); replay what it"
-                                        + " missed: replay --config %s --subscription %s --reason endpoint-disabled%n",
-                                subscription, before.at(), before.since(), config, subscription);
+                                "enabled subscription %s%s; replay what it missed: replay --config %s"
+                                        + " --subscription %s --reason endpoint-disabled%n",
+                                subscription,
+                                result.before()
+                                        .filter(OperationRecord::disabled)
+                                        .map(b -> " (disabled at " + b.at() + " after failing since " + b.since() + ")")
+                                        .orElse(""),
+                                config,
+                                subscription);
             } else {
                 context.out()
                         .printf(

@@ -45,6 +45,13 @@ final class KafkaClients {
                 KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** A reader of the operations topic: read_committed whatever kafka.properties says (its compare-and-set needs it). */
+    KafkaConsumer<byte[], byte[]> operationsReader(String clientId) {
+        var props = KafkaClientSettings.reader(kafka, clientId);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
     /**
      * The delivery log's own producer: acks=1, not idempotent, small records, and a short {@code max.block.ms}, so
      * a missing attempts topic costs its writer thread a second per record rather than five (what it cannot write

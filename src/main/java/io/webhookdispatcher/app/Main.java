@@ -116,7 +116,10 @@ public final class Main {
         public Cli.Enabled enable(DispatcherConfig config, String topic, Subscription subscription) {
             var clients = new KafkaClients(config.kafka());
             try (var operations = new OperationsTopic(
-                    clients.reader("webhook-dispatcher-enable"), clients::operationsProducer, topic, r -> {})) {
+                    clients.operationsReader("webhook-dispatcher-enable"),
+                    clients::operationsProducer,
+                    topic,
+                    r -> {})) {
                 var timeout = java.time.Duration.ofSeconds(30);
                 operations.open(timeout);
                 var before = operations.state(subscription.id());

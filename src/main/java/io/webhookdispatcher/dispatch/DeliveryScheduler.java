@@ -594,10 +594,14 @@ public final class DeliveryScheduler {
             transitioned(lane, transition);
         }
         if (outcome != null && unwell != null) {
-            if (unwell) {
-                health.failed(lane, now, outcome);
-            } else {
-                health.answered(lane, now);
+            try { // advisory: a bug in auto-disable must never cost a delivery its outcome or the scheduler its pump
+                if (unwell) {
+                    health.failed(lane, now, outcome);
+                } else {
+                    health.answered(lane, now);
+                }
+            } catch (RuntimeException bug) {
+                log.error("auto-disable failed to take an attempt's outcome into account; the delivery goes on", bug);
             }
         }
         pump();
@@ -605,7 +609,11 @@ public final class DeliveryScheduler {
 
     private void defer(Job job, String reason, long atLeastMillis) {
         Lane lane = job.delivery.lane();
-        health.deferred(lane);
+        try {
+            health.deferred(lane);
+        } catch (RuntimeException bug) {
+            log.error("auto-disable failed to count a deferral; the delivery goes on", bug);
+        }
         long likely = 0;
         if (!reason.equals(CIRCUIT_OPEN)) {
             long now = clock.millis();

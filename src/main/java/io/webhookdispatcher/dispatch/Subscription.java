@@ -99,17 +99,24 @@ public record Subscription(
     }
 
     /**
-     * What an auto-disable is recorded against: a config that differs in any of these (not in its secrets, which
-     * do not make an endpoint reachable) re-enables the subscription. A hash, so the operations topic shows no URL.
+     * What an auto-disable is recorded against: a config that differs in anything but its secrets (which do not
+     * make an endpoint reachable) re-enables the subscription. Certificates count by content. A hash, so the
+     * operations topic shows no URL.
      */
     public String endpointFingerprint() {
         String text = String.join(
                 "\n",
                 url.toString(),
                 signing.scheme().configName(),
-                tls.toString(),
+                tls.ca().map(c -> c.sha256() + " " + c.trust().label).orElse("system"),
+                tls.client().map(Tls.ClientCertificate::sha256).orElse("no client certificate"),
                 events.toString(),
-                filter.map(PayloadFilter::source).orElse(""));
+                filter.map(PayloadFilter::source).orElse(""),
+                String.valueOf(enabled),
+                String.valueOf(maxInFlight),
+                rateLimit.map(Object::toString).orElse(""),
+                breaker.toString(),
+                autoDisableAfter.map(Object::toString).orElse("off"));
         try {
             byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));

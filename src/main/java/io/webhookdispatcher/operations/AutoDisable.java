@@ -21,19 +21,24 @@ import org.slf4j.LoggerFactory;
  * Disables a subscription whose endpoint has failed without a break for its {@code autoDisableAfter}, and applies
  * the operations topic's states to the lanes.
  *
- * <p>Each replica counts its own streak (the first unwell attempt after the last answer). A streak that lasts a
- * while ({@link #SHARE_AFTER}, or half of {@code autoDisableAfter} when shorter) is shared as
- * {@code subscription.failing} with its start, so a restart or another replica goes on from there; an answer seen
- * by any replica ends it ({@code subscription.recovered}). The first failure at or after {@code since +
- * autoDisableAfter} writes {@code subscription.disabled}, once for all replicas (compare-and-set, see
- * {@link OperationsTopic}). Every replica then dead-letters the subscription's deliveries as
- * {@code endpoint-disabled} and makes no attempt (so no probe) until {@code enable} or a changed config for it
- * writes {@code subscription.enabled}.
+ * <p>Each replica counts its own <i>streak</i>: from the first unwell attempt after its last answer. A streak
+ * that has lasted a while ({@link #SHARE_AFTER}, or half of {@code autoDisableAfter} when shorter) is shared as
+ * {@code subscription.failing} with its start, and refreshed every {@link #REFRESH} (or a quarter of
+ * {@code autoDisableAfter}) while it lasts, so a restart or another replica goes on from there; a shared streak
+ * not refreshed for two refresh periods (and a circuit's longest cool-down) is stale and counts for nothing. An
+ * answer seen by any replica ends it ({@code subscription.recovered}). The first failure at or after {@code since
+ * + autoDisableAfter} writes {@code subscription.disabled}, once for all replicas: every write is a compare-and-set
+ * against the state it was decided on (see {@link OperationsTopic}), and a disable is dropped if an answer came
+ * in meanwhile. Every replica then dead-letters the subscription's deliveries as {@code endpoint-disabled} and
+ * makes no attempt (so no probe) until {@code enable}, a tombstone, or a changed config writes
+ * {@code subscription.enabled}.
  */
 public final class AutoDisable implements EndpointHealth {
     private static final Logger log = LoggerFactory.getLogger(AutoDisable.class);
     /** How long a local streak lasts before it is shared (bounds the topic's writes for a flapping endpoint). */
     static final Duration SHARE_AFTER = Duration.ofMinutes(1);
+    /** How often a shared streak is refreshed while it lasts: the evidence that it is still unbroken. */
+    static final Duration REFRESH = Duration.ofHours(1);
 
     /** The shared state and the writes to it; writes run on a thread of their own. */
     public interface Store {
@@ -45,15 +50,17 @@ public final class AutoDisable implements EndpointHealth {
         void run(Runnable task);
     }
 
-    /** One replica's view of a subscription's current failing streak; guarded by itself. */
+    /** One replica's view of a subscription's endpoint; guarded by itself, but for the two volatile fields. */
     private static final class Streak {
+        volatile boolean failing; // since >= 0: lets an answer skip the lock while there is no streak
+        volatile long lastAnswerAt = -1;
         long since = -1;
         long failures;
         long deferred;
         Integer lastStatus;
         String lastError;
-        boolean failingAsked;
-        boolean disableAsked;
+        boolean sharing; // a failing write is under way
+        boolean disabling; // a disable write is under way
     }
 
     private final Subscriptions subscriptions;
@@ -61,7 +68,7 @@ public final class AutoDisable implements EndpointHealth {
     private final Clock clock;
     private final String instance;
     private final Map<String, Streak> streaks = new ConcurrentHashMap<>();
-    private final Set<String> recoveringAsked = ConcurrentHashMap.newKeySet();
+    private final Set<String> recovering = ConcurrentHashMap.newKeySet();
 
     /** @param instance names this replica in what it writes ({@code by}) */
     public AutoDisable(Subscriptions subscriptions, Store store, Clock clock, String instance) {
@@ -83,100 +90,107 @@ public final class AutoDisable implements EndpointHealth {
             return;
         }
         String id = lane.id();
-        Streak s = streaks.computeIfAbsent(id, k -> new Streak());
+        Streak s = streak(id);
         Optional<OperationRecord> shared = store.state(id);
-        OperationRecord ask = null;
-        boolean disable = false;
+        long limit = after.get().toMillis();
+        long refresh = Math.min(REFRESH.toMillis(), Math.max(1, limit / 4));
+        long stale =
+                2 * refresh + lane.subscription().breaker().maxOpenDuration().toMillis();
+        OperationRecord ask;
+        boolean disable;
         synchronized (s) {
             if (s.since < 0) {
                 s.since = now;
+                s.failures = 0;
+                s.deferred = 0;
+                s.failing = true;
             }
             s.failures++;
             if (outcome instanceof DeliveryOutcome.Retryable r) {
                 s.lastStatus = r.failure().status() == 0 ? null : r.failure().status();
                 s.lastError = r.failure().result().label;
             }
-            long since = since(s.since, shared);
+            long since = since(s, shared, stale);
             long lasted = now - since;
-            long limit = after.get().toMillis();
-            if (lasted >= limit && !s.disableAsked) {
-                s.disableAsked = true;
+            boolean sharedDisabled = shared.map(OperationRecord::disabled).orElse(false);
+            boolean sharedFresh = shared.map(
+                            r -> r.failing() && now - r.atInstant().toEpochMilli() < refresh)
+                    .orElse(false);
+            if (lasted >= limit && !s.disabling && !sharedDisabled) {
+                s.disabling = true;
                 disable = true;
                 ask = record(OperationRecord.DISABLED, lane, since, s, after.get());
-            } else if (!s.failingAsked
-                    && shared.map(r -> !r.failing() && !r.disabled()).orElse(true)
-                    && lasted >= Math.min(SHARE_AFTER.toMillis(), limit / 2)) {
-                s.failingAsked = true;
+            } else if (lasted >= Math.min(SHARE_AFTER.toMillis(), limit / 2)
+                    && !s.sharing
+                    && !s.disabling
+                    && !sharedDisabled
+                    && !sharedFresh) {
+                s.sharing = true;
+                disable = false;
                 ask = record(OperationRecord.FAILING, lane, since, s, after.get());
+            } else {
+                return;
             }
         }
-        if (ask != null) {
-            OperationRecord record = ask;
-            boolean disabling = disable;
-            Predicate<Optional<OperationRecord>> condition = disabling
-                    ? state -> state.map(r -> !r.disabled()).orElse(true)
-                    : state -> state.map(r -> !r.failing() && !r.disabled()).orElse(true);
-            store.writeIf(condition, record).whenComplete((wrote, error) -> {
-                if (error != null) {
-                    log.warn("could not write {} for subscription {}; trying again", record.type(), id, error);
-                    synchronized (s) {
-                        if (disabling) {
-                            s.disableAsked = false;
-                        } else {
-                            s.failingAsked = false;
-                        }
-                    }
-                } else if (!wrote && disabling && !lane.endpointDisabled()) {
-                    synchronized (s) {
-                        s.disableAsked = false; // refused by a state that does not disable it here: ask again later
-                    }
-                } else if (wrote && disabling) {
-                    log.warn(
-                            "subscription {}: its endpoint has failed without a break since {} ({} failed attempts"
-                                    + " and {} deferrals here, last {}): disabling it on every replica",
-                            id,
-                            record.since(),
-                            record.failures(),
-                            record.deferred(),
-                            record.lastStatus() != null ? record.lastStatus() : record.lastError());
+        OperationRecord seen = shared.orElse(null);
+        long decided = now;
+        // written only if nothing was written meanwhile, and, for a disable, no answer came in here since
+        Predicate<Optional<OperationRecord>> unchanged =
+                state -> Objects.equals(state.orElse(null), seen) && (!disable || s.lastAnswerAt < decided);
+        store.writeIf(unchanged, ask).whenComplete((wrote, error) -> {
+            synchronized (s) {
+                if (disable) {
+                    s.disabling = false;
+                } else {
+                    s.sharing = false;
                 }
-            });
-        }
+            }
+            if (error != null) {
+                log.warn(
+                        "could not write {} for subscription {} ({}); deciding again at its next failure",
+                        ask.type(),
+                        id,
+                        error.toString());
+            } else if (wrote && disable) {
+                log.warn(
+                        "subscription {}: its endpoint has failed without a break since {} ({} failed attempts"
+                                + " and {} deferrals seen here, last {}): disabled on every replica",
+                        id,
+                        ask.since(),
+                        ask.failures(),
+                        ask.deferred(),
+                        ask.lastStatus() != null ? ask.lastStatus() : ask.lastError());
+            }
+        });
     }
 
     @Override
     public void answered(Lane lane, long now) {
         String id = lane.id();
-        Streak s = streaks.get(id);
-        if (s != null) {
+        Streak s = streak(id);
+        s.lastAnswerAt = now;
+        if (s.failing) {
             synchronized (s) {
-                if (!s.disableAsked) { // a late answer must not clear a disable under way
-                    s.since = -1;
-                    s.failures = 0;
-                    s.deferred = 0;
-                    s.failingAsked = false;
-                }
+                s.since = -1;
+                s.failing = false;
             }
         }
         Optional<OperationRecord> shared = store.state(id);
-        if (shared.isPresent() && shared.get().failing() && recoveringAsked.add(id)) {
-            String failingAt = shared.get().at();
+        if (shared.isPresent() && shared.get().failing() && recovering.add(id)) {
+            OperationRecord seen = shared.get();
             store.writeIf(
-                            state -> state.map(r -> r.failing() && r.at().equals(failingAt))
-                                    .orElse(false),
+                            state -> state.filter(seen::equals).isPresent(),
                             OperationRecord.recovered(id, clock.instant(), instance))
-                    .whenComplete((wrote, error) -> recoveringAsked.remove(id));
+                    .whenComplete((wrote, error) -> recovering.remove(id));
         }
     }
 
     @Override
     public void deferred(Lane lane) {
         Streak s = streaks.get(lane.id());
-        if (s != null) {
+        if (s != null && s.failing) {
             synchronized (s) {
-                if (s.since >= 0) {
-                    s.deferred++;
-                }
+                s.deferred++;
             }
         }
     }
@@ -191,7 +205,7 @@ public final class AutoDisable implements EndpointHealth {
         Lane lane = found.get();
         if (record.disabled()) {
             if (!Objects.equals(record.config(), lane.subscription().endpointFingerprint())) {
-                enableForChangedConfig(record);
+                enableForChangedConfig(record); // decided under another config: not ours to keep
             } else if (subscriptions.endpointDisabled(id, true)) {
                 log.warn(
                         "subscription {} is disabled: its endpoint failed without a break from {} to {} (last {});"
@@ -212,7 +226,7 @@ public final class AutoDisable implements EndpointHealth {
         }
     }
 
-    /** After a config reload: a disabled subscription whose endpoint settings changed is enabled again. */
+    /** After a config reload: a disabled subscription whose config changed is enabled again. */
     public void configChanged() {
         store.run(() -> subscriptions
                 .all()
@@ -225,8 +239,7 @@ public final class AutoDisable implements EndpointHealth {
         Lane lane = subscriptions.lane(id).orElseThrow();
         subscriptions.endpointDisabled(id, false);
         store.writeIf(
-                        state -> state.map(r -> r.disabled() && r.at().equals(disabled.at()))
-                                .orElse(false),
+                        state -> state.filter(disabled::equals).isPresent(),
                         OperationRecord.enabled(
                                 id, clock.instant(), lane.subscription().endpointFingerprint(), "config"))
                 .whenComplete((wrote, error) -> {
@@ -236,17 +249,29 @@ public final class AutoDisable implements EndpointHealth {
                 });
     }
 
-    /** When the streak began: the shared start if another replica (or a run before a restart) saw it first. */
-    private static long since(long local, Optional<OperationRecord> shared) {
+    private Streak streak(String id) {
+        Streak s = streaks.get(id);
+        return s != null ? s : streaks.computeIfAbsent(id, k -> new Streak());
+    }
+
+    /**
+     * Guarded by s: when the streak began. A recovery or enable written after this replica's streak began restarts
+     * it, as does an answer here; the shared start counts if it is earlier and fresh (refreshed within
+     * {@code stale} of this streak's start).
+     */
+    private static long since(Streak s, Optional<OperationRecord> shared, long stale) {
+        s.since = Math.max(s.since, s.lastAnswerAt);
         if (shared.isEmpty()) {
-            return local;
+            return s.since;
         }
         OperationRecord r = shared.get();
-        if (r.failing()) {
-            return Math.min(local, r.sinceInstant().map(Instant::toEpochMilli).orElse(local));
+        long at = r.atInstant().toEpochMilli();
+        if (!r.failing()) {
+            s.since = Math.max(s.since, at); // kept: our own failing record will replace this one
+            return s.since;
         }
-        // recovered or enabled after this streak began: the streak counts from then
-        return Math.max(local, r.atInstant().toEpochMilli());
+        long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(s.since);
+        return at >= s.since - stale ? Math.max(Math.min(s.since, sharedSince), s.lastAnswerAt) : s.since;
     }
 
     private OperationRecord record(String type, Lane lane, long since, Streak s, Duration after) {

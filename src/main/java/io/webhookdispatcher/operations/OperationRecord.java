@@ -48,10 +48,14 @@ public record OperationRecord(
     private static final ObjectMapper JSON =
             new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** @throws RuntimeException for a record without type, subscription or a valid {@code at} and {@code since} */
     public OperationRecord {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(subscription, "subscription");
-        Objects.requireNonNull(at, "at");
+        Instant.parse(Objects.requireNonNull(at, "at")); // a record read from the topic is checked here, once
+        if (since != null) {
+            Instant.parse(since);
+        }
     }
 
     public boolean disabled() {
@@ -94,6 +98,12 @@ public record OperationRecord(
     public static OperationRecord enabled(String subscription, Instant at, String config, String by) {
         return new OperationRecord(
                 ENABLED, subscription, at.toString(), null, null, null, null, null, null, config, by);
+    }
+
+    /** What a tombstone (a record without a value) means: the subscription's state is cleared, so it is enabled. */
+    static OperationRecord cleared(String subscription, Instant at) {
+        return new OperationRecord(
+                ENABLED, subscription, at.toString(), null, null, null, null, null, null, null, "tombstone");
     }
 
     static OperationRecord recovered(String subscription, Instant at, String by) {

@@ -2,6 +2,9 @@ package io.webhookdispatcher.operations;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +19,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,15 +29,19 @@ import org.slf4j.LoggerFactory;
  * The subscriptions' shared state: every record of the compacted operations topic, read from its start, the last
  * one per subscription kept. Writes are compare-and-set across every replica and the {@code enable} command: the
  * writer opens a producer with the one transactional id they all use, which fences any other writer and finishes
- * its open transaction; then it reads to the topic's end (read_committed), checks the condition on what it read,
- * and writes in a transaction of its own. Two replicas deciding to disable the same subscription at once write one
- * event: whichever commits second was fenced, or reads the first one's record and finds its condition false.
+ * its open transaction; then it reads to the topic's end (read_committed), checks each condition on what it read,
+ * and writes what passes in one transaction. Two replicas deciding to disable the same subscription at once write
+ * one event: whichever commits second was fenced (and decides again on what it then reads), or reads the first
+ * one's record and finds its condition false.
  *
  * <p>Not thread-safe: one thread calls everything but {@link #state}, which any thread may read.
  */
 public final class OperationsTopic implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OperationsTopic.class);
     private static final int FENCED_RETRIES = 5;
+
+    /** Writes {@code record} if {@code condition} holds for its subscription's state when it is decided. */
+    public record Write(Predicate<Optional<OperationRecord>> condition, OperationRecord record) {}
 
     private final Consumer<byte[], byte[]> consumer;
     private final Supplier<Producer<byte[], byte[]>> transactionalProducer;
@@ -43,8 +52,8 @@ public final class OperationsTopic implements AutoCloseable {
     private boolean opened; // onRecord is told only what comes after the state read by open()
 
     /**
-     * @param consumer              a consumer without a group, read_committed
-     * @param transactionalProducer a new producer with the shared transactional id, per write
+     * @param consumer              a consumer without a group, read_committed (forced: the compare-and-set needs it)
+     * @param transactionalProducer a new producer with the shared transactional id, per batch of writes
      * @param onRecord              told each record read after {@link #open}, on the calling thread
      */
     public OperationsTopic(
@@ -73,12 +82,16 @@ public final class OperationsTopic implements AutoCloseable {
         opened = true;
     }
 
+    public boolean opened() {
+        return opened;
+    }
+
     /** Every subscription's last state, as read so far. */
     public Map<String, OperationRecord> states() {
         return Map.copyOf(states);
     }
 
-    /** The subscription's last state, if it has one. */
+    /** The subscription's last state, if it has one. Any thread. */
     public Optional<OperationRecord> state(String subscription) {
         return Optional.ofNullable(states.get(subscription));
     }
@@ -102,26 +115,51 @@ public final class OperationsTopic implements AutoCloseable {
         }
     }
 
-    /**
-     * Writes {@code record} if {@code condition} holds for the subscription's state once every earlier writer is
-     * fenced and its writes are read; returns whether it wrote. A {@link KafkaException} means it is unknown
-     * (the caller tries again later; the condition makes that safe).
-     */
+    /** {@link #writeAll} of one write. */
     public boolean writeIf(Predicate<Optional<OperationRecord>> condition, OperationRecord record, Duration timeout) {
+        return writeAll(List.of(new Write(condition, record)), timeout).get(0);
+    }
+
+    /**
+     * Decides and writes a batch in one transaction, in order (a later write's condition sees the earlier ones of
+     * the batch), once every earlier writer is fenced and its writes are read; returns which were written. A
+     * {@link KafkaException} means nothing of the batch is known to be written (the caller decides again later;
+     * the conditions make that safe). Our own writes are read by the next poll or catch-up: the last stable offset
+     * moves once the transaction's markers are written, a moment after the commit returns.
+     */
+    public List<Boolean> writeAll(List<Write> writes, Duration timeout) {
         for (int attempt = 1; ; attempt++) {
             try (Producer<byte[], byte[]> producer = transactionalProducer.get()) {
                 producer.initTransactions(); // fences the others and completes their open transactions
                 catchUp(timeout);
-                if (!condition.test(state(record.subscription()))) {
-                    return false;
+                var view = new HashMap<>(states);
+                var written = new ArrayList<Boolean>();
+                for (Write w : writes) {
+                    String key = w.record().subscription();
+                    boolean write = w.condition().test(Optional.ofNullable(view.get(key)));
+                    written.add(write);
+                    if (write) {
+                        view.put(key, w.record());
+                    }
                 }
-                producer.beginTransaction();
-                producer.send(new ProducerRecord<>(
-                        topic, record.subscription().getBytes(StandardCharsets.UTF_8), record.toJson()));
-                producer.commitTransaction();
-                catchUp(timeout); // read our own write, so state() says it at once
-                return true;
-            } catch (ProducerFencedException | InvalidProducerEpochException fenced) {
+                if (written.contains(true)) {
+                    producer.beginTransaction();
+                    for (int i = 0; i < writes.size(); i++) {
+                        if (written.get(i)) {
+                            OperationRecord r = writes.get(i).record();
+                            producer.send(new ProducerRecord<>(
+                                    topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson()));
+                        }
+                    }
+                    producer.commitTransaction();
+                }
+                return written;
+            } catch (ProducerFencedException
+                    | InvalidProducerEpochException
+                    | InvalidTxnStateException
+                    | TransactionAbortableException fenced) {
+                // another writer opened the id while this one was deciding: its transaction is aborted, so
+                // nothing of it is written; read what the other wrote and decide again
                 if (attempt >= FENCED_RETRIES) {
                     throw new KafkaException("fenced " + attempt + " times writing to " + topic, fenced);
                 }
@@ -131,24 +169,27 @@ public final class OperationsTopic implements AutoCloseable {
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> r) {
-        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        Optional<OperationRecord> parsed = OperationRecord.parse(r.value());
-        if (key == null) {
+        if (r.key() == null) {
             return;
         }
-        if (parsed.isEmpty()) {
-            if (r.value() == null) {
-                states.remove(key); // a tombstone clears the state
-            } else {
-                log.warn("ignored an unreadable record at {}-{}@{}", r.topic(), r.partition(), r.offset());
+        String key = new String(r.key(), StandardCharsets.UTF_8);
+        if (r.value() == null) { // a tombstone clears the state: enabled
+            states.remove(key);
+            if (opened) {
+                onRecord.accept(OperationRecord.cleared(key, Instant.ofEpochMilli(r.timestamp())));
             }
             return;
         }
-        OperationRecord record = parsed.get();
-        if (!record.subscription().equals(key)) {
-            log.warn("ignored a record keyed {} about {} at {}@{}", key, record.subscription(), r.topic(), r.offset());
+        Optional<OperationRecord> parsed = OperationRecord.parse(r.value());
+        if (parsed.isEmpty() || !parsed.get().subscription().equals(key)) {
+            log.warn(
+                    "ignored an unreadable record (or one about another key) at {}-{}@{}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset());
             return;
         }
+        OperationRecord record = parsed.get();
         states.put(key, record);
         if (opened) {
             onRecord.accept(record);

@@ -1,6 +1,8 @@
 package io.webhookdispatcher.operations;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,26 +12,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns the {@link OperationsTopic}: it tails the topic (so every replica sees a change within
- * a poll) and makes the writes asked of it, one at a time, never on a delivery's thread.
+ * The one thread that owns the {@link OperationsTopic}: it opens it (again and again until it can, if start-up
+ * could not), tails it, so every replica sees a change within a poll, and makes the writes asked of it, all that
+ * are waiting in one transaction, never on a delivery's thread. Whatever fails, every write's future completes.
  */
 public final class OperationsWorker implements AutoDisable.Store, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OperationsWorker.class);
     private static final Duration POLL = Duration.ofMillis(100);
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final long BACKOFF_MILLIS = 1000;
+
+    private record Pending(OperationsTopic.Write write, CompletableFuture<Boolean> done) {}
 
     private final OperationsTopic topic;
-    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Runnable onOpened;
+    private final LinkedBlockingQueue<Object> tasks = new LinkedBlockingQueue<>(); // Pending or Runnable
     private final Thread thread;
     private volatile boolean running = true;
 
-    public OperationsWorker(OperationsTopic topic) {
+    /** @param onOpened run on this thread once the topic is open, when start-up could not open it */
+    public OperationsWorker(OperationsTopic topic, Runnable onOpened) {
         this.topic = Objects.requireNonNull(topic, "topic");
+        this.onOpened = Objects.requireNonNull(onOpened, "onOpened");
         this.thread = new Thread(this::run, "operations");
         this.thread.setDaemon(true);
     }
 
-    /** Starts tailing; call after {@link OperationsTopic#open}. */
     public void start() {
         thread.start();
     }
@@ -42,13 +50,7 @@ public final class OperationsWorker implements AutoDisable.Store, AutoCloseable 
     @Override
     public CompletableFuture<Boolean> writeIf(Predicate<Optional<OperationRecord>> condition, OperationRecord record) {
         var done = new CompletableFuture<Boolean>();
-        tasks.add(() -> {
-            try {
-                done.complete(topic.writeIf(condition, record, WRITE_TIMEOUT));
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
+        tasks.add(new Pending(new OperationsTopic.Write(condition, record), done));
         return done;
     }
 
@@ -60,28 +62,71 @@ public final class OperationsWorker implements AutoDisable.Store, AutoCloseable 
     private void run() {
         while (running) {
             try {
-                for (Runnable task; (task = tasks.poll()) != null; ) {
-                    task.run();
+                if (!topic.opened()) {
+                    topic.open(TIMEOUT);
+                    log.info("read the operations topic; auto-disable states apply from now");
+                    onOpened.run();
                 }
+                runWaiting();
                 topic.poll(POLL);
-            } catch (RuntimeException e) {
+            } catch (Exception | LinkageError | AssertionError e) { // the thread must outlive any of them
                 if (running) {
-                    log.warn("reading the operations topic failed; trying again", e);
+                    log.warn("the operations topic failed us ({}); trying again in {} ms", e, BACKOFF_MILLIS);
                     pause();
                 }
+            }
+        }
+        failWaiting();
+    }
+
+    /** The waiting tasks in order; the writes among them in one batch, after the tasks queued before them. */
+    private void runWaiting() {
+        List<Pending> batch = new ArrayList<>();
+        for (Object task; (task = tasks.poll()) != null; ) {
+            if (task instanceof Pending p) {
+                batch.add(p);
+            } else {
+                write(batch);
+                batch = new ArrayList<>();
+                ((Runnable) task).run();
+            }
+        }
+        write(batch);
+    }
+
+    private void write(List<Pending> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            List<Boolean> written =
+                    topic.writeAll(batch.stream().map(Pending::write).toList(), TIMEOUT);
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done().complete(written.get(i));
+            }
+        } catch (RuntimeException e) {
+            batch.forEach(p -> p.done().completeExceptionally(e));
+        }
+    }
+
+    private void failWaiting() {
+        for (Object task; (task = tasks.poll()) != null; ) {
+            if (task instanceof Pending p) {
+                p.done().completeExceptionally(new IllegalStateException("the dispatcher is stopping"));
             }
         }
     }
 
     private void pause() {
         try {
-            Thread.sleep(1000); // a broker that just failed us: do not spin
+            Thread.sleep(BACKOFF_MILLIS); // a broker that just failed us: do not spin
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
         }
     }
 
+    /** Stops the thread within a few seconds; writes not yet made complete exceptionally (decided again later). */
     @Override
     public void close() {
         running = false;
@@ -91,6 +136,7 @@ public final class OperationsWorker implements AutoDisable.Store, AutoCloseable 
             Thread.currentThread().interrupt();
         }
         if (!thread.isAlive()) {
+            failWaiting();
             topic.close(); // the consumer is not thread-safe: only once its thread is done
         }
     }

@@ -40,6 +40,8 @@ class AutoDisableTest {
     private final class MemoryStore implements AutoDisable.Store {
         final Map<String, OperationRecord> states = new HashMap<>();
         final List<OperationRecord> written = new ArrayList<>();
+        final List<Runnable> later = new ArrayList<>(); // writes held back while holding
+        boolean holding;
 
         @Override
         public Optional<OperationRecord> state(String subscription) {
@@ -49,12 +51,29 @@ class AutoDisableTest {
         @Override
         public CompletableFuture<Boolean> writeIf(
                 Predicate<Optional<OperationRecord>> condition, OperationRecord record) {
-            if (!condition.test(state(record.subscription()))) {
-                return CompletableFuture.completedFuture(false);
+            var done = new CompletableFuture<Boolean>();
+            Runnable write = () -> {
+                if (!condition.test(state(record.subscription()))) {
+                    done.complete(false);
+                    return;
+                }
+                written.add(record);
+                read(record);
+                done.complete(true);
+            };
+            if (holding) {
+                later.add(write);
+            } else {
+                write.run();
             }
-            written.add(record);
-            read(record);
-            return CompletableFuture.completedFuture(true);
+            return done;
+        }
+
+        /** The writes asked while holding, now, as the operations thread would make them a moment later. */
+        void release() {
+            holding = false;
+            later.forEach(Runnable::run);
+            later.clear();
         }
 
         /** A record another replica wrote, as this one reads it. */
@@ -74,7 +93,11 @@ class AutoDisableTest {
         // given: failures every minute for just under an hour
         failEveryMinuteFor(59);
         assertThat(lane("a").endpointDisabled()).isFalse();
-        assertThat(store.written).extracting(OperationRecord::type).containsExactly(OperationRecord.FAILING);
+        // shared after a minute, refreshed every quarter of autoDisableAfter
+        assertThat(store.written)
+                .extracting(OperationRecord::type)
+                .containsOnly(OperationRecord.FAILING)
+                .hasSize(4);
 
         // when: one more, an hour after the first
         clock.advance(Duration.ofMinutes(1));
@@ -83,7 +106,7 @@ class AutoDisableTest {
         // then: one disable, with what an operator needs, and only "a" is disabled
         assertThat(lane("a").endpointDisabled()).isTrue();
         assertThat(lane("b").endpointDisabled()).isFalse();
-        OperationRecord disabled = store.written.get(1);
+        OperationRecord disabled = store.written.get(store.written.size() - 1);
         assertThat(disabled.type()).isEqualTo(OperationRecord.DISABLED);
         assertThat(disabled.since()).isEqualTo("2026-12-01T00:00:00Z");
         assertThat(disabled.lastStatus()).isEqualTo(503);
@@ -94,7 +117,7 @@ class AutoDisableTest {
 
         // and: later failures (of attempts under way) write nothing more
         autoDisable.failed(lane("a"), clock.millis(), status(503));
-        assertThat(store.written).hasSize(2);
+        assertThat(store.written).hasSize(5);
     }
 
     @Test
@@ -110,24 +133,15 @@ class AutoDisableTest {
         assertThat(lane("a").endpointDisabled()).isFalse();
         assertThat(store.written)
                 .extracting(OperationRecord::type)
-                .containsExactly(OperationRecord.FAILING, OperationRecord.RECOVERED, OperationRecord.FAILING);
+                .containsSubsequence(OperationRecord.FAILING, OperationRecord.RECOVERED, OperationRecord.FAILING)
+                .filteredOn(OperationRecord.RECOVERED::equals)
+                .hasSize(1);
     }
 
     @Test
     void shouldCountAStreakFromWhereAnotherReplicaOrAnEarlierRunSawItBegin() {
         // given: the topic says another replica has seen "a" failing for 59 minutes
-        store.read(new OperationRecord(
-                OperationRecord.FAILING,
-                "a",
-                clock.instant().plus(Duration.ofMinutes(59)).toString(),
-                clock.instant().toString(),
-                503,
-                "5xx",
-                100L,
-                0L,
-                AFTER.toString(),
-                "x",
-                "pod-2"));
+        store.read(failing(clock.instant(), clock.instant().plus(Duration.ofMinutes(50))));
         clock.advance(Duration.ofMinutes(59));
 
         // when: this replica sees its first failures, a minute apart
@@ -142,6 +156,59 @@ class AutoDisableTest {
     }
 
     @Test
+    void shouldNotDisableWhileAnotherReplicaSeesItAnswer() {
+        // given: this replica fails from the start, and shares it
+        failEveryMinuteFor(30);
+
+        // when: another replica sees an answer at minute 30 (its recovered record), and this one keeps failing
+        store.read(OperationRecord.recovered("a", clock.instant(), "pod-2"));
+        failEveryMinuteFor(59);
+
+        // then: an hour after this replica's first failure, but not after the other's answer: still enabled
+        assertThat(lane("a").endpointDisabled()).isFalse();
+
+        // when: an hour without a break since that answer
+        clock.advance(Duration.ofMinutes(1));
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+
+        // then
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        assertThat(store.states.get("a").since())
+                .isEqualTo(Instant.parse("2026-12-01T00:30:00Z").toString());
+    }
+
+    @Test
+    void shouldNotContinueAStreakThatNobodyRefreshedForLong() {
+        // given: a shared streak from two days ago, never refreshed since (nothing was sent, or the pods were down)
+        store.read(failing(clock.instant(), clock.instant()));
+        clock.advance(Duration.ofDays(2));
+
+        // when: the next failure
+        autoDisable.failed(lane("a"), clock.millis(), status(502));
+
+        // then: a new streak, not a disable on one 502
+        assertThat(lane("a").endpointDisabled()).isFalse();
+    }
+
+    @Test
+    void shouldDropADisableWhenAnAnswerComesInBeforeItIsWritten() {
+        // given: an hour of failures; the disable is decided, its write still waiting for the operations thread
+        failEveryMinuteFor(59);
+        store.holding = true;
+        clock.advance(Duration.ofMinutes(1));
+        autoDisable.failed(lane("a"), clock.millis(), status(503));
+
+        // when: the endpoint answers, then the write is made
+        clock.advance(Duration.ofMillis(10));
+        autoDisable.answered(lane("a"), clock.millis());
+        store.release();
+
+        // then: not disabled; the answer is shared instead
+        assertThat(lane("a").endpointDisabled()).isFalse();
+        assertThat(store.written).extracting(OperationRecord::type).doesNotContain(OperationRecord.DISABLED);
+    }
+
+    @Test
     void shouldEnableWhenTheTopicSaysSoAndWhenTheEndpointConfigChanged() {
         // given: disabled
         failEveryMinuteFor(61);
@@ -149,6 +216,15 @@ class AutoDisableTest {
 
         // when: the enable command writes enabled
         store.read(OperationRecord.enabled("a", clock.instant(), "x", "cli"));
+
+        // then
+        assertThat(lane("a").endpointDisabled()).isFalse();
+
+        // when: disabled again, then its record is deleted (a tombstone)
+        failEveryMinuteFor(61);
+        assertThat(lane("a").endpointDisabled()).isTrue();
+        store.states.remove("a"); // as OperationsTopic does on a tombstone
+        autoDisable.apply(OperationRecord.cleared("a", clock.instant()));
 
         // then
         assertThat(lane("a").endpointDisabled()).isFalse();
@@ -188,6 +264,21 @@ class AutoDisableTest {
         assertThat(store.states).doesNotContainKey("c");
         autoDisable.answered(lane("b"), clock.millis()); // an answer with no streak writes nothing
         assertThat(store.states).doesNotContainKey("b");
+    }
+
+    private static OperationRecord failing(Instant since, Instant at) {
+        return new OperationRecord(
+                OperationRecord.FAILING,
+                "a",
+                at.toString(),
+                since.toString(),
+                503,
+                "5xx",
+                100L,
+                0L,
+                AFTER.toString(),
+                "x",
+                "pod-2");
     }
 
     private void failEveryMinuteFor(int minutes) {

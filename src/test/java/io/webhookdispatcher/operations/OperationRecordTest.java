@@ -22,7 +22,7 @@ class OperationRecordTest {
     }
 
     @Test
-    void shouldIgnoreUnknownFieldsAndTellUnreadableRecordsAndTombstonesApart() {
+    void shouldIgnoreUnknownFieldsAndReadNoStateFromAnUnreadableRecordOrATombstone() {
         assertThat(OperationRecord.parse(
                         "{\"type\":\"subscription.failing\",\"subscription\":\"a\",\"at\":\"2026-12-01T10:00:00Z\",\"new\":1}"
                                 .getBytes(StandardCharsets.UTF_8)))
@@ -30,6 +30,11 @@ class OperationRecordTest {
         assertThat(OperationRecord.parse("not json".getBytes(StandardCharsets.UTF_8)))
                 .isEmpty();
         assertThat(OperationRecord.parse("{\"type\":\"x\"}".getBytes(StandardCharsets.UTF_8)))
+                .isEmpty();
+        assertThat(OperationRecord.parse(
+                        "{\"type\":\"subscription.disabled\",\"subscription\":\"a\",\"at\":\"yesterday\"}"
+                                .getBytes(StandardCharsets.UTF_8)))
+                .as("a time that does not parse is caught when read, not when a delivery fails")
                 .isEmpty();
         assertThat(OperationRecord.parse(null)).isEmpty();
     }
