@@ -133,10 +133,81 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         if (text == null) {
             return null;
         }
+        Instant fast = utcInstant(text);
+        if (fast != null) {
+            return fast;
+        }
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * {@code 2026-12-01T10:00:00Z} or with a fraction of 1 to 9 digits ({@code …00.123Z}), the form the CRM
+     * writes, without {@link Instant#parse}'s formatter, which was 10% of the events consumer's time in the
+     * fan-out-1 benchmark; null for anything else (an offset, a leap second, a bad date), which
+     * {@link Instant#parse} then decides. Same result as it for every text it accepts.
+     */
+    static Instant utcInstant(String t) {
+        int n = t.length();
+        if (n < 20
+                || n > 30
+                || t.charAt(n - 1) != 'Z'
+                || t.charAt(4) != '-'
+                || t.charAt(7) != '-'
+                || t.charAt(10) != 'T'
+                || t.charAt(13) != ':'
+                || t.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 7);
+        int day = digits(t, 8, 10);
+        int hour = digits(t, 11, 13);
+        int minute = digits(t, 14, 16);
+        int second = digits(t, 17, 19);
+        int nanos = 0;
+        if (n > 20) {
+            if (t.charAt(19) != '.' || n == 21) {
+                return null;
+            }
+            int fraction = digits(t, 20, n - 1);
+            if (fraction < 0) {
+                return null;
+            }
+            nanos = fraction * POWERS_OF_TEN[30 - n];
+        } else if (t.charAt(19) != 'Z') {
+            return null;
+        }
+        if ((year | month | day | hour | minute | second) < 0
+                || month < 1
+                || month > 12
+                || day < 1
+                || hour > 23
+                || minute > 59
+                || second > 59
+                || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return null;
+        }
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(days * 86_400 + hour * 3600L + minute * 60L + second, nanos);
+    }
+
+    /** 10^(9 - digits) for a fraction of 1 to 9 digits, by the text's length − 21. */
+    private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
+
+    /** The decimal number in {@code t[from, to)}, or −1 if any of it is not an ASCII digit. */
+    private static int digits(String t, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 }

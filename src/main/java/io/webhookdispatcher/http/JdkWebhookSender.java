@@ -286,12 +286,9 @@ public final class JdkWebhookSender implements WebhookSender {
             var response = new PrefixSubscriber();
             try {
                 return (literal != null
-                                ? CompletableFuture.completedFuture(literal)
-                                : CompletableFuture.supplyAsync(this::resolve, host.executor()))
-                        .thenCompose(target -> target.refused()
-                                ? CompletableFuture.completedFuture(classifier.blocked(
-                                        target.refusal(), Duration.ofNanos(System.nanoTime() - started)))
-                                : post(target.target(), deliveryId, body, response, started))
+                                ? attempt(literal, deliveryId, body, response, started) // no DNS: no executor hop
+                                : CompletableFuture.supplyAsync(this::resolve, host.executor())
+                                        .thenCompose(target -> attempt(target, deliveryId, body, response, started)))
                         // HttpRequest.timeout ends at the response headers; this deadline covers DNS and body too
                         .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                         .exceptionally(error -> {
@@ -302,6 +299,14 @@ public final class JdkWebhookSender implements WebhookSender {
                 return CompletableFuture.completedFuture(
                         classifier.classify(e, Duration.ofNanos(System.nanoTime() - started)));
             }
+        }
+
+        private CompletableFuture<DeliveryOutcome> attempt(
+                Resolved target, String deliveryId, byte[] body, PrefixSubscriber response, long started) {
+            return target.refused()
+                    ? CompletableFuture.completedFuture(
+                            classifier.blocked(target.refusal(), Duration.ofNanos(System.nanoTime() - started)))
+                    : post(target.target(), deliveryId, body, response, started);
         }
 
         /** On the host's executor: DNS (or a literal's parse), then the guard on every address. */
@@ -334,6 +339,9 @@ public final class JdkWebhookSender implements WebhookSender {
             String literal = address instanceof Inet6Address
                     ? "[" + address.getHostAddress().replaceFirst("%.*$", "") + "]"
                     : address.getHostAddress();
+            if (literal.equals(url.getHost())) {
+                return new Target(url, Optional.empty()); // already the address: the client's own Host header is it
+            }
             String port = url.getPort() < 0 ? "" : ":" + url.getPort();
             String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
             String query = url.getRawQuery() == null ? "" : "?" + url.getRawQuery();
@@ -408,7 +416,7 @@ public final class JdkWebhookSender implements WebhookSender {
      * Signals arrive one at a time (Reactive Streams rule 1.3); {@link #cancel} may come from any thread.
      */
     static final class PrefixSubscriber implements HttpResponse.BodySubscriber<String> {
-        private final byte[] prefix = new byte[BODY_PREFIX_BYTES];
+        private byte[] prefix; // allocated with the first bytes: most 2xx answers have no body
         private int length;
         private long read;
         private final CompletableFuture<String> body = new CompletableFuture<>();
@@ -439,6 +447,12 @@ public final class JdkWebhookSender implements WebhookSender {
             }
             for (ByteBuffer buffer : buffers) {
                 read += buffer.remaining();
+                if (prefix == null && buffer.hasRemaining()) {
+                    prefix = new byte[BODY_PREFIX_BYTES];
+                }
+                if (prefix == null) {
+                    continue;
+                }
                 int n = Math.min(buffer.remaining(), prefix.length - length);
                 buffer.get(prefix, length, n);
                 length += n;
@@ -460,7 +474,7 @@ public final class JdkWebhookSender implements WebhookSender {
         }
 
         private void complete() {
-            body.complete(new String(prefix, 0, length, StandardCharsets.UTF_8));
+            body.complete(length == 0 ? "" : new String(prefix, 0, length, StandardCharsets.UTF_8));
         }
     }
 }

@@ -104,4 +104,13 @@ class DeliveryIdsTest {
     private static ConsumerRecord<byte[], byte[]> record(int partition, long offset) {
         return new ConsumerRecord<>("crm.events", partition, offset, null, null);
     }
+
+    @Test
+    void shouldMakeTheSameVersion3UuidsAsTheJdk() {
+        for (int i = 0; i < 1000; i++) {
+            byte[] name = ("topic-id/crm.events/" + (i % 7) + "/" + i + "/crm-sync")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(DeliveryIds.nameUuid(name)).isEqualTo(java.util.UUID.nameUUIDFromBytes(name));
+        }
+    }
 }
