@@ -53,7 +53,7 @@ public final class AutoDisable implements EndpointHealth {
     /** One replica's view of a subscription's endpoint; guarded by itself, but for the two volatile fields. */
     private static final class Streak {
         volatile boolean failing; // since >= 0: lets an answer skip the lock while there is no streak
-        volatile long lastAnswerAt = -1;
+        final java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(-1);
         long since = -1;
         long failures;
         long deferred;
@@ -136,7 +136,7 @@ public final class AutoDisable implements EndpointHealth {
         long decided = now;
         // written only if nothing was written meanwhile, and, for a disable, no answer came in here since
         Predicate<Optional<OperationRecord>> unchanged =
-                state -> Objects.equals(state.orElse(null), seen) && (!disable || s.lastAnswerAt < decided);
+                state -> Objects.equals(state.orElse(null), seen) && (!disable || s.lastAnswer.get() < decided);
         store.writeIf(unchanged, ask).whenComplete((wrote, error) -> {
             synchronized (s) {
                 if (disable) {
@@ -168,7 +168,7 @@ public final class AutoDisable implements EndpointHealth {
     public void answered(Lane lane, long now) {
         String id = lane.id();
         Streak s = streak(id);
-        s.lastAnswerAt = now;
+        s.lastAnswer.accumulateAndGet(now, Math::max); // callbacks may arrive out of order
         if (s.failing) {
             synchronized (s) {
                 s.since = -1;
@@ -176,10 +176,23 @@ public final class AutoDisable implements EndpointHealth {
             }
         }
         Optional<OperationRecord> shared = store.state(id);
-        if (shared.isPresent() && shared.get().failing() && recovering.add(id)) {
-            OperationRecord seen = shared.get();
+        if (shared.isPresent() && startedBefore(shared.get(), now)) {
+            recovered(id, now);
+        }
+    }
+
+    /** A failing streak that began before {@code millis}: an answer then ends it. */
+    private static boolean startedBefore(OperationRecord r, long millis) {
+        return r.failing()
+                && r.sinceInstant().map(i -> i.toEpochMilli() < millis).orElse(true);
+    }
+
+    /** Writes that the endpoint answered at {@code answeredAt}, unless the shared streak began after that. */
+    private void recovered(String id, long answeredAt) {
+        if (recovering.add(id)) {
             store.writeIf(
-                            state -> state.filter(seen::equals).isPresent(),
+                            state -> state.filter(r -> startedBefore(r, answeredAt))
+                                    .isPresent(),
                             OperationRecord.recovered(id, clock.instant(), instance))
                     .whenComplete((wrote, error) -> recovering.remove(id));
         }
@@ -217,6 +230,12 @@ public final class AutoDisable implements EndpointHealth {
                         record.at(),
                         record.lastStatus() != null ? record.lastStatus() : record.lastError(),
                         id);
+            }
+        } else if (record.failing()) {
+            Streak s = streaks.get(id);
+            long answered = s == null ? -1 : s.lastAnswer.get();
+            if (answered >= 0 && startedBefore(record, answered)) {
+                recovered(id, answered); // another replica shares a streak this one saw broken
             }
         } else if (record.type().equals(OperationRecord.ENABLED)) {
             streaks.remove(id);
@@ -260,7 +279,8 @@ public final class AutoDisable implements EndpointHealth {
      * {@code stale} of this streak's start).
      */
     private static long since(Streak s, Optional<OperationRecord> shared, long stale) {
-        s.since = Math.max(s.since, s.lastAnswerAt);
+        long lastAnswer = s.lastAnswer.get();
+        s.since = Math.max(s.since, lastAnswer);
         if (shared.isEmpty()) {
             return s.since;
         }
@@ -271,7 +291,7 @@ public final class AutoDisable implements EndpointHealth {
             return s.since;
         }
         long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(s.since);
-        return at >= s.since - stale ? Math.max(Math.min(s.since, sharedSince), s.lastAnswerAt) : s.since;
+        return at >= s.since - stale ? Math.max(Math.min(s.since, sharedSince), lastAnswer) : s.since;
     }
 
     private OperationRecord record(String type, Lane lane, long since, Streak s, Duration after) {

@@ -99,7 +99,16 @@ public final class OperationsTopic implements AutoCloseable {
     /** Reads what is new, waiting at most {@code timeout} for it. */
     public void poll(Duration timeout) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
-            apply(r);
+            try {
+                apply(r);
+            } catch (RuntimeException e) { // the consumer has moved past it: the records after it must still apply
+                log.error(
+                        "applying {}-{}@{} failed; its state is kept, its effect on the lanes is not",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        e);
+            }
         }
     }
 
@@ -128,28 +137,36 @@ public final class OperationsTopic implements AutoCloseable {
      * moves once the transaction's markers are written, a moment after the commit returns.
      */
     public List<Boolean> writeAll(List<Write> writes, Duration timeout) {
+        // states only move forward: a condition false on what this replica has read is false on the topic too, so
+        // those need no producer (and fence no other writer)
+        if (writes.stream().noneMatch(w -> w.condition().test(state(w.record().subscription())))) {
+            return writes.stream()
+                    .map(w -> already(w, state(w.record().subscription())))
+                    .toList();
+        }
         for (int attempt = 1; ; attempt++) {
-            try (Producer<byte[], byte[]> producer = transactionalProducer.get()) {
+            Producer<byte[], byte[]> producer = transactionalProducer.get();
+            try {
                 producer.initTransactions(); // fences the others and completes their open transactions
                 catchUp(timeout);
                 var view = new HashMap<>(states);
                 var written = new ArrayList<Boolean>();
+                var send = new ArrayList<OperationRecord>();
                 for (Write w : writes) {
                     String key = w.record().subscription();
-                    boolean write = w.condition().test(Optional.ofNullable(view.get(key)));
-                    written.add(write);
+                    Optional<OperationRecord> current = Optional.ofNullable(view.get(key));
+                    boolean write = w.condition().test(current);
+                    written.add(write || already(w, current));
                     if (write) {
                         view.put(key, w.record());
+                        send.add(w.record());
                     }
                 }
-                if (written.contains(true)) {
+                if (!send.isEmpty()) {
                     producer.beginTransaction();
-                    for (int i = 0; i < writes.size(); i++) {
-                        if (written.get(i)) {
-                            OperationRecord r = writes.get(i).record();
-                            producer.send(new ProducerRecord<>(
-                                    topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson()));
-                        }
+                    for (OperationRecord r : send) {
+                        producer.send(new ProducerRecord<>(
+                                topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson()));
                     }
                     producer.commitTransaction();
                 }
@@ -158,13 +175,31 @@ public final class OperationsTopic implements AutoCloseable {
                     | InvalidProducerEpochException
                     | InvalidTxnStateException
                     | TransactionAbortableException fenced) {
-                // another writer opened the id while this one was deciding: its transaction is aborted, so
-                // nothing of it is written; read what the other wrote and decide again
+                // another writer opened the id while this one was deciding: its transaction is aborted (or, if the
+                // answer to a commit was lost, committed: then the next round reads it, and already() says so);
+                // read what the other wrote and decide again, after a random pause so two writers part
                 if (attempt >= FENCED_RETRIES) {
                     throw new KafkaException("fenced " + attempt + " times writing to " + topic, fenced);
                 }
                 log.debug("another writer of {} took over; reading its writes and deciding again", topic);
+                pause(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
+            } finally {
+                producer.close(Duration.ofSeconds(5)); // bounded: a broker gone mid-commit must not hang this thread
             }
+        }
+    }
+
+    /** Whether the state already is this write's record: written by an earlier round whose answer was lost. */
+    private static boolean already(Write w, Optional<OperationRecord> current) {
+        return current.filter(w.record()::equals).isPresent();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while writing to the operations topic", e);
         }
     }
 

@@ -104,7 +104,7 @@ public final class OperationsWorker implements AutoDisable.Store, AutoCloseable 
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done().complete(written.get(i));
             }
-        } catch (RuntimeException e) {
+        } catch (Exception | LinkageError | AssertionError e) { // every future completes, whatever failed
             batch.forEach(p -> p.done().completeExceptionally(e));
         }
     }

@@ -178,6 +178,32 @@ class AutoDisableTest {
     }
 
     @Test
+    void shouldEndAnotherReplicasStreakWithAnAnswerSeenHereEvenIfItWasRefreshedMeanwhileOrReadLater() {
+        // given: another replica shares a streak since minute 0
+        store.read(failing(clock.instant(), clock.instant()));
+        clock.advance(Duration.ofMinutes(5));
+
+        // when: this replica sees an answer, and the other refreshes its streak before the recovery is written
+        store.holding = true;
+        autoDisable.answered(lane("a"), clock.millis());
+        store.read(
+                failing(Instant.parse("2026-12-01T00:00:00Z"), clock.instant().plusMillis(1)));
+        store.release();
+
+        // then: the recovery is written all the same
+        assertThat(store.states.get("a").type()).isEqualTo(OperationRecord.RECOVERED);
+
+        // when: later, the other replica shares a streak that began before this replica's last answer
+        clock.advance(Duration.ofMinutes(5));
+        autoDisable.answered(lane("a"), clock.millis());
+        store.read(failing(clock.instant().minus(Duration.ofMinutes(1)), clock.instant()));
+
+        // then: this replica ends it too
+        assertThat(store.states.get("a").type()).isEqualTo(OperationRecord.RECOVERED);
+        assertThat(store.written).extracting(OperationRecord::type).containsOnly(OperationRecord.RECOVERED);
+    }
+
+    @Test
     void shouldNotContinueAStreakThatNobodyRefreshedForLong() {
         // given: a shared streak from two days ago, never refreshed since (nothing was sent, or the pods were down)
         store.read(failing(clock.instant(), clock.instant()));
