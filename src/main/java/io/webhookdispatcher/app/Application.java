@@ -458,7 +458,7 @@ public final class Application implements AutoCloseable {
         }
         timer.shutdownNow();
         if (operationsWorker != null) {
-            operationsWorker.close(); // a write under way finishes (or is fenced by the next writer)
+            operationsWorker.close(budget.share(4)); // a write cut short is aborted, or fenced by the next writer
         }
         sender.close();
         writer.close();

@@ -126,12 +126,23 @@ public final class OperationsWorker implements AutoDisable.Store, AutoCloseable 
         }
     }
 
-    /** Stops the thread within a few seconds; writes not yet made complete exceptionally (decided again later). */
     @Override
     public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Stops the thread within {@code timeout} (interrupting a write still under way then); writes not yet made
+     * complete exceptionally, and are decided again by whichever replica next sees a failure.
+     */
+    public void close(Duration timeout) {
         running = false;
         try {
-            thread.join(5_000);
+            thread.join(Math.max(1, timeout.toMillis()));
+            if (thread.isAlive()) {
+                thread.interrupt(); // Kafka's clients then throw InterruptException: the loop ends
+                thread.join(1_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
