@@ -623,7 +623,7 @@ class DeliverySchedulerTest {
     }
 
     @Test
-    void shouldDeadLetterAnAutoDisabledLanesDeliveriesQueuedAndNewWithoutAnAttemptAndGiveItsPermitsToTheOthers() {
+    void shouldDeadLetterAnAutoDisabledLanesDeliveriesQueuedAndNewWithoutAnAttemptWhileTheOthersDeliver() {
         // given: 4 permits, a hung lane holding its own and queueing more, and a healthy lane
         start(4, 1000, 1 << 20, sub("dead", 64), sub("ok", 64));
         sender.hold("dead");
