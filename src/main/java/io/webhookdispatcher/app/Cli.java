@@ -142,6 +142,18 @@ final class Cli {
             }
         }
 
+        /** A command that loaded its config but could not do its work: the message, in the chosen output; exit 1. */
+        int failed(String command, Path config, Output output, String message) {
+            if (output == Output.json) {
+                ObjectNode json = header(command, config).put("ok", false);
+                json.putArray("errors").add(message);
+                print(json);
+            } else {
+                err.println(message);
+            }
+            return ExitCode.SOFTWARE;
+        }
+
         void print(ObjectNode json) {
             try {
                 out.println(JSON.writeValueAsString(json));
@@ -333,14 +345,7 @@ final class Cli {
                 result = context.backend()
                         .replay(c, retryTopic, filter, dryRun, output == Output.json ? context.err() : context.out());
             } catch (Exception e) {
-                if (output == Output.json) {
-                    ObjectNode json = header("replay", config).put("ok", false);
-                    json.putArray("errors").add("replay failed: " + e);
-                    context.print(json);
-                } else {
-                    context.err().println("replay failed: " + e);
-                }
-                return ExitCode.SOFTWARE;
+                return context.failed("replay", config, output, "replay failed: " + e);
             }
             if (output == Output.json) {
                 context.print(json(c, retryTopic, result));
@@ -515,14 +520,7 @@ final class Cli {
         }
 
         private int failed(String message) {
-            if (output == Output.json) {
-                ObjectNode json = header("attempts", config).put("ok", false);
-                json.putArray("errors").add(message);
-                context.print(json);
-            } else {
-                context.err().println(message);
-            }
-            return ExitCode.SOFTWARE;
+            return context.failed("attempts", config, output, message);
         }
     }
 
@@ -609,14 +607,7 @@ final class Cli {
         }
 
         private int failed(String message) {
-            if (output == Output.json) {
-                ObjectNode json = header("enable", config).put("ok", false);
-                json.putArray("errors").add(message);
-                context.print(json);
-            } else {
-                context.err().println(message);
-            }
-            return ExitCode.SOFTWARE;
+            return context.failed("enable", config, output, message);
         }
     }
 

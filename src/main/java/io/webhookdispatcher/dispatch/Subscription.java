@@ -51,22 +51,7 @@ public record Subscription(
         }
     }
 
-    /** Never disabled automatically. */
-    public Subscription(
-            String id,
-            URI url,
-            Signing signing,
-            List<EventFilter> events,
-            boolean enabled,
-            int maxInFlight,
-            Optional<RateLimit> rateLimit,
-            CircuitBreaker.Settings breaker,
-            Tls tls,
-            Optional<PayloadFilter> filter) {
-        this(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, filter, Optional.empty());
-    }
-
-    /** Without a payload filter. */
+    /** Without a payload filter, never disabled automatically. */
     public Subscription(
             String id,
             URI url,
@@ -77,7 +62,18 @@ public record Subscription(
             Optional<RateLimit> rateLimit,
             CircuitBreaker.Settings breaker,
             Tls tls) {
-        this(id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, Optional.empty());
+        this(
+                id,
+                url,
+                signing,
+                events,
+                enabled,
+                maxInFlight,
+                rateLimit,
+                breaker,
+                tls,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** With the default TLS settings (the JVM's trust store, no client certificate). */

@@ -181,17 +181,15 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         } else if (t.charAt(19) != 'Z') {
             return null;
         }
-        if ((year | month | day | hour | minute | second) < 0
-                || month < 1
-                || month > 12
-                || day < 1
-                || hour > 23
-                || minute > 59
-                || second > 59
-                || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+        if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
             return null;
         }
-        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        long days;
+        try {
+            days = java.time.LocalDate.of(year, month, day).toEpochDay(); // checks the month and the day in it
+        } catch (java.time.DateTimeException notADate) {
+            return null;
+        }
         return Instant.ofEpochSecond(days * 86_400 + hour * 3600L + minute * 60L + second, nanos);
     }
 
