@@ -31,6 +31,9 @@ import java.util.Locale;
  * --latency-rate R      events/s of the latency runs (default: half the JVM's median fan-out-1 rate)
  * --latency-seconds S   measured span of a latency run (30), after --latency-warmup S (30)
  * --no-latency, --no-baseline
+ * --header-baseline     also the raw cases with the delivery contract's headers (RawHttpBaseline)
+ * --warm-up N           each drain first delivers N events (and each baseline sends as many requests per
+ *                       event) in the same process, and only what comes after is measured (0: a cold drain)
  * --fail-once           also a fan-out-1 drain where every delivery fails once (503), then succeeds
  * --isolation           also, per round and JVM, three drains of s1 (/hook1) next to a neighbour s2:
  *                       healthy (/hook2, the reference), dead (/dead1, never answers), slow (/slow1)
@@ -86,7 +89,8 @@ public final class Benchmark {
                     classpath(),
                     o.size,
                     Duration.ofMinutes(o.runTimeoutMinutes),
-                    Duration.ofMillis(o.slowDelayMillis));
+                    Duration.ofMillis(o.slowDelayMillis),
+                    o.warmUp);
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
                     for (int fanOut : o.drain ? o.fanOuts : List.<Integer>of()) {
@@ -96,8 +100,12 @@ public final class Benchmark {
                         progress(results, scenarios.drain(jvm, 1, o.events, run, true));
                     }
                     if (o.baseline) {
-                        progress(results, scenarios.baseline(jvm, 64, o.events, run));
-                        progress(results, scenarios.baseline(jvm, 256, 4L * o.events, run));
+                        progress(results, scenarios.baseline(jvm, 64, o.events, 1, run, false));
+                        progress(results, scenarios.baseline(jvm, 256, o.events, 4, run, false));
+                    }
+                    if (o.headerBaseline) {
+                        progress(results, scenarios.baseline(jvm, 64, o.events, 1, run, true));
+                        progress(results, scenarios.baseline(jvm, 256, o.events, 4, run, true));
                     }
                     for (Scenarios.Feature f : o.features ? Scenarios.Feature.values() : new Scenarios.Feature[0]) {
                         progress(results, scenarios.feature(jvm, f, o.events, run));
@@ -239,6 +247,12 @@ public final class Benchmark {
                 .append(" partitions; rounds: ")
                 .append(o.runs)
                 .append('\n');
+        if (o.warmUp > 0) {
+            h.append("- warm-up: each drain first delivers ")
+                    .append(o.warmUp)
+                    .append(" events (each baseline sends as many requests per event) in the same process; only")
+                    .append(" the deliveries after them are measured\n");
+        }
         if (o.isolation) {
             h.append("- isolation: s1 at ")
                     .append(Scenarios.HEALTHY_PATH)
@@ -310,6 +324,8 @@ public final class Benchmark {
         int latencyWarmupSeconds = 30;
         boolean latency = true;
         boolean baseline = true;
+        boolean headerBaseline;
+        int warmUp;
         boolean failOnce;
         boolean isolation;
         boolean features;
@@ -335,6 +351,8 @@ public final class Benchmark {
                     case "--latency-warmup" -> o.latencyWarmupSeconds = Integer.parseInt(args[++i]);
                     case "--no-latency" -> o.latency = false;
                     case "--no-baseline" -> o.baseline = false;
+                    case "--header-baseline" -> o.headerBaseline = true;
+                    case "--warm-up" -> o.warmUp = Integer.parseInt(args[++i]);
                     case "--fail-once" -> o.failOnce = true;
                     case "--isolation" -> o.isolation = true;
                     case "--features" -> o.features = true;
@@ -353,6 +371,9 @@ public final class Benchmark {
             if (!o.drain && o.latency && o.latencyRate <= 0) {
                 throw new IllegalArgumentException(
                         "--no-drain leaves no fan-out-1 rate to halve: give --latency-rate or --no-latency");
+            }
+            if (o.warmUp < 0 || (o.warmUp > 0 && o.failOnce)) {
+                throw new IllegalArgumentException("--warm-up must be >= 0, and cannot go with --fail-once");
             }
             if (o.slowDelayMillis < 0) {
                 throw new IllegalArgumentException("--slow-delay-ms must be >= 0");

@@ -40,8 +40,9 @@ import java.util.PriorityQueue;
  *
  * <p>Control requests (GET, not counted):
  * <ul>
- *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true[&spanPath=/hook1][&slowDelayMs=MS]} resets the
- *       counters. At the first counted request and at the N-th it notes the time and reads utime+stime of
+ *   <li>{@code /_arm?expect=N&watch=PID,PID&latency=true[&spanPath=/hook1][&slowDelayMs=MS][&skip=K]} resets the
+ *       counters. With {@code skip}, the first K requests of the span are a warm-up: counted, but the span
+ *       starts at the one after them. At the first counted request and at the N-th it notes the time and reads utime+stime of
  *       the watched processes, of itself and of the whole machine, so a process's CPU is measured exactly
  *       from first to last delivery. With {@code spanPath}, only requests to that exact path make the span
  *       (first and N-th); every request is still counted in {@code count}, per path and per class.</li>
@@ -104,6 +105,8 @@ public final class LeanReceiver {
     private final long selfPid = ProcessHandle.current().pid();
     private long count;
     private long spanCount;
+    private long skip; // requests of the span path that are a warm-up, before the span
+    private long skipped;
     private byte[] spanPath; // null: every counted request makes the span
     private long slowDelayNanos = 1_000_000_000L;
     private final List<PathCount> paths = new ArrayList<>();
@@ -274,6 +277,10 @@ public final class LeanReceiver {
         }
         int pathEnd = pathEnd(a, pathStart, targetEnd);
         boolean inSpan = spanPath == null || equalsRange(a, pathStart, pathEnd, spanPath);
+        if (inSpan && skipped < skip) { // warm-up: counted, not measured
+            skipped++;
+            inSpan = false;
+        }
         if (inSpan && firstTicks == null) { // the span's first request, failed or not: the span starts here
             firstNanos = System.nanoTime();
             firstWallMicros = wallMicros();
@@ -337,6 +344,8 @@ public final class LeanReceiver {
         if (pathAndQuery.startsWith("/_arm")) {
             count = 0;
             spanCount = 0;
+            skip = Long.parseLong(q.getOrDefault("skip", "0"));
+            skipped = 0;
             paths.clear();
             Arrays.fill(byClass, 0);
             String span = q.get("spanPath");

@@ -20,7 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code sendAsync} on an explicit two-thread executor, the same timeouts) and the same bodies, keeping
  * {@code concurrency} requests in flight until {@code requests} have been answered.
  *
- * <p>Usage: {@code RawHttpBaseline URL REQUESTS CONCURRENCY BODY_BYTES}. Prints {@code READY}, waits for a
+ * <p>With {@code contract-headers} it also sends the delivery contract's five other headers ({@code User-Agent},
+ * {@code webhook-id}, the Twenty timestamp, signature and nonce) with values of the dispatcher's lengths, made
+ * up front and without any crypto: what the JDK client alone spends on the requests the contract asks for.
+ *
+ * <p>Usage: {@code RawHttpBaseline URL REQUESTS CONCURRENCY BODY_BYTES [contract-headers]}. Prints {@code READY}, waits for a
  * line on stdin (the driver arms the receiver in between), then sends, prints {@code DONE failures=N} and
  * exits at the next line or end of stdin: 0 if every answer was 2xx.
  */
@@ -32,6 +36,7 @@ public final class RawHttpBaseline {
         long requests = Long.parseLong(args[1]);
         int concurrency = Integer.parseInt(args[2]);
         int bodyBytes = Integer.parseInt(args[3]);
+        boolean contractHeaders = args.length > 4 && args[4].equals("contract-headers");
         // Built up front: the dispatcher, too, gets its bodies ready-made (from Kafka records).
         byte[][] bodies = new byte[DISTINCT_BODIES][];
         for (int i = 0; i < bodies.length; i++) {
@@ -57,7 +62,7 @@ public final class RawHttpBaseline {
         var stdin = new BufferedReader(new InputStreamReader(System.in));
         stdin.readLine();
 
-        var load = new Load(client, url, bodies, requests);
+        var load = new Load(client, url, bodies, contractHeaders ? headers() : null, requests);
         for (int i = 0; i < concurrency; i++) {
             load.sendNext();
         }
@@ -68,20 +73,40 @@ public final class RawHttpBaseline {
         System.exit(finished && load.failures.get() == 0 ? 0 : 1);
     }
 
+    /** Per distinct body: id, signature and nonce, in hex of the dispatcher's lengths (36, 64 and 32 chars). */
+    private static String[][] headers() {
+        var random = new java.util.Random(1);
+        String[][] values = new String[DISTINCT_BODIES][];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = new String[] {
+                new java.util.UUID(random.nextLong(), random.nextLong()).toString(), hex(random, 32), hex(random, 16)
+            };
+        }
+        return values;
+    }
+
+    private static String hex(java.util.Random random, int bytes) {
+        byte[] b = new byte[bytes];
+        random.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
     /** A closed loop: each answer starts the next request, so exactly {@code concurrency} are in flight. */
     private static final class Load {
         final HttpClient client;
         final URI url;
         final byte[][] bodies;
+        final String[][] headers; // null: Content-Type only
         final long requests;
         final AtomicLong next = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
         final CountDownLatch done;
 
-        Load(HttpClient client, URI url, byte[][] bodies, long requests) {
+        Load(HttpClient client, URI url, byte[][] bodies, String[][] headers, long requests) {
             this.client = client;
             this.url = url;
             this.bodies = bodies;
+            this.headers = headers;
             this.requests = requests;
             this.done = new CountDownLatch((int) requests);
         }
@@ -91,10 +116,18 @@ public final class RawHttpBaseline {
             if (i >= requests) {
                 return;
             }
-            HttpRequest request = HttpRequest.newBuilder(url)
+            int k = (int) (i % bodies.length);
+            HttpRequest.Builder builder = HttpRequest.newBuilder(url)
                     .timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bodies[(int) (i % bodies.length)]))
+                    .header("Content-Type", "application/json");
+            if (headers != null) { // the dispatcher's names and order
+                builder.header("User-Agent", "webhook-dispatcher/0.1.0")
+                        .header("webhook-id", headers[k][0])
+                        .header("X-Twenty-Webhook-Timestamp", Long.toString(System.currentTimeMillis()))
+                        .header("X-Twenty-Webhook-Signature", headers[k][1])
+                        .header("X-Twenty-Webhook-Nonce", headers[k][2]);
+            }
+            HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(bodies[k]))
                     .build();
             client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 if (error != null || response.statusCode() / 100 != 2) {

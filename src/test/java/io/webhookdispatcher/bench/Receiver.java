@@ -62,8 +62,14 @@ final class Receiver {
 
     /** With {@code failOnce}, each delivery's first attempt is answered 503 and only successes count. */
     void arm(long expect, List<Long> watch, boolean latency, boolean failOnce) {
+        arm(expect, 0, watch, latency, failOnce);
+    }
+
+    /** The first {@code warmUp} requests are counted but not measured: the span is the {@code expect} after them. */
+    void arm(long expect, long warmUp, List<Long> watch, boolean latency, boolean failOnce) {
         String pids = watch.stream().map(String::valueOf).collect(Collectors.joining(","));
-        get("/_arm?expect=" + expect + "&watch=" + pids + "&latency=" + latency + "&failOnce=" + failOnce);
+        get("/_arm?expect=" + expect + "&skip=" + warmUp + "&watch=" + pids + "&latency=" + latency + "&failOnce="
+                + failOnce);
     }
 
     /**

@@ -19,6 +19,8 @@ final class Results {
     static final String FAN_OUT_4 = "dispatcher fan-out 4";
     static final String RAW_64 = "raw HttpClient c=64";
     static final String RAW_256 = "raw HttpClient c=256";
+    /** The suffix of the raw cases that send the delivery contract's headers too ({@code --header-baseline}). */
+    static final String WITH_HEADERS = " + contract headers";
     // The features round's cases (see Scenarios.Feature).
     static final String FEATURES_FAN_OUT_1 = "features: fan-out 1";
     static final String FEATURES_FILTERS = "features: 10 filters";
@@ -231,6 +233,10 @@ final class Results {
             ratio(ratios, jvm, FAN_OUT_1, RAW_64);
             ratio(ratios, jvm, FAN_OUT_1, RAW_256);
             ratio(ratios, jvm, FAN_OUT_4, RAW_256);
+            ratio(ratios, jvm, FAN_OUT_1, RAW_64 + WITH_HEADERS);
+            ratio(ratios, jvm, FAN_OUT_4, RAW_256 + WITH_HEADERS);
+            ratio(ratios, jvm, RAW_64 + WITH_HEADERS, RAW_64);
+            ratio(ratios, jvm, RAW_256 + WITH_HEADERS, RAW_256);
         }
         if (!ratios.isEmpty()) {
             md.append(

@@ -93,6 +93,9 @@ final class Scenarios {
     private final int bodyBytes;
     private final Duration runTimeout;
     private final Duration slowDelay;
+    /** Events each drain delivers (and requests per event each baseline sends) before its measured span. */
+    private final int warmUp;
+
     private final double microsPerTick = 1e6 / Proc.clockTicksPerSecond();
     private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
     private int sequence;
@@ -106,7 +109,9 @@ final class Scenarios {
             String classpath,
             int bodyBytes,
             Duration runTimeout,
-            Duration slowDelay) {
+            Duration slowDelay,
+            int warmUp) {
+        this.warmUp = warmUp;
         this.children = children;
         this.broker = broker;
         this.receiver = receiver;
@@ -118,7 +123,10 @@ final class Scenarios {
         this.slowDelay = slowDelay;
     }
 
-    /** {@code events} already in the topic, then the dispatcher starts; done when every delivery arrived. */
+    /**
+     * {@code events} already in the topic (after the warm-up's, if any), then the dispatcher starts; done when every
+     * delivery arrived. With a warm-up, the span is the deliveries after the warm-up's {@code warmUp × fanOut}.
+     */
     Results.Throughput drain(Jvm jvm, int fanOut, int events, int run) {
         return drain(jvm, fanOut, events, run, false);
     }
@@ -132,8 +140,9 @@ final class Scenarios {
         String name = name(jvm, (failOnce ? "drain-failonce-fo" : "drain-fo") + fanOut, run);
         String topic = "bench." + name;
         broker.createTopic(topic, PARTITIONS);
-        EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, bodyBytes);
+        EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, warmUp + events, bodyBytes);
         long expect = (long) events * fanOut;
+        long warmUpRequests = (long) warmUp * fanOut;
         long deadline = System.nanoTime() + runTimeout.toNanos();
         long startedMicros = LeanReceiver.wallMicros();
         DispatcherProcess d = DispatcherProcess.start(
@@ -143,7 +152,7 @@ final class Scenarios {
         Map<String, Long> outcomes;
         try {
             // Armed while the JVM boots: its first delivery is seconds away.
-            receiver.arm(expect, List.of(d.pid(), driverPid), false, failOnce);
+            receiver.arm(expect, warmUpRequests, List.of(d.pid(), driverPid), false, failOnce);
             s = receiver.await(expect, deadline, d::alive, name);
             rss = d.peakRssKib() / 1024.0;
             outcomes = d.deliveriesByOutcome();
@@ -163,7 +172,7 @@ final class Scenarios {
                 d.pid(),
                 startedMicros,
                 rss,
-                note(outcomes, expect));
+                note(outcomes, warmUpRequests + expect));
     }
 
     /** What went other than one delivered request per delivery: outcomes, and requests beyond that until now. */
@@ -512,8 +521,16 @@ final class Scenarios {
     }
 
     /** {@link RawHttpBaseline} sending {@code requests} with {@code concurrency} in flight. */
-    Results.Throughput baseline(Jvm jvm, int concurrency, long requests, int run) {
-        String name = name(jvm, "raw-c" + concurrency, run);
+    /**
+     * @param requestsPerEvent the fan-out this baseline stands for: it sends {@code events × requestsPerEvent}
+     *     requests, after a warm-up of {@code warmUp × requestsPerEvent} if there is one
+     * @param contractHeaders the raw client sends the delivery contract's headers too (RawHttpBaseline)
+     */
+    Results.Throughput baseline(
+            Jvm jvm, int concurrency, int events, int requestsPerEvent, int run, boolean contractHeaders) {
+        long requests = (long) events * requestsPerEvent;
+        String name = name(jvm, "raw-c" + concurrency + (contractHeaders ? "-headers" : ""), run);
+        long warmUpRequests = warmUp * requestsPerEvent;
         var command = new ArrayList<String>();
         command.add(jvm.java().toString());
         command.addAll(jvm.flags());
@@ -525,9 +542,12 @@ final class Scenarios {
                 classpath,
                 RawHttpBaseline.class.getName(),
                 receiver.url("/raw"),
-                String.valueOf(requests),
+                String.valueOf(warmUpRequests + requests),
                 String.valueOf(concurrency),
                 String.valueOf(bodyBytes)));
+        if (contractHeaders) {
+            command.add("contract-headers");
+        }
         long deadline = System.nanoTime() + runTimeout.toNanos();
         long startedMicros = LeanReceiver.wallMicros();
         Process p = children.start(new ProcessBuilder(command)
@@ -535,7 +555,7 @@ final class Scenarios {
         try (var out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                 Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
             expectLine(out, "READY", name);
-            receiver.arm(requests, List.of(p.pid(), driverPid), false);
+            receiver.arm(requests, warmUpRequests, List.of(p.pid(), driverPid), false, false);
             in.write("go\n");
             in.flush();
             Map<String, String> s = receiver.await(requests, deadline, p::isAlive, name);
@@ -543,7 +563,7 @@ final class Scenarios {
             double rss = Proc.peakRssKib(p.pid()) / 1024.0; // before stdin closes, which ends it
             return throughput(
                     jvm,
-                    "raw HttpClient c=" + concurrency,
+                    "raw HttpClient c=" + concurrency + (contractHeaders ? Results.WITH_HEADERS : ""),
                     run,
                     requests,
                     s,

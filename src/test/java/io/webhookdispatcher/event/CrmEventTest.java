@@ -83,6 +83,48 @@ class CrmEventTest {
     }
 
     @Test
+    void shouldRejectARepeatedNameInALargeObjectToo() {
+        var fields = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            fields.append("\"f").append(i).append("\":").append(i).append(',');
+        }
+        String large = "{\"event\":\"person.created\",\"data\":{" + fields;
+
+        assertThatThrownBy(() -> CrmEvent.parse(json(large + "\"f3\":0}}"), 1 << 20))
+                .isInstanceOfSatisfying(
+                        CrmEvent.InvalidEventException.class,
+                        e -> assertThat(e.getMessage()).isEqualTo("Duplicate field 'f3'"));
+        assertThatThrownBy(() -> CrmEvent.parse(json(large + "\"f39\":0}}"), 1 << 20))
+                .isInstanceOf(CrmEvent.InvalidEventException.class);
+    }
+
+    @Test
+    void shouldAllowTheSameNameInDifferentObjects() throws Exception {
+        var fields = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            fields.append("\"f").append(i).append("\":").append(i).append(i < 39 ? "," : "");
+        }
+        String object = "{" + fields + "}";
+
+        CrmEvent event = CrmEvent.parse(
+                json("{\"event\":\"person.created\",\"data\":{\"event\":1,\"list\":[" + object + "," + object
+                        + ",{\"list\":{\"list\":[]}}],\"nested\":" + object + "}}"),
+                1 << 20);
+
+        assertThat(event.type()).isEqualTo(new EventType("person", "created"));
+    }
+
+    @Test
+    void shouldRejectNestingDeeperThanTheParserAllowsWithoutOverflowingTheStack() {
+        String deep = "[".repeat(100_000);
+
+        assertThatThrownBy(() -> CrmEvent.parse(json("{\"event\":\"a.b\",\"data\":" + deep), 1 << 20))
+                .isInstanceOfSatisfying(
+                        CrmEvent.InvalidEventException.class,
+                        e -> assertThat(e.kind()).isEqualTo(CrmEvent.Invalid.INVALID_JSON));
+    }
+
+    @Test
     void shouldNameTheRepeatedFieldOfADuplicateKey() {
         assertThatThrownBy(
                         () -> CrmEvent.parse(json("{\"event\":\"person.created\",\"event\":\"apiKey.deleted\"}"), 100))
