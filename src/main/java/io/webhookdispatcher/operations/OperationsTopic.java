@@ -18,9 +18,12 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,7 +171,10 @@ public final class OperationsTopic implements AutoCloseable {
                         producer.send(new ProducerRecord<>(
                                 topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson()));
                     }
-                    producer.commitTransaction();
+                    if (!committed(producer, attempt)) {
+                        // its outcome is unknown: the next producer's initTransactions settles it; decide again
+                        continue;
+                    }
                 }
                 return written;
             } catch (ProducerFencedException
@@ -186,6 +192,36 @@ public final class OperationsTopic implements AutoCloseable {
             } finally {
                 producer.close(Duration.ofSeconds(5)); // bounded: a broker gone mid-commit must not hang this thread
             }
+        }
+    }
+
+    /**
+     * Commits; false if the broker answered with an error that leaves the outcome unknown (seen from the embedded
+     * broker: "Unhandled error in EndTxnResponse", an unknown server error, while another writer fenced this one)
+     * and an attempt is left. Fencing, authorization and timeouts are thrown as they are.
+     */
+    private boolean committed(Producer<byte[], byte[]> producer, int attempt) {
+        try {
+            producer.commitTransaction();
+            return true;
+        } catch (ProducerFencedException
+                | InvalidProducerEpochException
+                | InvalidTxnStateException
+                | TransactionAbortableException
+                | AuthorizationException
+                | TimeoutException
+                | InterruptException e) {
+            throw e;
+        } catch (KafkaException unknown) {
+            if (attempt >= FENCED_RETRIES) {
+                throw unknown;
+            }
+            log.warn(
+                    "committing to {} failed with an unknown outcome ({}); reading the topic and deciding again",
+                    topic,
+                    unknown.getMessage());
+            pause(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
+            return false;
         }
     }
 

@@ -1,0 +1,139 @@
+package io.webhookdispatcher.operations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** The compare-and-set write when the broker's answer to a commit leaves the commit's outcome unknown. */
+class OperationsTopicTest {
+    private static final String TOPIC = "ops";
+    private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Predicate<Optional<OperationRecord>> NOT_DISABLED =
+            state -> state.map(r -> !r.disabled()).orElse(true);
+    /** What the embedded broker answered once in CI while two writers fenced each other. */
+    private static final KafkaException UNKNOWN = new KafkaException(
+            "Unhandled error in EndTxnResponse: The server experienced an unexpected error when processing the request.");
+
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final List<MockProducer<byte[], byte[]>> producers = new ArrayList<>();
+    /** Run before the producer of that index (0: the first attempt's) is made. */
+    private final Map<Integer, Runnable> beforeProducer = new HashMap<>();
+
+    private long end;
+
+    /** @param commitFailure by producer index, what its commit throws (null: it commits) */
+    private OperationsTopic topic(IntFunction<RuntimeException> commitFailure) {
+        consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, null, null, null)));
+        consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+        var topic = new OperationsTopic(
+                consumer,
+                () -> {
+                    int index = producers.size();
+                    beforeProducer.getOrDefault(index, () -> {}).run();
+                    var p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+                    p.commitTransactionException = commitFailure.apply(index);
+                    producers.add(p);
+                    return p;
+                },
+                TOPIC,
+                r -> {});
+        topic.open(TIMEOUT);
+        return topic;
+    }
+
+    /** The record is on the topic, committed: the next catch-up reads it. */
+    private void committedOnTheTopic(OperationRecord record) {
+        consumer.addRecord(new ConsumerRecord<>(
+                TOPIC, 0, end, record.subscription().getBytes(StandardCharsets.UTF_8), record.toJson()));
+        consumer.updateEndOffsets(Map.of(PARTITION, ++end));
+    }
+
+    @Test
+    void shouldDecideAgainWithANewProducerWhenACommitsOutcomeIsUnknown() {
+        // given: the first commit is answered with an unknown server error, and did not land
+        OperationsTopic topic = topic(i -> i == 0 ? UNKNOWN : null);
+
+        // when
+        boolean written = topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT);
+
+        // then: a second producer (whose initTransactions settles the first one's transaction) wrote it
+        assertThat(written).isTrue();
+        assertThat(producers).hasSize(2);
+        assertThat(producers.get(0).transactionCommitted()).isFalse();
+        assertThat(producers.get(1).transactionCommitted()).isTrue();
+        assertThat(producers.get(1).history()).hasSize(1);
+        assertThat(producers).allSatisfy(p -> assertThat(p.closed()).isTrue());
+    }
+
+    @Test
+    void shouldReportAWriteWhoseUnknownCommitLandedWithoutWritingItAgain() {
+        // given: the first commit is answered with an unknown server error, but it landed
+        var record = disabled("s1");
+        beforeProducer.put(1, () -> committedOnTheTopic(record));
+        OperationsTopic topic = topic(i -> i == 0 ? UNKNOWN : null);
+
+        // when
+        boolean written = topic.writeIf(NOT_DISABLED, record, TIMEOUT);
+
+        // then: it is read back as this write's record and not written twice
+        assertThat(written).isTrue();
+        assertThat(topic.state("s1")).contains(record);
+        assertThat(producers).hasSize(2);
+        assertThat(producers.get(1).history()).isEmpty();
+    }
+
+    @Test
+    void shouldGiveUpAfterFiveUnknownOutcomes() {
+        OperationsTopic topic = topic(i -> UNKNOWN);
+
+        assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
+                .isSameAs(UNKNOWN);
+        assertThat(producers).hasSize(5);
+    }
+
+    @Test
+    void shouldNotRetryAnAuthorizationError() {
+        var denied = new TopicAuthorizationException("not allowed");
+        OperationsTopic topic = topic(i -> denied);
+
+        assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
+                .isSameAs(denied);
+        assertThat(producers).hasSize(1);
+    }
+
+    private static OperationRecord disabled(String subscription) {
+        return new OperationRecord(
+                OperationRecord.DISABLED,
+                subscription,
+                Instant.now().toString(),
+                Instant.now().minusSeconds(3600).toString(),
+                503,
+                "5xx",
+                1L,
+                0L,
+                "PT1H",
+                "f",
+                "pod");
+    }
+}
