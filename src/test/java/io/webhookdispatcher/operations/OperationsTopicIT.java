@@ -1,12 +1,12 @@
 package io.webhookdispatcher.operations;
 
+import static io.webhookdispatcher.operations.TestRecords.disabled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.webhookdispatcher.testkit.DispatcherExtension;
 import io.webhookdispatcher.testkit.DispatcherFixture;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -147,20 +147,5 @@ class OperationsTopicIT {
                 onRecord);
         operations.open(TIMEOUT);
         return operations;
-    }
-
-    private static OperationRecord disabled(String subscription) {
-        return new OperationRecord(
-                OperationRecord.DISABLED,
-                subscription,
-                Instant.now().toString(),
-                Instant.now().minusSeconds(3600).toString(),
-                503,
-                "5xx",
-                1L,
-                0L,
-                "PT1H",
-                "f",
-                "pod");
     }
 }

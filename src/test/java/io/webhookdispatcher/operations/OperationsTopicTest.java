@@ -1,11 +1,11 @@
 package io.webhookdispatcher.operations;
 
+import static io.webhookdispatcher.operations.TestRecords.disabled;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -120,20 +120,5 @@ class OperationsTopicTest {
         assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
                 .isSameAs(denied);
         assertThat(producers).hasSize(1);
-    }
-
-    private static OperationRecord disabled(String subscription) {
-        return new OperationRecord(
-                OperationRecord.DISABLED,
-                subscription,
-                Instant.now().toString(),
-                Instant.now().minusSeconds(3600).toString(),
-                503,
-                "5xx",
-                1L,
-                0L,
-                "PT1H",
-                "f",
-                "pod");
     }
 }
