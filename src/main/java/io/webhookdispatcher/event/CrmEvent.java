@@ -142,7 +142,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
 
     /** One object's names so far: scanned while few (most objects), a set past {@link #SCANNED_NAMES}. */
     private static final class Names {
-        private final String[] few = new String[SCANNED_NAMES];
+        private String[] few; // made with the first name: an empty object costs nothing
         private int size;
         private Set<String> many;
 
@@ -152,6 +152,9 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                     throw duplicate(name);
                 }
                 return;
+            }
+            if (few == null) {
+                few = new String[SCANNED_NAMES];
             }
             for (int i = 0; i < size; i++) {
                 if (few[i].equals(name)) {

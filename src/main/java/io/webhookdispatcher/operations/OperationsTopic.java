@@ -10,12 +10,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -167,10 +170,12 @@ public final class OperationsTopic implements AutoCloseable {
                 }
                 if (!send.isEmpty()) {
                     producer.beginTransaction();
+                    var sends = new ArrayList<Future<RecordMetadata>>();
                     for (OperationRecord r : send) {
-                        producer.send(new ProducerRecord<>(
-                                topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson()));
+                        sends.add(producer.send(new ProducerRecord<>(
+                                topic, r.subscription().getBytes(StandardCharsets.UTF_8), r.toJson())));
                     }
+                    sent(producer, sends);
                     if (!committed(producer, attempt)) {
                         // its outcome is unknown: the next producer's initTransactions settles it; decide again
                         continue;
@@ -196,36 +201,65 @@ public final class OperationsTopic implements AutoCloseable {
     }
 
     /**
+     * Throws the first failed send's error (nothing of the transaction is committed then), so that only the commit
+     * itself can end with an unknown outcome.
+     */
+    private static void sent(Producer<byte[], byte[]> producer, List<Future<RecordMetadata>> sends) {
+        producer.flush();
+        for (Future<RecordMetadata> f : sends) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+            } catch (InterruptedException e) {
+                throw new InterruptException(e);
+            }
+        }
+    }
+
+    /**
      * Commits; false if the broker answered with an error that leaves the outcome unknown (seen from the embedded
      * broker: "Unhandled error in EndTxnResponse", an unknown server error, while another writer fenced this one)
-     * and an attempt is left. Fencing, authorization and timeouts are thrown as they are.
+     * and an attempt is left. Fencing, authorization, timeouts and interrupts, also as the cause of another
+     * error, are thrown as they are.
      */
     private boolean committed(Producer<byte[], byte[]> producer, int attempt) {
         try {
             producer.commitTransaction();
             return true;
-        } catch (ProducerFencedException
-                | InvalidProducerEpochException
-                | InvalidTxnStateException
-                | TransactionAbortableException
-                | AuthorizationException
-                | TimeoutException
-                | InterruptException e) {
-            throw e;
-        } catch (KafkaException unknown) {
-            if (attempt >= FENCED_RETRIES) {
-                throw unknown;
+        } catch (KafkaException e) {
+            if (attempt >= FENCED_RETRIES || !unknownOutcome(e)) {
+                throw e;
             }
             log.warn(
                     "committing to {} failed with an unknown outcome ({}); reading the topic and deciding again",
                     topic,
-                    unknown.getMessage());
+                    e.getMessage());
             pause(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
             return false;
         }
     }
 
-    /** Whether the state already is this write's record: written by an earlier round whose answer was lost. */
+    private static boolean unknownOutcome(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ProducerFencedException
+                    || t instanceof InvalidProducerEpochException
+                    || t instanceof InvalidTxnStateException
+                    || t instanceof TransactionAbortableException
+                    || t instanceof AuthorizationException
+                    || t instanceof TimeoutException
+                    || t instanceof InterruptException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the state already is this write's record: written by an earlier round whose answer was lost. A write
+     * that landed but was replaced before the re-read (by a later write of the batch for the same subscription, or
+     * by another writer) is reported as not written; the conditions keep it from being written twice.
+     */
     private static boolean already(Write w, Optional<OperationRecord> current) {
         return current.filter(w.record()::equals).isPresent();
     }

@@ -64,6 +64,8 @@ class CrmEventTest {
                 "{\"eventName\":\"person.created\",\"event\":\"apiKey.deleted\"} | duplicate-key",
                 "{\"event\":{\"x\":1},\"eventName\":\"person.created\"} | duplicate-key",
                 "{\"event\":\"a.b\",\"timestamp\":\"x\",\"eventDate\":\"y\"} | duplicate-key",
+                // a repeated name right before a syntax error: the parser reads on to the value first
+                "{\"event\":\"a.b\",\"b\":1,\"b\":                     | invalid-json",
             })
     void shouldClassifyUnusableInput(String value, String reason) {
         assertThatThrownBy(() -> CrmEvent.parse(json(value.trim()), 1 << 20))

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,8 @@ class OperationsTopicTest {
     private final Map<Integer, Runnable> beforeProducer = new HashMap<>();
 
     private long end;
+    /** A send's error, delivered to its future when the writer flushes (null: sends succeed). */
+    private RuntimeException sendFailure;
 
     /** @param commitFailure by producer index, what its commit throws (null: it commits) */
     private OperationsTopic topic(IntFunction<RuntimeException> commitFailure) {
@@ -51,7 +54,15 @@ class OperationsTopicTest {
                 () -> {
                     int index = producers.size();
                     beforeProducer.getOrDefault(index, () -> {}).run();
-                    var p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+                    var p = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                        @Override
+                        public synchronized void flush() {
+                            if (sendFailure != null) {
+                                errorNext(sendFailure);
+                            }
+                            super.flush();
+                        }
+                    };
                     p.commitTransactionException = commitFailure.apply(index);
                     producers.add(p);
                     return p;
@@ -120,5 +131,29 @@ class OperationsTopicTest {
         assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
                 .isSameAs(denied);
         assertThat(producers).hasSize(1);
+    }
+
+    @Test
+    void shouldNotRetryAnAuthorizationErrorThatAFailedCommitWraps() {
+        var wrapped = new KafkaException(
+                "Cannot execute transactional method because we are in an error state",
+                new TopicAuthorizationException("not allowed"));
+        OperationsTopic topic = topic(i -> wrapped);
+
+        assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
+                .isSameAs(wrapped);
+        assertThat(producers).hasSize(1);
+    }
+
+    @Test
+    void shouldThrowAFailedSendAtOnceWithoutCommitting() {
+        // a failed send leaves nothing committed: a known outcome, not one to decide again
+        sendFailure = new RecordTooLargeException("too large");
+        OperationsTopic topic = topic(i -> null);
+
+        assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
+                .isSameAs(sendFailure);
+        assertThat(producers).hasSize(1);
+        assertThat(producers.get(0).transactionCommitted()).isFalse();
     }
 }
