@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -23,6 +24,8 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The compare-and-set write when the broker's answer to a commit leaves the commit's outcome unknown. */
 class OperationsTopicTest {
@@ -123,25 +126,23 @@ class OperationsTopicTest {
         assertThat(producers).hasSize(5);
     }
 
-    @Test
-    void shouldNotRetryAnAuthorizationError() {
-        var denied = new TopicAuthorizationException("not allowed");
-        OperationsTopic topic = topic(i -> denied);
-
-        assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
-                .isSameAs(denied);
-        assertThat(producers).hasSize(1);
+    /** Known outcomes, and errors a second attempt would only repeat. */
+    static Stream<RuntimeException> shouldNotRetryACommitErrorThatIsNotAnUnknownOutcome() {
+        return Stream.of(
+                new TopicAuthorizationException("not allowed"),
+                new KafkaException(
+                        "Cannot execute transactional method because we are in an error state",
+                        new TopicAuthorizationException("not allowed")),
+                new org.apache.kafka.common.errors.TimeoutException("timed out"));
     }
 
-    @Test
-    void shouldNotRetryAnAuthorizationErrorThatAFailedCommitWraps() {
-        var wrapped = new KafkaException(
-                "Cannot execute transactional method because we are in an error state",
-                new TopicAuthorizationException("not allowed"));
-        OperationsTopic topic = topic(i -> wrapped);
+    @ParameterizedTest
+    @MethodSource
+    void shouldNotRetryACommitErrorThatIsNotAnUnknownOutcome(RuntimeException error) {
+        OperationsTopic topic = topic(i -> error);
 
         assertThatThrownBy(() -> topic.writeIf(NOT_DISABLED, disabled("s1"), TIMEOUT))
-                .isSameAs(wrapped);
+                .isSameAs(error);
         assertThat(producers).hasSize(1);
     }
 
