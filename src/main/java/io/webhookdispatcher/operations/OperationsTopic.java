@@ -193,7 +193,7 @@ public final class OperationsTopic implements AutoCloseable {
                     throw new KafkaException("fenced " + attempt + " times writing to " + topic, fenced);
                 }
                 log.debug("another writer of {} took over; reading its writes and deciding again", topic);
-                pause(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
+                backOff();
             } finally {
                 producer.close(Duration.ofSeconds(5)); // bounded: a broker gone mid-commit must not hang this thread
             }
@@ -235,7 +235,7 @@ public final class OperationsTopic implements AutoCloseable {
                     "committing to {} failed with an unknown outcome ({}); reading the topic and deciding again",
                     topic,
                     e.getMessage());
-            pause(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
+            backOff();
             return false;
         }
     }
@@ -264,9 +264,10 @@ public final class OperationsTopic implements AutoCloseable {
         return current.filter(w.record()::equals).isPresent();
     }
 
-    private static void pause(long millis) {
+    /** 50 to 250 ms at random, so that two writers that collided part. */
+    private static void backOff() {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(50 + java.util.concurrent.ThreadLocalRandom.current().nextInt(200));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while writing to the operations topic", e);

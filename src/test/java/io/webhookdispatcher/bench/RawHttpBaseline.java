@@ -8,6 +8,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,20 +78,20 @@ public final class RawHttpBaseline {
 
     /** Per distinct body: id, signature and nonce, in hex of the dispatcher's lengths (36, 64 and 32 chars). */
     private static String[][] headers() {
-        var random = new java.util.Random(1);
+        var random = new Random(1);
         String[][] values = new String[DISTINCT_BODIES][];
         for (int i = 0; i < values.length; i++) {
             values[i] = new String[] {
-                new java.util.UUID(random.nextLong(), random.nextLong()).toString(), hex(random, 32), hex(random, 16)
+                new UUID(random.nextLong(), random.nextLong()).toString(), hex(random, 32), hex(random, 16)
             };
         }
         return values;
     }
 
-    private static String hex(java.util.Random random, int bytes) {
+    private static String hex(Random random, int bytes) {
         byte[] b = new byte[bytes];
         random.nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
+        return HexFormat.of().formatHex(b);
     }
 
     /** A closed loop: each answer starts the next request, so exactly {@code concurrency} are in flight. */
