@@ -1,5 +1,5 @@
 // A webhook receiver for the tests: verifies each request with the official `standardwebhooks` npm package
-// (and, where configured, the README's Twenty-scheme code), answers 204 if it verifies and 401 if not, and
+// (and, where configured, docs/delivery-contract.md's Twenty-scheme code), answers 204 if it verifies and 401 if not, and
 // lists what it got at GET /results. Usage: node standard-webhooks-receiver.js '{"/path": {...}, ...}'
 // where each path has {"standard": SECRET, "raw": true|false} and/or {"twenty": SECRET}. Prints its port.
 const http = require("http");

@@ -1,4 +1,4 @@
-// How a Node.js receiver verifies a webhook-dispatcher request (the README shows this code).
+// How a Node.js receiver verifies a webhook-dispatcher request (docs/delivery-contract.md shows this code).
 // Usage: node verify-signature.js SECRET TIMESTAMP SIGNATURE BODY_FILE  -> exit 0 if valid, 1 if not
 const crypto = require("crypto");
 const fs = require("fs");
