@@ -3,6 +3,7 @@ package io.webhookdispatcher.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The README is a front door of at most 15 KiB, and every relative link in it, in {@code docs/} and in the chart's
  * README lands: the file exists and, for {@code path#anchor}, so does the anchor. Anchors are computed from headings
  * the way GitHub does (github-slugger), plus explicit {@code <a id>} / {@code <a name>} anchors.
+ *
+ * <p>The README keeps the old anchors of the sections that moved to {@code docs/} as explicit anchors, so that links
+ * from outside still land (on its table of links). A link in these pages must not use one of them: where an anchor
+ * is only an explicit one in its target but a heading in another page, the link is reported as pointing to a section
+ * that moved.
  */
 class DocsLinksTest {
     private static final Path README = Path.of("README.md");
@@ -62,12 +68,13 @@ class DocsLinksTest {
         }
 
         // when
+        Map<String, Path> headings = headingHomes(pages);
         List<String> broken = new ArrayList<>();
         int checked = 0;
         for (Path page : pages) {
             List<Link> links = links(Files.readString(page));
             checked += links.size();
-            broken.addAll(brokenLinks(page, links));
+            broken.addAll(brokenLinks(page, links, headings));
         }
 
         // then
@@ -97,7 +104,7 @@ class DocsLinksTest {
                 "Text with <a id=\"delivery-ids\"></a>an explicit anchor and <a name='legacy'></a>another.");
 
         // when
-        Set<String> anchors = anchors(page);
+        Set<String> anchors = anchors(page, true);
 
         // then
         assertThat(anchors)
@@ -117,9 +124,10 @@ class DocsLinksTest {
     }
 
     @Test
-    void shouldReportAMissingFileAndAMissingAnchor(@TempDir Path dir) throws IOException {
-        // given
-        Files.writeString(dir.resolve("other.md"), "# Other\n\n## Runbook\n");
+    void shouldReportAMissingFileAMissingAnchorAndAnAnchorThatMoved(@TempDir Path dir) throws IOException {
+        // given: a page that kept the old anchor of a section that moved to other.md
+        Path other = dir.resolve("other.md");
+        Files.writeString(other, "# Other\n\n## Runbook\n");
         Path page = dir.resolve("page.md");
         Files.writeString(
                 page,
@@ -129,19 +137,21 @@ class DocsLinksTest {
                         "[fine](other.md#runbook), [fine too](#page), [external](https://example.com/#x),",
                         "[no file](missing.md), [no anchor](other.md#run-book), [no local anchor](#nowhere),",
                         "`[in code](ignored.md)`",
+                        "<a id=\"runbook\"></a>[moved](#runbook)",
                         "```",
                         "[in a fence](ignored.md)",
                         "```"));
 
         // when
-        List<String> broken = brokenLinks(page, links(Files.readString(page)));
+        List<String> broken = brokenLinks(page, links(Files.readString(page)), headingHomes(List.of(page, other)));
 
         // then
         assertThat(broken)
                 .containsExactly(
                         page + ":3: missing.md: no such file",
                         page + ":3: other.md#run-book: no such anchor",
-                        page + ":3: #nowhere: no such anchor");
+                        page + ":3: #nowhere: no such anchor",
+                        page + ":5: #runbook: the section moved to " + other + "#runbook");
     }
 
     private record Link(int line, String target) {}
@@ -172,7 +182,19 @@ class DocsLinksTest {
         return links;
     }
 
-    private static List<String> brokenLinks(Path page, List<Link> links) throws IOException {
+    /** Each heading anchor of the pages, and the page it is a heading of. */
+    private static Map<String, Path> headingHomes(List<Path> pages) throws IOException {
+        Map<String, Path> homes = new HashMap<>();
+        for (Path page : pages) {
+            for (String anchor : anchors(Files.readString(page), false)) {
+                homes.putIfAbsent(anchor, page);
+            }
+        }
+        return homes;
+    }
+
+    private static List<String> brokenLinks(Path page, List<Link> links, Map<String, Path> headingHomes)
+            throws IOException {
         List<String> broken = new ArrayList<>();
         Map<Path, Set<String>> anchorsByFile = new HashMap<>();
         for (Link link : links) {
@@ -190,26 +212,29 @@ class DocsLinksTest {
             } else if (hash >= 0) {
                 String anchor = URLDecoder.decode(link.target().substring(hash + 1), StandardCharsets.UTF_8);
                 Set<String> anchors = Files.isRegularFile(target)
-                        ? anchorsByFile.computeIfAbsent(target, DocsLinksTest::anchorsOf)
+                        ? anchorsByFile.computeIfAbsent(target, f -> anchorsOf(f, true))
                         : Set.of();
+                Path home = headingHomes.get(anchor);
                 if (!anchors.contains(anchor)) {
                     broken.add(where + ": no such anchor");
+                } else if (home != null && !anchorsOf(target, false).contains(anchor)) {
+                    broken.add(where + ": the section moved to " + home + "#" + anchor);
                 }
             }
         }
         return broken;
     }
 
-    private static Set<String> anchorsOf(Path file) {
+    private static Set<String> anchorsOf(Path file, boolean withHtml) {
         try {
-            return anchors(Files.readString(file));
+            return anchors(Files.readString(file), withHtml);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /** The anchors GitHub gives a page: one per heading (repeats get -1, -2, …), and explicit HTML anchors. */
-    static Set<String> anchors(String markdown) {
+    static Set<String> anchors(String markdown, boolean withHtml) {
         Set<String> anchors = new LinkedHashSet<>();
         Map<String, Integer> occurrences = new HashMap<>();
         String[] lines = markdown.split("\n", -1);
@@ -236,7 +261,7 @@ class DocsLinksTest {
                 anchors.add(unique(slug(line), occurrences));
             }
             Matcher html = HTML_ANCHOR.matcher(line);
-            while (html.find()) {
+            while (withHtml && html.find()) {
                 anchors.add(html.group(1));
             }
         }
