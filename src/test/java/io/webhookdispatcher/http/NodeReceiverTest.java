@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real request, verified by the README's Node.js receiver code run by a real node. */
+/** A real request, verified by the Node.js receiver code of docs/delivery-contract.md, run by a real node. */
 class NodeReceiverTest {
 
     @Test
