@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A secret rotation through a {@code secretFile} laid out as a mounted Kubernetes Secret, with no restart,
- * verified by a Node receiver with the official {@code standardwebhooks} npm package and the code of docs/delivery-contract.md.
+ * verified by a Node receiver with the official {@code standardwebhooks} npm package and the code of
+ * docs/delivery-contract.md.
  */
 @ExtendWith(DispatcherExtension.class)
 class SecretRotationIT {

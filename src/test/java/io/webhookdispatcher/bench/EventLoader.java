@@ -55,7 +55,8 @@ final class EventLoader {
 
     /**
      * An {@code opportunity.updated} event of about {@code size} bytes (at least ~230) shaped like the
-     * filter example of docs/configuration.md: {@code stage} is {@code WON}, {@code amount.amountMicros} in bucket {@code i % AMOUNT_BUCKETS}.
+     * filter example of docs/configuration.md: {@code stage} is {@code WON}, {@code amount.amountMicros} in bucket
+     * {@code i % AMOUNT_BUCKETS}.
      */
     static byte[] opportunity(int i, int size) {
         String head = "{\"event\":\"opportunity.updated\",\"data\":{\"id\":\"e-" + i
@@ -67,7 +68,7 @@ final class EventLoader {
         return (head + "x".repeat(pad) + tail).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The example filter of docs/configuration.md, narrowed to bucket {@code k} of the amounts: true for 1 event in 10. */
+    /** The filter example of docs/configuration.md, narrowed to bucket {@code k} of the amounts: 1 event in 10. */
     static String bucketFilter(int k) {
         return "data.stage == \"WON\" && data.amount.amountMicros > " + k * BUCKET_MICROS
                 + " && data.amount.amountMicros < " + (k + 1) * BUCKET_MICROS;

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Node.js webhook receiver ({@code src/test/resources/standard-webhooks-receiver.js}) that verifies each
- * request with the official {@code standardwebhooks} npm package and docs/delivery-contract.md's Twenty-scheme code. The package
- * is installed with npm into {@code target/npm} once; a test is skipped, saying so, only without node or npm.
+ * request with the official {@code standardwebhooks} npm package and the Twenty-scheme code of
+ * docs/delivery-contract.md. The package is installed with npm into {@code target/npm} once; a test is skipped, saying
+ * so, only without node or npm.
  */
 public final class NodeWebhookReceiver implements AutoCloseable {
     /** The version the tests were written against, pinned so that a new release cannot change them unseen. */
