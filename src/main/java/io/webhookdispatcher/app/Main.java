@@ -1,5 +1,6 @@
 package io.webhookdispatcher.app;
 
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.config.KafkaClientSettings;
@@ -16,8 +17,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
 /**
- * The entry point: {@code run}, {@code validate-config} and {@code replay}, each with {@code --config FILE}
- * (the grammar is {@link Cli}). Exit codes: 0 success, 1 invalid config or failed start, 2 usage error.
+ * The entry point: {@code run}, {@code validate-config}, {@code replay}, {@code attempts} and {@code enable}, each
+ * with {@code --config FILE} (the grammar is {@link Cli}, a class per command in {@code app.cli}). Exit codes: 0
+ * success, 1 invalid config or failed start, 2 usage error.
  */
 public final class Main {
     private static final String FJ_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.app;
 
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.retry.Replay;
 import java.io.ByteArrayOutputStream;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.testkit.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

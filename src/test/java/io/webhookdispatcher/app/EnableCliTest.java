@@ -2,6 +2,7 @@ package io.webhookdispatcher.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;

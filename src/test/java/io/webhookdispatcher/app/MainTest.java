@@ -8,6 +8,7 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.retry.Replay;
 import java.io.ByteArrayOutputStream;

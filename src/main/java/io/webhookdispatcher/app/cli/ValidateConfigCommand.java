@@ -1,0 +1,50 @@
+package io.webhookdispatcher.app.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.dispatch.Subscription;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "validate-config",
+        description = "Checks the file and the environment variables it "
+                + "references, and prints every error. Exit 0 valid, 1 invalid.")
+final class ValidateConfigCommand extends ConfigCommand {
+    @Option(
+            names = "--output",
+            paramLabel = "FORMAT",
+            defaultValue = "text",
+            description = "text, or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
+    Output output;
+
+    ValidateConfigCommand(Context context) {
+        super(context);
+    }
+
+    @Override
+    Output output() {
+        return output;
+    }
+
+    @Override
+    String verdict() {
+        return "valid";
+    }
+
+    @Override
+    int execute(DispatcherConfig loaded) {
+        List<Subscription> subscriptions = loaded.subscriptions();
+        if (output == Output.json) {
+            ObjectNode json = header().put("valid", true);
+            subscriptions.forEach(s -> json.withArray("subscriptions").add(s.id()));
+            json.putArray("errors");
+            print(json);
+        } else {
+            context.out().println(config + ": valid (" + subscriptions.size() + " subscriptions)");
+        }
+        return ExitCode.OK;
+    }
+}
