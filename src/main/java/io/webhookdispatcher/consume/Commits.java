@@ -27,7 +27,7 @@ final class Commits {
     /** Logs as the loop it is part of: operators filter on that name. */
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
 
-    static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final Consumer<byte[], byte[]> consumer;
