@@ -77,6 +77,46 @@ public final class AutoDisable implements EndpointHealth {
             }
         }
 
+        /** An answer ends the streak; lock-free while there is none (the common case: a healthy endpoint). */
+        void answered() {
+            if (failing) {
+                synchronized (this) {
+                    since = -1;
+                    failing = false;
+                }
+            }
+        }
+
+        /** A delivery deferred without an attempt (circuit open, slow) counts in the streak, if there is one. */
+        void deferred() {
+            if (failing) {
+                synchronized (this) {
+                    deferred++;
+                }
+            }
+        }
+
+        /**
+         * Guarded by this: when the streak began. A recovery or enable written after this replica's streak began
+         * restarts it, as does an answer here; the shared start counts if it is earlier and fresh (refreshed within
+         * {@code stale} of this streak's start).
+         */
+        long since(Optional<OperationRecord> shared, long stale) {
+            long answer = lastAnswer.get();
+            since = Math.max(since, answer);
+            if (shared.isEmpty()) {
+                return since;
+            }
+            OperationRecord r = shared.get();
+            long at = r.atInstant().toEpochMilli();
+            if (!r.failing()) {
+                since = Math.max(since, at); // kept: our own failing record will replace this one
+                return since;
+            }
+            long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(since);
+            return at >= since - stale ? Math.max(Math.min(since, sharedSince), answer) : since;
+        }
+
         /** A write of one kind is over (written or not): the next failure may decide on another. */
         synchronized void written(boolean disable) {
             if (disable) {
@@ -141,7 +181,7 @@ public final class AutoDisable implements EndpointHealth {
         long refresh = Math.min(REFRESH.toMillis(), Math.max(1, limit / 4));
         long stale =
                 2 * refresh + lane.subscription().breaker().maxOpenDuration().toMillis();
-        long since = since(s, shared, stale);
+        long since = s.since(shared, stale);
         long lasted = now - since;
         boolean sharedDisabled = shared.map(OperationRecord::disabled).orElse(false);
         if (lasted >= limit && !s.disabling && !sharedDisabled) {
@@ -196,12 +236,7 @@ public final class AutoDisable implements EndpointHealth {
         String id = lane.id();
         Streak s = streak(id);
         s.lastAnswer.accumulateAndGet(now, Math::max); // callbacks may arrive out of order
-        if (s.failing) {
-            synchronized (s) {
-                s.since = -1;
-                s.failing = false;
-            }
-        }
+        s.answered();
         Optional<OperationRecord> shared = store.state(id);
         if (shared.isPresent() && startedBefore(shared.get(), now)) {
             recovered(id, now);
@@ -228,10 +263,8 @@ public final class AutoDisable implements EndpointHealth {
     @Override
     public void deferred(Lane lane) {
         Streak s = streaks.get(lane.id());
-        if (s != null && s.failing) {
-            synchronized (s) {
-                s.deferred++;
-            }
+        if (s != null) {
+            s.deferred();
         }
     }
 
@@ -298,27 +331,6 @@ public final class AutoDisable implements EndpointHealth {
     private Streak streak(String id) {
         Streak s = streaks.get(id);
         return s != null ? s : streaks.computeIfAbsent(id, k -> new Streak());
-    }
-
-    /**
-     * Guarded by s: when the streak began. A recovery or enable written after this replica's streak began restarts
-     * it, as does an answer here; the shared start counts if it is earlier and fresh (refreshed within
-     * {@code stale} of this streak's start).
-     */
-    private static long since(Streak s, Optional<OperationRecord> shared, long stale) {
-        long lastAnswer = s.lastAnswer.get();
-        s.since = Math.max(s.since, lastAnswer);
-        if (shared.isEmpty()) {
-            return s.since;
-        }
-        OperationRecord r = shared.get();
-        long at = r.atInstant().toEpochMilli();
-        if (!r.failing()) {
-            s.since = Math.max(s.since, at); // kept: our own failing record will replace this one
-            return s.since;
-        }
-        long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(s.since);
-        return at >= s.since - stale ? Math.max(Math.min(s.since, sharedSince), lastAnswer) : s.since;
     }
 
     private OperationRecord record(String type, Lane lane, long since, Streak s, Duration after) {
