@@ -124,7 +124,9 @@ public final class DispatcherMetrics {
     private final EventTypeLabels eventTypes;
     private final List<String> attemptResults;
     private final List<String> deferralReasons;
+    /** Made once per configured subscription and kept: they are counted a few times per delivery. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
+
     private final LoopMeters loops;
     private final AttemptLogMeters attemptLog;
 
