@@ -17,7 +17,6 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -41,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * finished; the whole loop pauses while that account is exhausted or the handler is {@link
  * RecordHandler#saturated() saturated}, and a single partition pauses while it has {@code
  * maxUnfinishedPerPartition} unfinished records (the retry topics' read-ahead). Whoever makes a resume possible
- * calls {@link #wake()}, so a paused loop never spins and never waits a poll timeout to resume.
+ * calls {@link #wake()}, so a paused loop never spins and never waits a poll timeout to resume. The loop takes
+ * records in; deciding the pauses is {@link PauseControl}'s, and committing and reading back offsets is
+ * {@link Commits}', both on the poll thread and over the loop's own partition map.
  *
  * <p>On revocation and on {@link #stop()} it lets the handler drop work that has not started, waits (bounded)
  * for started work, commits what is durable, and ends the leases; the next owner redoes the rest.
@@ -49,8 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class ConsumerLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
-    private static final long COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** Charged per unfinished record on top of its bytes: the bookkeeping and work objects it costs. */
     static final long RECORD_OVERHEAD_BYTES = 512;
     /** What a finished record still costs while it waits for the records before it to finish. */
@@ -84,15 +83,13 @@ public final class ConsumerLoop implements Runnable {
     private final Duration drainTimeout;
     private final LoopStatus status;
     private final Clock clock;
+    /** Poll thread only (rebalance callbacks run inside poll); read by {@link #commits} on that thread. */
     private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
+
+    private final Commits commits;
+    private final PauseControl pauses;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean running = true;
-    /** Set before the flow-control decision and cleared when nothing is paused: see {@link #wake()}. */
-    private volatile boolean mayBePaused;
-
-    private boolean memoryPaused;
-    private boolean handlerPaused;
-    private long lastCommitNanos = System.nanoTime();
 
     /**
      * @param subscribe subscribes the consumer with the given listener (to a topic list or a pattern)
@@ -114,6 +111,8 @@ public final class ConsumerLoop implements Runnable {
         this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
         this.status = Objects.requireNonNull(status, "status");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.commits = new Commits(consumer, partitions, () -> memory.release(TRACKED_BYTES));
+        this.pauses = new PauseControl(consumer, handler, memory, flow.maxUnfinishedPerPartition(), clock);
         memory.onRecovered(this::wake);
     }
 
@@ -149,7 +148,7 @@ public final class ConsumerLoop implements Runnable {
     }
 
     void pollOnce() {
-        applyFlowControl();
+        pauses.apply(partitions.values());
         ConsumerRecords<byte[], byte[]> records;
         try {
             records = consumer.poll(POLL_TIMEOUT);
@@ -182,8 +181,8 @@ public final class ConsumerLoop implements Runnable {
                 handle(progress, record);
             }
         }
-        if (System.nanoTime() - lastCommitNanos >= COMMIT_INTERVAL_NANOS) {
-            commit(partitions.values(), false);
+        if (commits.due()) {
+            commits.commit(partitions.values(), false);
         }
     }
 
@@ -220,105 +219,17 @@ public final class ConsumerLoop implements Runnable {
         }
         int unfinished = progress.finish(tracked, error == null ? how : RecordCompletion.DROPPED);
         memory.release(tracked.bytes + RECORD_OVERHEAD_BYTES - TRACKED_BYTES);
-        if (flow.maxUnfinishedPerPartition() > 0 && unfinished == flow.maxUnfinishedPerPartition() / 2) {
-            wake();
-        }
-    }
-
-    /**
-     * Pauses what has no room and resumes what has, with hysteresis. {@link #mayBePaused} is set before the
-     * counters are read, and releasers update their counters before they read it (both volatile), so a release
-     * racing with this decision either is seen here or sees the flag and wakes the poll.
-     */
-    private void applyFlowControl() {
-        mayBePaused = true;
-        memoryPaused = memoryPaused ? !memory.recovered() : memory.exhausted();
-        handlerPaused = handler.saturated();
-        boolean loopWide = memoryPaused || handlerPaused;
-        int cap = flow.maxUnfinishedPerPartition();
-        var pause = new ArrayList<TopicPartition>();
-        var resume = new ArrayList<TopicPartition>();
-        boolean anyPaused = false;
-        long now = clock.millis();
-        for (PartitionProgress p : partitions.values()) {
-            boolean full = cap > 0 && (p.paused() ? p.unfinished() > cap / 2 : p.unfinished() >= cap);
-            boolean shouldPause = loopWide || full || p.pausedUntil() > now;
-            if (shouldPause && !p.paused()) {
-                pause.add(p.topicPartition());
-            } else if (!shouldPause && p.paused()) {
-                resume.add(p.topicPartition());
-            }
-            p.paused(shouldPause);
-            anyPaused |= shouldPause;
-        }
-        if (!pause.isEmpty()) {
-            consumer.pause(pause);
-        }
-        if (!resume.isEmpty()) {
-            consumer.resume(resume);
-        }
-        mayBePaused = anyPaused;
+        pauses.finished(unfinished);
     }
 
     /** Makes a paused loop re-check its flow control now instead of after its poll timeout. Any thread. */
     public void wake() {
-        if (mayBePaused) {
-            consumer.wakeup();
-        }
+        pauses.wake();
     }
 
     /** True while the memory budget or the handler keeps the whole loop paused (for metrics). */
     public boolean paused() {
-        return memoryPaused || handlerPaused;
-    }
-
-    private void commit(Collection<PartitionProgress> which, boolean sync) {
-        lastCommitNanos = System.nanoTime();
-        var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
-        for (PartitionProgress p : which) {
-            p.advance(() -> memory.release(TRACKED_BYTES));
-            long next = p.committable();
-            if (next < 0) {
-                continue;
-            }
-            String done = p.doneBeyondPrefix().encode(next);
-            if (next > p.committedOffset() || p.metadataChanged(next, done)) {
-                offsets.put(p.topicPartition(), new OffsetAndMetadata(next, done));
-            }
-        }
-        if (offsets.isEmpty()) {
-            return;
-        }
-        if (!sync) {
-            consumer.commitAsync(offsets, (committed, e) -> {
-                if (e != null) {
-                    log.warn("offset commit failed, the next commit sends it again: {}", e.toString());
-                } else {
-                    markCommitted(committed);
-                }
-            });
-            return;
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                consumer.commitSync(offsets, COMMIT_TIMEOUT);
-                markCommitted(offsets);
-                return;
-            } catch (WakeupException e) {
-                if (attempt >= 3) {
-                    throw e;
-                } // a wake() raced with this commit: commit again, it is idempotent
-            }
-        }
-    }
-
-    private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach((tp, om) -> {
-            PartitionProgress p = partitions.get(tp);
-            if (p != null) {
-                p.committed(om.offset(), om.metadata());
-            }
-        });
+        return pauses.loopPaused();
     }
 
     /**
@@ -352,7 +263,7 @@ public final class ConsumerLoop implements Runnable {
             Thread.currentThread().interrupt();
         }
         try {
-            commit(progress, true);
+            commits.commit(progress, true);
         } catch (KafkaException e) {
             // e.g. the group moved on: the next owner redoes what was not committed (duplicates only)
             log.warn("final commit for {} failed: {}", which, e.toString());
@@ -394,31 +305,10 @@ public final class ConsumerLoop implements Runnable {
             for (TopicPartition tp : assigned) {
                 partitions.put(tp, new PartitionProgress(tp));
             }
-            skipWhatThePreviousOwnerFinished(assigned);
+            commits.readCommitted(assigned);
             status.joined();
             if (!assigned.isEmpty()) {
                 log.info("assigned {}", assigned);
-            }
-        }
-
-        private void skipWhatThePreviousOwnerFinished(Collection<TopicPartition> assigned) {
-            if (assigned.isEmpty()) {
-                return;
-            }
-            try {
-                consumer.committed(new java.util.HashSet<>(assigned), COMMIT_TIMEOUT)
-                        .forEach((tp, om) -> {
-                            PartitionProgress p = partitions.get(tp);
-                            if (om != null && p != null) {
-                                p.skip(DoneOffsets.decode(om.metadata(), om.offset()));
-                                p.committed(om.offset(), om.metadata());
-                            }
-                        });
-            } catch (WakeupException e) {
-                consumer.wakeup(); // meant for the poll (stop(), or a resume): pass it on
-            } catch (KafkaException e) {
-                // only an optimisation: without it, finished records past the committed offset are redone
-                log.warn("could not read the committed offsets of {}: {}", assigned, e.toString());
             }
         }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -78,27 +77,14 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 JsonToken token = p.nextToken();
                 switch (field) {
                     case "event", "eventName" -> {
-                        // both names in one event: a receiver may read the other one than we routed on
-                        if (typeField != null) {
-                            throw aliased(typeField, field);
-                        }
+                        requireFirst(typeField, field);
                         typeField = field;
-                        if (token == JsonToken.VALUE_STRING) {
-                            name = p.getText();
-                        } else {
-                            skip(p, token);
-                        }
+                        name = stringOrSkip(p, token);
                     }
                     case "timestamp", "eventDate" -> {
-                        if (timeField != null) {
-                            throw aliased(timeField, field);
-                        }
+                        requireFirst(timeField, field);
                         timeField = field;
-                        if (token == JsonToken.VALUE_STRING) {
-                            time = p.getText();
-                        } else {
-                            skip(p, token);
-                        }
+                        time = stringOrSkip(p, token);
                     }
                     default -> skip(p, token);
                 }
@@ -118,7 +104,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         EventType type = EventType.parse(eventName)
                 .orElseThrow(
                         () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
-        return new CrmEvent(type, parseTime(time));
+        return new CrmEvent(type, EventTime.parse(time));
     }
 
     /**
@@ -174,88 +160,25 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         }
     }
 
-    private static InvalidEventException aliased(String first, String second) {
-        return new InvalidEventException(
-                Invalid.DUPLICATE_KEY, "both '" + first + "' and '" + second + "', two names for one field");
-    }
-
-    private static Instant parseTime(String text) {
-        if (text == null) {
-            return null;
-        }
-        Instant fast = utcInstant(text);
-        if (fast != null) {
-            return fast;
-        }
-        try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-
     /**
-     * {@code 2026-12-01T10:00:00Z} or with a fraction of 1 to 9 digits ({@code …00.123Z}), the form the CRM
-     * writes, without {@link Instant#parse}'s formatter, which was 10% of the events consumer's time in the
-     * fan-out-1 benchmark; null for anything else (an offset, a leap second, a bad date), which
-     * {@link Instant#parse} then decides. Same result as it for every text it accepts.
+     * Both names of one field in one event ({@code event} and {@code eventName}) are refused like a repeated name:
+     * a receiver may read the other one than we routed on.
+     *
+     * @param seen the name this field was already read under, or null
      */
-    static Instant utcInstant(String t) {
-        int n = t.length();
-        if (n < 20
-                || n > 30
-                || t.charAt(n - 1) != 'Z'
-                || t.charAt(4) != '-'
-                || t.charAt(7) != '-'
-                || t.charAt(10) != 'T'
-                || t.charAt(13) != ':'
-                || t.charAt(16) != ':') {
-            return null;
+    private static void requireFirst(String seen, String field) throws InvalidEventException {
+        if (seen != null) {
+            throw new InvalidEventException(
+                    Invalid.DUPLICATE_KEY, "both '" + seen + "' and '" + field + "', two names for one field");
         }
-        int year = digits(t, 0, 4);
-        int month = digits(t, 5, 7);
-        int day = digits(t, 8, 10);
-        int hour = digits(t, 11, 13);
-        int minute = digits(t, 14, 16);
-        int second = digits(t, 17, 19);
-        int nanos = 0;
-        if (n > 20) {
-            if (t.charAt(19) != '.' || n == 21) {
-                return null;
-            }
-            int fraction = digits(t, 20, n - 1);
-            if (fraction < 0) {
-                return null;
-            }
-            nanos = fraction * POWERS_OF_TEN[30 - n];
-        } else if (t.charAt(19) != 'Z') {
-            return null;
-        }
-        if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
-            return null;
-        }
-        long days;
-        try {
-            days = java.time.LocalDate.of(year, month, day).toEpochDay(); // checks the month and the day in it
-        } catch (java.time.DateTimeException notADate) {
-            return null;
-        }
-        return Instant.ofEpochSecond(days * 86_400 + hour * 3600L + minute * 60L + second, nanos);
     }
 
-    /** 10^(9 - digits) for a fraction of 1 to 9 digits, by the text's length − 21. */
-    private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
-
-    /** The decimal number in {@code t[from, to)}, or −1 if any of it is not an ASCII digit. */
-    private static int digits(String t, int from, int to) {
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            char c = t.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
+    /** The value's text if it is a string; otherwise null, after reading past it (and checking its names). */
+    private static String stringOrSkip(JsonParser p, JsonToken token) throws IOException, InvalidEventException {
+        if (token == JsonToken.VALUE_STRING) {
+            return p.getText();
         }
-        return value;
+        skip(p, token);
+        return null;
     }
 }

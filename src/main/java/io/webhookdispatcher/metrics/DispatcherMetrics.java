@@ -1,23 +1,24 @@
 package io.webhookdispatcher.metrics;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Every meter the dispatcher defines, named in one place. Prometheus names are given per meter; label
- * values are bounded (subscription ids, event types, fixed enums), never URLs, ids or error text.
+ * Every meter the dispatcher defines, named in one place: each family's Prometheus name and meaning below, its HELP
+ * text in {@link #HELP}, and nothing registers a family that is not here ({@link Meters}). Label values are
+ * bounded (subscription ids, event types, fixed enums), never URLs, ids or error text.
+ *
+ * <p>The meters themselves are kept by concern: {@link SubscriptionMeters} (one configured subscription's, on the
+ * delivery hot path), {@link LoopMeters} (the consumer loops and writers), {@link AttemptLogMeters} (the delivery
+ * log) and {@link EventTypeLabels} (the bounded {@code event_type} values). This class is the one API to them.
  */
 public final class DispatcherMetrics {
     /** {@code webhook_deliveries_total{subscription,event_type,outcome}}: terminal-or-scheduled verdicts per delivery. */
@@ -77,11 +78,9 @@ public final class DispatcherMetrics {
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
     public static final String OUTCOME_DEAD_LETTERED = "dead_lettered";
     public static final String OUTCOME_DEFERRED = "deferred";
-    private static final List<String> OUTCOMES =
-            List.of(OUTCOME_DELIVERED, OUTCOME_RETRY_SCHEDULED, OUTCOME_DEAD_LETTERED, OUTCOME_DEFERRED);
 
     /** The HELP text of each family, as Prometheus shows it; every meter registered here takes its text from this. */
-    private static final Map<String, String> HELP = Map.ofEntries(
+    static final Map<String, String> HELP = Map.ofEntries(
             Map.entry(
                     DELIVERIES,
                     "Verdicts per delivery: delivered, retry_scheduled, dead_lettered or deferred"
@@ -116,29 +115,20 @@ public final class DispatcherMetrics {
             Map.entry(ATTEMPT_LOG_FAILURES, "Delivery-log records lost, never a delivery: by reason"),
             Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"));
 
-    private static final Duration[] DURATION_BUCKETS =
-            seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
-    private static final Duration[] LAG_BUCKETS =
-            seconds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 10800, 36000, 86400);
-    /** The one {@code event_type} with {@code metrics.eventTypeLabel: false}. */
-    private static final String ALL_EVENT_TYPES = "all";
     /** The {@code event_type} of every type no configured filter names exactly. */
-    public static final String OTHER_EVENT_TYPE = "other";
+    public static final String OTHER_EVENT_TYPE = EventTypeLabels.OTHER_EVENT_TYPE;
     /** Longer named types are {@code other} too: a label value is kept in memory and sent on every scrape. */
-    public static final int MAX_EVENT_TYPE_CHARS = 100;
+    public static final int MAX_EVENT_TYPE_CHARS = EventTypeLabels.MAX_EVENT_TYPE_CHARS;
 
-    private final MeterRegistry registry;
-    private final boolean eventTypeLabel;
+    private final Meters meters;
+    private final EventTypeLabels eventTypes;
     private final List<String> attemptResults;
     private final List<String> deferralReasons;
-    /** Meters looked up once and kept: this runs a few times per delivery on the hot path. */
+    /** Made once per configured subscription and kept: they are counted a few times per delivery. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
 
-    private final Map<String, Counter> consumedByTopic = new ConcurrentHashMap<>();
-    private final Map<String, Counter> attemptLogFailures = new ConcurrentHashMap<>();
-    private volatile Counter attemptLogWritten;
-    /** The {@code event_type} values allowed besides {@code other}; replaced on every config (re)load. */
-    private volatile Set<String> namedEventTypes = Set.of();
+    private final LoopMeters loops;
+    private final AttemptLogMeters attemptLog;
 
     /** Without deferral reasons: their series appear with the first deferral of each. */
     public DispatcherMetrics(MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults) {
@@ -151,10 +141,12 @@ public final class DispatcherMetrics {
      */
     public DispatcherMetrics(
             MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults, List<String> deferralReasons) {
-        this.registry = Objects.requireNonNull(registry, "registry");
-        this.eventTypeLabel = eventTypeLabel;
+        this.meters = new Meters(Objects.requireNonNull(registry, "registry"));
+        this.eventTypes = new EventTypeLabels(eventTypeLabel);
         this.attemptResults = List.copyOf(attemptResults);
         this.deferralReasons = List.copyOf(deferralReasons);
+        this.loops = new LoopMeters(meters);
+        this.attemptLog = new AttemptLogMeters(meters);
     }
 
     /**
@@ -162,11 +154,9 @@ public final class DispatcherMetrics {
      * start instead of "no data" until the first occurrence, and {@code rate()} sees the first increment.
      */
     public void registerAtZero(Iterable<String> invalidReasons) {
-        counter(UNMATCHED);
-        counter(TOMBSTONES);
-        counter(RELOADS, "result", "applied");
-        counter(RELOADS, "result", "rejected");
-        invalidReasons.forEach(reason -> counter(INVALID, "reason", reason));
+        loops.inputAtZero(invalidReasons);
+        meters.counter(RELOADS, "result", "applied");
+        meters.counter(RELOADS, "result", "rejected");
     }
 
     /**
@@ -175,10 +165,7 @@ public final class DispatcherMetrics {
      * older schedule, still consumed, gets its series with its first record.)
      */
     public void topicsAtZero(String eventsTopic, Collection<String> retryTopics, String deadLetterTopic) {
-        consumedCounter(eventsTopic);
-        retryTopics.forEach(this::consumedCounter);
-        retryTopics.forEach(t -> counter(WRITE_FAILURES, "topic", t));
-        counter(WRITE_FAILURES, "topic", deadLetterTopic);
+        loops.topicsAtZero(eventsTopic, retryTopics, deadLetterTopic);
     }
 
     /**
@@ -187,21 +174,16 @@ public final class DispatcherMetrics {
      * no longer named is counted as {@code other} from then on; its series stay until restart.
      */
     public void namedEventTypes(Collection<String> types) {
-        namedEventTypes = types.stream()
-                .filter(t -> t.length() <= MAX_EVENT_TYPE_CHARS)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        eventTypes.named(types);
     }
 
     /** The {@code event_type} label of a type: itself if named, else {@code other}; {@code all} without the label. */
     public String eventTypeLabel(String eventType) {
-        if (!eventTypeLabel) {
-            return ALL_EVENT_TYPES;
-        }
-        return namedEventTypes.contains(eventType) ? eventType : OTHER_EVENT_TYPE;
+        return eventTypes.label(eventType);
     }
 
     public MeterRegistry registry() {
-        return registry;
+        return meters.registry();
     }
 
     /** What a subscription's gauges read from its lane. */
@@ -218,68 +200,47 @@ public final class DispatcherMetrics {
      * registered here are counted by the per-subscription methods; calls for any other id are ignored.
      */
     public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
-        gauge(INFLIGHT, subscription, lane, gauges.inFlight());
-        gauge(QUEUED, subscription, lane, gauges.queued());
-        gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes());
-        gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState());
-        gauge(SLOW, subscription, lane, gauges.slow());
-        gauge(SUBSCRIPTION_DISABLED, subscription, lane, gauges.disabled());
+        meters.gauge(INFLIGHT, subscription, lane, gauges.inFlight());
+        meters.gauge(QUEUED, subscription, lane, gauges.queued());
+        meters.gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes());
+        meters.gauge(CIRCUIT_STATE, subscription, lane, gauges.circuitState());
+        meters.gauge(SLOW, subscription, lane, gauges.slow());
+        meters.gauge(SUBSCRIPTION_DISABLED, subscription, lane, gauges.disabled());
         for (String state : List.of("open", "half_open", "closed")) {
-            counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
+            meters.counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state);
         }
-        bySubscription.computeIfAbsent(subscription, SubscriptionMeters::new);
-    }
-
-    private <T> void gauge(String name, String subscription, T lane, ToDoubleFunction<T> value) {
-        Gauge.builder(name, lane, value)
-                .tag("subscription", subscription)
-                .description(help(name))
-                .register(registry);
+        bySubscription.computeIfAbsent(
+                subscription, id -> new SubscriptionMeters(meters, eventTypes, id, attemptResults, deferralReasons));
     }
 
     /** A consumer loop's share of the memory bound, and whether it is paused. */
     public void loopGauges(String loop, Supplier<Number> bufferedBytes, long limitBytes, Supplier<Number> paused) {
-        Gauge.builder(BUFFERED, bufferedBytes)
-                .tag("loop", loop)
-                .description(help(BUFFERED))
-                .baseUnit("bytes")
-                .register(registry);
-        // no base unit: it would append "_bytes" and export webhook_buffered_bytes_limit_bytes
-        Gauge.builder(BUFFERED_LIMIT, () -> limitBytes)
-                .tag("loop", loop)
-                .description(help(BUFFERED_LIMIT))
-                .register(registry);
-        Gauge.builder(CONSUMER_PAUSED, paused)
-                .tag("loop", loop)
-                .description(help(CONSUMER_PAUSED))
-                .register(registry);
+        loops.loopGauges(loop, bufferedBytes, limitBytes, paused);
     }
 
     public void subscriptionsGauge(Supplier<Number> enabled) {
-        Gauge.builder(SUBSCRIPTIONS, enabled).description(help(SUBSCRIPTIONS)).register(registry);
+        Gauge.builder(SUBSCRIPTIONS, enabled)
+                .description(Meters.help(SUBSCRIPTIONS))
+                .register(meters.registry());
     }
 
     public void consumed(String topic) {
-        consumedCounter(topic).increment();
-    }
-
-    private Counter consumedCounter(String topic) {
-        return consumedByTopic.computeIfAbsent(topic, t -> counter(CONSUMED, "topic", t));
+        loops.consumed(topic);
     }
 
     public void invalid(String reason) {
-        counter(INVALID, "reason", reason).increment();
+        loops.invalid(reason);
     }
 
     public void unmatched() {
-        counter(UNMATCHED).increment();
+        loops.unmatched();
     }
 
     /** An event the subscription's filter did not match. */
     public void filteredOut(String subscription) {
         SubscriptionMeters m = meters(subscription);
         if (m != null) {
-            m.filtered.increment();
+            m.filtered();
         }
     }
 
@@ -287,102 +248,77 @@ public final class DispatcherMetrics {
     public void filterError(String subscription) {
         SubscriptionMeters m = meters(subscription);
         if (m != null) {
-            m.filterErrors.increment();
+            m.filterError();
         }
     }
 
     public void tombstone() {
-        counter(TOMBSTONES).increment();
+        loops.tombstone();
     }
 
     /** @param result the attempt's result label ({@code 2xx}, {@code timeout}, ...) */
     public void attempt(String subscription, String result, Duration elapsed) {
         SubscriptionMeters m = meters(subscription);
-        if (m == null) {
-            return;
+        if (m != null) {
+            m.attempt(result, elapsed);
         }
-        Counter c = m.attempts.get(result);
-        (c != null ? c : counter(ATTEMPTS, "subscription", subscription, "result", result)).increment();
-        (result.equals("2xx") ? m.durationDelivered : m.durationFailed).record(elapsed);
     }
 
     public void deferred(String subscription, String eventType, String reason) {
         SubscriptionMeters m = meters(subscription);
-        if (m == null) {
-            return;
+        if (m != null) {
+            m.deferred(eventType, reason);
         }
-        m.verdict(eventType, OUTCOME_DEFERRED).increment();
-        m.deferral(reason).increment();
     }
 
     /** @param state the state entered: open, half_open or closed */
     public void circuitTransition(String subscription, String state) {
-        if (meters(subscription) != null) {
-            counter(CIRCUIT_TRANSITIONS, "subscription", subscription, "state", state)
-                    .increment();
+        SubscriptionMeters m = meters(subscription);
+        if (m != null) {
+            m.circuitTransition(state);
         }
     }
 
     public void delivered(String subscription, String eventType, Duration lag) {
         SubscriptionMeters m = meters(subscription);
-        if (m == null) {
-            return;
-        }
-        m.verdict(eventType, OUTCOME_DELIVERED).increment();
-        if (!lag.isNegative()) {
-            m.lag.record(lag);
+        if (m != null) {
+            m.delivered(eventType, lag);
         }
     }
 
     public void retryScheduled(String subscription, String eventType) {
         SubscriptionMeters m = meters(subscription);
         if (m != null) {
-            m.verdict(eventType, OUTCOME_RETRY_SCHEDULED).increment();
+            m.retryScheduled(eventType);
         }
     }
 
     public void deadLettered(String subscription, String eventType) {
         SubscriptionMeters m = meters(subscription);
         if (m != null) {
-            m.verdict(eventType, OUTCOME_DEAD_LETTERED).increment();
+            m.deadLettered(eventType);
         }
     }
 
     /** The delivery log's counters, at zero: only when {@code topics.attempts} is set. */
     public void attemptLogAtZero(Collection<String> failureReasons) {
-        attemptLogWritten = counter(ATTEMPT_LOG_WRITTEN);
-        failureReasons.forEach(r -> attemptLogFailures.put(r, counter(ATTEMPT_LOG_FAILURES, "reason", r)));
+        attemptLog.atZero(failureReasons);
     }
 
     public void attemptLogFailed(String reason) {
-        attemptLogFailures
-                .computeIfAbsent(reason, r -> counter(ATTEMPT_LOG_FAILURES, "reason", r))
-                .increment();
+        attemptLog.failed(reason);
     }
 
     public void attemptLogWritten() {
-        Counter written = attemptLogWritten;
-        (written != null ? written : counter(ATTEMPT_LOG_WRITTEN)).increment();
+        attemptLog.written();
     }
 
     public void writeFailed(String topic) {
-        counter(WRITE_FAILURES, "topic", topic).increment();
+        loops.writeFailed(topic);
     }
 
     public void configReload(boolean applied) {
-        counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
-    }
-
-    private Counter counter(String name, String... tags) {
-        return Counter.builder(name).tags(tags).description(help(name)).register(registry);
-    }
-
-    private static String help(String name) {
-        String help = HELP.get(name);
-        if (help == null) {
-            throw new IllegalArgumentException("no HELP text for meter " + name);
-        }
-        return help;
+        meters.counter(RELOADS, "result", applied ? "applied" : "rejected").increment();
     }
 
     /**
@@ -391,83 +327,5 @@ public final class DispatcherMetrics {
      */
     private SubscriptionMeters meters(String subscription) {
         return bySubscription.get(subscription);
-    }
-
-    /** One subscription's meters; the label sets are bounded, so the caches are too. */
-    private final class SubscriptionMeters {
-        final String subscription;
-        final Map<String, Counter> attempts = new HashMap<>();
-        final Map<String, Counter> deferrals = new ConcurrentHashMap<>();
-        final Counter filtered;
-        final Counter filterErrors;
-        final Timer durationDelivered;
-        final Timer durationFailed;
-        final Timer lag;
-        /** Event type, then outcome. */
-        final Map<String, Map<String, Counter>> verdicts = new ConcurrentHashMap<>();
-
-        /** Everything but the verdicts of event types not yet seen exists at zero from here on. */
-        SubscriptionMeters(String subscription) {
-            this.subscription = subscription;
-            for (String r : attemptResults) {
-                attempts.put(r, counter(ATTEMPTS, "subscription", subscription, "result", r));
-            }
-            deferralReasons.forEach(this::deferral);
-            filtered = counter(FILTERED, "subscription", subscription);
-            filterErrors = counter(FILTER_ERRORS, "subscription", subscription);
-            durationDelivered = duration(OUTCOME_DELIVERED);
-            durationFailed = duration("failed");
-            lag = Timer.builder(LAG)
-                    .tag("subscription", subscription)
-                    .description(help(LAG))
-                    .serviceLevelObjectives(LAG_BUCKETS)
-                    .register(registry);
-            if (!eventTypeLabel) {
-                verdicts(ALL_EVENT_TYPES);
-            }
-        }
-
-        private Timer duration(String outcome) {
-            return Timer.builder(DURATION)
-                    .tags("subscription", subscription, "outcome", outcome)
-                    .description(help(DURATION))
-                    .serviceLevelObjectives(DURATION_BUCKETS)
-                    .register(registry);
-        }
-
-        Counter deferral(String reason) {
-            return deferrals.computeIfAbsent(
-                    reason, r -> counter(DEFERRALS, "subscription", subscription, "reason", r));
-        }
-
-        /**
-         * The counter of one verdict. The first verdict of an event type registers all four outcomes of that type
-         * at zero, so its other outcomes are never missed by {@code rate()}. Without the event-type label there is
-         * one type ({@code all}), registered with the subscription. The type is bounded by
-         * {@link #eventTypeLabel}: named types and {@code other}.
-         */
-        Counter verdict(String eventType, String outcome) {
-            return verdicts(eventTypeLabel(eventType)).get(outcome);
-        }
-
-        private Map<String, Counter> verdicts(String type) {
-            return verdicts.computeIfAbsent(type, t -> {
-                var byOutcome = new HashMap<String, Counter>();
-                for (String outcome : OUTCOMES) {
-                    byOutcome.put(
-                            outcome,
-                            counter(DELIVERIES, "subscription", subscription, "event_type", t, "outcome", outcome));
-                }
-                return Map.copyOf(byOutcome);
-            });
-        }
-    }
-
-    private static Duration[] seconds(double... values) {
-        var result = new Duration[values.length];
-        for (int i = 0; i < values.length; i++) {
-            result[i] = Duration.ofNanos((long) (values[i] * 1e9));
-        }
-        return result;
     }
 }

@@ -61,6 +61,70 @@ public final class AutoDisable implements EndpointHealth {
         String lastError;
         boolean sharing; // a failing write is under way
         boolean disabling; // a disable write is under way
+
+        /** Guarded by this: counts a failed attempt, the first after an answer starting the streak. */
+        void failed(long now, DeliveryOutcome outcome) {
+            if (since < 0) {
+                since = now;
+                failures = 0;
+                deferred = 0;
+                failing = true;
+            }
+            failures++;
+            if (outcome instanceof DeliveryOutcome.Retryable r) {
+                lastStatus = r.failure().status() == 0 ? null : r.failure().status();
+                lastError = r.failure().result().label;
+            }
+        }
+
+        /** An answer ends the streak; lock-free while there is none (the common case: a healthy endpoint). */
+        void answered() {
+            if (failing) {
+                synchronized (this) {
+                    since = -1;
+                    failing = false;
+                }
+            }
+        }
+
+        /** A delivery deferred without an attempt (circuit open, slow) counts in the streak, if there is one. */
+        void deferred() {
+            if (failing) {
+                synchronized (this) {
+                    deferred++;
+                }
+            }
+        }
+
+        /**
+         * Guarded by this: when the streak began. A recovery or enable written after this replica's streak began
+         * restarts it, as does an answer here; the shared start counts if it is earlier and fresh (refreshed within
+         * {@code stale} of this streak's start).
+         */
+        long since(Optional<OperationRecord> shared, long stale) {
+            long answer = lastAnswer.get();
+            since = Math.max(since, answer);
+            if (shared.isEmpty()) {
+                return since;
+            }
+            OperationRecord r = shared.get();
+            long at = r.atInstant().toEpochMilli();
+            if (!r.failing()) {
+                since = Math.max(since, at); // kept: our own failing record will replace this one
+                return since;
+            }
+            long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(since);
+            return at >= since - stale ? Math.max(Math.min(since, sharedSince), answer) : since;
+        }
+
+        /** A write of one kind is over (written or not): the next failure may decide on another. */
+        synchronized void written(boolean disable) {
+            if (disable) {
+                disabling = false;
+            } else {
+                sharing = false;
+            }
+        }
     }
 
     private final Subscriptions subscriptions;
@@ -83,79 +147,82 @@ public final class AutoDisable implements EndpointHealth {
         states.values().forEach(this::apply);
     }
 
+    /**
+     * <pre>
+     *   count the failure in this replica's streak ──► decide: disable, share the streak, or nothing
+     *        ──► write it if the shared state is still the one decided on ──► log a disable
+     * </pre>
+     */
     @Override
     public void failed(Lane lane, long now, DeliveryOutcome outcome) {
         Optional<Duration> after = lane.subscription().autoDisableAfter();
         if (after.isEmpty() || lane.endpointDisabled()) {
             return;
         }
-        String id = lane.id();
-        Streak s = streak(id);
-        Optional<OperationRecord> shared = store.state(id);
-        long limit = after.get().toMillis();
+        Streak s = streak(lane.id());
+        Optional<OperationRecord> shared = store.state(lane.id());
+        OperationRecord ask;
+        synchronized (s) {
+            s.failed(now, outcome);
+            ask = decide(lane, s, shared, now, after.get());
+        }
+        if (ask != null) {
+            write(s, shared, ask, now);
+        }
+    }
+
+    /**
+     * Guarded by s: the record this failure calls for, or null; a disable once the streak lasted
+     * {@code autoDisableAfter}, else the streak shared once it lasted a while and no fresh share of it exists. The
+     * one returned is marked under way in s, so a replica has at most one write of each kind at a time.
+     */
+    private OperationRecord decide(Lane lane, Streak s, Optional<OperationRecord> shared, long now, Duration after) {
+        long limit = after.toMillis();
         long refresh = Math.min(REFRESH.toMillis(), Math.max(1, limit / 4));
         long stale =
                 2 * refresh + lane.subscription().breaker().maxOpenDuration().toMillis();
-        OperationRecord ask;
-        boolean disable;
-        synchronized (s) {
-            if (s.since < 0) {
-                s.since = now;
-                s.failures = 0;
-                s.deferred = 0;
-                s.failing = true;
-            }
-            s.failures++;
-            if (outcome instanceof DeliveryOutcome.Retryable r) {
-                s.lastStatus = r.failure().status() == 0 ? null : r.failure().status();
-                s.lastError = r.failure().result().label;
-            }
-            long since = since(s, shared, stale);
-            long lasted = now - since;
-            boolean sharedDisabled = shared.map(OperationRecord::disabled).orElse(false);
-            boolean sharedFresh = shared.map(
-                            r -> r.failing() && now - r.atInstant().toEpochMilli() < refresh)
-                    .orElse(false);
-            if (lasted >= limit && !s.disabling && !sharedDisabled) {
-                s.disabling = true;
-                disable = true;
-                ask = record(OperationRecord.DISABLED, lane, since, s, after.get());
-            } else if (lasted >= Math.min(SHARE_AFTER.toMillis(), limit / 2)
-                    && !s.sharing
-                    && !s.disabling
-                    && !sharedDisabled
-                    && !sharedFresh) {
-                s.sharing = true;
-                disable = false;
-                ask = record(OperationRecord.FAILING, lane, since, s, after.get());
-            } else {
-                return;
-            }
+        long since = s.since(shared, stale);
+        long lasted = now - since;
+        boolean sharedDisabled = shared.map(OperationRecord::disabled).orElse(false);
+        if (lasted >= limit && !s.disabling && !sharedDisabled) {
+            s.disabling = true;
+            return record(OperationRecord.DISABLED, lane, since, s, after);
         }
+        boolean sharedFresh = shared.map(r -> r.failing() && now - r.atInstant().toEpochMilli() < refresh)
+                .orElse(false);
+        if (lasted >= Math.min(SHARE_AFTER.toMillis(), limit / 2)
+                && !s.sharing
+                && !s.disabling
+                && !sharedDisabled
+                && !sharedFresh) {
+            s.sharing = true;
+            return record(OperationRecord.FAILING, lane, since, s, after);
+        }
+        return null;
+    }
+
+    /**
+     * Writes what {@link #decide} asked for, only if nothing was written meanwhile and, for a disable, no answer came
+     * in here since it was decided at {@code decided}.
+     */
+    private void write(Streak s, Optional<OperationRecord> shared, OperationRecord ask, long decided) {
+        boolean disable = ask.disabled();
         OperationRecord seen = shared.orElse(null);
-        long decided = now;
-        // written only if nothing was written meanwhile, and, for a disable, no answer came in here since
         Predicate<Optional<OperationRecord>> unchanged =
                 state -> Objects.equals(state.orElse(null), seen) && (!disable || s.lastAnswer.get() < decided);
         store.writeIf(unchanged, ask).whenComplete((wrote, error) -> {
-            synchronized (s) {
-                if (disable) {
-                    s.disabling = false;
-                } else {
-                    s.sharing = false;
-                }
-            }
+            s.written(disable);
             if (error != null) {
                 log.warn(
                         "could not write {} for subscription {} ({}); deciding again at its next failure",
                         ask.type(),
-                        id,
+                        ask.subscription(),
                         error.toString());
             } else if (wrote && disable) {
                 log.warn(
                         "subscription {}: its endpoint has failed without a break since {} ({} failed attempts"
                                 + " and {} deferrals seen here, last {}): disabled on every replica",
-                        id,
+                        ask.subscription(),
                         ask.since(),
                         ask.failures(),
                         ask.deferred(),
@@ -169,12 +236,7 @@ public final class AutoDisable implements EndpointHealth {
         String id = lane.id();
         Streak s = streak(id);
         s.lastAnswer.accumulateAndGet(now, Math::max); // callbacks may arrive out of order
-        if (s.failing) {
-            synchronized (s) {
-                s.since = -1;
-                s.failing = false;
-            }
-        }
+        s.answered();
         Optional<OperationRecord> shared = store.state(id);
         if (shared.isPresent() && startedBefore(shared.get(), now)) {
             recovered(id, now);
@@ -201,10 +263,8 @@ public final class AutoDisable implements EndpointHealth {
     @Override
     public void deferred(Lane lane) {
         Streak s = streaks.get(lane.id());
-        if (s != null && s.failing) {
-            synchronized (s) {
-                s.deferred++;
-            }
+        if (s != null) {
+            s.deferred();
         }
     }
 
@@ -271,27 +331,6 @@ public final class AutoDisable implements EndpointHealth {
     private Streak streak(String id) {
         Streak s = streaks.get(id);
         return s != null ? s : streaks.computeIfAbsent(id, k -> new Streak());
-    }
-
-    /**
-     * Guarded by s: when the streak began. A recovery or enable written after this replica's streak began restarts
-     * it, as does an answer here; the shared start counts if it is earlier and fresh (refreshed within
-     * {@code stale} of this streak's start).
-     */
-    private static long since(Streak s, Optional<OperationRecord> shared, long stale) {
-        long lastAnswer = s.lastAnswer.get();
-        s.since = Math.max(s.since, lastAnswer);
-        if (shared.isEmpty()) {
-            return s.since;
-        }
-        OperationRecord r = shared.get();
-        long at = r.atInstant().toEpochMilli();
-        if (!r.failing()) {
-            s.since = Math.max(s.since, at); // kept: our own failing record will replace this one
-            return s.since;
-        }
-        long sharedSince = r.sinceInstant().map(Instant::toEpochMilli).orElse(s.since);
-        return at >= s.since - stale ? Math.max(Math.min(s.since, sharedSince), lastAnswer) : s.since;
     }
 
     private OperationRecord record(String type, Lane lane, long since, Streak s, Duration after) {

@@ -556,7 +556,7 @@ class JdkWebhookSenderTest {
     @Test
     void shouldGiveEachHostAtMostTwoDaemonThreadsThatTimeOutWhenIdle() throws Exception {
         // given
-        var executor = (ThreadPoolExecutor) JdkWebhookSender.hostExecutor("example.com");
+        var executor = (ThreadPoolExecutor) HostClients.hostExecutor("example.com");
         try {
             // when
             Thread thread = CompletableFuture.supplyAsync(Thread::currentThread, executor)
