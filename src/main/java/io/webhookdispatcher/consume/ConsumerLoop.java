@@ -86,6 +86,9 @@ public final class ConsumerLoop implements Runnable {
     private final Clock clock;
     private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Run by the handler when its saturation ends (one object, not a new lambda per poll). */
+    private final Runnable wakeLoop = this::wake;
+
     private volatile boolean running = true;
     /** Set before the flow-control decision and cleared when nothing is paused: see {@link #wake()}. */
     private volatile boolean mayBePaused;
@@ -233,7 +236,7 @@ public final class ConsumerLoop implements Runnable {
     private void applyFlowControl() {
         mayBePaused = true;
         memoryPaused = memoryPaused ? !memory.recovered() : memory.exhausted();
-        handlerPaused = handler.saturated();
+        handlerPaused = handler.saturated(wakeLoop);
         boolean loopWide = memoryPaused || handlerPaused;
         int cap = flow.maxUnfinishedPerPartition();
         var pause = new ArrayList<TopicPartition>();
