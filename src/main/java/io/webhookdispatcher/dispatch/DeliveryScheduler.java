@@ -192,8 +192,6 @@ public final class DeliveryScheduler {
         run(wake);
     }
 
-    }
-
     /**
      * Guarded by lock: what a lane holds beyond {@code maxQueueDelay} goes back to the retry path — the whole queue
      * under a longer Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for longer
