@@ -1,13 +1,5 @@
 package io.webhookdispatcher.app;
 
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.webhookdispatcher.attempts.KafkaAttemptLog;
 import io.webhookdispatcher.config.DispatcherConfig;
@@ -16,19 +8,14 @@ import io.webhookdispatcher.consume.LoopStatus;
 import io.webhookdispatcher.consume.MemoryBudget;
 import io.webhookdispatcher.consume.RecordHandler;
 import io.webhookdispatcher.dispatch.AttemptLog;
-import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
+import io.webhookdispatcher.dispatch.EndpointHealth;
 import io.webhookdispatcher.dispatch.EventFanOut;
-import io.webhookdispatcher.dispatch.Lane;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.dispatch.TopicIncarnations;
-import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
-import io.webhookdispatcher.operations.AutoDisable;
-import io.webhookdispatcher.operations.OperationsTopic;
-import io.webhookdispatcher.operations.OperationsWorker;
 import io.webhookdispatcher.retry.DeadLetters;
 import io.webhookdispatcher.retry.DurableWriter;
 import io.webhookdispatcher.retry.OutcomeRouter;
@@ -40,9 +27,9 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,28 +72,27 @@ public final class Application implements AutoCloseable {
     private static final int ATTEMPT_LOG_CAPACITY = 10_000;
 
     private final DispatcherConfig config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Telemetry telemetry;
     private final KafkaClients clients;
-    private final JdkWebhookSender sender;
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final DurableWriter writer;
-    private final KafkaAttemptLog attemptLog; // null without topics.attempts
-    /** Auto-disable's shared state and its thread; null without topics.operations. */
-    private final OperationsTopic operations;
-
-    private final OperationsWorker operationsWorker;
-    private final AutoDisable autoDisable;
-    private final Subscriptions subscriptions;
     /** Looks topics up at start-up and the events topic's id on every assignment (see TopicIdRefresh). */
     private final Admin admin;
 
     private final TopicIncarnations topicIds;
+    private final JdkWebhookSender sender;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final DurableWriter writer;
     private final RetryPolicy retryPolicy;
-    private final ScheduledExecutorService timer;
+    private final Optional<KafkaAttemptLog> attemptLog;
+    private final Subscriptions subscriptions;
+    private final Optional<AutoDisableWiring> autoDisable;
+    private final DeliveryScheduler scheduler;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
     private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     private final List<ConsumerLoop> loops = new ArrayList<>();
     private final List<LoopStatus> statuses = new ArrayList<>();
-    private final List<AutoCloseable> meterBinders = new ArrayList<>();
+    private final ScheduledExecutorService reloader =
+            Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
+    private final ConfigWatcher watcher; // null without a file to watch
     private volatile boolean accepting;
     private volatile boolean loopsStarted;
     private ManagementServer management;
@@ -115,30 +101,21 @@ public final class Application implements AutoCloseable {
     /** Where the config came from, for hot reload of the subscriptions. */
     public record ConfigSource(java.nio.file.Path file, io.webhookdispatcher.config.ConfigLoader loader) {}
 
-    private final ScheduledExecutorService reloader =
-            Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
-    private final ConfigWatcher watcher;
-
     public Application(DispatcherConfig config, Clock clock) {
         this(config, clock, null);
     }
 
-    /** @param source the file to hot-reload subscriptions from, or null for none */
+    /**
+     * Builds every part in dependency order: telemetry, Kafka clients and the HTTP sender; the failure path (retry
+     * topics, dead letters, the delivery log); the subscriptions and auto-disable; the scheduler; then the two
+     * consumer loops that feed it, and the config watcher.
+     *
+     * @param source the file to hot-reload subscriptions from, or null for none
+     */
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
-        var metrics = new DispatcherMetrics(
-                registry,
-                config.metrics().eventTypeLabel(),
-                Arrays.stream(DeliveryOutcome.AttemptResult.values())
-                        .map(r -> r.label)
-                        .toList(),
-                List.of(
-                        DeliveryScheduler.CIRCUIT_OPEN,
-                        DeliveryScheduler.QUEUE_FULL,
-                        DeliveryScheduler.SLOW,
-                        DeliveryScheduler.RATE_LIMITED));
-        metrics.registerAtZero(
-                Arrays.stream(CrmEvent.Invalid.values()).map(i -> i.reason).toList());
+        telemetry = new Telemetry(config);
+        DispatcherMetrics metrics = telemetry.metrics;
         clients = new KafkaClients(config.kafka());
         admin = Admin.create(clients.common("webhook-dispatcher-admin"));
         topicIds = new TopicIncarnations(topic -> TopicIdRefresh.lookup(admin, topic));
@@ -153,21 +130,6 @@ public final class Application implements AutoCloseable {
         producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
         writer = new DurableWriter(producer, metrics);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
-        subscriptions = new Subscriptions(
-                config.subscriptions(),
-                sender,
-                clock,
-                lane -> metrics.subscriptionAdded(
-                        lane.id(),
-                        lane,
-                        new DispatcherMetrics.LaneGauges<>(
-                                Lane::inFlight,
-                                Lane::queued,
-                                Lane::queuedBytes,
-                                l -> l.circuitState(clock.millis()).gauge,
-                                l -> l.slow() ? 1 : 0,
-                                l -> l.endpointDisabled() && !l.removed() ? 1 : 0)));
-        metrics.subscriptionsGauge(subscriptions::enabledCount);
         retryPolicy = new RetryPolicy(
                 config.retry(),
                 config.topics().retry(),
@@ -177,14 +139,19 @@ public final class Application implements AutoCloseable {
         attemptLog = config.topics()
                 .attempts()
                 .map(topic -> new KafkaAttemptLog(
-                        clients.attemptsProducer("webhook-dispatcher-attempts"), topic, ATTEMPT_LOG_CAPACITY, metrics))
-                .orElse(null);
-        AttemptLog attempts = attemptLog == null ? AttemptLog.NONE : attemptLog;
+                        clients.attemptsProducer("webhook-dispatcher-attempts"), topic, ATTEMPT_LOG_CAPACITY, metrics));
+        AttemptLog attempts = attemptLog.<AttemptLog>map(l -> l).orElse(AttemptLog.NONE);
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, attempts, clock);
-        var scheduler = new DeliveryScheduler(
-                subscriptions::all,
+
+        subscriptions = new Subscriptions(config.subscriptions(), sender, clock, telemetry.laneMeters(clock));
+        metrics.subscriptionsGauge(subscriptions::enabledCount);
+        metrics.namedEventTypes(subscriptions.namedEventTypes());
+        autoDisable = AutoDisableWiring.of(config, clients, subscriptions, clock);
+        scheduler = new DeliveryScheduler(
+                subscriptions,
                 router,
                 attempts,
+                autoDisable.map(AutoDisableWiring::health).orElse(EndpointHealth.NONE),
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(
@@ -193,33 +160,13 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
                         config.retry().maxRetryAfter()));
-        operations = config.topics()
-                .operations()
-                .map(topic -> new OperationsTopic(
-                        clients.operationsReader("webhook-dispatcher-operations"),
-                        clients::operationsProducer,
-                        topic,
-                        this::applyOperation))
-                .orElse(null);
-        operationsWorker = operations == null ? null : new OperationsWorker(operations, this::operationsOpened);
-        autoDisable = operations == null ? null : new AutoDisable(subscriptions, operationsWorker, clock, instance());
-        if (autoDisable != null) {
-            scheduler.endpointHealth(autoDisable);
-        }
-        subscriptions.onChange(() -> {
-            metrics.namedEventTypes(subscriptions.namedEventTypes()); // a reload may name other types
-            scheduler.lanesChanged();
-            if (autoDisable != null) {
-                autoDisable.configChanged(); // a changed endpoint config enables a disabled subscription again
-            }
-        });
-        var budget = new MemoryBudget(delivery.maxBufferedBytes());
 
+        var budget = new MemoryBudget(delivery.maxBufferedBytes());
         var fanOut = new EventFanOut(
                 subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, delivery.maxEventBytes());
         String events = config.topics().events();
         var startFrom = config.kafka().startFrom();
-        ConsumerLoop eventsLoop = addLoop(
+        addLoop(
                 "events-consumer",
                 config.kafka().groupId(),
                 startFrom,
@@ -228,11 +175,7 @@ public final class Application implements AutoCloseable {
                 fanOut,
                 new ConsumerLoop.FlowControl(0),
                 budget.account(EVENTS_SHARE),
-                metrics,
                 clock);
-        scheduler.onUnsaturated(eventsLoop::wake);
-
-        timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         var retryIntake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
         // Always from the earliest offset: a retry written before this group's first join must not be skipped.
         addLoop(
@@ -244,18 +187,22 @@ public final class Application implements AutoCloseable {
                 retryIntake,
                 new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON),
                 budget.account(RETRY_SHARE),
-                metrics,
                 clock);
-        timer.scheduleWithFixedDelay(
-                guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         watcher = source == null
                 ? null
-                : new ConfigWatcher(source.file(), source.loader(), config, subscriptions, metrics);
-        bindJvmAndKafkaMetrics();
+                : new ConfigWatcher(
+                        source.file(), source.loader(), config, subscriptions, metrics, this::subscriptionsReloaded);
+        telemetry.bind(consumers, producer);
+    }
+
+    /** After a hot reload: the event types now named, and endpoints whose config changed enabled again. */
+    private void subscriptionsReloaded() {
+        telemetry.metrics.namedEventTypes(subscriptions.namedEventTypes());
+        autoDisable.ifPresent(AutoDisableWiring::subscriptionsReloaded);
     }
 
     /** @param policy where partitions without a committed offset start, and why (logged when it applies) */
-    private ConsumerLoop addLoop(
+    private void addLoop(
             String name,
             String groupId,
             DispatcherConfig.Kafka.StartFrom startFrom,
@@ -264,7 +211,6 @@ public final class Application implements AutoCloseable {
             RecordHandler handler,
             ConsumerLoop.FlowControl flow,
             MemoryBudget.Account memory,
-            DispatcherMetrics metrics,
             Clock clock) {
         // one poll's records, all of the largest allowed size, fit in the loop's memory share
         int maxPollRecords = (int) Math.max(
@@ -285,8 +231,7 @@ public final class Application implements AutoCloseable {
         consumers.add(consumer);
         statuses.add(status);
         loops.add(loop);
-        metrics.loopGauges(name, memory::used, memory.limit(), () -> loop.paused() ? 1 : 0);
-        return loop;
+        telemetry.metrics.loopGauges(name, memory::used, memory.limit(), () -> loop.paused() ? 1 : 0);
     }
 
     /** A periodic task that survives its own errors (an uncaught one would silently cancel it). */
@@ -328,18 +273,16 @@ public final class Application implements AutoCloseable {
                     t.replicationFactor(),
                     Map.of("retention.ms", String.valueOf(t.attemptsRetention().toMillis())));
         }
-        if (operations != null) {
-            openOperations(t.operations().get());
+        if (autoDisable.isPresent()) {
+            autoDisable.get().open(admin, t);
         }
         learnTopicId(t.events());
-        if (attemptLog != null) {
-            attemptLog.start();
-        }
+        attemptLog.ifPresent(KafkaAttemptLog::start);
         producer.partitionsFor(config.topics().deadLetter()); // fails fast if the producer cannot work
         management = new ManagementServer(
                 config.management().address(),
                 config.management().port(),
-                registry,
+                telemetry.registry,
                 statuses,
                 config.management().livenessTimeout(),
                 () -> accepting);
@@ -349,6 +292,8 @@ public final class Application implements AutoCloseable {
             thread.start();
         }
         loopsStarted = true;
+        timer.scheduleWithFixedDelay(
+                guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         if (watcher != null) {
             long every = config.reload().interval().toMillis();
             reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
@@ -360,52 +305,6 @@ public final class Application implements AutoCloseable {
                 subscriptions.enabledCount(),
                 management.address(),
                 management.port());
-    }
-
-    /**
-     * Reads the subscriptions' states before any delivery, so a subscription disabled before a restart (or by
-     * another replica) is not sent to, then tails the topic. A missing topic is a start-up error (a disable could
-     * be neither shared nor kept); one that cannot be read now is retried in the background, so the other
-     * subscriptions are delivered meanwhile.
-     */
-    private void openOperations(String topic) throws StartupException {
-        var t = config.topics();
-        TopicCheck.ensure(
-                admin, List.of(topic), t.create(), 1, t.replicationFactor(), Map.of("cleanup.policy", "compact"));
-        try {
-            operations.open(Duration.ofSeconds(30));
-            autoDisable.applyAll(operations.states());
-        } catch (org.apache.kafka.common.KafkaException e) {
-            // isolation first: the other subscriptions must not wait for this topic; its thread keeps trying
-            log.warn(
-                    "cannot read the operations topic {} ({}): delivering without auto-disable states until it can",
-                    topic,
-                    e.toString());
-        }
-        operationsWorker.start();
-    }
-
-    /** The operations thread could read the topic only after start-up: its states apply from now. */
-    private void operationsOpened() {
-        autoDisable.applyAll(operations.states());
-    }
-
-    /** A record read by the operations thread; only then, so after the constructor set autoDisable. */
-    private void applyOperation(io.webhookdispatcher.operations.OperationRecord record) {
-        autoDisable.apply(record);
-    }
-
-    /** This replica's name in the operations topic: the pod's host name. */
-    private static String instance() {
-        String host = System.getenv("HOSTNAME");
-        if (host != null && !host.isBlank()) {
-            return host;
-        }
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            return "unknown";
-        }
     }
 
     private void learnTopicId(String events) throws StartupException {
@@ -420,7 +319,7 @@ public final class Application implements AutoCloseable {
     }
 
     public PrometheusMeterRegistry registry() {
-        return registry;
+        return telemetry.registry;
     }
 
     /**
@@ -457,18 +356,14 @@ public final class Application implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
-        if (operationsWorker != null) {
-            operationsWorker.close(budget.share(4)); // a write cut short is aborted, or fenced by the next writer
-        }
+        autoDisable.ifPresent(a -> a.close(budget.share(4)));
         sender.close();
         writer.close();
-        if (attemptLog != null) {
-            attemptLog.close(budget.share(3)); // informational: what is not written by then is dropped
-        }
+        attemptLog.ifPresent(l -> l.close(budget.share(3))); // informational: what is not written by then is dropped
         // Offsets are committed by now: a write still pending in the producer no longer counts, don't wait long.
         producer.close(budget.share(2));
         admin.close(Duration.ZERO); // only lookups, nothing to finish
-        meterBinders.forEach(Application::closeQuietly);
+        telemetry.close();
         for (int i = 0; i < consumers.size(); i++) {
             if (finished[i]) { // a loop still running owns its consumer, which is not thread-safe
                 consumers.get(i).close(budget.share(consumers.size() - i)); // leaves the group
@@ -478,34 +373,6 @@ public final class Application implements AutoCloseable {
             management.close();
         }
         log.info("stopped after {} ms", budget.elapsed().toMillis());
-    }
-
-    private void bindJvmAndKafkaMetrics() {
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        var gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        meterBinders.add(gc);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.system.FileDescriptorMetrics().bindTo(registry);
-        for (var consumer : consumers) {
-            var consumerMetrics = new KafkaClientMetrics(consumer);
-            consumerMetrics.bindTo(registry);
-            meterBinders.add(consumerMetrics);
-        }
-        var producerMetrics = new KafkaClientMetrics(producer);
-        producerMetrics.bindTo(registry);
-        meterBinders.add(producerMetrics);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.debug("ignored while closing", e);
-        }
     }
 
     static ThreadFactory daemon(String name) {

@@ -39,6 +39,9 @@ final class ConfigWatcher implements Runnable {
     private final ConfigLoader loader;
     private final Subscriptions subscriptions;
     private final DispatcherMetrics metrics;
+    /** Told after each applied reload (metrics of the named event types, auto-disable). */
+    private final Runnable reloaded;
+
     private DispatcherConfig current;
     private byte[] hash;
     private List<String> rejected = List.of(); // the last reload's errors, empty once one succeeded
@@ -48,12 +51,14 @@ final class ConfigWatcher implements Runnable {
             ConfigLoader loader,
             DispatcherConfig initial,
             Subscriptions subscriptions,
-            DispatcherMetrics metrics) {
+            DispatcherMetrics metrics,
+            Runnable reloaded) {
         this.file = Objects.requireNonNull(file, "file");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.current = Objects.requireNonNull(initial, "initial");
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.reloaded = Objects.requireNonNull(reloaded, "reloaded");
         this.hash = hashOrNull();
     }
 
@@ -100,6 +105,7 @@ final class ConfigWatcher implements Runnable {
                     changedSections(current, next));
         }
         subscriptions.replace(next.subscriptions());
+        reloaded.run();
         metrics.configReload(true);
         log.info("config reloaded: {}", describeChange(current.subscriptions(), next.subscriptions()));
         current = current.withSubscriptions(next.subscriptions());

@@ -60,7 +60,8 @@ public record AttemptRecord(
     /** What the dispatcher knows of an attempt, without its body. */
     public static AttemptRecord of(
             Delivery d, DeliveryOutcome outcome, Instant startedAt, AttemptLog.Verdict verdict, String reason) {
-        String text = d.key() == null ? null : utf8(d.key());
+        Delivery.Message m = d.message();
+        String text = m.key() == null ? null : utf8(m.key());
         Integer status = null;
         String errorClass = null;
         if (outcome instanceof DeliveryOutcome.Delivered delivered) {
@@ -73,15 +74,15 @@ public record AttemptRecord(
             errorClass = f.errorClass();
         }
         return new AttemptRecord(
-                d.deliveryId(),
+                m.deliveryId(),
                 d.lane().id(),
-                d.eventType(),
+                m.eventType(),
                 text,
-                d.key() != null && text == null ? Base64.getEncoder().encodeToString(d.key()) : null,
-                d.origin().topic(),
-                d.origin().partition(),
-                d.origin().offset(),
-                d.attempt(),
+                m.key() != null && text == null ? Base64.getEncoder().encodeToString(m.key()) : null,
+                m.origin().topic(),
+                m.origin().partition(),
+                m.origin().offset(),
+                d.retry().attempt(),
                 startedAt.toString(),
                 outcome == null ? null : outcome.elapsed().toMillis(),
                 status,

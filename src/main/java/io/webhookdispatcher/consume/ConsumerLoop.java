@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * Flow control: every record charges its bytes to the loop's {@link MemoryBudget.Account} until it is
  * finished; the whole loop pauses while that account is exhausted or the handler is {@link
- * RecordHandler#saturated() saturated}, and a single partition pauses while it has {@code
+ * RecordHandler#saturated saturated}, and a single partition pauses while it has {@code
  * maxUnfinishedPerPartition} unfinished records (the retry topics' read-ahead). Whoever makes a resume possible
  * calls {@link #wake()}, so a paused loop never spins and never waits a poll timeout to resume. The loop takes
  * records in; deciding the pauses is {@link PauseControl}'s, and committing and reading back offsets is

@@ -26,6 +26,8 @@ final class PauseControl {
 
     private boolean memoryPaused;
     private boolean handlerPaused;
+    /** Run by the handler when its saturation ends (one object, not a new lambda per poll). */
+    private final Runnable wakeLoop = this::wake;
 
     PauseControl(
             Consumer<byte[], byte[]> consumer,
@@ -44,7 +46,7 @@ final class PauseControl {
     void apply(Collection<PartitionProgress> partitions) {
         mayBePaused = true;
         memoryPaused = memoryPaused ? !memory.recovered() : memory.exhausted();
-        handlerPaused = handler.saturated();
+        handlerPaused = handler.saturated(wakeLoop);
         boolean loopWide = memoryPaused || handlerPaused;
         int cap = maxUnfinishedPerPartition;
         var pause = new ArrayList<TopicPartition>();

@@ -32,10 +32,10 @@ public interface RecordHandler {
 
     /**
      * Flow control beyond memory: true while the loop should stop fetching because the work it would add has
-     * nowhere to go. Evaluated by the poll thread after every poll; when it turns false the handler calls the
-     * loop's {@link ConsumerLoop#wake()}.
+     * nowhere to go. Evaluated by the poll thread after every poll; after a true answer, once it turns false the
+     * handler runs {@code wake} (the loop's {@link ConsumerLoop#wake()}), so a paused loop resumes at once.
      */
-    default boolean saturated() {
+    default boolean saturated(Runnable wake) {
         return false;
     }
 }

@@ -1,57 +1,38 @@
 package io.webhookdispatcher.dispatch;
 
+import io.webhookdispatcher.consume.Lease;
 import io.webhookdispatcher.consume.RecordCompletion;
-import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Runs deliveries so that one subscription's trouble costs only that subscription. Each subscription is a
- * {@link Lane} with its own queue; {@link #submit} decides per delivery:
+ * Runs deliveries so that one subscription's trouble costs only that subscription. Each subscription is a {@link
+ * Lane} with its own queue. A delivery goes through four owners, in one direction:
  *
  * <pre>
- *   circuit open (or probing) ──────────────────────────────────► defer: retry path, no attempt used
- *   queue at maxQueued / maxQueuedBytes ────────────────────────► defer (queue-full)
- *   lane slow (its queue would take > maxQueueDelay, by its own doing) and ¼ full ► defer (slow, rate-limited)
- *   otherwise ──► queue ──► start when a permit, a token and no Retry-After allow ──► HTTP ──► outcome
+ *   submit ──► {@link Admission} (enqueue / defer / abandon) ──► lane queue ──► pump: {@link PermitPool}, token,
+ *   Retry-After ──► send (HTTP on the sender's threads) ──► released (permit, speed, circuit) ──► {@link Outcomes}:
+ *   delivered, or the {@link FailurePath} (retry topic, dead letter); deferrals and abandonments go there too
  * </pre>
  *
- * <b>Permits are fair.</b> Half of {@code maxInFlight} is reserved in equal slices, one per enabled lane (at least
- * one permit each, at most the lane's own {@code maxInFlight}); the rest is shared. A lane always has its
- * reserved slice, so slow lanes together can take the shared pool but never a healthy lane's slice.
+ * <b>Back-pressure.</b> The events loop pauses ({@link #saturated}) while some lane that keeps up (circuit closed,
+ * not slow) has a quarter of its queue bound queued, and resumes once every such lane is under an eighth. A slow or
+ * failing lane never pauses it: its excess is deferred instead, so the events topic moves at the pace of the healthy
+ * subscriptions. Which lanes are slow, and what they hold beyond {@code maxQueueDelay}, is settled by {@link #tick}
+ * (every few ms, on the timer thread): {@link #saturated} only asks.
  *
- * <b>Back-pressure.</b> The events loop pauses ({@link #saturated()}) while some lane that keeps up (circuit
- * closed, not slow) has a quarter of its queue bound queued, and resumes once every such lane is under an
- * eighth. A slow or failing lane never pauses it: its excess is deferred instead, so the events topic moves at
- * the pace of the healthy subscriptions.
- *
- * <p>Never blocks its caller: submission only queues or hands off, and HTTP runs on the sender's threads. Every
- * submitted delivery's future completes exactly once: DURABLE when delivered or durably on the retry path, or
- * DROPPED when its lease stopped being active before it started (or ended before its outcome was written).
+ * <p>Never blocks its caller: submission only queues or hands off. Every submitted delivery's future completes
+ * exactly once: DURABLE when delivered or durably on the retry path, or DROPPED when its lease stopped being active
+ * before it started (or ended before its outcome was written). The lock guards every lane's state, the ready queue
+ * and the permits; nothing slow (HTTP, Kafka writes, logging of outcomes) runs under it.
  */
 public final class DeliveryScheduler {
-    private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
-    /** How many times slower than the fastest other subscription a lane's endpoint must be to be called slow. */
-    static final double SLOW_RATIO = 4;
-
-    /** Deferral reasons, as they appear in the {@code webhook.deferred-reason} header and the metric label. */
-    public static final String CIRCUIT_OPEN = "circuit-open";
-
-    public static final String QUEUE_FULL = "queue-full";
-    public static final String SLOW = "slow";
-    public static final String RATE_LIMITED = "rate-limited";
-
     /**
      * @param maxInFlight    concurrent HTTP requests in all
      * @param maxQueued      deliveries one lane may hold waiting for a permit
@@ -66,101 +47,51 @@ public final class DeliveryScheduler {
                 throw new IllegalArgumentException("bounds must be positive");
             }
         }
-
-        int pauseAt() {
-            return Math.max(1, maxQueued / 4);
-        }
-
-        long pauseAtBytes() {
-            return Math.max(1, maxQueuedBytes / 4);
-        }
     }
 
-    /** One delivery in the scheduler and the future its record waits on. */
-    static final class Job {
-        final Delivery delivery;
-        final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
-        boolean probe; // the half-open circuit's one probe: only its result decides the circuit
-
-        Job(Delivery delivery) {
-            this.delivery = delivery;
-        }
-    }
-
-    private sealed interface Admission {}
-
-    private record Enqueue() implements Admission {}
-
-    private record Defer(String reason, long atLeastMillis) implements Admission {}
-
-    private record Abandon(String reason) implements Admission {}
-
-    private static final Admission ENQUEUE = new Enqueue();
-
-    private final Supplier<Collection<Lane>> lanes;
-    private final FailurePath failures;
-    private final AttemptLog attemptLog;
-    private volatile EndpointHealth health = EndpointHealth.NONE;
-    private final DispatcherMetrics metrics;
+    private final Subscriptions subscriptions;
     private final Clock clock;
     private final Bounds bounds;
+    private final Admission admission;
+    private final SlowLanes slowLanes;
+    private final Outcomes outcomes;
     private final Object lock = new Object();
-    private final ArrayDeque<Lane> ready = new ArrayDeque<>(); // lanes with queued work, guarded by lock
-    private int sharedInUse; // guarded by lock
-    private int sharedCapacity; // guarded by lock
-    private boolean saturated; // guarded by lock: last answer of saturated()
-    private boolean wakeSent; // guarded by lock: the paused loop was woken since that answer
-    private boolean timedWait; // guarded by lock: a lane waits for a token or a Retry-After
-    private volatile Runnable onUnsaturated = () -> {};
+    // guarded by lock:
+    private final PermitPool permits;
+    private final ArrayDeque<Lane> ready = new ArrayDeque<>(); // lanes with queued work
+    private volatile long lanesVersion = -1; // of the subscriptions the permit slices were computed for
+    private final BackPressure backPressure;
+    private boolean timedWait; // a lane waits for a token or a Retry-After
 
-    /** @param lanes every lane, removed ones included (they still hold permits while their requests finish) */
+    /**
+     * @param subscriptions the lanes (removed ones included: they still hold permits while their requests finish)
+     * @param attemptLog    told every delivered attempt (the failure path reports the others)
+     * @param health        told every attempt's health signal and every deferral (auto-disable)
+     */
     public DeliveryScheduler(
-            Supplier<Collection<Lane>> lanes,
-            FailurePath failures,
-            DispatcherMetrics metrics,
-            Clock clock,
-            Bounds bounds) {
-        this(lanes, failures, AttemptLog.NONE, metrics, clock, bounds);
-    }
-
-    /** @param attemptLog told every delivered attempt (the failure path reports the others) */
-    public DeliveryScheduler(
-            Supplier<Collection<Lane>> lanes,
+            Subscriptions subscriptions,
             FailurePath failures,
             AttemptLog attemptLog,
-            DispatcherMetrics metrics,
+            EndpointHealth health,
+            io.webhookdispatcher.metrics.DispatcherMetrics metrics,
             Clock clock,
             Bounds bounds) {
-        this.lanes = Objects.requireNonNull(lanes, "lanes");
-        this.failures = Objects.requireNonNull(failures, "failures");
-        this.attemptLog = Objects.requireNonNull(attemptLog, "attemptLog");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.bounds = Objects.requireNonNull(bounds, "bounds");
+        this.admission = new Admission(bounds);
+        this.slowLanes = new SlowLanes(bounds.maxQueueDelay());
+        this.permits = new PermitPool(bounds.maxInFlight());
+        this.backPressure = new BackPressure(bounds);
+        this.outcomes = new Outcomes(failures, attemptLog, health, metrics, clock);
+        lanesChanged();
     }
 
-    /** Told every attempt's health signal and every deferral (auto-disable). */
-    public void endpointHealth(EndpointHealth health) {
-        this.health = Objects.requireNonNull(health, "health");
-    }
-
-    /** Called (from any thread) when {@link #saturated()} may have turned false. */
-    public void onUnsaturated(Runnable action) {
-        this.onUnsaturated = Objects.requireNonNull(action, "action");
-    }
-
-    /** Recomputes the reserved slices; call whenever the set of enabled lanes changes. */
+    /** Recomputes the permits' fair shares now (the tick does it within a few ms of any change to the lanes). */
     public void lanesChanged() {
         synchronized (lock) {
-            Collection<Lane> all = lanes.get();
-            long enabled = all.stream().filter(Lane::active).count();
-            int slice = (int) Math.max(1, bounds.maxInFlight() / (2 * Math.max(1, enabled)));
-            int reservedTotal = 0;
-            for (Lane lane : all) {
-                lane.reserved = lane.active() ? Math.min(slice, lane.limit()) : 0;
-                reservedTotal += lane.reserved;
-            }
-            sharedCapacity = Math.max(0, bounds.maxInFlight() - reservedTotal);
+            lanesVersion = subscriptions.version();
+            permits.resize(subscriptions.all());
         }
         pump();
     }
@@ -170,28 +101,25 @@ public final class DeliveryScheduler {
         var job = new Job(delivery);
         Lane lane = delivery.lane();
         long now = clock.millis();
-        Admission admission;
+        Admission.Decision decision;
         synchronized (lock) {
             // under the lock: a drain (which holds it) either sees this job queued or made the lease inactive first
             if (!delivery.lease().active()) {
-                admission = null;
+                decision = null;
             } else {
-                admission = admit(lane, job, now);
-                if (admission == ENQUEUE) {
-                    lane.queue.addLast(job);
-                    lane.queuedBytes += delivery.body().length;
-                    if (!lane.ready) {
-                        lane.ready = true;
-                        ready.addLast(lane);
-                    }
+                decision =
+                        admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now, subscriptions.all()));
+                if (decision == Admission.ENQUEUE) {
+                    lane.enqueue(job);
+                    markReady(lane);
                 }
             }
         }
-        if (admission == null) {
+        if (decision == null) {
             job.done.complete(RecordCompletion.DROPPED);
-        } else if (admission instanceof Abandon abandon) {
-            pipe(failures.abandon(delivery, abandon.reason()), job);
-        } else if (admission instanceof Defer defer) {
+        } else if (decision instanceof Admission.Abandon abandon) {
+            outcomes.abandon(job, abandon.reason());
+        } else if (decision instanceof Admission.Defer defer) {
             defer(job, defer.reason(), defer.atLeastMillis());
         } else {
             pump();
@@ -199,181 +127,86 @@ public final class DeliveryScheduler {
         return job.done;
     }
 
-    private Admission admit(Lane lane, Job job, long now) {
-        if (lane.endpointDisabled()) {
-            return new Abandon(lane.inactiveReason()); // dead-lettered, to be replayed once it is enabled again
-        }
-        if (lane.breaker.rejecting(now)) {
-            return new Defer(CIRCUIT_OPEN, lane.breaker.millisUntilProbe(now));
-        }
-        if (lane.queue.size() >= bounds.maxQueued()
-                || (!lane.queue.isEmpty() && lane.queuedBytes + job.delivery.body().length > bounds.maxQueuedBytes())) {
-            return new Defer(QUEUE_FULL, lane.drainEstimateMillis(now));
-        }
-        if (lane.holdRemainingMillis(now) > bounds.maxQueueDelay().toMillis()) {
-            return new Defer(RATE_LIMITED, lane.holdRemainingMillis(now));
-        }
-        // a slow lane keeps only what it can send within maxQueueDelay, so it never holds a record back for longer
-        if (lane.drainEstimateMillis(now) >= bounds.maxQueueDelay().toMillis() && slow(lane, now)) {
-            return new Defer(lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
-        }
-        return ENQUEUE;
-    }
-
     /**
-     * The lease is draining: its queued deliveries complete DROPPED now, so the drain waits only for started
-     * work. Deliveries under way finish normally.
+     * The lease is draining: its queued deliveries complete DROPPED now, so the drain waits only for started work.
+     * Deliveries under way finish normally.
      */
-    public void drain(io.webhookdispatcher.consume.Lease lease) {
+    public void drain(Lease lease) {
         List<Job> dropped = new ArrayList<>();
-        boolean wake;
+        Runnable wake;
         synchronized (lock) {
-            for (Lane lane : lanes.get()) {
-                for (var it = lane.queue.iterator(); it.hasNext(); ) {
-                    Job job = it.next();
-                    if (job.delivery.lease() == lease) {
-                        it.remove();
-                        lane.queuedBytes -= job.delivery.body().length;
-                        dropped.add(job);
-                    }
-                }
+            for (Lane lane : ready) {
+                lane.removeQueued(job -> job.delivery.lease() == lease, dropped::add);
             }
-            wake = !dropped.isEmpty() && resumable(clock.millis());
+            wake = dropped.isEmpty() ? null : backPressure.resumable(ready, clock.millis());
         }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
-        if (wake) {
-            onUnsaturated.run();
-        }
+        run(wake);
     }
 
     /**
-     * Guarded by lock. A lane is slow when its queue would take longer than {@code maxQueueDelay} to drain and
-     * that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
-     * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's. Lanes that are merely
-     * busy (the machine's or a shared receiver's limit, or a backlog for every subscription alike) are as slow as
-     * each other, so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes.
-     * Hysteresis: a slow lane keeps up again once under half the delay or half the ratio. Logs each change once.
+     * Whether the events loop should pause ({@link BackPressure}). Asked by its poll thread after every poll; changes
+     * nothing but the answer it remembers, so that once it turns false {@code wake} is run (once, from any thread).
      */
-    private boolean slow(Lane lane, long now) {
-        long limit = bounds.maxQueueDelay().toMillis();
-        long drain = lane.drainEstimateMillis(now);
-        boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
-        double ratio = lane.latencyMillis(now) / fastestOther(lane, now);
-        boolean slow = lane.slow
-                ? drain >= limit / 2 && (paced || ratio >= SLOW_RATIO / 2)
-                : drain > limit && (paced || ratio >= SLOW_RATIO);
-        if (slow != lane.slow) {
-            lane.slow = slow;
-            if (slow) {
-                log.warn(
-                        "subscription {} is slow: its queue of {} would take {} ms to drain ({}); the consumer no"
-                                + " longer waits for it and defers what it cannot queue",
-                        lane.id(),
-                        lane.queue.size(),
-                        drain,
-                        paced
-                                ? "rate-limited"
-                                : String.format(java.util.Locale.ROOT, "%.0f ms per request", lane.latencyMillis(now)));
-            } else {
-                log.info("subscription {} keeps up again", lane.id());
-            }
-        }
-        return slow;
-    }
-
-    /** Guarded by lock: the lowest latency among the other enabled lanes that have answered (∞ if none has). */
-    private double fastestOther(Lane lane, long now) {
-        double fastest = Double.POSITIVE_INFINITY;
-        for (Lane other : lanes.get()) {
-            double latency = other.latencyMillis(now);
-            if (other != lane
-                    && latency > 0
-                    && !other.removed()
-                    && other.subscription().enabled()) {
-                fastest = Math.min(fastest, latency);
-            }
-        }
-        return fastest;
-    }
-
-    /**
-     * True while some lane that keeps up has a quarter of its queue bound queued (hysteresis: stays true until
-     * every such lane is under an eighth). Called by the events loop's poll thread after every poll; it also
-     * re-classifies the lanes and defers what slow or held-back lanes hold beyond {@code maxQueueDelay}.
-     */
-    public boolean saturated() {
+    public boolean saturated(Runnable wake) {
         long now = clock.millis();
-        boolean result = false;
-        List<Job> deferred = new ArrayList<>();
         synchronized (lock) {
-            for (Lane lane : lanes.get()) {
-                Job head = lane.queue.peekFirst();
+            return backPressure.saturated(ready, now, wake);
+        }
+    }
+
+    /**
+     * Every few ms, on the timer thread: re-computes the fair shares if the lanes changed, re-classifies the lanes
+     * with work, sends what slow or held-back lanes hold beyond {@code maxQueueDelay} back to the retry path, and
+     * starts deliveries that waited only for a token or a receiver's Retry-After.
+     */
+    public void tick() {
+        if (subscriptions.version() != lanesVersion) {
+            lanesChanged();
+        }
+        long now = clock.millis();
+        List<Job> deferred = new ArrayList<>();
+        boolean due;
+        Runnable wake;
+        synchronized (lock) {
+            for (Lane lane : ready) {
+                Job head = lane.head();
                 if (head != null && atOwnBound(lane, head)) {
                     lane.atOwnBound(now);
                 }
                 trim(lane, now, deferred);
-                if (!lane.active() || lane.breaker.rejecting(now) || slow(lane, now)) {
-                    continue; // its deliveries are deferred (or abandoned): no reason to stop reading
-                }
-                result |= holdsBack(lane, saturated);
             }
-            saturated = result;
-            wakeSent = false;
+            ready.removeIf(lane -> !lane.hasQueued() && clearReady(lane));
+            slowLanes.reclassifyIdle(now, subscriptions.all());
+            due = timedWait;
+            timedWait = false;
+            wake = backPressure.resumable(ready, now);
         }
-        deferred.forEach(this::deferSlow);
-        return result;
-    }
-
-    /** Guarded by lock: whether this lane's queue keeps the consumer paused (or, if not paused, would pause it). */
-    private boolean holdsBack(Lane lane, boolean paused) {
-        int count = paused ? bounds.pauseAt() / 2 : bounds.pauseAt();
-        long bytes = paused ? bounds.pauseAtBytes() / 2 : bounds.pauseAtBytes();
-        return lane.queue.size() >= Math.max(1, count) || lane.queuedBytes >= Math.max(1, bytes);
+        deferred.forEach(job -> defer(
+                job,
+                Admission.paced(job.delivery.lane(), now),
+                job.delivery.lane().drainEstimateMillis(now)));
+        if (due) {
+            pump();
+        }
+        run(wake);
     }
 
     /**
      * Guarded by lock: what a lane holds beyond {@code maxQueueDelay} goes back to the retry path — the whole queue
-     * under a longer Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for
-     * longer than that (plus its requests under way).
+     * under a longer Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for longer
+     * than that (plus its requests under way).
      */
     private void trim(Lane lane, long now, List<Job> deferred) {
         long limit = bounds.maxQueueDelay().toMillis();
         boolean held = lane.holdRemainingMillis(now) > limit;
-        if (!held && (lane.queue.size() <= 1 || lane.drainEstimateMillis(now) <= limit || !slow(lane, now))) {
+        boolean slow = slowLanes.classify(lane, now, subscriptions.all());
+        if (!held && (lane.queued() <= 1 || lane.drainEstimateMillis(now) <= limit || !slow)) {
             return;
         }
-        while (!lane.queue.isEmpty() && (held || (lane.queue.size() > 1 && lane.drainEstimateMillis(now) > limit))) {
-            Job job = lane.queue.pollLast();
-            lane.queuedBytes -= job.delivery.body().length;
-            deferred.add(job);
+        while (lane.hasQueued() && (held || (lane.queued() > 1 && lane.drainEstimateMillis(now) > limit))) {
+            deferred.add(lane.pollTail());
         }
-        if (lane.queue.isEmpty()) {
-            lane.ready = false;
-            ready.remove(lane);
-        }
-    }
-
-    private void deferSlow(Job job) {
-        Lane lane = job.delivery.lane();
-        long now = clock.millis();
-        defer(job, lane.rateLimited(now) ? RATE_LIMITED : SLOW, lane.drainEstimateMillis(now));
-    }
-
-    /**
-     * Guarded by lock: the events loop is paused and no lane that keeps up still holds it back, so it must be
-     * woken (once per pause: {@link #saturated()} re-arms it).
-     */
-    private boolean resumable(long now) {
-        if (!saturated || wakeSent) {
-            return false;
-        }
-        for (Lane lane : lanes.get()) {
-            if (lane.active() && !lane.breaker.rejecting(now) && !lane.slow && holdsBack(lane, true)) {
-                return false;
-            }
-        }
-        wakeSent = true;
-        return true;
     }
 
     /**
@@ -381,88 +214,62 @@ public final class DeliveryScheduler {
      * the lock.
      */
     private void pump() {
-        List<Job> start = null;
-        List<Job> deferred = null;
-        List<Job> abandoned = null;
-        List<Job> dropped = null;
-        boolean wake;
+        List<Job> dropped = new ArrayList<>();
+        List<Job> abandoned = new ArrayList<>();
+        List<Job> deferred = new ArrayList<>();
+        List<Job> start = new ArrayList<>();
+        Runnable wake;
         long now = clock.millis();
         synchronized (lock) {
             int passedOver = 0; // lanes passed over in a row because they cannot start now
             while (passedOver < ready.size()) {
                 Lane lane = ready.pollFirst();
-                Job head = lane.queue.peekFirst();
+                Job head = lane.head();
                 if (head == null) {
-                    lane.ready = false;
-                    continue;
-                }
-                boolean rejecting = lane.breaker.rejecting(now);
-                boolean inactive = !lane.active();
-                if (!head.delivery.lease().active() || rejecting || inactive) {
-                    // its partition is being given up, its circuit opened, or it was removed or disabled: nothing
-                    // of its queue may start
-                    for (var it = lane.queue.iterator(); it.hasNext(); ) {
-                        Job job = it.next();
-                        boolean leaseGone = !job.delivery.lease().active();
-                        if (leaseGone || rejecting || inactive) {
-                            it.remove();
-                            lane.queuedBytes -= job.delivery.body().length;
-                            if (leaseGone) {
-                                dropped = add(dropped, job);
-                            } else if (inactive) {
-                                abandoned = add(abandoned, job);
-                            } else {
-                                deferred = add(deferred, job);
-                            }
+                    lane.ready(false);
+                } else if (!head.delivery.lease().active() || lane.breaker().rejecting(now) || !lane.active()) {
+                    // its partition is being given up, its circuit opened, or it was removed or disabled: nothing of
+                    // its queue may start
+                    boolean rejecting = lane.breaker().rejecting(now);
+                    boolean inactive = !lane.active();
+                    lane.removeQueued(job -> !job.delivery.lease().active() || rejecting || inactive, job -> {
+                        if (!job.delivery.lease().active()) {
+                            dropped.add(job);
+                        } else {
+                            (inactive ? abandoned : deferred).add(job);
                         }
-                    }
+                    });
                     requeue(lane);
-                    continue;
-                }
-                if (!startable(lane, head, now)) {
+                } else if (!startable(lane, head, now)) {
                     ready.addLast(lane);
                     passedOver++;
-                    continue;
+                } else {
+                    start.add(starting(lane, now));
+                    passedOver = 0;
+                    requeue(lane);
                 }
-                head.probe = lane.breaker.probing(now);
-                CircuitBreaker.Transition probing = lane.breaker.starting(now);
-                if (probing != null) {
-                    transitioned(lane, probing);
-                }
-                lane.queue.pollFirst();
-                lane.queuedBytes -= head.delivery.body().length;
-                lane.inFlight++;
-                lane.inFlightBytes += head.delivery.body().length;
-                if (lane.inFlight > lane.reserved) {
-                    lane.sharedHeld++;
-                    sharedInUse++;
-                }
-                passedOver = 0;
-                start = add(start, head);
-                requeue(lane);
             }
-            wake = resumable(now);
+            wake = backPressure.resumable(ready, now);
         }
-        if (dropped != null) {
-            dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
+        dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
+        abandoned.forEach(job -> outcomes.abandon(
+                job, Objects.requireNonNullElse(job.delivery.lane().inactiveReason(), "subscription-disabled")));
+        deferred.forEach(job -> defer(
+                job, DeferralReason.CIRCUIT_OPEN, job.delivery.lane().breaker().millisUntilProbe(now)));
+        start.forEach(this::send);
+        run(wake);
+    }
+
+    /** Guarded by lock: the lane's head starts, with a permit; a half-open circuit's first start is its probe. */
+    private Job starting(Lane lane, long now) {
+        boolean probe = lane.breaker().probing(now);
+        CircuitBreaker.Transition transition = lane.breaker().starting(now);
+        if (transition != null) {
+            outcomes.transitioned(lane, transition);
         }
-        if (abandoned != null) {
-            abandoned.forEach(job -> pipe(
-                    failures.abandon(
-                            job.delivery,
-                            Objects.requireNonNullElse(job.delivery.lane().inactiveReason(), "subscription-disabled")),
-                    job));
-        }
-        if (deferred != null) {
-            deferred.forEach(
-                    job -> defer(job, CIRCUIT_OPEN, job.delivery.lane().breaker.millisUntilProbe(now)));
-        }
-        if (start != null) {
-            start.forEach(this::send);
-        }
-        if (wake) {
-            onUnsaturated.run();
-        }
+        Job job = permits.start(lane);
+        job.probe = probe;
+        return job;
     }
 
     /**
@@ -475,10 +282,10 @@ public final class DeliveryScheduler {
             lane.atOwnBound(now);
             return false;
         }
-        if (lane.inFlight >= lane.reserved && sharedInUse >= sharedCapacity) {
+        if (!permits.available(lane)) {
             return false;
         }
-        if (lane.holdUntil > now || (lane.bucket != null && !lane.bucket.tryTake(now))) {
+        if (lane.held(now) || !lane.takeToken(now)) {
             timedWait = true;
             return false;
         }
@@ -487,38 +294,17 @@ public final class DeliveryScheduler {
 
     /** Guarded by lock: the lane's own bounds (not the shared pool) keep its next delivery from starting. */
     private boolean atOwnBound(Lane lane, Job head) {
-        return lane.inFlight >= lane.limit()
-                || (lane.inFlight > 0 && lane.inFlightBytes + head.delivery.body().length > bounds.maxQueuedBytes());
-    }
-
-    private void requeue(Lane lane) {
-        if (lane.queue.isEmpty()) {
-            lane.ready = false;
-        } else {
-            ready.addLast(lane);
-        }
-    }
-
-    /** Starts deliveries that wait only for a token or a receiver's Retry-After; called every few ms. */
-    public void tick() {
-        boolean due;
-        synchronized (lock) {
-            due = timedWait;
-            timedWait = false;
-        }
-        if (due) {
-            pump();
-        }
+        return lane.inFlight() >= lane.limit()
+                || (lane.inFlight() > 0 && lane.inFlightBytes() + head.bytes() > bounds.maxQueuedBytes());
     }
 
     private void send(Job job) {
         Delivery d = job.delivery;
-        Lane lane = d.lane();
         Instant startedAt = clock.instant();
         Delivery attempt = d.attemptedAt(startedAt);
         CompletableFuture<DeliveryOutcome> sent;
         try {
-            sent = lane.endpoint().send(d.deliveryId(), d.body());
+            sent = d.lane().endpoint().send(d.message().deliveryId(), d.body());
         } catch (RuntimeException bug) {
             sent = CompletableFuture.failedFuture(bug);
         }
@@ -528,152 +314,85 @@ public final class DeliveryScheduler {
                     released(job, null); // a bug, but it must not leak the permit or wedge a probe
                     throw new IllegalStateException("the sender failed instead of classifying an outcome", error);
                 }
-                completed(job, attempt, outcome, startedAt);
+                released(job, outcome);
+                outcomes.attempted(job, attempt, outcome, startedAt);
             } catch (RuntimeException | Error bug) {
                 job.done.completeExceptionally(bug);
             }
         });
     }
 
-    private void completed(Job job, Delivery d, DeliveryOutcome outcome, Instant startedAt) {
-        Lane lane = d.lane();
-        released(job, outcome);
-        metrics.attempt(lane.id(), outcome.result().label, outcome.elapsed());
-        boolean delivered = outcome instanceof DeliveryOutcome.Delivered;
-        if (!d.lease().owned()) {
-            attemptLog.record(
-                    d,
-                    outcome,
-                    startedAt,
-                    delivered ? AttemptLog.Verdict.DELIVERED : AttemptLog.Verdict.REBALANCED,
-                    null);
-            job.done.complete(RecordCompletion.DROPPED); // its next owner redoes it; writing would fork the chain
-            return;
-        }
-        if (delivered) {
-            metrics.delivered(lane.id(), d.eventType(), lag(d));
-            attemptLog.record(d, outcome, startedAt, AttemptLog.Verdict.DELIVERED, null);
-            job.done.complete(RecordCompletion.DURABLE);
-        } else {
-            pipe(failures.failed(d, outcome), job);
-        }
-    }
-
-    /** An attempt ended (outcome null: the sender failed): frees its permit, feeds the breaker, pumps. */
+    /** An attempt ended (outcome null: the sender failed): frees its permit, feeds the lane and its breaker, pumps. */
     private void released(Job job, DeliveryOutcome outcome) {
         Lane lane = job.delivery.lane();
         long now = clock.millis();
-        CircuitBreaker.Transition transition;
-        Boolean unwell = null; // the attempt's health signal, if it has one
+        CircuitBreaker.Transition transition = null;
+        boolean unwell = false;
         synchronized (lock) {
-            lane.inFlight--;
-            lane.inFlightBytes -= job.delivery.body().length;
-            if (lane.sharedHeld > 0) {
-                lane.sharedHeld--;
-                sharedInUse--;
-            }
+            permits.finished(lane, job);
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
-                retryAfter(outcome)
-                        .ifPresent(hold -> lane.holdUntil = Math.max(
-                                lane.holdUntil,
-                                now
-                                        + Math.min(
-                                                hold.toMillis(),
-                                                bounds.maxRetryAfter().toMillis())));
+                if (outcome instanceof DeliveryOutcome.Retryable r
+                        && r.retryAfter().isPresent()) {
+                    lane.holdUntil(now
+                            + Math.min(
+                                    r.retryAfter().get().toMillis(),
+                                    bounds.maxRetryAfter().toMillis()));
+                }
             }
             if (outcome != null && outcome.result() == DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION) {
-                lane.breaker.notReached(job.probe); // no connection was made: no health signal
-                transition = null;
+                lane.breaker().notReached(job.probe); // no connection was made: no health signal
             } else {
-                unwell = outcome == null || endpointUnwell(outcome);
-                transition = lane.breaker.record(unwell, job.probe, now);
+                unwell = outcome == null || Outcomes.endpointUnwell(outcome);
+                transition = lane.breaker().record(unwell, job.probe, now);
             }
         }
         if (transition != null) {
-            transitioned(lane, transition);
+            outcomes.transitioned(lane, transition);
         }
-        if (outcome != null && unwell != null) {
-            try { // advisory: a bug in auto-disable must never cost a delivery its outcome or the scheduler its pump
-                if (unwell) {
-                    health.failed(lane, now, outcome);
-                } else {
-                    health.answered(lane, now);
-                }
-            } catch (RuntimeException bug) {
-                log.error("auto-disable failed to take an attempt's outcome into account; the delivery goes on", bug);
-            }
+        if (outcome != null && outcome.result() != DeliveryOutcome.AttemptResult.BLOCKED_DESTINATION) {
+            outcomes.health(lane, now, outcome, unwell);
         }
         pump();
     }
 
-    private void defer(Job job, String reason, long atLeastMillis) {
-        Lane lane = job.delivery.lane();
-        try {
-            health.deferred(lane);
-        } catch (RuntimeException bug) {
-            log.error("auto-disable failed to count a deferral; the delivery goes on", bug);
-        }
+    /** Back on the retry path; a deferral other than circuit-open counts toward the lane's backlog estimate. */
+    private void defer(Job job, DeferralReason reason, long atLeastMillis) {
         long likely = 0;
-        if (!reason.equals(CIRCUIT_OPEN)) {
+        if (reason != DeferralReason.CIRCUIT_OPEN) {
+            Lane lane = job.delivery.lane();
             long now = clock.millis();
             synchronized (lock) {
                 lane.deferredOne(now);
                 likely = lane.backlogEstimateMillis(now);
             }
         }
-        pipe(failures.defer(job.delivery, reason, Duration.ofMillis(atLeastMillis), Duration.ofMillis(likely)), job);
+        outcomes.defer(job, reason, atLeastMillis, likely);
     }
 
-    private static void pipe(CompletableFuture<RecordCompletion> from, Job job) {
-        from.whenComplete((how, error) -> {
-            if (error != null) {
-                job.done.completeExceptionally(error);
-            } else {
-                job.done.complete(how);
-            }
-        });
-    }
-
-    /** What says the endpoint itself is unwell: no answer, or an answer that says it cannot take requests. */
-    static boolean endpointUnwell(DeliveryOutcome outcome) {
-        if (!(outcome instanceof DeliveryOutcome.Retryable retryable)) {
-            return false;
+    private void markReady(Lane lane) {
+        if (!lane.ready()) {
+            lane.ready(true);
+            ready.addLast(lane);
         }
-        return switch (retryable.failure().result()) {
-            case TIMEOUT, CONNECT_ERROR, TLS_ERROR, SERVER_5XX, OTHER_ERROR -> true;
-            case CLIENT_4XX -> retryable.failure().status() == 429;
-            default -> false;
-        };
     }
 
-    private static Optional<Duration> retryAfter(DeliveryOutcome outcome) {
-        return outcome instanceof DeliveryOutcome.Retryable r ? r.retryAfter() : Optional.empty();
-    }
-
-    private void transitioned(Lane lane, CircuitBreaker.Transition t) {
-        metrics.circuitTransition(lane.id(), t.to().name().toLowerCase(java.util.Locale.ROOT));
-        if (t.to() == CircuitBreaker.State.OPEN) {
-            log.warn(
-                    "circuit of subscription {} opened ({}): deliveries are deferred for {} before one probe",
-                    lane.id(),
-                    t.why(),
-                    t.openFor());
+    private void requeue(Lane lane) {
+        if (lane.hasQueued()) {
+            ready.addLast(lane);
         } else {
-            log.info("circuit of subscription {}: {} -> {} ({})", lane.id(), t.from(), t.to(), t.why());
+            lane.ready(false);
         }
     }
 
-    private Duration lag(Delivery d) {
-        Instant from = d.occurredAt() != null
-                ? d.occurredAt()
-                : Instant.ofEpochMilli(d.origin().timestamp());
-        return Duration.between(from, clock.instant());
+    private static void run(Runnable wake) {
+        if (wake != null) {
+            wake.run();
+        }
     }
 
-    private static List<Job> add(List<Job> list, Job job) {
-        List<Job> l = list == null ? new ArrayList<>() : list;
-        l.add(job);
-        return l;
+    private static boolean clearReady(Lane lane) {
+        lane.ready(false);
+        return true;
     }
 }

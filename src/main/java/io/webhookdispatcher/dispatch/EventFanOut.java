@@ -82,20 +82,14 @@ public final class EventFanOut implements RecordHandler {
         String topicId = topicIds.idOf(record);
         CompletableFuture<RecordCompletion> all = null;
         for (Lane lane : lanes) {
-            CompletableFuture<RecordCompletion> one = scheduler.submit(new Delivery(
-                    lane,
+            var message = new Delivery.Message(
                     DeliveryIds.of(topicId, record.topic(), record.partition(), record.offset(), lane.id()),
                     record.key(),
                     record.value(),
                     type,
                     occurredAt,
-                    origin,
-                    1,
-                    null,
-                    0,
-                    null,
-                    null,
-                    lease));
+                    origin);
+            CompletableFuture<RecordCompletion> one = scheduler.submit(Delivery.first(message, lane, lease));
             all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
         }
         return all;
@@ -151,7 +145,7 @@ public final class EventFanOut implements RecordHandler {
     }
 
     @Override
-    public boolean saturated() {
-        return scheduler.saturated();
+    public boolean saturated(Runnable wake) {
+        return scheduler.saturated(wake);
     }
 }

@@ -20,7 +20,8 @@ public interface FailurePath {
      * attempt, due no earlier than {@code atLeast} from now, and preferably not before {@code likely} (when its
      * subscription can likely take it: a step further at most). {@code reason} goes into a header.
      */
-    CompletableFuture<RecordCompletion> defer(Delivery delivery, String reason, Duration atLeast, Duration likely);
+    CompletableFuture<RecordCompletion> defer(
+            Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely);
 
     /** Never to be attempted (its subscription was removed or disabled): dead-lettered with {@code reason}. */
     CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason);

@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * A subscription at run time: its settings and endpoint, and the state that isolates it from the others —
  * its own queue, in-flight count, circuit breaker, rate limit and speed estimate. Survives hot reloads that
- * keep the subscription's id. All mutable state is guarded by the {@link DeliveryScheduler}'s lock; metrics
- * read the counters without it (a stale value is fine there).
+ * keep the subscription's id. Lane alone changes its state, through the methods below, which the {@link
+ * DeliveryScheduler} calls under its lock; metrics read the counters without it (a stale value is fine there).
  */
 public final class Lane {
     /** Weight of the newest attempt in the latency average: about the last 10 attempts count. */
@@ -21,19 +21,20 @@ public final class Lane {
     /** Disabled by the dispatcher after its endpoint failed for {@code autoDisableAfter} (topics.operations). */
     private volatile boolean endpointDisabled;
 
-    final ArrayDeque<DeliveryScheduler.Job> queue = new ArrayDeque<>();
-    long queuedBytes;
-    boolean ready; // in the scheduler's ready queue
-    int inFlight;
-    long inFlightBytes; // bytes of the bodies under way
-    int sharedHeld; // permits of the shared pool among inFlight
-    int reserved; // permits reserved for this lane (fair share)
-    volatile CircuitBreaker breaker; // replaced by a reload (on its thread): volatile, so the scheduler sees it
-    volatile RateLimit.Bucket bucket;
-    long holdUntil; // a receiver's Retry-After: no attempt starts before
-    double latencyMillis; // moving average of attempt durations
-    long stalledSince = -1; // since when every permit is taken and nothing completed
-    boolean slow; // last classification, for the transition log and the gauge
+    // Run-time state, guarded by the scheduler's lock and changed only through the methods below.
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean ready; // in the scheduler's ready queue
+    private int inFlight;
+    private long inFlightBytes; // bytes of the bodies under way
+    private int sharedHeld; // permits of the shared pool among inFlight
+    private int reserved; // permits reserved for this lane (fair share)
+    private volatile CircuitBreaker breaker; // replaced by a reload (on its thread): volatile, so the scheduler sees it
+    private volatile RateLimit.Bucket bucket;
+    private long holdUntil; // a receiver's Retry-After: no attempt starts before
+    private double latencyMillis; // moving average of attempt durations
+    private long stalledSince = -1; // since when every permit is taken and nothing completed
+    private volatile boolean slow; // last classification, for the transition log and the gauge
     private double recentDeferrals; // deliveries it recently sent back to the retry path, decaying (half-life 5 s)
     private long recentDeferralsAt;
 
@@ -111,6 +112,114 @@ public final class Lane {
 
     public boolean slow() {
         return slow;
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    // ---- queue: deliveries waiting for a permit, oldest first ----
+
+    void enqueue(Job job) {
+        queue.addLast(job);
+        queuedBytes += job.bytes();
+    }
+
+    Job head() {
+        return queue.peekFirst();
+    }
+
+    /** The newest queued delivery, taken off the queue (what a trim sends back to the retry path first). */
+    Job pollTail() {
+        Job job = queue.pollLast();
+        queuedBytes -= job.bytes();
+        return job;
+    }
+
+    /** Takes off the queue every delivery {@code which} accepts, oldest first, and hands each to {@code to}. */
+    void removeQueued(java.util.function.Predicate<Job> which, java.util.function.Consumer<Job> to) {
+        for (var it = queue.iterator(); it.hasNext(); ) {
+            Job job = it.next();
+            if (which.test(job)) {
+                it.remove();
+                queuedBytes -= job.bytes();
+                to.accept(job);
+            }
+        }
+    }
+
+    boolean hasQueued() {
+        return !queue.isEmpty();
+    }
+
+    /** Whether the lane is in the scheduler's queue of lanes with work, and its new value. */
+    boolean ready() {
+        return ready;
+    }
+
+    void ready(boolean inReadyQueue) {
+        ready = inReadyQueue;
+    }
+
+    // ---- requests under way and their permits ----
+
+    /** Its head starts: off the queue, counted under way. Returns the job. */
+    Job start() {
+        Job job = queue.pollFirst();
+        queuedBytes -= job.bytes();
+        inFlight++;
+        inFlightBytes += job.bytes();
+        return job;
+    }
+
+    /** A request of this lane ended. Returns whether it held a permit of the shared pool (now given back). */
+    boolean finished(Job job) {
+        inFlight--;
+        inFlightBytes -= job.bytes();
+        if (sharedHeld > 0) {
+            sharedHeld--;
+            return true;
+        }
+        return false;
+    }
+
+    /** Beyond its reserved slice: the request just started holds a permit of the shared pool. */
+    boolean holdsSharedPermit() {
+        if (inFlight > reserved) {
+            sharedHeld++;
+            return true;
+        }
+        return false;
+    }
+
+    int reserved() {
+        return reserved;
+    }
+
+    void reserve(int permits) {
+        reserved = permits;
+    }
+
+    long inFlightBytes() {
+        return inFlightBytes;
+    }
+
+    void slow(boolean isSlow) {
+        slow = isSlow;
+    }
+
+    /** A receiver's Retry-After: no attempt starts before {@code until} (epoch ms); a later hold wins. */
+    void holdUntil(long until) {
+        holdUntil = Math.max(holdUntil, until);
+    }
+
+    /** Whether a rate limit's token is there (taken if so); always true without a rate limit. */
+    boolean takeToken(long now) {
+        return bucket == null || bucket.tryTake(now);
+    }
+
+    boolean held(long now) {
+        return holdUntil > now;
     }
 
     int limit() {

@@ -25,7 +25,7 @@ public final class Subscriptions {
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
     private volatile Set<String> namedEventTypes = Set.of();
-    private volatile Runnable onChange = () -> {};
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param onNewLane called once per lane created, e.g. to register its metrics */
     public Subscriptions(List<Subscription> initial, WebhookSender sender, Clock clock, Consumer<Lane> onNewLane) {
@@ -35,10 +35,12 @@ public final class Subscriptions {
         replace(initial);
     }
 
-    /** Called after every {@link #replace}, e.g. to recompute the permits' fair shares. */
-    public void onChange(Runnable action) {
-        this.onChange = Objects.requireNonNull(action, "action");
-        action.run();
+    /**
+     * Counts changes to the lanes (a {@link #replace}, an auto-disable or enable): those who derive state from the
+     * set of lanes, like the scheduler's fair shares, compare it with the one they derived it from.
+     */
+    public long version() {
+        return version.get();
     }
 
     public void replace(List<Subscription> next) {
@@ -65,8 +67,8 @@ public final class Subscriptions {
                     .flatMap(s -> s.events().stream())
                     .flatMap(f -> f.exactType().stream())
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
+            version.incrementAndGet();
         }
-        onChange.run();
     }
 
     /** Enabled lanes whose filters match, in config order. */
@@ -86,7 +88,7 @@ public final class Subscriptions {
 
     /**
      * Auto-disables or re-enables a lane (the operations topic's state); false if there is no such lane or it is
-     * already so. Its queued deliveries are abandoned by the scheduler's next pump ({@link #onChange}).
+     * already so. Its queued deliveries are abandoned by the scheduler's next pump ({@link #version} changes).
      */
     public boolean endpointDisabled(String id, boolean disabled) {
         Lane lane = lanes.get(id);
@@ -94,7 +96,7 @@ public final class Subscriptions {
             return false;
         }
         lane.endpointDisabled(disabled);
-        onChange.run();
+        version.incrementAndGet();
         return true;
     }
 

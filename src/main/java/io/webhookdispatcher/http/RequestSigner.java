@@ -7,7 +7,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * Adds one subscription's signature headers to a request, by its scheme (see the README's delivery contract).
+ * Adds one subscription's signature headers to a request, by its scheme (see docs/delivery-contract.md).
  * The Twenty scheme has a single hex signature, so it signs with the current secret only: its receivers rotate
  * by accepting both secrets for a while. Immutable; built once per subscription version.
  */

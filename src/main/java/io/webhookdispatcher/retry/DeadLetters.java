@@ -75,10 +75,13 @@ public final class DeadLetters {
     public CompletableFuture<RecordCompletion> failedDelivery(Delivery d, String reason, Failure failure) {
         var headers = new RecordHeaders();
         put(headers, WebhookHeaders.REASON, reason);
-        put(headers, WebhookHeaders.ATTEMPTS, failure == null ? d.attempt() - 1 : d.attempt());
+        put(
+                headers,
+                WebhookHeaders.ATTEMPTS,
+                failure == null ? d.retry().attempt() - 1 : d.retry().attempt());
         putEvent(headers, d);
-        putLast(headers, failure == null ? d.last() : attempted(failure));
-        return writer.write(new ProducerRecord<>(topic, null, d.key(), d.body(), headers), d.lease());
+        putLast(headers, failure == null ? d.retry().last() : attempted(failure));
+        return writer.write(new ProducerRecord<>(topic, null, d.message().key(), d.body(), headers), d.lease());
     }
 
     /** A retry record that cannot even be read as a delivery: its headers as they were, a new reason. */
@@ -101,12 +104,12 @@ public final class DeadLetters {
     /** Where the event came from and what it is: carried unchanged through every retry. */
     static void putEvent(RecordHeaders headers, Delivery d) {
         put(headers, WebhookHeaders.SUBSCRIPTION, d.lane().id());
-        put(headers, WebhookHeaders.DELIVERY_ID, d.deliveryId());
-        put(headers, WebhookHeaders.EVENT_TYPE, d.eventType());
-        put(headers, WebhookHeaders.EVENT_TIME, d.occurredAt());
-        put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.firstAttemptAt());
-        put(headers, WebhookHeaders.DEFERRED_SINCE, d.deferredSince());
-        putOrigin(headers, d.origin());
+        put(headers, WebhookHeaders.DELIVERY_ID, d.message().deliveryId());
+        put(headers, WebhookHeaders.EVENT_TYPE, d.message().eventType());
+        put(headers, WebhookHeaders.EVENT_TIME, d.message().occurredAt());
+        put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.retry().firstAttemptAt());
+        put(headers, WebhookHeaders.DEFERRED_SINCE, d.retry().deferredSince());
+        putOrigin(headers, d.message().origin());
     }
 
     /** The last failed attempt's diagnostics, if there was one. */

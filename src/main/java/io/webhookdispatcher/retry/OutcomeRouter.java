@@ -2,9 +2,9 @@ package io.webhookdispatcher.retry;
 
 import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.AttemptLog;
+import io.webhookdispatcher.dispatch.DeferralReason;
 import io.webhookdispatcher.dispatch.Delivery;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
-import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.FailurePath;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
@@ -67,13 +67,13 @@ public final class OutcomeRouter implements FailurePath {
         if (!(outcome instanceof DeliveryOutcome.Retryable retryable)) {
             throw new IllegalArgumentException("not a failure: " + outcome);
         }
-        Optional<RetryPolicy.Next> next = policy.next(d.attempt(), retryable.retryAfter(), clock.instant());
+        Optional<RetryPolicy.Next> next = policy.next(d.retry().attempt(), retryable.retryAfter(), clock.instant());
         if (next.isEmpty()) {
             return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, retryable.failure(), attempt);
         }
         return counted(
                 retries.schedule(d, deadLetters.attempted(retryable.failure()), next.get()),
-                () -> metrics.retryScheduled(d.lane().id(), d.eventType()),
+                () -> metrics.retryScheduled(d.lane().id(), d.message().eventType()),
                 d,
                 attempt,
                 AttemptLog.Verdict.RETRY_SCHEDULED,
@@ -85,22 +85,22 @@ public final class OutcomeRouter implements FailurePath {
      * RetryPolicy#patience()}), dead-lettered as retries-exhausted: deferral never loops for ever.
      */
     @Override
-    public CompletableFuture<RecordCompletion> defer(Delivery d, String reason, Duration atLeast, Duration likely) {
+    public CompletableFuture<RecordCompletion> defer(
+            Delivery d, DeferralReason reason, Duration atLeast, Duration likely) {
         Instant now = clock.instant();
-        Instant since = d.pendingSince();
+        Instant since = d.retry().pendingSince();
         if (since != null && !since.plus(policy.patience()).isAfter(now)) {
             return deadLetter(d, DeadLetters.RETRIES_EXHAUSTED, null, new Logged(null, now));
         }
-        int deferral = d.deferrals() + 1;
+        int deferral = d.retry().deferrals() + 1;
         return counted(
-                retries.defer(d, reason, deferral, policy.deferral(d.attempt(), deferral, atLeast, likely, now), now),
-                () -> metrics.deferred(d.lane().id(), d.eventType(), reason),
+                retries.defer(
+                        d, reason, deferral, policy.deferral(d.retry().attempt(), deferral, atLeast, likely, now), now),
+                () -> metrics.deferred(d.lane().id(), d.message().eventType(), reason.wireName),
                 d,
                 new Logged(null, now),
-                reason.equals(DeliveryScheduler.CIRCUIT_OPEN)
-                        ? AttemptLog.Verdict.CIRCUIT_OPEN
-                        : AttemptLog.Verdict.DEFERRED,
-                reason);
+                reason == DeferralReason.CIRCUIT_OPEN ? AttemptLog.Verdict.CIRCUIT_OPEN : AttemptLog.Verdict.DEFERRED,
+                reason.wireName);
     }
 
     @Override
@@ -112,7 +112,7 @@ public final class OutcomeRouter implements FailurePath {
             Delivery d, String reason, DeliveryOutcome.Failure failure, Logged attempt) {
         return counted(
                 deadLetters.failedDelivery(d, reason, failure),
-                () -> metrics.deadLettered(d.lane().id(), d.eventType()),
+                () -> metrics.deadLettered(d.lane().id(), d.message().eventType()),
                 d,
                 attempt,
                 AttemptLog.Verdict.DEAD_LETTERED,

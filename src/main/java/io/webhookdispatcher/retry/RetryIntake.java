@@ -149,8 +149,7 @@ public final class RetryIntake implements RecordHandler {
 
     private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, Lease lease) {
         Headers h = record.headers();
-        return new Delivery(
-                lane,
+        var message = new Delivery.Message(
                 get(h, WebhookHeaders.DELIVERY_ID).orElseThrow(),
                 record.key(),
                 record.value(),
@@ -166,13 +165,14 @@ public final class RetryIntake implements RecordHandler {
                                 .orElse(record.offset()),
                         get(h, WebhookHeaders.ORIGINAL_TIMESTAMP)
                                 .map(t -> Instant.parse(t).toEpochMilli())
-                                .orElse(record.timestamp())),
+                                .orElse(record.timestamp())));
+        var retry = new Delivery.RetryState(
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
                 get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.DEFERRALS).orElse("0"))),
                 get(h, WebhookHeaders.DEFERRED_SINCE).map(Instant::parse).orElse(null),
-                last(h),
-                lease);
+                last(h));
+        return new Delivery(message, retry, lane, lease);
     }
 
     /** The previous attempt's diagnostics, carried to the next record or dead letter. */

@@ -3,6 +3,7 @@ package io.webhookdispatcher.retry;
 import static io.webhookdispatcher.retry.WebhookHeaders.put;
 
 import io.webhookdispatcher.consume.RecordCompletion;
+import io.webhookdispatcher.dispatch.DeferralReason;
 import io.webhookdispatcher.dispatch.Delivery;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -28,15 +29,15 @@ public final class RetryWriter {
 
     /** Not attempted now: the same attempt waits again; {@code deferral} counts since the last attempt. */
     public CompletableFuture<RecordCompletion> defer(
-            Delivery d, String reason, int deferral, RetryPolicy.Next next, java.time.Instant now) {
-        return write(d, next, deferral, reason, d.last(), now);
+            Delivery d, DeferralReason reason, int deferral, RetryPolicy.Next next, java.time.Instant now) {
+        return write(d, next, deferral, reason, d.retry().last(), now);
     }
 
     private CompletableFuture<RecordCompletion> write(
             Delivery d,
             RetryPolicy.Next next,
             int deferrals,
-            String reason,
+            DeferralReason reason,
             Delivery.Attempted last,
             java.time.Instant now) {
         var headers = new RecordHeaders();
@@ -44,14 +45,16 @@ public final class RetryWriter {
         put(headers, WebhookHeaders.DUE_AT, next.dueAt());
         if (deferrals > 0) {
             put(headers, WebhookHeaders.DEFERRALS, deferrals);
-            put(headers, WebhookHeaders.DEFERRED_REASON, reason);
+            put(headers, WebhookHeaders.DEFERRED_REASON, reason.wireName);
         }
         put(
                 headers,
                 WebhookHeaders.DEFERRED_SINCE,
-                deferrals > 0 && d.deferredSince() == null ? now : d.deferredSince());
+                deferrals > 0 && d.retry().deferredSince() == null
+                        ? now
+                        : d.retry().deferredSince());
         DeadLetters.putEvent(headers, d);
         DeadLetters.putLast(headers, last);
-        return writer.write(new ProducerRecord<>(next.topic(), null, d.key(), d.body(), headers), d.lease());
+        return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
     }
 }

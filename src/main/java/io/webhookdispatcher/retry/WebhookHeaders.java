@@ -6,7 +6,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * Kafka header names on retry and dead-letter records (documented in the README). Values are UTF-8
+ * Kafka header names on retry and dead-letter records (documented in docs/operations.md, "Failures: retries, dead letters, replay"). Values are UTF-8
  * text; times are ISO-8601 UTC. Never a secret.
  */
 public final class WebhookHeaders {

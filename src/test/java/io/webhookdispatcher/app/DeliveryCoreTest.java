@@ -9,9 +9,11 @@ import io.webhookdispatcher.consume.ConsumerLoop;
 import io.webhookdispatcher.consume.ConsumerLoopProbe;
 import io.webhookdispatcher.consume.LoopStatus;
 import io.webhookdispatcher.consume.MemoryBudget;
+import io.webhookdispatcher.dispatch.AttemptLog;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
+import io.webhookdispatcher.dispatch.EndpointHealth;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
@@ -66,6 +68,7 @@ class DeliveryCoreTest {
     private MockProducer<byte[], byte[]> producer;
     private DurableWriter writer;
     private ConsumerLoop loop;
+    private DeliveryScheduler scheduler;
     private MemoryBudget budget;
 
     @AfterEach
@@ -97,13 +100,14 @@ class DeliveryCoreTest {
                         CircuitBreaker.Settings.DEFAULTS))
                 .toList();
         var subscriptions = new Subscriptions(subs, sender, clock, lane -> {});
-        var scheduler = new DeliveryScheduler(
-                subscriptions::all,
+        scheduler = new DeliveryScheduler(
+                subscriptions,
                 router,
+                AttemptLog.NONE,
+                EndpointHealth.NONE,
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(256, 1000, 16 << 20, Duration.ofSeconds(1), Duration.ofHours(1)));
-        subscriptions.onChange(scheduler::lanesChanged);
         budget = new MemoryBudget(maxBufferedBytes);
         var topicIds = new TopicIncarnations(topic -> Optional.of("AAAAAAAAAAAAAAAAAAAAAQ"));
         topicIds.refresh(List.of(EVENTS));
@@ -117,7 +121,6 @@ class DeliveryCoreTest {
                 Duration.ofSeconds(1),
                 new LoopStatus("events"),
                 clock);
-        scheduler.onUnsaturated(loop::wake);
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
         consumer.setMaxPollRecords(500); // Kafka's default max.poll.records
         ConsumerLoopProbe.subscribe(loop);
@@ -131,9 +134,11 @@ class DeliveryCoreTest {
         }
     }
 
+    /** The events loop's polls, each followed by the scheduler's tick (a timer's, every 20 ms, in the application). */
     private void poll(int times) {
         for (int i = 0; i < times; i++) {
             ConsumerLoopProbe.pollOnce(loop);
+            scheduler.tick();
         }
     }
 

@@ -9,9 +9,11 @@ import io.webhookdispatcher.consume.ConsumerLoop;
 import io.webhookdispatcher.consume.ConsumerLoopProbe;
 import io.webhookdispatcher.consume.LoopStatus;
 import io.webhookdispatcher.consume.MemoryBudget;
+import io.webhookdispatcher.dispatch.AttemptLog;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.DeliveryScheduler;
+import io.webhookdispatcher.dispatch.EndpointHealth;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
@@ -103,12 +105,13 @@ class RetryPathTest {
                 clock,
                 lane -> {});
         var scheduler = new DeliveryScheduler(
-                subscriptions::all,
+                subscriptions,
                 router,
+                AttemptLog.NONE,
+                EndpointHealth.NONE,
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(256, 1000, 16 << 20, Duration.ofSeconds(1), Duration.ofHours(1)));
-        subscriptions.onChange(scheduler::lanesChanged);
         var intake = new RetryIntake(subscriptions, scheduler, router, deadLetters, timer, metrics, clock);
         budget = new MemoryBudget(budgetBytes);
         loop = new ConsumerLoop(

@@ -50,18 +50,15 @@ class AttemptRecordTest {
 
     private Delivery delivery(byte[] key, int attempt) {
         return new Delivery(
+                new Delivery.Message(
+                        "msg_abc",
+                        key,
+                        BODY.getBytes(StandardCharsets.UTF_8),
+                        "person.created",
+                        null,
+                        new Delivery.Origin("crm.events", 2, 41, 0)),
+                new Delivery.RetryState(attempt, null, 0, null, null),
                 subscriptions.lane("crm").orElseThrow(),
-                "msg_abc",
-                key,
-                BODY.getBytes(StandardCharsets.UTF_8),
-                "person.created",
-                null,
-                new Delivery.Origin("crm.events", 2, 41, 0),
-                attempt,
-                null,
-                0,
-                null,
-                null,
                 new Lease(new TopicPartition("crm.events", 2)));
     }
 

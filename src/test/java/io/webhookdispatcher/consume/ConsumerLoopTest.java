@@ -81,7 +81,7 @@ class ConsumerLoopTest {
         }
 
         @Override
-        public boolean saturated() {
+        public boolean saturated(Runnable wake) {
             return saturated;
         }
 

@@ -44,6 +44,8 @@ class DeliverySchedulerTest {
     private Subscriptions subscriptions;
     private DeliveryScheduler scheduler;
     private long offset;
+    /** What the events loop gives the scheduler to be woken by. */
+    private Runnable wake = () -> {};
 
     private void start(int maxInFlight, int maxQueued, long maxQueuedBytes, Subscription... subs) {
         subscriptions = new Subscriptions(
@@ -61,13 +63,14 @@ class DeliverySchedulerTest {
                                 l -> l.slow() ? 1 : 0,
                                 l -> l.endpointDisabled() ? 1 : 0)));
         scheduler = new DeliveryScheduler(
-                subscriptions::all,
+                subscriptions,
                 failures,
+                AttemptLog.NONE,
+                EndpointHealth.NONE,
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(
                         maxInFlight, maxQueued, maxQueuedBytes, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
-        subscriptions.onChange(scheduler::lanesChanged);
     }
 
     private static Subscription sub(String id, int maxInFlight) {
@@ -86,26 +89,25 @@ class DeliverySchedulerTest {
                 BREAKER);
     }
 
+    /** The events loop's question after a poll. */
+    private boolean saturated() {
+        return scheduler.saturated(wake);
+    }
+
     private CompletableFuture<RecordCompletion> submit(String lane) {
         return submit(lane, 100);
     }
 
     private CompletableFuture<RecordCompletion> submit(String lane, int bodyBytes) {
         long o = offset++;
-        return scheduler.submit(new Delivery(
-                subscriptions.lane(lane).orElseThrow(),
+        var message = new Delivery.Message(
                 "id-" + lane + "-" + o,
                 null,
                 new byte[bodyBytes],
                 "person.created",
                 null,
-                new Delivery.Origin("events", 0, o, 0),
-                1,
-                null,
-                0,
-                null,
-                null,
-                lease));
+                new Delivery.Origin("events", 0, o, 0));
+        return scheduler.submit(Delivery.first(message, subscriptions.lane(lane).orElseThrow(), lease));
     }
 
     private List<CompletableFuture<RecordCompletion>> submit(String lane, int count, int bodyBytes) {
@@ -153,7 +155,7 @@ class DeliverySchedulerTest {
         assertThat(sender.calls("down")).hasSize(5);
         assertThat(failures.of("failed")).hasSize(5);
         assertThat(failures.of("deferred")).hasSize(10).allSatisfy(e -> {
-            assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN);
+            assertThat(e.reason()).isEqualTo(DeferralReason.CIRCUIT_OPEN.wireName);
             assertThat(e.atLeast()).isEqualTo(Duration.ofSeconds(5)); // until the probe
         });
         assertThat(later).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
@@ -290,7 +292,7 @@ class DeliverySchedulerTest {
         submit("busy", 11, 100);
 
         // then: 1 in flight, 10 queued: saturated
-        assertThat(scheduler.saturated()).isTrue();
+        assertThat(saturated()).isTrue();
 
         // when: answers come back in time and the queue drains to 4
         for (int i = 0; i < 6; i++) {
@@ -298,7 +300,7 @@ class DeliverySchedulerTest {
         }
 
         // then
-        assertThat(scheduler.saturated()).isFalse();
+        assertThat(saturated()).isFalse();
         assertThat(failures.of("deferred")).isEmpty();
     }
 
@@ -309,19 +311,20 @@ class DeliverySchedulerTest {
         submit("healthy");
         sender.hold("slow");
         submit("slow", 11, 100);
-        assertThat(scheduler.saturated()).isTrue();
+        assertThat(saturated()).isTrue();
 
         // when: nothing completes for longer than maxQueueDelay
         clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
 
-        // then: it is slow: the consumer no longer waits for it; it keeps only what it could send within
-        // maxQueueDelay (here 1 of its 10), and defers the rest and what comes next
-        assertThat(scheduler.saturated()).isFalse();
+        // then: at the next tick it is slow: the consumer no longer waits for it; it keeps only what it could send
+        // within maxQueueDelay (here 1 of its 10), and defers the rest and what comes next
+        scheduler.tick();
+        assertThat(saturated()).isFalse();
         assertThat(gauge(DispatcherMetrics.QUEUED, "slow")).isEqualTo(1);
         submit("slow", 5, 100);
         assertThat(failures.of("deferred", "slow"))
                 .hasSize(9 + 5)
-                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.SLOW));
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeferralReason.SLOW.wireName));
         // each deferral expects the lane to reach it later: the last one after the ones before it
         List<RecordingFailures.Entry> slowDeferrals = failures.of("deferred", "slow");
         assertThat(slowDeferrals.get(slowDeferrals.size() - 1).likely())
@@ -347,7 +350,7 @@ class DeliverySchedulerTest {
         clock.advance(Duration.ofSeconds(2));
 
         // then: neither is slow: the consumer waits for both, and nothing goes to the retry path
-        assertThat(scheduler.saturated()).isTrue();
+        assertThat(saturated()).isTrue();
         submit("a", 5, 100);
         assertThat(failures.entries).isEmpty();
     }
@@ -365,7 +368,7 @@ class DeliverySchedulerTest {
         assertThat(sender.pending("busy")).hasSize(1);
         assertThat(failures.of("deferred"))
                 .hasSize(9)
-                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.QUEUE_FULL));
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeferralReason.QUEUE_FULL.wireName));
         assertThat(gauge(DispatcherMetrics.QUEUED, "busy")).isEqualTo(10);
     }
 
@@ -427,13 +430,13 @@ class DeliverySchedulerTest {
         submit("limited", 4, 100);
         sender.pending("limited").get(0).answer(status(429, Optional.of(Duration.ofHours(1))));
 
-        // when: the consumer re-checks the lanes, and more deliveries arrive
-        scheduler.saturated();
+        // when: the scheduler's tick re-checks the lanes, and more deliveries arrive
+        scheduler.tick();
         submit("limited", 2, 100);
 
         // then: all 5 went back to the retry path (due no earlier than the hold's end), none waits in memory
         assertThat(failures.of("deferred")).hasSize(5).allSatisfy(e -> {
-            assertThat(e.reason()).isEqualTo(DeliveryScheduler.RATE_LIMITED);
+            assertThat(e.reason()).isEqualTo(DeferralReason.RATE_LIMITED.wireName);
             assertThat(e.atLeast()).isEqualTo(Duration.ofMinutes(1)); // the hold, capped at maxRetryAfter
         });
         assertThat(gauge(DispatcherMetrics.QUEUED, "limited")).isZero();
@@ -441,11 +444,11 @@ class DeliverySchedulerTest {
 
     @Test
     void shouldDelayToTheRateLimitNeverDrop() {
-        // given: 2/s, so at most 2 at once and then one every 500 ms
+        // given: 2/s, so at most 2 at once and then one every 500 ms (2 queued take maxQueueDelay: none is deferred)
         start(256, 1000, 1 << 20, sub("metered", 64, Optional.of(RateLimit.parse("2/s"))));
 
         // when
-        List<CompletableFuture<RecordCompletion>> all = submit("metered", 5, 100);
+        List<CompletableFuture<RecordCompletion>> all = submit("metered", 4, 100);
 
         // then
         assertThat(sender.calls("metered")).hasSize(2);
@@ -512,7 +515,7 @@ class DeliverySchedulerTest {
         assertThat(sender.calls("s")).hasSize(5 + 1); // the 6th started before the 5th failure came back
         assertThat(failures.of("deferred"))
                 .hasSize(4)
-                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeliveryScheduler.CIRCUIT_OPEN));
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeferralReason.CIRCUIT_OPEN.wireName));
         assertThat(gauge(DispatcherMetrics.QUEUED, "s")).isZero();
     }
 
@@ -552,9 +555,9 @@ class DeliverySchedulerTest {
         start(256, 40, 4000, sub("busy", 1));
         sender.hold("busy");
         var saturatedAtWake = new ArrayList<Boolean>();
-        scheduler.onUnsaturated(() -> saturatedAtWake.add(scheduler.saturated()));
+        wake = () -> saturatedAtWake.add(saturated());
         submit("busy", 11, 10);
-        assertThat(scheduler.saturated()).isTrue();
+        assertThat(saturated()).isTrue();
 
         // when: answers come back one by one
         for (int i = 0; i < 10; i++) {
@@ -567,7 +570,7 @@ class DeliverySchedulerTest {
         // when: it pauses on bytes (3 × 400 queued) and drains
         saturatedAtWake.clear();
         submit("busy", 4, 400);
-        assertThat(scheduler.saturated()).isTrue();
+        assertThat(saturated()).isTrue();
         for (int i = 0; i < 4; i++) {
             sender.pending("busy").get(0).answer(delivered());
         }
@@ -590,12 +593,13 @@ class DeliverySchedulerTest {
         };
         subscriptions = new Subscriptions(List.of(sub("x", 2)), broken, clock, lane -> {});
         scheduler = new DeliveryScheduler(
-                subscriptions::all,
+                subscriptions,
                 failures,
+                AttemptLog.NONE,
+                EndpointHealth.NONE,
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(256, 1000, 1 << 20, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
-        subscriptions.onChange(scheduler::lanesChanged);
 
         // when
         List<CompletableFuture<RecordCompletion>> all = submit("x", 3, 10);
@@ -618,7 +622,7 @@ class DeliverySchedulerTest {
         // then: it has 4 under way, not 10 (and not 64): the rest wait, and count as a stall
         assertThat(sender.pending("hung")).hasSize(4);
         clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
-        scheduler.saturated();
+        scheduler.tick();
         assertThat(gauge(DispatcherMetrics.SLOW, "hung")).isEqualTo(1);
     }
 

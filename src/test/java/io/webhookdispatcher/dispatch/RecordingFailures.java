@@ -35,8 +35,8 @@ final class RecordingFailures implements FailurePath {
 
     @Override
     public CompletableFuture<RecordCompletion> defer(
-            Delivery delivery, String reason, Duration atLeast, Duration likely) {
-        entries.add(new Entry("deferred", delivery, reason, atLeast, null, likely));
+            Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely) {
+        entries.add(new Entry("deferred", delivery, reason.wireName, atLeast, null, likely));
         return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
     }
 

@@ -10,9 +10,9 @@ import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.AttemptLog;
 import io.webhookdispatcher.dispatch.AttemptLog.Verdict;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
+import io.webhookdispatcher.dispatch.DeferralReason;
 import io.webhookdispatcher.dispatch.Delivery;
 import io.webhookdispatcher.dispatch.DeliveryOutcome;
-import io.webhookdispatcher.dispatch.DeliveryScheduler;
 import io.webhookdispatcher.dispatch.Secret;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
@@ -87,18 +87,15 @@ class OutcomeRouterAttemptLogTest {
 
     private Delivery delivery(int attempt) {
         return new Delivery(
+                new Delivery.Message(
+                        "msg_1",
+                        "p1".getBytes(),
+                        "{}".getBytes(),
+                        "person.created",
+                        null,
+                        new Delivery.Origin("crm.events", 0, 3, 0)),
+                new Delivery.RetryState(attempt, null, 0, null, null),
                 subscriptions.lane("crm").orElseThrow(),
-                "msg_1",
-                "p1".getBytes(),
-                "{}".getBytes(),
-                "person.created",
-                null,
-                new Delivery.Origin("crm.events", 0, 3, 0),
-                attempt,
-                null,
-                0,
-                null,
-                null,
                 new Lease(new TopicPartition("crm.events", 0)));
     }
 
@@ -141,15 +138,13 @@ class OutcomeRouterAttemptLogTest {
 
     @Test
     void shouldLogDeferralsWithoutAnAttempt() {
-        router.defer(delivery(1), DeliveryScheduler.CIRCUIT_OPEN, Duration.ofSeconds(1), Duration.ZERO);
-        router.defer(delivery(1), DeliveryScheduler.QUEUE_FULL, Duration.ZERO, Duration.ZERO);
+        router.defer(delivery(1), DeferralReason.CIRCUIT_OPEN, Duration.ofSeconds(1), Duration.ZERO);
+        router.defer(delivery(1), DeferralReason.QUEUE_FULL, Duration.ZERO, Duration.ZERO);
         ack(2);
 
         assertThat(logged).extracting(Logged::verdict).containsExactly(Verdict.CIRCUIT_OPEN, Verdict.DEFERRED);
         assertThat(logged).allSatisfy(l -> assertThat(l.outcome()).isNull());
-        assertThat(logged)
-                .extracting(Logged::reason)
-                .containsExactly(DeliveryScheduler.CIRCUIT_OPEN, DeliveryScheduler.QUEUE_FULL);
+        assertThat(logged).extracting(Logged::reason).containsExactly("circuit-open", "queue-full");
     }
 
     @Test

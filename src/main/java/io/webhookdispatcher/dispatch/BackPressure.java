@@ -1,0 +1,66 @@
+package io.webhookdispatcher.dispatch;
+
+import java.util.Objects;
+
+/**
+ * Whether the events loop should stop reading: while some lane that keeps up (active, circuit closed, not slow) has
+ * a quarter of its queue bound queued; once paused, until every such lane is under an eighth. A slow or failing lane
+ * never pauses it: its excess is deferred instead. Remembers its last answer and how to wake the loop that got it, so
+ * a paused loop is woken exactly once when it may read again. Guarded by the scheduler's lock; lanes without queued
+ * work never hold the loop back, so only the lanes with work are looked at.
+ */
+final class BackPressure {
+    private static final Runnable NOBODY = () -> {};
+
+    private final int pauseAt;
+    private final long pauseAtBytes;
+    private boolean saturated;
+    private Runnable wake = NOBODY;
+
+    BackPressure(DeliveryScheduler.Bounds bounds) {
+        this.pauseAt = Math.max(1, bounds.maxQueued() / 4);
+        this.pauseAtBytes = Math.max(1, bounds.maxQueuedBytes() / 4);
+    }
+
+    /** The loop asks; {@code wakeLoop} is run (once) when the answer turns false. */
+    boolean saturated(Iterable<Lane> withWork, long now, Runnable wakeLoop) {
+        boolean result = false;
+        for (Lane lane : withWork) {
+            result |= keepsUp(lane, now) && holdsBack(lane, saturated);
+        }
+        saturated = result;
+        wake = result ? Objects.requireNonNull(wakeLoop, "wakeLoop") : NOBODY;
+        return result;
+    }
+
+    /**
+     * The loop was told to pause and no lane that keeps up still holds it back: returns what wakes it (to be run
+     * outside the lock), once per pause; otherwise null.
+     */
+    Runnable resumable(Iterable<Lane> withWork, long now) {
+        if (!saturated) {
+            return null;
+        }
+        for (Lane lane : withWork) {
+            if (keepsUp(lane, now) && holdsBack(lane, true)) {
+                return null;
+            }
+        }
+        saturated = false;
+        Runnable w = wake;
+        wake = NOBODY;
+        return w;
+    }
+
+    /** Not held back by its own state: the consumer waits for it rather than deferring its deliveries. */
+    private static boolean keepsUp(Lane lane, long now) {
+        return lane.active() && !lane.breaker().rejecting(now) && !lane.slow();
+    }
+
+    /** Whether this lane's queue keeps the consumer paused (or, if not paused, would pause it). */
+    private boolean holdsBack(Lane lane, boolean paused) {
+        int count = paused ? pauseAt / 2 : pauseAt;
+        long bytes = paused ? pauseAtBytes / 2 : pauseAtBytes;
+        return lane.queued() >= Math.max(1, count) || lane.queuedBytes() >= Math.max(1, bytes);
+    }
+}

@@ -1,0 +1,92 @@
+package io.webhookdispatcher.dispatch;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides which lanes are slow. A lane is slow when its queue would take longer than {@code maxQueueDelay} to drain
+ * and that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
+ * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's. Lanes that are merely busy
+ * (the machine's or a shared receiver's limit, or a backlog for every subscription alike) are as slow as each other,
+ * so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes. Hysteresis: a slow
+ * lane keeps up again once under half the delay or half the ratio. Logs each change once. Guarded by the scheduler's
+ * lock.
+ */
+final class SlowLanes {
+    private static final Logger log = LoggerFactory.getLogger(SlowLanes.class);
+    /** How many times slower than the fastest other subscription a lane's endpoint must be to be called slow. */
+    static final double SLOW_RATIO = 4;
+
+    private final long limitMillis;
+    private final Set<Lane> slow = new LinkedHashSet<>(); // the lanes classified slow, to re-check when idle
+
+    SlowLanes(Duration maxQueueDelay) {
+        this.limitMillis = maxQueueDelay.toMillis();
+    }
+
+    /** Classifies {@code lane} now, among {@code all} lanes, and records the answer on it. */
+    boolean classify(Lane lane, long now, Collection<Lane> all) {
+        long drain = lane.drainEstimateMillis(now);
+        boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
+        double ratio = lane.latencyMillis(now) / fastestOther(lane, now, all);
+        boolean isSlow = lane.slow()
+                ? drain >= limitMillis / 2 && (paced || ratio >= SLOW_RATIO / 2)
+                : drain > limitMillis && (paced || ratio >= SLOW_RATIO);
+        if (isSlow != lane.slow()) {
+            lane.slow(isSlow);
+            if (isSlow) {
+                slow.add(lane);
+            } else {
+                slow.remove(lane);
+            }
+            logChange(lane, now, drain, paced);
+        }
+        return isSlow;
+    }
+
+    /** Re-classifies the slow lanes that have no queued work (the others are re-classified as their queue is). */
+    void reclassifyIdle(long now, Collection<Lane> all) {
+        for (Lane lane : List.copyOf(slow)) {
+            if (!lane.hasQueued()) {
+                classify(lane, now, all);
+            }
+        }
+    }
+
+    private static void logChange(Lane lane, long now, long drain, boolean paced) {
+        if (lane.slow()) {
+            log.warn(
+                    "subscription {} is slow: its queue of {} would take {} ms to drain ({}); the consumer no"
+                            + " longer waits for it and defers what it cannot queue",
+                    lane.id(),
+                    lane.queued(),
+                    drain,
+                    paced
+                            ? "rate-limited"
+                            : String.format(Locale.ROOT, "%.0f ms per request", lane.latencyMillis(now)));
+        } else {
+            log.info("subscription {} keeps up again", lane.id());
+        }
+    }
+
+    /** The lowest latency among the other enabled lanes that have answered (∞ if none has). */
+    private static double fastestOther(Lane lane, long now, Collection<Lane> all) {
+        double fastest = Double.POSITIVE_INFINITY;
+        for (Lane other : all) {
+            double latency = other.latencyMillis(now);
+            if (other != lane
+                    && latency > 0
+                    && !other.removed()
+                    && other.subscription().enabled()) {
+                fastest = Math.min(fastest, latency);
+            }
+        }
+        return fastest;
+    }
+}

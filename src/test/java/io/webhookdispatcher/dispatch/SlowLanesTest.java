@@ -1,0 +1,67 @@
+package io.webhookdispatcher.dispatch;
+
+import static io.webhookdispatcher.dispatch.TestLanes.lane;
+import static io.webhookdispatcher.dispatch.TestLanes.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A lane is slow when its queue would take longer than maxQueueDelay and that is its own doing. */
+class SlowLanesTest {
+    private final SlowLanes slowLanes = new SlowLanes(Duration.ofSeconds(1));
+
+    @Test
+    void shouldCallALaneSlowWhenItsEndpointIsFourTimesSlowerThanTheFastestOther() {
+        Lane slow = lane("slow", 1);
+        Lane fast = lane("fast", 1);
+        slow.observe(Duration.ofMillis(400), 0);
+        fast.observe(Duration.ofMillis(100), 0);
+        queue(slow, 3, 10); // 1,200 ms to drain
+
+        assertThat(slowLanes.classify(slow, 0, List.of(slow, fast))).isTrue();
+        assertThat(slow.slow()).isTrue();
+    }
+
+    @Test
+    void shouldNotCallLanesSlowThatAreAllEquallyBusy() {
+        Lane a = lane("a", 1);
+        Lane b = lane("b", 1);
+        a.observe(Duration.ofMillis(400), 0);
+        b.observe(Duration.ofMillis(300), 0);
+        queue(a, 10, 10); // 4 s to drain, but only 1.3× slower than b: the machine or a shared receiver is busy
+
+        assertThat(slowLanes.classify(a, 0, List.of(a, b))).isFalse();
+    }
+
+    @Test
+    void shouldCallARateLimitedLaneSlowWhateverTheOthersSpeed() {
+        Lane metered = lane("metered", 64, Optional.of(RateLimit.parse("2/s")));
+        queue(metered, 3, 10); // 1.5 s at 2/s
+
+        assertThat(slowLanes.classify(metered, 0, List.of(metered))).isTrue();
+    }
+
+    @Test
+    void shouldKeepASlowLaneSlowUntilUnderHalfTheDelayAndReclassifyItOnceIdle() {
+        // given: a slow lane (4× the other, 1,200 ms of queue)
+        Lane slow = lane("slow", 1);
+        Lane fast = lane("fast", 1);
+        slow.observe(Duration.ofMillis(400), 0);
+        fast.observe(Duration.ofMillis(100), 0);
+        queue(slow, 3, 10);
+        slowLanes.classify(slow, 0, List.of(slow, fast));
+
+        // when: its queue shrinks to 800 ms (over half the delay): still slow
+        slow.pollTail();
+        assertThat(slowLanes.classify(slow, 0, List.of(slow, fast))).isTrue();
+
+        // when: it empties; the idle re-check clears it
+        slow.pollTail();
+        slow.pollTail();
+        slowLanes.reclassifyIdle(0, List.of(slow, fast));
+        assertThat(slow.slow()).isFalse();
+    }
+}
