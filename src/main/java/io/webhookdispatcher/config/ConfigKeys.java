@@ -234,16 +234,21 @@ public final class ConfigKeys {
                 mapping("management", "The management HTTP server.", List.of(ADDRESS, PORT, LIVENESS_TIMEOUT));
     }
 
-    static final class Other {
-        static final ConfigKey<Duration> SHUTDOWN_TIMEOUT =
-                duration("timeout", "20s", "The whole graceful stop on SIGTERM.");
-        static final ConfigKey<Void> SHUTDOWN = mapping("shutdown", "The graceful stop.", List.of(SHUTDOWN_TIMEOUT));
-        static final ConfigKey<Duration> RELOAD_INTERVAL =
+    static final class Shutdown {
+        static final ConfigKey<Duration> TIMEOUT = duration("timeout", "20s", "The whole graceful stop on SIGTERM.");
+        static final ConfigKey<Void> SECTION = mapping("shutdown", "The graceful stop.", List.of(TIMEOUT));
+    }
+
+    static final class Reload {
+        static final ConfigKey<Duration> INTERVAL =
                 duration("interval", "10s", "How often the config file is checked for changes to the subscriptions.");
-        static final ConfigKey<Void> RELOAD = mapping("reload", "Hot reload.", List.of(RELOAD_INTERVAL));
+        static final ConfigKey<Void> SECTION = mapping("reload", "Hot reload.", List.of(INTERVAL));
+    }
+
+    static final class Metrics {
         static final ConfigKey<Boolean> EVENT_TYPE_LABEL =
                 bool("eventTypeLabel", true, "Set to false to drop the event_type label (it becomes all).");
-        static final ConfigKey<Void> METRICS = mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL));
+        static final ConfigKey<Void> SECTION = mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL));
     }
 
     /** The whole file. */
@@ -256,9 +261,9 @@ public final class ConfigKeys {
                     Delivery.SECTION,
                     Retry.SECTION,
                     Management.SECTION,
-                    Other.SHUTDOWN,
-                    Other.RELOAD,
-                    Other.METRICS,
+                    Shutdown.SECTION,
+                    Reload.SECTION,
+                    Metrics.SECTION,
                     SubscriptionSchema.SUBSCRIPTIONS));
 
     /**

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.webhookdispatcher.config.ConfigKeys.Delivery;
 import io.webhookdispatcher.config.ConfigKeys.Kafka;
 import io.webhookdispatcher.config.ConfigKeys.Management;
-import io.webhookdispatcher.config.ConfigKeys.Other;
+import io.webhookdispatcher.config.ConfigKeys.Metrics;
+import io.webhookdispatcher.config.ConfigKeys.Reload;
 import io.webhookdispatcher.config.ConfigKeys.Retry;
+import io.webhookdispatcher.config.ConfigKeys.Shutdown;
 import io.webhookdispatcher.config.ConfigKeys.Topics;
 import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Subscription;
@@ -95,9 +97,10 @@ public final class ConfigLoader {
                 Management.SECTION,
                 m -> new DispatcherConfig.Management(
                         Management.ADDRESS.read(m), Management.PORT.read(m), Management.LIVENESS_TIMEOUT.read(m)));
-        var shutdown = section(top, Other.SHUTDOWN, s -> new DispatcherConfig.Shutdown(Other.SHUTDOWN_TIMEOUT.read(s)));
-        var reload = section(top, Other.RELOAD, r -> new DispatcherConfig.Reload(Other.RELOAD_INTERVAL.read(r)));
-        var metrics = section(top, Other.METRICS, m -> new DispatcherConfig.Metrics(Other.EVENT_TYPE_LABEL.read(m)));
+        var shutdown = section(top, Shutdown.SECTION, s -> new DispatcherConfig.Shutdown(Shutdown.TIMEOUT.read(s)));
+        var reload = section(top, Reload.SECTION, r -> new DispatcherConfig.Reload(Reload.INTERVAL.read(r)));
+        var metrics =
+                section(top, Metrics.SECTION, m -> new DispatcherConfig.Metrics(Metrics.EVENT_TYPE_LABEL.read(m)));
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         return new DispatcherConfig(
                 kafka,

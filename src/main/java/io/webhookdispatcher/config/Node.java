@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -145,42 +146,29 @@ final class Node {
     /** A list of scalars as written (never expanded); a missing key gives the fallback. */
     List<String> strings(String key, List<String> fallback) {
         JsonNode value = take(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!value.isArray()) {
-            error(key, "must be a list");
-            return fallback;
-        }
-        var result = new ArrayList<String>();
-        for (JsonNode item : value) {
-            if (!item.isValueNode()) {
-                error(key, "must be a list of single values");
-                continue;
-            }
-            if (literal(key, item.asText())) {
-                result.add(item.asText());
-            }
-        }
-        return result;
+        List<String> items = value == null ? null : items(key, value, written -> literal(key, written));
+        return items == null ? fallback : items;
     }
 
     /** A list of scalars as written; empty when absent. */
     private List<String> scalars(String key) {
         JsonNode value = take(key);
-        var result = new ArrayList<String>();
-        if (value == null) {
-            return result;
-        }
+        List<String> items = value == null ? null : items(key, value, written -> true);
+        return items == null ? new ArrayList<>() : items;
+    }
+
+    /** The list's single values that {@code accept} takes (it reports the others); null when it is no list. */
+    private List<String> items(String key, JsonNode value, Predicate<String> accept) {
         if (!value.isArray()) {
             error(key, "must be a list");
-            return result;
+            return null;
         }
+        var result = new ArrayList<String>();
         for (JsonNode item : value) {
-            if (item.isValueNode()) {
-                result.add(item.asText());
-            } else {
+            if (!item.isValueNode()) {
                 error(key, "must be a list of single values");
+            } else if (accept.test(item.asText())) {
+                result.add(item.asText());
             }
         }
         return result;

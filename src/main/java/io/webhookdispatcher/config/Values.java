@@ -295,16 +295,7 @@ final class Values {
         if (n.take(key) == null) {
             return fallback;
         }
-        List<String> texts = n.strings(key, List.of());
-        var result = new ArrayList<Network>();
-        for (int i = 0; i < texts.size(); i++) {
-            try {
-                result.add(Network.parse(texts.get(i)));
-            } catch (IllegalArgumentException e) {
-                n.error(key + "[" + i + "]", e.getMessage());
-            }
-        }
-        return result;
+        return each(n, key, n.strings(key, List.of()), Network::parse);
     }
 
     /** A required, non-empty list of event type filters. */
@@ -318,15 +309,20 @@ final class Values {
         if (patterns.isEmpty() && !n.failed(key)) {
             n.error(key, "must not be empty");
         }
-        var filters = new ArrayList<EventFilter>();
-        for (int i = 0; i < patterns.size(); i++) {
+        return each(n, key, patterns, EventFilter::parse);
+    }
+
+    /** Each text parsed; one that {@code parse} refuses is reported as {@code key[i]}, with its message. */
+    private static <E> List<E> each(Node n, String key, List<String> texts, Function<String, E> parse) {
+        var result = new ArrayList<E>();
+        for (int i = 0; i < texts.size(); i++) {
             try {
-                filters.add(EventFilter.parse(patterns.get(i)));
+                result.add(parse.apply(texts.get(i)));
             } catch (IllegalArgumentException e) {
                 n.error(key + "[" + i + "]", e.getMessage());
             }
         }
-        return filters;
+        return result;
     }
 
     static Optional<RateLimit> rateLimit(Node n, String key, Optional<RateLimit> fallback) {
