@@ -225,19 +225,19 @@ public final class ConfigKey<T> {
             return this;
         }
 
-        /** No literal default: {@value #REQUIRED}, {@value #NONE}, or how it is worked out. */
-        Builder<T> defaultsTo(T value, String written, boolean described) {
+        /** A default that is no literal: {@value #REQUIRED}, {@value #NONE}, or prose on how it is worked out. */
+        Builder<T> describedDefault(T value, String description) {
             this.defaultValue = value;
-            this.defaultDoc = described ? written : "`" + written + "`";
+            this.defaultDoc = description;
             return this;
         }
 
         Builder<T> required() {
-            return defaultsTo(null, REQUIRED, true);
+            return describedDefault(null, REQUIRED);
         }
 
         Builder<T> none() {
-            return defaultsTo(null, NONE, true);
+            return describedDefault(null, NONE);
         }
 
         /** Defaults to another key's value, such as {@code delivery.autoDisableAfter}. */

@@ -85,7 +85,7 @@ public final class ConfigKeys {
 
         private static ConfigKey<Optional<String>> optionalTopic(String name, String doc) {
             return define(name, ConfigKey.Type.STRING, Values::optionalString)
-                    .defaultsTo(Optional.empty(), "unset (off)", true)
+                    .describedDefault(Optional.empty(), "unset (off)")
                     .doc(doc);
         }
     }
@@ -160,7 +160,7 @@ public final class ConfigKeys {
         static final ConfigKey<Duration> MAX_QUEUE_DELAY =
                 duration("maxQueueDelay", "1s", "A subscription whose queue would take longer to drain is slow.");
         static final ConfigKey<Long> MAX_BUFFERED_BYTES = define("maxBufferedBytes", ConfigKey.Type.SIZE, Values::size)
-                .defaultsTo(null, "an eighth of the heap, 16 to 64 MiB", true)
+                .describedDefault(null, "an eighth of the heap, 16 to 64 MiB")
                 .doc("The memory bound: bytes of consumed records whose work is unfinished.");
         static final ConfigKey<Optional<Duration>> AUTO_DISABLE_AFTER = define(
                         "autoDisableAfter", ConfigKey.Type.DURATION, Values::durationOrOff)
@@ -174,11 +174,11 @@ public final class ConfigKeys {
         static final ConfigKey<CircuitBreaker.Settings> CIRCUIT_BREAKER = define(
                         "circuitBreaker", MAPPING, SharedSections::breaker)
                 .fields(Breaker.FIELDS)
-                .defaultsTo(Breaker.defaults(), "its keys' defaults", true)
+                .describedDefault(Breaker.defaults(), "its keys' defaults")
                 .doc("The circuit breaker every subscription starts from.");
         static final ConfigKey<Tls> TLS = define("tls", MAPPING, SharedSections::tls)
                 .fields(TlsKeys.FIELDS)
-                .defaultsTo(Tls.DEFAULT, ConfigKey.NONE, true)
+                .describedDefault(Tls.DEFAULT, ConfigKey.NONE)
                 .doc("TLS settings every subscription starts from.");
         static final ConfigKey<Void> SECTION = mapping(
                 "delivery",

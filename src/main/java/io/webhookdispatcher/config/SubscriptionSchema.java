@@ -50,16 +50,16 @@ public final class SubscriptionSchema {
             .doc("An absolute http or https URL, or ${VAR} at its start.");
     static final ConfigKey<String> SECRET = define(
                     "secret", STRING, (Node n, String key, String f) -> n.credential(key))
-            .defaultsTo(null, ONE_SECRET, true)
+            .describedDefault(null, ONE_SECRET)
             .expands(Expansion.CREDENTIAL)
             .doc("The signing secret, normally ${SOME_ENV_VAR}; at least 24 bytes of key material.");
     static final ConfigKey<List<String>> SECRETS = define(
                     "secrets", LIST, (Node n, String key, List<String> f) -> n.credentials(key))
-            .defaultsTo(null, ONE_SECRET, true)
+            .describedDefault(null, ONE_SECRET)
             .expands(Expansion.CREDENTIAL)
             .doc("A list of secrets, the current one first, for a rotation.");
     static final ConfigKey<String> SECRET_FILE = ConfigKey.<String>define("secretFile", STRING, Node::string)
-            .defaultsTo(null, ONE_SECRET, true)
+            .describedDefault(null, ONE_SECRET)
             .doc("A file with the secrets, one per line, the current one first; re-read without a restart.");
     static final ConfigKey<Signing.Scheme> SIGNATURE = ConfigKey.choice(
                     "signature", Signing.Scheme.values(), Signing.Scheme::configName)
@@ -69,7 +69,7 @@ public final class SubscriptionSchema {
             .required()
             .doc("A non-empty list of event type filters: \"*\", \"person.*\", \"*.created\", \"person.created\".");
     static final ConfigKey<Optional<PayloadFilter>> FILTER = define("filter", STRING, SubscriptionSchema::payloadFilter)
-            .defaultsTo(Optional.empty(), ConfigKey.NONE, true)
+            .describedDefault(Optional.empty(), ConfigKey.NONE)
             .doc("A CEL expression over the event's content that narrows what events matched.");
     static final ConfigKey<Boolean> ENABLED = ConfigKey.bool(
             "enabled", true, "A disabled subscription gets nothing; its waiting retries are dead-lettered.");
@@ -77,7 +77,7 @@ public final class SubscriptionSchema {
             .inherits("delivery.maxInFlightPerSubscription")
             .doc("This subscription's concurrent requests.");
     static final ConfigKey<Optional<RateLimit>> RATE_LIMIT = define("rateLimit", STRING, Values::rateLimit)
-            .defaultsTo(Optional.empty(), ConfigKey.NONE, true)
+            .describedDefault(Optional.empty(), ConfigKey.NONE)
             .doc("At most this many requests: 50/s, 600/m or 1000/h; delayed, never dropped.");
     static final ConfigKey<Optional<Duration>> AUTO_DISABLE_AFTER = define(
                     "autoDisableAfter", ConfigKey.Type.DURATION, Values::durationOrOff)

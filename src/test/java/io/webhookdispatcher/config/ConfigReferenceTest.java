@@ -31,6 +31,13 @@ class ConfigReferenceTest {
 
     static final Path CHART_SCHEMA = Path.of("helm/webhook-dispatcher/values.schema.json");
 
+    static final Path CHART_VALUES = Path.of("helm/webhook-dispatcher/values.yaml");
+
+    /** Chart values that differ from the dispatcher's defaults on purpose. */
+    static final Set<String> CHART_DEFAULTS_OF_ITS_OWN = Set.of(
+            "kafka.bootstrapServers", // a Kubernetes service, not localhost
+            "delivery.maxBufferedBytes"); // sized for the chart's memory limit (its README's "Memory" section)
+
     /** Chart values that are no dispatcher keys: the chart turns them into other resources or settings. */
     static final Set<String> CHART_ONLY = Set.of(
             "kafka.sasl", // written into kafka.properties by the templates
@@ -110,18 +117,94 @@ class ConfigReferenceTest {
     }
 
     @Test
+    void shouldShipTheDeclaredDefaultsInTheChartsValues() throws IOException {
+        JsonNode values = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(CHART_VALUES.toFile());
+        int compared = 0;
+        for (Documented d : declared.values()) {
+            Matcher literal = CODE.matcher(d.defaultDoc());
+            JsonNode value = values.at("/" + d.path().replace('.', '/'));
+            if (!d.path().startsWith("subscriptions")
+                    && !CHART_DEFAULTS_OF_ITS_OWN.contains(d.path())
+                    && d.key().fields().isEmpty()
+                    && literal.matches()
+                    && d.key().inherits().isEmpty()
+                    && !value.isMissingNode()) {
+                assertThat(written(value))
+                        .as("the chart's value of " + d.path())
+                        .isEqualTo(literal.group(1));
+                compared++;
+            }
+        }
+        assertThat(compared).as("keys compared").isGreaterThan(30);
+    }
+
+    @Test
+    void shouldListTheKeysThatExpandReferencesInTheReference() throws IOException {
+        List<String> lines = Files.readAllLines(REFERENCE);
+        int start = lines.indexOf("| field | where `${…}` may stand |");
+        assertThat(start).as("the ${…} table in " + REFERENCE).isNotNegative();
+        Set<String> documented = new TreeSet<>();
+        for (String line : lines.subList(start + 2, lines.size())) {
+            if (!line.startsWith("|")) {
+                break;
+            }
+            documented.addAll(keys(line.split("\\|", 3)[1]).stream()
+                    .map(k -> k.replace("[]", "").replace("subscriptions.", "subscriptions[]."))
+                    .toList());
+        }
+
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(expanding());
+    }
+
+    @Test
     void shouldExpandReferencesOnlyInTheKeysTheErrorMessageNames() {
-        Set<String> expanding = declared.values().stream()
-                .filter(d -> d.key().expansion().isPresent())
-                .map(Documented::path)
-                .collect(Collectors.toCollection(TreeSet::new));
         Set<String> named = new TreeSet<>();
         Matcher m = Pattern.compile("[a-z]+(\\[])?\\.[A-Za-z]+").matcher(Expansion.EXPANDED_IN);
         while (m.find()) {
             named.add(m.group());
         }
 
-        assertThat(named).containsExactlyInAnyOrderElementsOf(expanding);
+        assertThat(named).containsExactlyInAnyOrderElementsOf(expanding());
+    }
+
+    private Set<String> expanding() {
+        return declared.values().stream()
+                .filter(d -> d.key().expansion().isPresent())
+                .map(Documented::path)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** A value of the chart as the reference writes it: {@code 10s}, {@code [5s, 5m]}, {@code {}}. */
+    private static String written(JsonNode value) {
+        if (value.isArray()) {
+            return texts(value).stream().collect(Collectors.joining(", ", "[", "]"));
+        }
+        return value.isObject() && value.isEmpty() ? "{}" : value.asText();
+    }
+
+    @Test
+    void shouldReadEachLiteralDefaultAsTheDeclaredValue() throws IOException {
+        var yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+        int compared = 0;
+        for (Documented d : declared.values()) {
+            Matcher literal = CODE.matcher(d.key().defaultDoc());
+            if (!literal.matches() || d.key().inherits().isPresent() || d.key().defaultValue() == null) {
+                continue;
+            }
+            // given: the default written into the file
+            var mapping = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    yaml.readTree(d.key().name() + ": " + literal.group(1));
+            var errors = new ConfigErrors("f");
+
+            // when
+            Object read = d.key().read(new Node(mapping, "", errors, name -> null));
+
+            // then
+            assertThat(errors.messages()).as(d.path()).isEmpty();
+            assertThat(read).as(d.path()).isEqualTo(d.key().defaultValue());
+            compared++;
+        }
+        assertThat(compared).as("keys compared").isGreaterThan(40);
     }
 
     @Test
