@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * The whole configuration, immutable and validated by {@link ConfigLoader}. Each nested record is one
- * section of the YAML file; {@link ConfigKeys} declares every key with its default.
+ * section of the YAML file; the README's config reference lists every key with its default.
  */
 public record DispatcherConfig(
         Kafka kafka,
