@@ -117,6 +117,19 @@ final class Pem {
                 + certificate.getSubjectX500Principal().getName() + " (not its private key)");
     }
 
+    /** The hex SHA-256 of the files' bytes: how a reload tells that a certificate changed. */
+    static String sha256(byte[]... parts) {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) {
+                digest.update(part);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static PrivateKey pkcs8(byte[] der) {
         for (String algorithm : KEY_ALGORITHMS) {
             try {

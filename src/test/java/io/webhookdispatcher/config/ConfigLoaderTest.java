@@ -415,4 +415,16 @@ class ConfigLoaderTest {
                         + " 127.0.0.1 or :: (got 'metrics.internal')");
         assertThat(errorsOf(with.formatted("300.1.1.1"))).hasSize(1);
     }
+
+    @Test
+    void shouldRefuseAReplicationFactorThatKafkaCannotHold() throws Exception {
+        String with = MINIMAL + "topics:\n  replicationFactor: %s\n";
+
+        assertThat(loader.parse(with.formatted("32767"), "d.yaml").topics().replicationFactor())
+                .isEqualTo((short) 32767);
+        assertThat(errorsOf(with.formatted("65539"))) // was taken as 3: the low 16 bits
+                .containsExactly(
+                        "dispatcher.yaml: topics.replicationFactor: must be a whole number from 1 to 32767 (got '65539')");
+        assertThat(errorsOf(with.formatted("0"))).hasSize(1);
+    }
 }
