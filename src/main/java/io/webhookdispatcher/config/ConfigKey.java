@@ -12,7 +12,7 @@ import java.util.function.Function;
 /**
  * One key of the config file, declared once (as Kafka's {@code ConfigDef} and Strimzi's {@code ConfigParameter}
  * do): its name, type, default, how it is read and validated, and a one-line doc. The loader reads every value
- * through these declarations; the README's reference table and the chart's {@code values.schema.json} are tested
+ * through these declarations; docs/configuration.md's reference table and the chart's {@code values.schema.json} are tested
  * against them ({@code ConfigReferenceTest}). {@link ConfigKeys} holds the sections, {@link SubscriptionSchema} the
  * subscriptions' keys.
  *

@@ -27,7 +27,7 @@ import java.util.Set;
 
 /**
  * Every key of the config file's sections, declared once; {@link SubscriptionSchema} declares the subscriptions'.
- * {@link #ROOT} is the whole file, and {@link #reference()} lists it as the README's reference table does.
+ * {@link #ROOT} is the whole file, and {@link #reference()} lists it as docs/configuration.md's reference table does.
  */
 public final class ConfigKeys {
     private ConfigKeys() {}

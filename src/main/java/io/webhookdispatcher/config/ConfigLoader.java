@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * function, once, while loading.
  *
  * <p>{@code ${VAR}} is expanded only where credentials and endpoints live ({@link Expansion#EXPANDED_IN}; the
- * README's threat model says why): whoever edits the file chooses destinations but must not read the pod's other
+ * threat model in docs/security.md says why): whoever edits the file chooses destinations but must not read the pod's other
  * secrets. Errors quote the file as written (the template), never an expanded value, and as a second line of
  * defence every value read from the environment is masked in every error and warning.
  */

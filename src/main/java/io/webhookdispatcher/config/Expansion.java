@@ -2,7 +2,7 @@ package io.webhookdispatcher.config;
 
 /**
  * Where a key's {@code ${…}} references may stand; each rule is quoted in the error that breaks it. Only the keys
- * listed in {@link #EXPANDED_IN} declare one ({@link ConfigKey#expansion()}): the README's threat model says why.
+ * listed in {@link #EXPANDED_IN} declare one ({@link ConfigKey#expansion()}): the threat model in docs/security.md says why.
  */
 enum Expansion {
     /** A signing secret: anywhere in the value, which is never shown. */

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigReferenceTest {
     /** The file whose {@code | key | default | meaning |} table is the config reference. */
-    static final Path REFERENCE = Path.of("README.md");
+    static final Path REFERENCE = Path.of("docs/configuration.md");
 
     static final Path CHART_SCHEMA = Path.of("helm/webhook-dispatcher/values.schema.json");
 
