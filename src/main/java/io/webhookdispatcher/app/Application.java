@@ -234,12 +234,12 @@ public final class Application implements AutoCloseable {
         telemetry.metrics.loopGauges(name, memory::used, memory.limit(), () -> loop.paused() ? 1 : 0);
     }
 
-    /** A periodic task that survives its own errors (an uncaught one would silently cancel it). */
+    /** A periodic task that survives its own errors (an uncaught one would silently cancel it, e.g. the tick). */
     static Runnable guarded(String what, Runnable task) {
         return () -> {
             try {
                 task.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an uncaught one would silently cancel the schedule
                 log.error("{} failed; it runs again on schedule", what, e);
             }
         };

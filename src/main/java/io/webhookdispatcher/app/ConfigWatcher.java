@@ -105,10 +105,11 @@ final class ConfigWatcher implements Runnable {
                     changedSections(current, next));
         }
         subscriptions.replace(next.subscriptions());
+        var previous = current;
+        current = current.withSubscriptions(next.subscriptions()); // applied: a revert of the file must be seen
         reloaded.run();
         metrics.configReload(true);
-        log.info("config reloaded: {}", describeChange(current.subscriptions(), next.subscriptions()));
-        current = current.withSubscriptions(next.subscriptions());
+        log.info("config reloaded: {}", describeChange(previous.subscriptions(), next.subscriptions()));
     }
 
     /** Keeps the running config; the same errors on an unchanged file are logged and counted once. */

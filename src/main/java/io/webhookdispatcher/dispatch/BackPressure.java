@@ -14,12 +14,14 @@ final class BackPressure {
 
     private final int pauseAt;
     private final long pauseAtBytes;
+    private final long maxQueueDelayMillis;
     private boolean saturated;
     private Runnable wake = NOBODY;
 
     BackPressure(DeliveryScheduler.Bounds bounds) {
         this.pauseAt = Math.max(1, bounds.maxQueued() / 4);
         this.pauseAtBytes = Math.max(1, bounds.maxQueuedBytes() / 4);
+        this.maxQueueDelayMillis = bounds.maxQueueDelay().toMillis();
     }
 
     /** The loop asks; {@code wakeLoop} is run (once) when the answer turns false. */
@@ -52,9 +54,16 @@ final class BackPressure {
         return w;
     }
 
-    /** Not held back by its own state: the consumer waits for it rather than deferring its deliveries. */
-    private static boolean keepsUp(Lane lane, long now) {
-        return lane.active() && !lane.breaker().rejecting(now) && !lane.slow();
+    /**
+     * Not held back by its own state: the consumer waits for it rather than deferring its deliveries. A lane held by a
+     * receiver's Retry-After longer than {@code maxQueueDelay} does not keep up: its queue goes back to the retry path
+     * at the next tick, and the loop need not wait for that.
+     */
+    private boolean keepsUp(Lane lane, long now) {
+        return lane.active()
+                && !lane.breaker().rejecting(now)
+                && !lane.slow()
+                && lane.holdRemainingMillis(now) <= maxQueueDelayMillis;
     }
 
     /** Whether this lane's queue keeps the consumer paused (or, if not paused, would pause it). */

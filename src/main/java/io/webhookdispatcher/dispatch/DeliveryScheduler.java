@@ -165,7 +165,7 @@ public final class DeliveryScheduler {
             lanesChanged();
         }
         long now = clock.millis();
-        List<Job> deferred = new ArrayList<>();
+        List<SlowLanes.Trimmed> trimmed = new ArrayList<>();
         boolean due;
         Runnable wake;
         synchronized (lock) {
@@ -174,7 +174,7 @@ public final class DeliveryScheduler {
                 if (head != null && atOwnBound(lane, head)) {
                     lane.atOwnBound(now);
                 }
-                trim(lane, now, deferred);
+                slowLanes.trim(lane, now, subscriptions.all(), trimmed);
             }
             ready.removeIf(lane -> !lane.hasQueued() && clearReady(lane));
             slowLanes.reclassifyIdle(now, subscriptions.all());
@@ -182,31 +182,12 @@ public final class DeliveryScheduler {
             timedWait = false;
             wake = backPressure.resumable(ready, now);
         }
-        deferred.forEach(job -> defer(
-                job,
-                Admission.paced(job.delivery.lane(), now),
-                job.delivery.lane().drainEstimateMillis(now)));
+        trimmed.forEach(
+                t -> settle(t.job(), job -> defer(job, t.why().reason(), t.why().atLeastMillis())));
         if (due) {
             pump();
         }
         run(wake);
-    }
-
-    /**
-     * Guarded by lock: what a lane holds beyond {@code maxQueueDelay} goes back to the retry path — the whole queue
-     * under a longer Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for longer
-     * than that (plus its requests under way).
-     */
-    private void trim(Lane lane, long now, List<Job> deferred) {
-        long limit = bounds.maxQueueDelay().toMillis();
-        boolean held = lane.holdRemainingMillis(now) > limit;
-        boolean slow = slowLanes.classify(lane, now, subscriptions.all());
-        if (!held && (lane.queued() <= 1 || lane.drainEstimateMillis(now) <= limit || !slow)) {
-            return;
-        }
-        while (lane.hasQueued() && (held || (lane.queued() > 1 && lane.drainEstimateMillis(now) > limit))) {
-            deferred.add(lane.pollTail());
-        }
     }
 
     /**
@@ -252,11 +233,17 @@ public final class DeliveryScheduler {
             wake = backPressure.resumable(ready, now);
         }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
-        abandoned.forEach(job -> outcomes.abandon(
-                job, Objects.requireNonNullElse(job.delivery.lane().inactiveReason(), "subscription-disabled")));
-        deferred.forEach(job -> defer(
-                job, DeferralReason.CIRCUIT_OPEN, job.delivery.lane().breaker().millisUntilProbe(now)));
-        start.forEach(this::send);
+        abandoned.forEach(job -> settle(
+                job,
+                j -> outcomes.abandon(
+                        j, Objects.requireNonNullElse(j.delivery.lane().inactiveReason(), "subscription-disabled"))));
+        deferred.forEach(job -> settle(
+                job,
+                j -> defer(
+                        j,
+                        DeferralReason.CIRCUIT_OPEN,
+                        j.delivery.lane().breaker().millisUntilProbe(now))));
+        start.forEach(job -> settle(job, this::send));
         run(wake);
     }
 
@@ -382,6 +369,19 @@ public final class DeliveryScheduler {
             ready.addLast(lane);
         } else {
             lane.ready(false);
+        }
+    }
+
+    /**
+     * Hands a job taken off its queue to where it goes next. A bug there must not leave its future incomplete (the
+     * record could never be committed, nor its partition drained), so it completes the future exceptionally: the loop
+     * reports it and never commits past it.
+     */
+    private static void settle(Job job, java.util.function.Consumer<Job> next) {
+        try {
+            next.accept(job);
+        } catch (RuntimeException bug) {
+            job.done.completeExceptionally(bug);
         }
     }
 

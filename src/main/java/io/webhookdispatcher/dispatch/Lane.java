@@ -215,7 +215,8 @@ public final class Lane {
 
     /** Whether a rate limit's token is there (taken if so); always true without a rate limit. */
     boolean takeToken(long now) {
-        return bucket == null || bucket.tryTake(now);
+        RateLimit.Bucket b = bucket;
+        return b == null || b.tryTake(now);
     }
 
     boolean held(long now) {
@@ -255,12 +256,9 @@ public final class Lane {
         // with work queued, the lane runs as many requests as its bounds let it: that is its concurrency
         int concurrency = Math.max(1, Math.min(limit(), inFlight));
         double estimate = queue.size() * latencyMillis(now) / concurrency;
-        if (bucket != null) {
-            estimate = Math.max(
-                    estimate,
-                    queue.size()
-                            * 1000.0
-                            / subscription.rateLimit().orElseThrow().perSecond());
+        RateLimit.Bucket b = bucket; // one read: a reload may replace it meanwhile
+        if (b != null) {
+            estimate = Math.max(estimate, queue.size() * 1000.0 / b.perSecond());
         }
         return (long) estimate + Math.max(0, holdUntil - now);
     }
@@ -280,12 +278,9 @@ public final class Lane {
         decay(now);
         int concurrency = Math.max(1, Math.min(limit(), inFlight));
         double estimate = recentDeferrals * latencyMillis(now) / concurrency;
-        if (bucket != null) {
-            estimate = Math.max(
-                    estimate,
-                    recentDeferrals
-                            * 1000.0
-                            / subscription.rateLimit().orElseThrow().perSecond());
+        RateLimit.Bucket b = bucket; // one read: a reload may replace it meanwhile
+        if (b != null) {
+            estimate = Math.max(estimate, recentDeferrals * 1000.0 / b.perSecond());
         }
         return (long) estimate;
     }
@@ -320,6 +315,7 @@ public final class Lane {
 
     /** Whether the lane is paced from outside (a rate limit or a Retry-After) rather than by its endpoint's speed. */
     boolean rateLimited(long now) {
-        return holdUntil > now || (bucket != null && bucket.millisUntilToken(now) > 0);
+        RateLimit.Bucket b = bucket;
+        return holdUntil > now || (b != null && b.millisUntilToken(now) > 0);
     }
 }

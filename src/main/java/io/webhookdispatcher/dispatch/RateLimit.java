@@ -46,14 +46,21 @@ public record RateLimit(long permits, Duration per) {
     static final class Bucket {
         private final double perMilli;
         private final double capacity;
+        private final double perSecond;
         private double tokens;
         private long updated;
 
         Bucket(RateLimit limit, long now) {
             this.perMilli = limit.perSecond() / 1000;
             this.capacity = Math.max(1, limit.perSecond());
+            this.perSecond = limit.perSecond();
             this.tokens = capacity;
             this.updated = now;
+        }
+
+        /** Its rate: a lane reads the rate from the bucket it has, never from settings a reload may be swapping. */
+        double perSecond() {
+            return perSecond;
         }
 
         boolean tryTake(long now) {

@@ -1,6 +1,7 @@
 package io.webhookdispatcher.dispatch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's. Lanes that are merely busy
  * (the machine's or a shared receiver's limit, or a backlog for every subscription alike) are as slow as each other,
  * so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes. Hysteresis: a slow
- * lane keeps up again once under half the delay or half the ratio. Logs each change once. Guarded by the scheduler's
- * lock.
+ * lane keeps up again once under half the delay or half the ratio. Logs each change once. Also trims what a slow or
+ * held-back lane holds beyond the delay. Guarded by the scheduler's lock.
  */
 final class SlowLanes {
     private static final Logger log = LoggerFactory.getLogger(SlowLanes.class);
@@ -48,6 +49,28 @@ final class SlowLanes {
             logChange(lane, now, drain, paced);
         }
         return isSlow;
+    }
+
+    /** A delivery taken off a lane's queue by {@link #trim}, and how it goes back to the retry path. */
+    record Trimmed(Job job, Admission.Defer why) {}
+
+    /**
+     * What a lane holds beyond {@code maxQueueDelay} goes back to the retry path — the whole queue under a longer
+     * Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for longer than that (plus
+     * its requests under way). Each is due no earlier than the lane could take it, after what it keeps.
+     */
+    void trim(Lane lane, long now, Collection<Lane> all, List<Trimmed> trimmed) {
+        boolean held = lane.holdRemainingMillis(now) > limitMillis;
+        boolean isSlow = classify(lane, now, all);
+        if (!held && (lane.queued() <= 1 || lane.drainEstimateMillis(now) <= limitMillis || !isSlow)) {
+            return;
+        }
+        List<Job> taken = new ArrayList<>();
+        while (lane.hasQueued() && (held || (lane.queued() > 1 && lane.drainEstimateMillis(now) > limitMillis))) {
+            taken.add(lane.pollTail());
+        }
+        var why = new Admission.Defer(Admission.paced(lane, now), lane.drainEstimateMillis(now));
+        taken.forEach(job -> trimmed.add(new Trimmed(job, why)));
     }
 
     /** Re-classifies the slow lanes that have no queued work (the others are re-classified as their queue is). */

@@ -465,6 +465,78 @@ class DeliverySchedulerTest {
     }
 
     @Test
+    void shouldSendWhatARateLimitCannotStartWithinTheQueueDelayBackToTheRetryPathNotDropIt() {
+        // given: 2/s, so 2 at once and then one every 500 ms: of 5, 3 would wait 1.5 s, longer than maxQueueDelay
+        start(256, 1000, 1 << 20, sub("metered", 64, Optional.of(RateLimit.parse("2/s"))));
+        List<CompletableFuture<RecordCompletion>> all = submit("metered", 5, 100);
+
+        // when: the tick re-checks the lane
+        scheduler.tick();
+
+        // then: the newest goes back to the retry path as rate-limited, the rest are delivered at the rate
+        assertThat(failures.of("deferred", "metered"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo(DeferralReason.RATE_LIMITED.wireName));
+        clock.advance(Duration.ofSeconds(1));
+        scheduler.tick();
+        assertThat(sender.calls("metered")).hasSize(4);
+        assertThat(all).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+    }
+
+    @Test
+    void shouldNotKeepTheConsumerPausedForALaneThatALongRetryAfterHolds() {
+        // given: the consumer paused for a lane that keeps up (1 under way, 10 queued of a 40 bound)
+        start(256, 40, 1 << 20, sub("a", 1));
+        sender.hold("a");
+        submit("a", 11, 100);
+        assertThat(saturated()).isTrue();
+
+        // when: its receiver asks for an hour
+        sender.pending("a").get(0).answer(status(429, Optional.of(Duration.ofHours(1))));
+
+        // then: the loop may read on at once; the held queue goes back to the retry path at the next tick
+        assertThat(saturated()).isFalse();
+        scheduler.tick();
+        assertThat(failures.of("deferred", "a")).hasSize(10);
+    }
+
+    @Test
+    void shouldCompleteEveryFutureWhileReloadsAddAndRemoveARateLimitConcurrently() throws Exception {
+        // given: a lane whose requests never end, and a reload thread toggling its rate limit as fast as it can
+        Subscription plain = sub("m", 1);
+        Subscription limited = sub("m", 1, Optional.of(RateLimit.parse("1/s")));
+        start(256, 1000, 1 << 30, plain);
+        sender.hold("m");
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var reloader = new Thread(() -> {
+            while (!stop.get()) {
+                subscriptions.replace(List.of(limited));
+                subscriptions.replace(List.of(plain));
+            }
+        });
+        reloader.start();
+
+        // when: deliveries are submitted and the tick trims, 2,000 rounds
+        var futures = new ArrayList<CompletableFuture<RecordCompletion>>();
+        try {
+            for (int round = 0; round < 2000; round++) {
+                futures.addAll(submit("m", 20, 10));
+                clock.advance(Duration.ofMillis(1));
+                scheduler.tick();
+            }
+        } finally {
+            stop.set(true);
+            reloader.join();
+        }
+
+        // then: once its lease drains and the started requests answer, no future is left incomplete
+        lease.startDrain();
+        scheduler.drain(lease);
+        sender.pending("m").forEach(c -> c.answer(delivered()));
+        assertThat(futures).allSatisfy(f -> assertThat(f).isDone());
+    }
+
+    @Test
     void shouldDropQueuedWorkOfADrainingLeaseAndFinishStartedWork() {
         // given: 1 in flight, 4 queued
         start(256, 1000, 1 << 20, sub("s", 1));
