@@ -16,7 +16,7 @@ import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * Gives tests a {@link KafkaBroker} parameter (constructor, {@code @BeforeAll}, {@code @BeforeEach}, test method).
- * One broker is started per test JVM, on first use, shared by all test classes, and closed when the run ends.
+ * One broker is started per test JVM, on first use, shared by all test classes, and closed when the JVM exits.
  *
  * <p>The backend is chosen by the system property {@value #BACKEND_PROPERTY}:
  * {@code testcontainers} (an {@code apache/kafka} container; without a Docker engine the tests are skipped),
@@ -35,14 +35,12 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
     }
 
     private static final Logger log = LoggerFactory.getLogger(KafkaBrokerExtension.class);
-    private static final ExtensionContext.Namespace NAMESPACE =
-            ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
     // A condition rather than an assumption in beforeAll: Surefire/Failsafe count a class aborted in beforeAll as
     // zero tests, while a disabled class shows up as skipped tests. It also runs before any constructor.
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        return condition(backend(context));
+        return condition(PerJvm.backend());
     }
 
     static ConditionEvaluationResult condition(Optional<Backend> backend) {
@@ -61,26 +59,39 @@ public final class KafkaBrokerExtension implements ExecutionCondition, Parameter
         return broker(extensionContext);
     }
 
-    /** The broker of this run, started on first use; also for {@link DispatcherExtension}. */
+    /** The broker of this JVM, started on first use; also for {@link DispatcherExtension}. */
     static KafkaBroker broker(ExtensionContext context) {
-        Backend backend = backend(context).orElseThrow(); // the condition skipped the test otherwise
-        // Kept in the root store: shared by all test classes, and closed (it is AutoCloseable) after the last one.
-        return context.getRoot()
-                .getStore(NAMESPACE)
-                .getOrComputeIfAbsent(KafkaBroker.class, key -> start(backend), KafkaBroker.class);
+        return PerJvm.broker();
     }
 
-    /** The backend for this JVM, decided once: Docker is probed at most once per run. */
-    @SuppressWarnings("unchecked")
-    private static Optional<Backend> backend(ExtensionContext context) {
-        return context.getRoot()
-                .getStore(NAMESPACE)
-                .getOrComputeIfAbsent(
-                        Backend.class,
-                        key -> selectBackend(
-                                System.getProperty(BACKEND_PROPERTY),
-                                () -> DockerClientFactory.instance().isDockerAvailable()),
-                        Optional.class);
+    /**
+     * The backend and the broker of this JVM, each decided or started once. Not in JUnit's root store: Failsafe with
+     * {@code forkCount} 2 (see pom.xml) runs each test class as a launcher execution of its own, with a root store of
+     * its own, and a broker kept there was started and stopped once per class (17 times in one run, up to 10 s each)
+     * and Docker probed as often. The broker is closed by a shutdown hook when the test JVM exits.
+     */
+    private static final class PerJvm {
+        private static Optional<Backend> backend; // guarded by PerJvm.class
+        private static KafkaBroker broker; // guarded by PerJvm.class
+
+        static synchronized Optional<Backend> backend() {
+            if (backend == null) {
+                backend = selectBackend(
+                        System.getProperty(BACKEND_PROPERTY),
+                        () -> DockerClientFactory.instance().isDockerAvailable());
+            }
+            return backend;
+        }
+
+        static synchronized KafkaBroker broker() {
+            if (broker == null) {
+                // The condition skipped the test when there is no backend.
+                KafkaBroker started = start(backend().orElseThrow());
+                Runtime.getRuntime().addShutdownHook(new Thread(started::close, "kafka-broker-close"));
+                broker = started;
+            }
+            return broker;
+        }
     }
 
     /**
