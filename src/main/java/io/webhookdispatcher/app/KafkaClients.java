@@ -1,11 +1,14 @@
 package io.webhookdispatcher.app;
 
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.ExpandedValues;
 import io.webhookdispatcher.config.KafkaClientSettings;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -23,6 +26,21 @@ final class KafkaClients {
         this.kafka = kafka;
     }
 
+    /**
+     * A client as {@code make} builds it; a failure to build it is rethrown with its messages masked (the cause chain
+     * folded into one message, the stack kept): Kafka quotes the settings it cannot parse, and some come from the
+     * environment ({@code Invalid login module control flag '<secret>' in JAAS config}, issue 20).
+     */
+    static <T> T built(Supplier<T> make) {
+        try {
+            return make.get();
+        } catch (RuntimeException e) {
+            var masked = new KafkaException(ExpandedValues.describe(e));
+            masked.setStackTrace(e.getStackTrace());
+            throw masked;
+        }
+    }
+
     Map<String, Object> common(String clientId) {
         return KafkaClientSettings.admin(kafka, clientId);
     }
@@ -33,23 +51,23 @@ final class KafkaClients {
      */
     KafkaConsumer<byte[], byte[]> consumer(
             String groupId, String clientId, DispatcherConfig.Kafka.StartFrom startFrom, int maxPollRecords) {
-        return new KafkaConsumer<>(
+        return built(() -> new KafkaConsumer<>(
                 KafkaClientSettings.consumer(kafka, groupId, clientId, startFrom, maxPollRecords),
                 new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+                new ByteArrayDeserializer()));
     }
 
     /** A consumer without a group, for reading a topic by assignment (replay). */
     KafkaConsumer<byte[], byte[]> reader(String clientId) {
-        return new KafkaConsumer<>(
-                KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return built(() -> new KafkaConsumer<>(
+                KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
     }
 
     /** A reader of the operations topic: read_committed whatever kafka.properties says (its compare-and-set needs it). */
     KafkaConsumer<byte[], byte[]> operationsReader(String clientId) {
         var props = KafkaClientSettings.reader(kafka, clientId);
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return built(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
     }
 
     /**
@@ -66,7 +84,7 @@ final class KafkaClients {
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4L << 20);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
     /**
@@ -79,14 +97,14 @@ final class KafkaClients {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
     KafkaProducer<byte[], byte[]> producer(String clientId, int maxEventBytes) {
-        return new KafkaProducer<>(
+        return built(() -> new KafkaProducer<>(
                 KafkaClientSettings.producer(kafka, clientId, maxEventBytes),
                 new ByteArraySerializer(),
-                new ByteArraySerializer());
+                new ByteArraySerializer()));
     }
 }

@@ -3,6 +3,7 @@ package io.webhookdispatcher.app;
 import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.ExpandedValues;
 import io.webhookdispatcher.config.KafkaClientSettings;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;
@@ -66,7 +67,17 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> uncaught(thread, error, System.err));
         System.exit(run(args, System::getenv, System.out, System.err));
+    }
+
+    /**
+     * What the JVM prints for an exception no code caught, masked: its default would print the raw stack trace, and
+     * an exception from a Kafka client can quote an expanded setting (issue 20).
+     */
+    static void uncaught(Thread thread, Throwable error, PrintStream err) {
+        err.print("Exception in thread \"" + thread.getName() + "\" " + ExpandedValues.stackTrace(error));
+        err.flush();
     }
 
     static int run(String[] args, Function<String, String> env, PrintStream out, PrintStream err) {
@@ -82,14 +93,18 @@ public final class Main {
     private static final class KafkaBackend implements Cli.Backend {
         @Override
         public int run(DispatcherConfig config, Application.ConfigSource source, PrintStream err) {
-            var app = new Application(config, Clock.systemUTC(), source);
+            Application app = null;
             var stop = new CountDownLatch(1);
             Signals.onTermination(stop::countDown);
             try {
+                // building it makes the Kafka clients, whose exceptions may quote an expanded setting: masked
+                app = new Application(config, Clock.systemUTC(), source);
                 app.start();
             } catch (Exception e) {
-                err.println("cannot start: " + e.getMessage());
-                app.close();
+                err.println("cannot start: " + ExpandedValues.describe(e));
+                if (app != null) {
+                    app.close();
+                }
                 return 1;
             }
             try {

@@ -35,6 +35,7 @@ public final class ConfigErrors {
 
     /** Remembers a value read from the environment, so that no message shows it. */
     void expanded(String value) {
+        ExpandedValues.remember(value); // for whatever is built from it later: a Kafka client's exception, say
         if (value.length() >= MASK_MIN_LENGTH) {
             expanded.add(value);
         }

@@ -3,6 +3,7 @@ package io.webhookdispatcher.app.cli;
 import io.webhookdispatcher.app.Application;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.ExpandedValues;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;
 import io.webhookdispatcher.retry.Replay;
@@ -67,12 +68,22 @@ public final class Cli {
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --output JSON as well as json
         cli.setExpandAtFiles(false); // an argument starting with @ is a value, never a file of more arguments
         cli.setParameterExceptionHandler(Cli::usageError);
+        cli.setExecutionExceptionHandler(Cli::failed);
         int exit = cli.execute(args);
         cli.getOut().flush();
         cli.getErr().flush();
         out.flush();
         err.flush();
         return exit;
+    }
+
+    /**
+     * An exception a command did not handle: its messages, masked, instead of picocli's raw stack trace (an
+     * exception from a Kafka client can quote an expanded setting; issue 20). Exit 1.
+     */
+    private static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        command.getErr().println(command.getCommandName() + " failed: " + ExpandedValues.describe(e));
+        return CommandLine.ExitCode.SOFTWARE;
     }
 
     /** The problem, a suggestion for a typo, the synopsis and where to read more: not the whole help. */

@@ -6,6 +6,7 @@ import io.webhookdispatcher.app.Application;
 import io.webhookdispatcher.config.ConfigException;
 import io.webhookdispatcher.config.ConfigLoader;
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.config.ExpandedValues;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +79,7 @@ abstract class ConfigCommand implements Callable<Integer> {
 
     /** A command that loaded its config but could not do its work: the message, in the chosen output; exit 1. */
     int failed(String message) {
+        message = ExpandedValues.mask(message); // it may quote an exception from a Kafka client built with them
         if (output() == Output.json) {
             printFailure(List.of(message));
         } else {
