@@ -29,7 +29,8 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         MISSING_EVENT_TYPE("missing-event-type"),
         INVALID_EVENT_TYPE("invalid-event-type"),
         TOO_LARGE("too-large"),
-        DUPLICATE_KEY("duplicate-key");
+        DUPLICATE_KEY("duplicate-key"),
+        INVALID_UTF8("invalid-utf8");
 
         public final String reason;
 
@@ -53,7 +54,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
     }
 
     /**
-     * Streams through the value once: reads the top-level type and time fields, skips everything else,
+     * Checks the value is strict UTF-8 without a byte order mark, then streams through it once: reads the top-level type and time fields, skips everything else,
      * and still rejects malformed JSON anywhere in the document. Duplicate names are rejected at every level:
      * parsers disagree on which one wins (this one routed on the first {@code event}, a receiver's
      * {@code JSON.parse} reads the last), and RFC 8259 leaves it undefined.
@@ -62,6 +63,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         if (value.length > maxBytes) {
             throw new InvalidEventException(Invalid.TOO_LARGE, value.length + " bytes > limit " + maxBytes);
         }
+        requireStrictUtf8(value);
         String name = null;
         String time = null;
         String typeField = null;
@@ -105,6 +107,25 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                 .orElseThrow(
                         () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
         return new CrmEvent(type, EventTime.parse(time));
+    }
+
+    /**
+     * Refuses what the lenient JSON parser would decode to other text than a receiver does (the body is POSTed as
+     * consumed, so the type routed on must be the one the receiver reads): any ill-formed UTF-8, and a byte order
+     * mark, which the parser skips but many receivers' parsers refuse (refused, not stripped: stripping would change
+     * the signed bytes).
+     */
+    private static void requireStrictUtf8(byte[] value) throws InvalidEventException {
+        if (Utf8.startsWithBom(value)) {
+            throw new InvalidEventException(
+                    Invalid.INVALID_JSON, "a UTF-8 byte order mark before the JSON object (RFC 8259 8.1)");
+        }
+        int invalid = Utf8.firstInvalid(value);
+        if (invalid >= 0) {
+            throw new InvalidEventException(
+                    Invalid.INVALID_UTF8,
+                    "ill-formed UTF-8 at byte " + invalid + " (0x" + Integer.toHexString(value[invalid] & 0xFF) + ")");
+        }
     }
 
     /**
