@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The errors one read of a config source found, each {@code <source>: <key path>: <message>}, and the environment
+ * The errors (and {@link #warn warnings}) one read of a config source found, each {@code <source>: <key path>: <message>}, and the environment
  * values it expanded, which no message may show: {@link #messages()} masks them. Collect every error, not just the
  * first, then {@link #throwIfAny()}.
  */
@@ -17,6 +17,7 @@ public final class ConfigErrors {
 
     private final String source;
     private final List<String> errors = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
     private final Set<String> expanded = new HashSet<>();
 
     /** @param source what is read, as errors name it: a file name, or an API request */
@@ -31,6 +32,19 @@ public final class ConfigErrors {
     /** Reports a problem with the value at {@code keyPath}, such as {@code subscriptions[crm].url}. */
     void add(String keyPath, String message) {
         errors.add(source + ": " + keyPath + ": " + message);
+    }
+
+    /**
+     * Reports something valid but probably not meant, such as a destination range that covers the cloud metadata
+     * address: logged when the config is loaded and printed by {@code validate-config}, which still exits 0.
+     */
+    void warn(String keyPath, String message) {
+        warnings.add(source + ": " + keyPath + ": " + message);
+    }
+
+    /** Every warning so far, masked. */
+    public List<String> warnings() {
+        return warnings.stream().map(this::mask).toList();
     }
 
     /** Remembers a value read from the environment, so that no message shows it. */

@@ -54,17 +54,38 @@ public final class ConfigLoader {
         this.env = Objects.requireNonNull(env, "env");
     }
 
+    /** A valid config, and the warnings about it (already logged), masked. */
+    public record Loaded(DispatcherConfig config, List<String> warnings) {
+        public Loaded {
+            Objects.requireNonNull(config, "config");
+            warnings = List.copyOf(warnings);
+        }
+    }
+
     public DispatcherConfig load(Path file) throws ConfigException {
+        return read(file).config();
+    }
+
+    /** As {@link #load}, with the warnings ({@code validate-config} prints them). */
+    public Loaded read(Path file) throws ConfigException {
         String text;
         try {
             text = Files.readString(file);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
-        return parse(text, file.toString());
+        return read(text, file.toString());
     }
 
     public DispatcherConfig parse(String yaml, String source) throws ConfigException {
+        return read(yaml, source).config();
+    }
+
+    /** As {@link #parse}, with the warnings. */
+    public Loaded read(String yaml, String source) throws ConfigException {
+        var aliases = new ConfigErrors(source);
+        YamlAliases.check(yaml, aliases);
+        aliases.throwIfAny();
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
@@ -84,7 +105,10 @@ public final class ConfigLoader {
         DispatcherConfig config = read(top);
         top.rejectUnknownKeys();
         errors.throwIfAny();
-        return config;
+        ConfigWarnings.check(config, errors);
+        List<String> warnings = errors.warnings();
+        warnings.forEach(w -> log.warn("{}", w));
+        return new Loaded(config, warnings);
     }
 
     private DispatcherConfig read(Node top) {
@@ -135,8 +159,7 @@ public final class ConfigLoader {
         for (KafkaClientSettings.Problem p : KafkaClientSettings.check(kafka)) {
             String key = p.property() == null ? Kafka.PROPERTIES.name() : Kafka.PROPERTIES.name() + "." + p.property();
             if (p.warning()) {
-                log.warn(
-                        "{}: kafka.{}: {}", k.errors().source(), key, k.errors().mask(p.message()));
+                k.warn(key, p.message());
             } else {
                 k.error(key, p.message());
             }

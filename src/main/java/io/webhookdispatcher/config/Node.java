@@ -53,6 +53,11 @@ final class Node {
         errors.add(path.isEmpty() ? key : path + "." + key, message);
     }
 
+    /** Reports something valid but probably not meant at {@code key} (see {@link ConfigErrors#warn}). */
+    void warn(String key, String message) {
+        errors.warn(path.isEmpty() ? key : path + "." + key, message);
+    }
+
     /** The value of {@code key}, marked as read; null when absent or null. */
     JsonNode take(String key) {
         seen.add(key);

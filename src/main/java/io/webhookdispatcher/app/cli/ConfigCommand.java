@@ -55,12 +55,17 @@ abstract class ConfigCommand implements Callable<Integer> {
     /** The command's work on the loaded config; returns the exit code. */
     abstract int execute(DispatcherConfig loaded);
 
+    /** As {@link #execute(DispatcherConfig)}, with the config's warnings (already logged); most commands ignore them. */
+    int execute(ConfigLoader.Loaded loaded) {
+        return execute(loaded.config());
+    }
+
     @Override
     public final Integer call() {
         checkUsage();
-        DispatcherConfig loaded;
+        ConfigLoader.Loaded loaded;
         try {
-            loaded = loader.load(config);
+            loaded = loader.read(config);
         } catch (ConfigException e) {
             reportInvalid(e);
             return ExitCode.SOFTWARE;
