@@ -2,32 +2,14 @@ package io.webhookdispatcher.app;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.webhookdispatcher.consume.LoopStatus;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code /metrics}, {@code /health/live} and {@code /health/ready} on the management port.
@@ -36,48 +18,42 @@ import org.slf4j.LoggerFactory;
  * liveness timeout (a stuck loop is worth a restart). Ready fails until every loop has joined its
  * group and the producer is usable, and again from the moment shutdown begins.
  *
- * <p>No client can hold the probes up. The JDK's {@code com.sun.net.httpserver} reads a request's head on its
- * executor's thread with no timeout, so a few half-sent requests took every thread; its timeouts are JVM-wide
- * system properties. Here each connection gets a thread from a pool of {@link Limits#maxConnections}, one
- * deadline covers the whole exchange (idle, reading the head, writing the answer: the socket is closed when it
- * passes), every answer closes the connection (no idle keep-alive), and a new connection over the cap closes the
- * oldest open one: a probe is answered within milliseconds of its accept, so it is never the oldest for long.
+ * <p>No client can hold the probes up, and scrapes cannot crowd them out ({@link HttpConnections}): request heads are
+ * read without a thread each, so a slow or silent client costs a buffer, not a thread; a probe is answered as soon
+ * as its head is in, ahead of any scrape; at most {@link Limits#maxScrapes} scrapes run at once, twice as many wait
+ * for them holding no thread, and one more is answered 503 at once; only connections still sending their head are closed to make room (the oldest of more than
+ * {@link Limits#maxConnections}); one deadline covers each exchange, and every answer closes the connection.
  */
 final class ManagementServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ManagementServer.class);
-    /** A probe's or a scrape's request head is a few hundred bytes; more is not a client of ours. */
-    private static final int MAX_HEAD_BYTES = 8 * 1024;
-
     private static final String JSON = "application/json";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String TEXT = "text/plain";
 
     /**
-     * @param maxConnections connections served at once (and threads); a new one beyond closes the oldest
+     * @param maxConnections connections still sending their request head; one more closes the oldest of them
      * @param timeout        deadline of one exchange, from accept to the last byte of the answer
+     * @param maxScrapes     scrapes served at once (and threads); twice as many may wait, one more is answered 503
      */
-    record Limits(int maxConnections, Duration timeout) {
-        static final Limits DEFAULTS = new Limits(16, Duration.ofSeconds(10));
+    record Limits(int maxConnections, Duration timeout, int maxScrapes) {
+        static final Limits DEFAULTS = new Limits(64, Duration.ofSeconds(10), 4);
 
         Limits {
-            if (maxConnections < 1 || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("maxConnections and timeout must be positive");
+            if (maxConnections < 1 || maxScrapes < 1 || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("maxConnections, maxScrapes and timeout must be positive");
             }
+        }
+
+        Limits(int maxConnections, Duration timeout) {
+            this(maxConnections, timeout, DEFAULTS.maxScrapes);
         }
     }
 
-    private final ServerSocket socket;
     private final PrometheusMeterRegistry registry;
     private final List<LoopStatus> loops;
     private final Duration livenessTimeout;
     private final BooleanSupplier accepting;
-    private final Limits limits;
-    private final ThreadPoolExecutor workers;
-    private final ScheduledExecutorService deadlines;
-    /** Open connections, oldest first; guarded by itself. */
-    private final Deque<Connection> open = new ArrayDeque<>();
-
-    private final Thread acceptor;
-    private volatile boolean closed;
+    private final HttpConnections connections;
+    private final InetSocketAddress bound;
 
     ManagementServer(
             String address,
@@ -103,36 +79,23 @@ final class ManagementServer implements AutoCloseable {
         this.loops = List.copyOf(loops);
         this.livenessTimeout = Objects.requireNonNull(livenessTimeout, "livenessTimeout");
         this.accepting = Objects.requireNonNull(accepting, "accepting");
-        this.limits = Objects.requireNonNull(limits, "limits");
-        // a fixed pool with a queue: a thread whose connection was just evicted may not have returned yet; the
-        // queue never holds more than the open connections, which the cap bounds
-        workers = new ThreadPoolExecutor(
+        connections = new HttpConnections(
+                address,
+                port,
+                new Routes(),
                 limits.maxConnections(),
-                limits.maxConnections(),
-                30,
-                TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(),
-                daemons("management-http"));
-        workers.allowCoreThreadTimeOut(true);
-        deadlines = Executors.newSingleThreadScheduledExecutor(daemons("management-deadlines"));
-        socket = new ServerSocket();
-        try {
-            socket.bind(new InetSocketAddress(address, port), 64);
-        } catch (IOException e) {
-            closeResources();
-            throw new IOException("cannot listen on " + address + ":" + port + ": " + e.getMessage(), e);
-        }
-        acceptor = daemons("management-accept").newThread(this::acceptLoop);
-        acceptor.start();
+                limits.maxScrapes(),
+                limits.timeout().toNanos());
+        bound = connections.localAddress();
     }
 
     int port() {
-        return socket.getLocalPort();
+        return bound.getPort();
     }
 
     /** The address bound, as configured ({@code 0.0.0.0}: every interface). */
     String address() {
-        return socket.getInetAddress().getHostAddress();
+        return bound.getAddress().getHostAddress();
     }
 
     String liveProblem() {
@@ -160,152 +123,66 @@ final class ManagementServer implements AutoCloseable {
         return liveProblem();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket client;
-            try {
-                client = socket.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    log.warn("management port: accept failed: {}", e.toString());
-                }
-                continue;
+    /** The answers: the probes and errors at once, {@code /metrics} on a scrape thread. */
+    private final class Routes implements HttpConnections.Routes {
+        @Override
+        public byte[] quick(String head) {
+            String[] requestLine = head.substring(0, head.indexOf('\r')).split(" ");
+            if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/")) {
+                return respond(400, "bad request\n", TEXT, true);
             }
-            var connection = new Connection(client);
-            Connection evicted = null;
-            synchronized (open) {
-                if (open.size() >= limits.maxConnections()) {
-                    evicted = open.pollFirst();
-                }
-                open.addLast(connection);
+            boolean withBody = !requestLine[0].equals("HEAD");
+            if (!requestLine[0].equals("GET") && withBody) {
+                return respond(405, "only GET and HEAD\n", TEXT, true);
             }
-            if (evicted != null) {
-                evicted.close();
-            }
-            try {
-                connection.deadline =
-                        deadlines.schedule(connection::close, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
-                workers.execute(connection);
-            } catch (RejectedExecutionException closing) {
-                connection.close();
-            }
-        }
-    }
-
-    /** One exchange: read the head, answer, close. */
-    private final class Connection implements Runnable {
-        final Socket client;
-        final AtomicBoolean done = new AtomicBoolean();
-        volatile ScheduledFuture<?> deadline;
-
-        Connection(Socket client) {
-            this.client = client;
+            return switch (path(requestLine[1])) {
+                case "/metrics" -> null;
+                case "/health/live" -> health(liveProblem(), withBody);
+                case "/health/ready" -> health(readyProblem(), withBody);
+                default -> respond(404, "not found\n", TEXT, withBody);
+            };
         }
 
         @Override
-        public void run() {
-            try {
-                if (done.get()) {
-                    return; // evicted or timed out while waiting for a thread
-                }
-                // the read timeout only frees the thread early; the scheduled deadline is what bounds the exchange
-                client.setSoTimeout((int) limits.timeout().toMillis());
-                serve(client.getInputStream(), client.getOutputStream());
-            } catch (SocketException | java.net.SocketTimeoutException closedOrTimedOut) {
-                // evicted, past its deadline, or the client went away: nothing to answer
-            } catch (IOException e) {
-                log.debug("management port: {}", e.toString());
-            } finally {
-                close();
-            }
+        public byte[] scrape(String head) {
+            return respond(200, registry.scrape(), PROMETHEUS_TEXT, !head.startsWith("HEAD "));
         }
 
-        void close() {
-            if (!done.compareAndSet(false, true)) {
-                return;
-            }
-            synchronized (open) {
-                open.remove(this);
-            }
-            ScheduledFuture<?> d = deadline;
-            if (d != null) {
-                d.cancel(false);
-            }
-            try {
-                client.close(); // also unblocks a read or write under way on the worker thread
-            } catch (IOException ignored) {
-                // closing
-            }
+        @Override
+        public byte[] busy() {
+            return respond(503, "too many scrapes at once\n", TEXT, true);
+        }
+
+        @Override
+        public byte[] tooLarge() {
+            return respond(431, "request head too large\n", TEXT, true);
         }
     }
 
-    private void serve(InputStream in, OutputStream out) throws IOException {
-        String head = readHead(in);
-        if (head == null) {
-            respond(out, 431, "request head too large\n", "text/plain", true);
-            return;
-        }
-        String[] requestLine = head.substring(0, head.indexOf('\r')).split(" ");
-        if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/")) {
-            respond(out, 400, "bad request\n", "text/plain", true);
-            return;
-        }
-        boolean withBody = !requestLine[0].equals("HEAD");
-        if (!requestLine[0].equals("GET") && withBody) {
-            respond(out, 405, "only GET and HEAD\n", "text/plain", true);
-            return;
-        }
-        String target = requestLine[1];
+    private static String path(String target) {
         int query = target.indexOf('?');
-        switch (query < 0 ? target : target.substring(0, query)) {
-            case "/metrics" -> respond(out, 200, registry.scrape(), PROMETHEUS_TEXT, withBody);
-            case "/health/live" -> health(out, liveProblem(), withBody);
-            case "/health/ready" -> health(out, readyProblem(), withBody);
-            default -> respond(out, 404, "not found\n", "text/plain", withBody);
-        }
+        return query < 0 ? target : target.substring(0, query);
     }
 
-    /** The request head up to its blank line (a body, if any, is ignored: the connection closes); null if too large. */
-    private static String readHead(InputStream in) throws IOException {
-        var head = new ByteArrayOutputStream(512);
-        int matched = 0; // of "\r\n\r\n"
-        while (head.size() < MAX_HEAD_BYTES) {
-            int b = in.read();
-            if (b < 0) {
-                throw new SocketException("closed before the end of the request head");
-            }
-            head.write(b);
-            matched = b == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (b == '\r' ? 1 : 0);
-            if (matched == 4) {
-                return head.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
-    }
-
-    private static void health(OutputStream out, String problem, boolean withBody) throws IOException {
+    private static byte[] health(String problem, boolean withBody) {
         if (problem == null) {
-            respond(out, 200, "{\"status\":\"UP\"}", JSON, withBody);
-        } else {
-            respond(
-                    out,
-                    503,
-                    "{\"status\":\"DOWN\",\"reason\":\"" + problem.replace("\"", "'") + "\"}",
-                    JSON,
-                    withBody);
+            return respond(200, "{\"status\":\"UP\"}", JSON, withBody);
         }
+        return respond(503, "{\"status\":\"DOWN\",\"reason\":\"" + problem.replace("\"", "'") + "\"}", JSON, withBody);
     }
 
-    private static void respond(OutputStream out, int status, String body, String contentType, boolean withBody)
-            throws IOException {
+    private static byte[] respond(int status, String body, String contentType, boolean withBody) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + status + " " + reason(status) + "\r\nContent-Type: " + contentType
-                + "\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
-        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        if (withBody) {
-            out.write(bytes);
+                + "\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n"
+                + (status == 503 && contentType.equals(TEXT) ? "Retry-After: 1\r\n" : "") + "\r\n";
+        byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        if (!withBody) {
+            return headBytes;
         }
-        out.flush();
+        byte[] answer = Arrays.copyOf(headBytes, headBytes.length + bytes.length);
+        System.arraycopy(bytes, 0, answer, headBytes.length, bytes.length);
+        return answer;
     }
 
     private static String reason(int status) {
@@ -319,33 +196,8 @@ final class ManagementServer implements AutoCloseable {
         };
     }
 
-    private static java.util.concurrent.ThreadFactory daemons(String name) {
-        var n = new AtomicInteger();
-        return r -> {
-            var t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private void closeResources() {
-        workers.shutdownNow();
-        deadlines.shutdownNow();
-    }
-
     @Override
     public void close() {
-        closed = true;
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // closing
-        }
-        List<Connection> remaining;
-        synchronized (open) {
-            remaining = List.copyOf(open);
-        }
-        remaining.forEach(Connection::close);
-        closeResources();
+        connections.close();
     }
 }

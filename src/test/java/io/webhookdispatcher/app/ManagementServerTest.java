@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,57 @@ class ManagementServerTest {
         log.info("worst /health/live latency with 48 stalled connections: {} ms", worstNanos / 1_000_000.0);
         assertThat(Duration.ofNanos(worstNanos)).isLessThan(Duration.ofSeconds(1));
         assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldEvictOnlyConnectionsStillSendingTheirHeadAndBoundConcurrentScrapes() throws Exception {
+        // given: one scrape thread (and two waiting), four connections that may still be sending their head, and a
+        // scrape held up
+        var release = new CountDownLatch(1);
+        var scraping = new CountDownLatch(1);
+        registry.gauge("webhook.test.slow", release, latch -> {
+            scraping.countDown();
+            awaitQuietly(latch);
+            return 1;
+        });
+        start(Duration.ofSeconds(60), new ManagementServer.Limits(4, Duration.ofSeconds(10), 1));
+        var held = new java.util.concurrent.CompletableFuture<Integer>();
+        new Thread(() -> {
+                    try {
+                        held.complete(rawProbe("/metrics"));
+                    } catch (IOException e) {
+                        held.completeExceptionally(e);
+                    }
+                })
+                .start();
+        assertThat(scraping.await(5, TimeUnit.SECONDS)).isTrue();
+
+        // when: more half-sent heads than the cap, two scrapes that wait for the thread, one more, and a probe
+        List<Socket> stalled = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            stalled.add(stalled("GET /health/live HTTP/1.1\r\nX-Slow: "));
+        }
+        Socket waiting = stalled("GET /metrics HTTP/1.1\r\n\r\n");
+        stalled("GET /metrics HTTP/1.1\r\n\r\n");
+        int secondScrape = rawProbe("/metrics");
+        int probe = rawProbe("/health/live");
+        release.countDown();
+
+        // then: the oldest half-sent heads were closed, the scrapes were not; the one too many was told 503
+        assertThat(closedByServer(stalled.get(0))).isTrue();
+        assertThat(held.get(5, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(secondScrape).isEqualTo(503);
+        assertThat(new String(waiting.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                .startsWith("HTTP/1.1 200 OK");
+        assertThat(probe).isEqualTo(200);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
