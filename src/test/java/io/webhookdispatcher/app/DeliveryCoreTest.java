@@ -203,4 +203,31 @@ class DeliveryCoreTest {
         });
         assertThat(sender.calls("hung")).hasSize(64 + 4);
     }
+
+    @Test
+    void shouldDeadLetterIllFormedUtf8AsInvalidUtf8WithoutRoutingIt() {
+        // given: issue 20's event, whose overlong C0 AE the JSON parser decodes as '.': "apiKey.deleted"
+        start(true, 64 << 20, "s1");
+        sender.answer("s1", FakeSender.delivered());
+        byte[] overlong =
+                "{\"event\":\"apiKey\u0000\u0000deleted\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        overlong[16] = (byte) 0xC0;
+        overlong[17] = (byte) 0xAE;
+        consumer.addRecord(new ConsumerRecord<>(EVENTS, 0, 0, "k0".getBytes(), overlong));
+
+        // when
+        poll(5);
+
+        // then: not delivered; dead-lettered with the reason, and committed
+        assertThat(sender.calls("s1")).isEmpty();
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(producer.history())
+                        .singleElement()
+                        .satisfies(r -> assertThat(WebhookHeaders.get(r.headers(), WebhookHeaders.REASON))
+                                .contains("invalid-utf8")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            poll(1);
+            assertThat(committed()).isEqualTo(1);
+        });
+    }
 }
