@@ -1,7 +1,9 @@
 package io.webhookdispatcher.app;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
@@ -90,14 +92,19 @@ final class HttpConnections implements AutoCloseable {
                 new ArrayBlockingQueue<>(maxScrapes * WAITING_SCRAPES_PER_THREAD),
                 daemons("management-scrape"));
         selector = Selector.open();
-        server = ServerSocketChannel.open();
+        var local = new InetSocketAddress(address, port);
+        // the address's own family: 0.0.0.0 is every IPv4 interface, as with a ServerSocket, not IPv6's :: too
+        server = ServerSocketChannel.open(
+                local.getAddress() instanceof Inet6Address
+                        ? StandardProtocolFamily.INET6
+                        : StandardProtocolFamily.INET);
         try {
-            server.bind(new InetSocketAddress(address, port), BACKLOG);
+            server.bind(local, BACKLOG);
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // an unresolved address is an UnresolvedAddressException
             close();
-            throw new IOException("cannot listen on " + address + ":" + port + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + address + ":" + port + ": " + e, e);
         }
         loop = daemons("management-http").newThread(this::run);
         loop.start();
