@@ -67,18 +67,26 @@ final class Utf8 {
             return continuations(b, i + 1, 1) ? 2 : 0;
         }
         if (lead < 0xF0) {
-            // E0 A0..BF: not overlong; ED 80..9F: not a surrogate (U+D800..DFFF)
-            int low = lead == 0xE0 ? 0xA0 : 0x80;
-            int high = lead == 0xED ? 0x9F : 0xBF;
-            return inRange(b, i + 1, low, high) && continuations(b, i + 2, 1) ? 3 : 0;
+            return threeBytes(b, i, lead) ? 3 : 0;
         }
         if (lead < 0xF5) {
-            // F0 90..BF: not overlong; F4 80..8F: not above U+10FFFF
-            int low = lead == 0xF0 ? 0x90 : 0x80;
-            int high = lead == 0xF4 ? 0x8F : 0xBF;
-            return inRange(b, i + 1, low, high) && continuations(b, i + 2, 2) ? 4 : 0;
+            return fourBytes(b, i, lead) ? 4 : 0;
         }
         return 0; // F5..FF: above U+10FFFF, or no UTF-8 at all
+    }
+
+    /** E0 A0..BF: not overlong; ED 80..9F: not a surrogate (U+D800..DFFF). */
+    private static boolean threeBytes(byte[] b, int i, int lead) {
+        int low = lead == 0xE0 ? 0xA0 : 0x80;
+        int high = lead == 0xED ? 0x9F : 0xBF;
+        return inRange(b, i + 1, low, high) && continuations(b, i + 2, 1);
+    }
+
+    /** F0 90..BF: not overlong; F4 80..8F: not above U+10FFFF. */
+    private static boolean fourBytes(byte[] b, int i, int lead) {
+        int low = lead == 0xF0 ? 0x90 : 0x80;
+        int high = lead == 0xF4 ? 0x8F : 0xBF;
+        return inRange(b, i + 1, low, high) && continuations(b, i + 2, 2);
     }
 
     private static boolean inRange(byte[] b, int i, int low, int high) {

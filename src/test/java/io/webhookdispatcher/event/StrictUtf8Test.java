@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 20: {@code {"event":"apiKey\xc0\xaedeleted"}} (an overlong {@code .}) was routed as {@code apiKey.deleted};
@@ -17,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code invalid-utf8} before any routing, a byte order mark is refused, and the parser's limits hold.
  */
 class StrictUtf8Test {
+    private static final Logger log = LoggerFactory.getLogger(StrictUtf8Test.class);
     private static final int LIMIT = 1 << 20;
 
     @ParameterizedTest(name = "{1}")
@@ -116,9 +119,12 @@ class StrictUtf8Test {
             sink += CrmEvent.parse(value, LIMIT).type().hashCode();
         }
         double parse = (System.nanoTime() - start) / (rounds / 10.0);
-        System.out.printf(
-                "strict UTF-8 check: %.0f ns per %d-byte event, the whole parse with it %.0f ns (%d)%n",
-                nanos, value.length, parse, sink);
+        log.info(
+                "strict UTF-8 check: {} ns per {}-byte event, the whole parse with it {} ns ({})",
+                Math.round(nanos),
+                value.length,
+                Math.round(parse),
+                sink);
 
         assertThat(value.length).isBetween(380, 440);
         assertThat(nanos).isLessThan(2_000); // a loose bound: a shared CI core, not a measurement
