@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,9 +50,17 @@ public final class ConfigLoader {
     private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
 
     private final Function<String, String> env;
+    private final Consumer<String> warn;
 
+    /** A loader that logs each warning of each load. */
     public ConfigLoader(Function<String, String> env) {
+        this(env, warning -> log.warn("{}", warning));
+    }
+
+    /** @param warn what to do with each warning of each load, masked: {@code validate-config} prints them instead */
+    public ConfigLoader(Function<String, String> env, Consumer<String> warn) {
         this.env = Objects.requireNonNull(env, "env");
+        this.warn = Objects.requireNonNull(warn, "warn");
     }
 
     /** A valid config, and the warnings about it (already logged), masked. */
@@ -107,7 +116,7 @@ public final class ConfigLoader {
         errors.throwIfAny();
         ConfigWarnings.check(config, errors);
         List<String> warnings = errors.warnings();
-        warnings.forEach(w -> log.warn("{}", w));
+        warnings.forEach(warn);
         return new Loaded(config, warnings);
     }
 

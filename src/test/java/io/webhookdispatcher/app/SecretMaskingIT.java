@@ -44,18 +44,8 @@ class SecretMaskingIT {
     @ValueSource(strings = {"text", "json"})
     void shouldNotPrintTheSecretWhenRunCannotBuildItsKafkaClients(String format) throws Exception {
         // given: the probe's reproduction, with spaces in the value (Kafka quotes the first piece)
-        Path config = Files.writeString(dir.resolve("leaky.yaml"), """
-                kafka:
-                  bootstrapServers: 127.0.0.1:1
-                  properties:
-                    security.protocol: SASL_PLAINTEXT
-                    sasl.mechanism: PLAIN
-                    sasl.jaas.config: 'x ${SEC}'
-                topics: {attempts: leaky.attempts}
-                management: {port: 0}
-                subscriptions:
-                  - {id: crm, url: "https://example.com/h", secret: "secret-of-24-bytes-or-more-xx", events: ["*"]}
-                """);
+        Path config = Files.writeString(
+                dir.resolve("leaky.yaml"), SecretMaskingTest.LEAKY_CONFIG + "topics: {attempts: leaky.attempts}\n");
         var env = Map.of("SEC", "Canary5Jaas Second5Piece", "LOG_FORMAT", format);
 
         // when: each command on it

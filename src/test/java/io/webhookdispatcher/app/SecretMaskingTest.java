@@ -28,7 +28,8 @@ class SecretMaskingTest {
     private static final String CANARY = "Canary7Piece Second\"Third\\Fourth";
 
     private static final String[] PIECES = {"Canary7Piece", "Second", "Third", "Fourth"};
-    private static final String LEAKY_CONFIG = """
+    /** The probe's reproduction: validate-config accepts it, Kafka's JAAS parser cannot parse it. */
+    static final String LEAKY_CONFIG = """
             kafka:
               bootstrapServers: 127.0.0.1:1
               properties:

@@ -36,12 +36,19 @@ abstract class ConfigCommand implements Callable<Integer> {
 
     ConfigCommand(Context context) {
         this.context = context;
-        this.loader = new ConfigLoader(context.env());
+        // a command that prints the warnings itself does not log them too (on stdout, before its JSON)
+        this.loader =
+                printsWarnings() ? new ConfigLoader(context.env(), warning -> {}) : new ConfigLoader(context.env());
     }
 
     /** The format the command reports in: text, or its {@code --output}. */
     Output output() {
         return Output.text;
+    }
+
+    /** Whether the command prints the config's warnings itself (then the loader does not log them). */
+    boolean printsWarnings() {
+        return false;
     }
 
     /** The JSON field that says whether the command succeeded. */

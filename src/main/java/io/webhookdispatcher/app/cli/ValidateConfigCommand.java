@@ -31,6 +31,11 @@ final class ValidateConfigCommand extends ConfigCommand {
     }
 
     @Override
+    boolean printsWarnings() {
+        return true;
+    }
+
+    @Override
     String verdict() {
         return "valid";
     }
