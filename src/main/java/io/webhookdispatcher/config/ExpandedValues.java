@@ -1,8 +1,8 @@
 package io.webhookdispatcher.config;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,10 +94,28 @@ public final class ExpandedValues {
         return mask(text.toString());
     }
 
-    /** {@code error}'s whole stack trace (causes and suppressed ones included), masked. */
+    /** {@code error}'s whole stack trace, its causes and suppressed exceptions included, masked. */
     public static String stackTrace(Throwable error) {
-        var text = new StringWriter();
-        error.printStackTrace(new PrintWriter(text));
+        var text = new StringBuilder();
+        append(text, error, "", Collections.newSetFromMap(new IdentityHashMap<>()));
         return mask(text.toString());
+    }
+
+    /** As {@link Throwable#printStackTrace()} writes it, without folding the frames a cause shares. */
+    private static void append(StringBuilder text, Throwable t, String caption, Set<Throwable> seen) {
+        if (!seen.add(t)) {
+            text.append(caption).append("[CIRCULAR REFERENCE: ").append(t).append("]\n");
+            return;
+        }
+        text.append(caption).append(t).append('\n');
+        for (StackTraceElement frame : t.getStackTrace()) {
+            text.append("\tat ").append(frame).append('\n');
+        }
+        for (Throwable suppressed : t.getSuppressed()) {
+            append(text, suppressed, "Suppressed: ", seen);
+        }
+        if (t.getCause() != null) {
+            append(text, t.getCause(), "Caused by: ", seen);
+        }
     }
 }
