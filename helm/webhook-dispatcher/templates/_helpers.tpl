@@ -270,6 +270,9 @@ shutdown:
   timeout: {{ .Values.shutdown.timeout | toJson }}
 reload:
   interval: {{ .Values.reload.interval | toJson }}
+tenancy:
+  workspaceField: {{ .Values.tenancy.workspaceField | toJson }}
+  maxSubscriptionsPerWorkspace: {{ .Values.tenancy.maxSubscriptionsPerWorkspace | int64 }}
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
 {{- end }}
@@ -281,6 +284,9 @@ subscriptions:
 {{- range .Values.subscriptions }}
 {{- $ref := .secretRef | default dict }}
   - id: {{ .id | toJson }}
+    {{- if .workspaceId }}
+    workspaceId: {{ .workspaceId | toJson }}
+    {{- end }}
     url: {{ .url | toJson }}
     {{- if $ref.mount }}
     secretFile: {{ printf "%s/%s/%s" (include "webhook-dispatcher.secretMountDir" $) .id (default .id $ref.key) | toJson }}

@@ -13,6 +13,7 @@ import io.webhookdispatcher.dispatch.EndpointHealth;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.dispatch.TopicIncarnations;
+import io.webhookdispatcher.event.WorkspaceField;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
@@ -163,7 +164,13 @@ public final class Application implements AutoCloseable {
 
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
         var fanOut = new EventFanOut(
-                subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, delivery.maxEventBytes());
+                subscriptions,
+                topicIds,
+                scheduler,
+                deadLetters::invalidInput,
+                metrics,
+                delivery.maxEventBytes(),
+                WorkspaceField.of(config.tenancy().workspaceField()));
         String events = config.topics().events();
         var startFrom = config.kafka().startFrom();
         addLoop(

@@ -22,6 +22,7 @@ public record DispatcherConfig(
         Management management,
         Shutdown shutdown,
         Reload reload,
+        Tenancy tenancy,
         Metrics metrics,
         List<Subscription> subscriptions) {
 
@@ -31,7 +32,8 @@ public record DispatcherConfig(
 
     /** A copy with other subscriptions: what a hot reload applies. */
     public DispatcherConfig withSubscriptions(List<Subscription> next) {
-        return new DispatcherConfig(kafka, topics, delivery, retry, management, shutdown, reload, metrics, next);
+        return new DispatcherConfig(
+                kafka, topics, delivery, retry, management, shutdown, reload, tenancy, metrics, next);
     }
 
     /** Everything but the subscriptions: the settings that need a restart to change. */
@@ -145,6 +147,14 @@ public record DispatcherConfig(
     public record Shutdown(Duration timeout) {}
 
     public record Reload(Duration interval) {}
+
+    /**
+     * @param workspaceField             the JSON pointer of an event's workspace id
+     * @param maxSubscriptionsPerWorkspace how many subscriptions one workspace may have
+     */
+    public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace) {
+        public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20);
+    }
 
     public record Metrics(boolean eventTypeLabel) {}
 }
