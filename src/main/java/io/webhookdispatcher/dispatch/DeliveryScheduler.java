@@ -91,7 +91,7 @@ public final class DeliveryScheduler {
     public void lanesChanged() {
         synchronized (lock) {
             lanesVersion = subscriptions.version();
-            permits.resize(subscriptions.all());
+            permits.resize(subscriptions.activeCount());
         }
         pump();
     }
@@ -107,8 +107,7 @@ public final class DeliveryScheduler {
             if (!delivery.lease().active()) {
                 decision = null;
             } else {
-                decision =
-                        admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now, subscriptions.all()));
+                decision = admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now));
                 if (decision == Admission.ENQUEUE) {
                     lane.enqueue(job);
                     markReady(lane);
@@ -169,15 +168,16 @@ public final class DeliveryScheduler {
         boolean due;
         Runnable wake;
         synchronized (lock) {
+            slowLanes.refreshFastest(now);
             for (Lane lane : ready) {
                 Job head = lane.head();
                 if (head != null && atOwnBound(lane, head)) {
                     lane.atOwnBound(now);
                 }
-                slowLanes.trim(lane, now, subscriptions.all(), trimmed);
+                slowLanes.trim(lane, now, trimmed);
             }
             ready.removeIf(lane -> !lane.hasQueued() && clearReady(lane));
-            slowLanes.reclassifyIdle(now, subscriptions.all());
+            slowLanes.reclassifyIdle(now);
             due = timedWait;
             timedWait = false;
             wake = backPressure.resumable(ready, now);
@@ -319,6 +319,7 @@ public final class DeliveryScheduler {
             permits.finished(lane, job);
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
+                slowLanes.answered(lane);
                 if (outcome instanceof DeliveryOutcome.Retryable r
                         && r.retryAfter().isPresent()) {
                     lane.holdUntil(now

@@ -25,6 +25,7 @@ public final class Subscriptions {
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
     private volatile RoutingIndex index = RoutingIndex.EMPTY;
+    private volatile int activeCount; // enabled and not auto-disabled
     private volatile Set<String> namedEventTypes = Set.of();
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
@@ -65,6 +66,7 @@ public final class Subscriptions {
             lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
             active = List.copyOf(nextActive);
             index = new RoutingIndex(active);
+            countActive();
             namedEventTypes = next.stream()
                     .flatMap(s -> s.events().stream())
                     .flatMap(f -> f.exactType().stream())
@@ -96,6 +98,7 @@ public final class Subscriptions {
             return false;
         }
         lane.endpointDisabled(disabled);
+        countActive();
         version.incrementAndGet();
         return true;
     }
@@ -113,6 +116,15 @@ public final class Subscriptions {
     /** The types some configured filter names without a wildcard (the bounded {@code event_type} label values). */
     public Set<String> namedEventTypes() {
         return namedEventTypes;
+    }
+
+    /** The lanes that may be sent to: enabled and not auto-disabled (what the permits are shared among). */
+    public int activeCount() {
+        return activeCount;
+    }
+
+    private synchronized void countActive() {
+        activeCount = (int) active.stream().filter(Lane::active).count();
     }
 
     public int enabledCount() {

@@ -17,10 +17,10 @@ class PermitPoolTest {
         Lane wide = lane("wide", 64);
         Lane narrow = lane("narrow", 2);
 
-        pool.resize(List.of(wide, narrow));
+        pool.resize(2);
 
-        assertThat(wide.reserved()).isEqualTo(4); // 16 / (2 × 2 lanes)
-        assertThat(narrow.reserved()).isEqualTo(2); // its own maxInFlight
+        assertThat(pool.reserved(wide)).isEqualTo(4); // 16 / (2 × 2 lanes)
+        assertThat(pool.reserved(narrow)).isEqualTo(2); // its own maxInFlight
     }
 
     @Test
@@ -29,7 +29,7 @@ class PermitPoolTest {
         var pool = new PermitPool(16);
         Lane hung = lane("hung", 64);
         Lane healthy = lane("healthy", 64);
-        pool.resize(List.of(hung, healthy));
+        pool.resize(2);
         queue(hung, 100, 10);
 
         // when: the hung lane starts all it can (its requests never end)
@@ -48,7 +48,7 @@ class PermitPoolTest {
         var pool = new PermitPool(4); // 1 reserved each, 2 shared
         Lane a = lane("a", 64);
         Lane b = lane("b", 64);
-        pool.resize(List.of(a, b));
+        pool.resize(2);
         queue(a, 10, 10);
         List<Job> started = startAll(pool, a);
         assertThat(started).hasSize(3);
@@ -66,10 +66,30 @@ class PermitPoolTest {
         off.endpointDisabled(true);
         Lane on = lane("on", 64);
 
-        pool.resize(List.of(off, on));
+        pool.resize(1);
 
-        assertThat(off.reserved()).isZero();
-        assertThat(on.reserved()).isEqualTo(4);
+        assertThat(pool.reserved(off)).isZero();
+        assertThat(pool.reserved(on)).isEqualTo(4);
+    }
+
+    @Test
+    void shouldShareEveryPermitAndNeverExceedTheTotalWithMoreLanesThanHalfThePermits() {
+        // given: 16 permits and 10,000 enabled lanes: a slice would be under one permit
+        var pool = new PermitPool(16);
+        pool.resize(10_000);
+        var lanes = new ArrayList<Lane>();
+        for (int i = 0; i < 40; i++) {
+            Lane lane = lane("l" + i, 64);
+            queue(lane, 2, 10);
+            lanes.add(lane);
+        }
+
+        // when: every lane starts what it may
+        int started = lanes.stream().mapToInt(l -> startAll(pool, l).size()).sum();
+
+        // then: 16 in all, not one per lane
+        assertThat(pool.reserved(lanes.get(0))).isZero();
+        assertThat(started).isEqualTo(16);
     }
 
     private static List<Job> startAll(PermitPool pool, Lane lane) {
