@@ -275,6 +275,7 @@ tenancy:
   maxSubscriptionsPerWorkspace: {{ .Values.tenancy.maxSubscriptionsPerWorkspace | int64 }}
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
+  subscriptionLabels: {{ .Values.metrics.subscriptionLabels | toJson }}
 {{- end }}
 
 {{- define "webhook-dispatcher.config.subscriptions" -}}

@@ -263,7 +263,12 @@ public final class ConfigKeys {
     static final class Metrics {
         static final ConfigKey<Boolean> EVENT_TYPE_LABEL =
                 bool("eventTypeLabel", true, "Set to false to drop the event_type label (it becomes all).");
-        static final ConfigKey<Void> SECTION = mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL));
+        static final ConfigKey<DispatcherConfig.Metrics.SubscriptionLabels> SUBSCRIPTION_LABELS = ConfigKey.choice(
+                        "subscriptionLabels", DispatcherConfig.Metrics.SubscriptionLabels.values(), l -> l.configName)
+                .defaultsTo(DispatcherConfig.Metrics.SubscriptionLabels.UNSCOPED, "unscoped")
+                .doc("Which subscriptions get series of their own: all, none, or unscoped (workspace ones together).");
+        static final ConfigKey<Void> SECTION =
+                mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL, SUBSCRIPTION_LABELS));
     }
 
     /** The whole file. */

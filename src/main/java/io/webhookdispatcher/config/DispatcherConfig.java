@@ -156,5 +156,28 @@ public record DispatcherConfig(
         public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20);
     }
 
-    public record Metrics(boolean eventTypeLabel) {}
+    /**
+     * @param eventTypeLabel     whether delivery metrics carry the {@code event_type} label
+     * @param subscriptionLabels which subscriptions get series of their own
+     */
+    public record Metrics(boolean eventTypeLabel, SubscriptionLabels subscriptionLabels) {
+        /** {@code metrics.subscriptionLabels}. */
+        public enum SubscriptionLabels {
+            /** Every subscription its own series (about 80 each). */
+            ALL("all"),
+            /** None: every subscription's metrics under {@code subscription="all"}. */
+            NONE("none"),
+            /**
+             * Subscriptions without a workspaceId (the operator's, few) their own; workspace-scoped ones together
+             * under {@code subscription="workspaces"}, with the workspaces whose subscriptions fail most as a top 10.
+             */
+            UNSCOPED("unscoped");
+
+            public final String configName;
+
+            SubscriptionLabels(String configName) {
+                this.configName = configName;
+            }
+        }
+    }
 }
