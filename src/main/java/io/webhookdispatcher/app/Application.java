@@ -163,7 +163,8 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedPerSubscription(),
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
-                        config.retry().maxRetryAfter()));
+                        config.retry().maxRetryAfter(),
+                        config.tenancy().maxInFlightPerWorkspace()));
 
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
         var fanOut = new EventFanOut(

@@ -254,10 +254,14 @@ public final class ConfigKeys {
                 "maxSubscriptionsPerWorkspace",
                 20,
                 "Subscriptions one workspace may have (Hookdeck Outpost's default).");
+        static final ConfigKey<Integer> MAX_IN_FLIGHT_PER_WORKSPACE = positiveInt(
+                "maxInFlightPerWorkspace",
+                64,
+                "Concurrent HTTP requests of one workspace's subscriptions together (of delivery.maxInFlight).");
         static final ConfigKey<Void> SECTION = mapping(
                 "tenancy",
                 "Workspaces: whose events a subscription with a workspaceId gets.",
-                List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE));
+                List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE, MAX_IN_FLIGHT_PER_WORKSPACE));
     }
 
     static final class Metrics {

@@ -109,7 +109,9 @@ public final class ConfigLoader {
                 top,
                 Tenancy.SECTION,
                 t -> new DispatcherConfig.Tenancy(
-                        Tenancy.WORKSPACE_FIELD.read(t), Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t)));
+                        Tenancy.WORKSPACE_FIELD.read(t),
+                        Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t),
+                        Tenancy.MAX_IN_FLIGHT_PER_WORKSPACE.read(t)));
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);

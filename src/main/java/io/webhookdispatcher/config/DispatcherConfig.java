@@ -151,9 +151,10 @@ public record DispatcherConfig(
     /**
      * @param workspaceField             the JSON pointer of an event's workspace id
      * @param maxSubscriptionsPerWorkspace how many subscriptions one workspace may have
+     * @param maxInFlightPerWorkspace     concurrent requests of one workspace's subscriptions together
      */
-    public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace) {
-        public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20);
+    public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace, int maxInFlightPerWorkspace) {
+        public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20, 64);
     }
 
     /**
