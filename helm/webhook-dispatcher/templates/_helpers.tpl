@@ -270,8 +270,13 @@ shutdown:
   timeout: {{ .Values.shutdown.timeout | toJson }}
 reload:
   interval: {{ .Values.reload.interval | toJson }}
+tenancy:
+  workspaceField: {{ .Values.tenancy.workspaceField | toJson }}
+  maxSubscriptionsPerWorkspace: {{ .Values.tenancy.maxSubscriptionsPerWorkspace | int64 }}
+  maxInFlightPerWorkspace: {{ .Values.tenancy.maxInFlightPerWorkspace | int64 }}
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
+  subscriptionLabels: {{ .Values.metrics.subscriptionLabels | toJson }}
 {{- end }}
 
 {{- define "webhook-dispatcher.config.subscriptions" -}}
@@ -281,6 +286,9 @@ subscriptions:
 {{- range .Values.subscriptions }}
 {{- $ref := .secretRef | default dict }}
   - id: {{ .id | toJson }}
+    {{- if .workspaceId }}
+    workspaceId: {{ .workspaceId | toJson }}
+    {{- end }}
     url: {{ .url | toJson }}
     {{- if $ref.mount }}
     secretFile: {{ printf "%s/%s/%s" (include "webhook-dispatcher.secretMountDir" $) .id (default .id $ref.key) | toJson }}

@@ -245,10 +245,34 @@ public final class ConfigKeys {
         static final ConfigKey<Void> SECTION = mapping("reload", "Hot reload.", List.of(INTERVAL));
     }
 
+    static final class Tenancy {
+        static final ConfigKey<String> WORKSPACE_FIELD = ConfigKey.<String>define(
+                        "workspaceField", ConfigKey.Type.STRING, Values::jsonPointer)
+                .defaultsTo("/workspaceId")
+                .doc("The JSON pointer of an event's workspace id (the CRM's own field by default).");
+        static final ConfigKey<Integer> MAX_SUBSCRIPTIONS_PER_WORKSPACE = positiveInt(
+                "maxSubscriptionsPerWorkspace",
+                20,
+                "Subscriptions one workspace may have (Hookdeck Outpost's default).");
+        static final ConfigKey<Integer> MAX_IN_FLIGHT_PER_WORKSPACE = positiveInt(
+                "maxInFlightPerWorkspace",
+                64,
+                "Concurrent HTTP requests of one workspace's subscriptions together (of delivery.maxInFlight).");
+        static final ConfigKey<Void> SECTION = mapping(
+                "tenancy",
+                "Workspaces: whose events a subscription with a workspaceId gets.",
+                List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE, MAX_IN_FLIGHT_PER_WORKSPACE));
+    }
+
     static final class Metrics {
         static final ConfigKey<Boolean> EVENT_TYPE_LABEL =
                 bool("eventTypeLabel", true, "Set to false to drop the event_type label (it becomes all).");
-        static final ConfigKey<Void> SECTION = mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL));
+        static final ConfigKey<DispatcherConfig.Metrics.SubscriptionLabels> SUBSCRIPTION_LABELS = ConfigKey.choice(
+                        "subscriptionLabels", DispatcherConfig.Metrics.SubscriptionLabels.values(), l -> l.configName)
+                .defaultsTo(DispatcherConfig.Metrics.SubscriptionLabels.UNSCOPED, "unscoped")
+                .doc("Which subscriptions get series of their own: all, none, or unscoped (workspace ones together).");
+        static final ConfigKey<Void> SECTION =
+                mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL, SUBSCRIPTION_LABELS));
     }
 
     /** The whole file. */
@@ -263,6 +287,7 @@ public final class ConfigKeys {
                     Management.SECTION,
                     Shutdown.SECTION,
                     Reload.SECTION,
+                    Tenancy.SECTION,
                     Metrics.SECTION,
                     SubscriptionSchema.SUBSCRIPTIONS));
 

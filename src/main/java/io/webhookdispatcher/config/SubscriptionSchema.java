@@ -79,6 +79,10 @@ public final class SubscriptionSchema {
     static final ConfigKey<Optional<RateLimit>> RATE_LIMIT = define("rateLimit", STRING, Values::rateLimit)
             .describedDefault(Optional.empty(), ConfigKey.NONE)
             .doc("At most this many requests: 50/s, 600/m or 1000/h; delayed, never dropped.");
+    static final ConfigKey<Optional<String>> WORKSPACE_ID = define(
+                    "workspaceId", STRING, SubscriptionSchema::workspaceId)
+            .describedDefault(Optional.empty(), "every workspace")
+            .doc("Gets only the events of this workspace (tenancy.workspaceField); unset: every workspace's.");
     static final ConfigKey<Optional<Duration>> AUTO_DISABLE_AFTER = define(
                     "autoDisableAfter", ConfigKey.Type.DURATION, Values::durationOrOff)
             .inherits("delivery.autoDisableAfter")
@@ -99,6 +103,7 @@ public final class SubscriptionSchema {
                     "subscriptions", ConfigKey.Type.LIST_OF_MAPPINGS, null)
             .fields(List.of(
                     ID,
+                    WORKSPACE_ID,
                     URL,
                     SECRET,
                     SECRETS,
@@ -183,12 +188,56 @@ public final class SubscriptionSchema {
         Tls tls = TLS.read(sub, defaults.tls());
         Optional<PayloadFilter> filter = FILTER.read(sub);
         Optional<Duration> autoDisableAfter = AUTO_DISABLE_AFTER.read(sub, defaults.autoDisableAfter());
+        Optional<String> workspaceId = WORKSPACE_ID.read(sub);
         sub.rejectUnknownKeys();
         if (errors.count() > before) {
             return Optional.empty();
         }
         return Optional.of(new Subscription(
-                id, url, signing, events, enabled, maxInFlight, rateLimit, breaker, tls, filter, autoDisableAfter));
+                id,
+                url,
+                signing,
+                events,
+                enabled,
+                maxInFlight,
+                rateLimit,
+                breaker,
+                tls,
+                filter,
+                autoDisableAfter,
+                workspaceId));
+    }
+
+    /** A workspace id: the CRM's are UUIDs; anything printable up to 128 characters is taken. */
+    private static Optional<String> workspaceId(Node n, String key, Optional<String> fallback) {
+        String text = n.string(key, null);
+        if (text == null) {
+            return fallback;
+        }
+        if (text.isBlank() || text.length() > 128 || !text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            n.error(key, "must be 1 to 128 printable ASCII characters without spaces");
+            return fallback;
+        }
+        return Optional.of(text);
+    }
+
+    /**
+     * {@code tenancy.maxSubscriptionsPerWorkspace}: one error per workspace over it, naming the workspace. Any entry
+     * point that adds subscriptions (the file, a topic, an API) counts the same way.
+     */
+    static void checkWorkspaceLimit(List<Subscription> subscriptions, int max, Node top) {
+        var perWorkspace = new java.util.TreeMap<String, Integer>();
+        for (Subscription s : subscriptions) {
+            s.workspaceId().ifPresent(w -> perWorkspace.merge(w, 1, Integer::sum));
+        }
+        perWorkspace.forEach((workspace, count) -> {
+            if (count > max) {
+                top.error(
+                        SUBSCRIPTIONS.name(),
+                        "workspace " + workspace + " has " + count + " subscriptions, more than"
+                                + " tenancy.maxSubscriptionsPerWorkspace (" + max + ")");
+            }
+        });
     }
 
     private static String id(Node sub, Predicate<String> unique) {

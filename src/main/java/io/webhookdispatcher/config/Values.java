@@ -337,4 +337,22 @@ final class Values {
             return fallback;
         }
     }
+
+    /** An RFC 6901 JSON pointer into an event, such as {@code /workspaceId} or {@code /record/workspaceId}. */
+    static String jsonPointer(Node n, String key, String fallback) {
+        String text = n.string(key, null);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            if (com.fasterxml.jackson.core.JsonPointer.compile(text).matches()) {
+                n.error(key, "must point into the event, such as /workspaceId (the empty pointer is the whole event)");
+                return fallback;
+            }
+        } catch (IllegalArgumentException e) {
+            n.error(key, "is not a JSON pointer (RFC 6901), such as /workspaceId: " + e.getMessage());
+            return fallback;
+        }
+        return text;
+    }
 }

@@ -39,13 +39,25 @@ public final class DeliveryScheduler {
      * @param maxQueuedBytes bytes of bodies one lane may hold waiting, and again under way
      * @param maxQueueDelay  a lane whose queue would take longer than this to drain is slow
      * @param maxRetryAfter  the longest {@code Retry-After} that holds a lane back
+     * @param maxInFlightPerWorkspace concurrent HTTP requests of one workspace's subscriptions together
      */
     public record Bounds(
-            int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay, Duration maxRetryAfter) {
+            int maxInFlight,
+            int maxQueued,
+            long maxQueuedBytes,
+            Duration maxQueueDelay,
+            Duration maxRetryAfter,
+            int maxInFlightPerWorkspace) {
         public Bounds {
-            if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1) {
+            if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1 || maxInFlightPerWorkspace < 1) {
                 throw new IllegalArgumentException("bounds must be positive");
             }
+        }
+
+        /** No per-workspace bound beyond the total. */
+        public Bounds(
+                int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay, Duration maxRetryAfter) {
+            this(maxInFlight, maxQueued, maxQueuedBytes, maxQueueDelay, maxRetryAfter, maxInFlight);
         }
     }
 
@@ -81,7 +93,7 @@ public final class DeliveryScheduler {
         this.bounds = Objects.requireNonNull(bounds, "bounds");
         this.admission = new Admission(bounds);
         this.slowLanes = new SlowLanes(bounds.maxQueueDelay());
-        this.permits = new PermitPool(bounds.maxInFlight());
+        this.permits = new PermitPool(bounds.maxInFlight(), bounds.maxInFlightPerWorkspace());
         this.backPressure = new BackPressure(bounds);
         this.outcomes = new Outcomes(failures, attemptLog, health, metrics, clock);
         lanesChanged();
@@ -91,7 +103,7 @@ public final class DeliveryScheduler {
     public void lanesChanged() {
         synchronized (lock) {
             lanesVersion = subscriptions.version();
-            permits.resize(subscriptions.all());
+            permits.resize(subscriptions.activeCount());
         }
         pump();
     }
@@ -107,8 +119,7 @@ public final class DeliveryScheduler {
             if (!delivery.lease().active()) {
                 decision = null;
             } else {
-                decision =
-                        admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now, subscriptions.all()));
+                decision = admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now));
                 if (decision == Admission.ENQUEUE) {
                     lane.enqueue(job);
                     markReady(lane);
@@ -169,15 +180,16 @@ public final class DeliveryScheduler {
         boolean due;
         Runnable wake;
         synchronized (lock) {
+            slowLanes.refreshFastest(now);
             for (Lane lane : ready) {
                 Job head = lane.head();
                 if (head != null && atOwnBound(lane, head)) {
                     lane.atOwnBound(now);
                 }
-                slowLanes.trim(lane, now, subscriptions.all(), trimmed);
+                slowLanes.trim(lane, now, trimmed);
             }
             ready.removeIf(lane -> !lane.hasQueued() && clearReady(lane));
-            slowLanes.reclassifyIdle(now, subscriptions.all());
+            slowLanes.reclassifyIdle(now);
             due = timedWait;
             timedWait = false;
             wake = backPressure.resumable(ready, now);
@@ -319,6 +331,7 @@ public final class DeliveryScheduler {
             permits.finished(lane, job);
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
+                slowLanes.answered(lane);
                 if (outcome instanceof DeliveryOutcome.Retryable r
                         && r.retryAfter().isPresent()) {
                     lane.holdUntil(now

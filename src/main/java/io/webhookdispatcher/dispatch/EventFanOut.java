@@ -6,6 +6,7 @@ import io.webhookdispatcher.consume.RecordHandler;
 import io.webhookdispatcher.event.CrmEvent;
 import io.webhookdispatcher.event.EventVariables;
 import io.webhookdispatcher.event.PayloadFilter;
+import io.webhookdispatcher.event.WorkspaceField;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.io.IOException;
 import java.time.Instant;
@@ -19,8 +20,8 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The events topic's handler: parse once, then one delivery per enabled subscription whose {@code events} and
- * {@code filter} match; the record is finished when all of them are. Unusable input goes to the dead-letter topic and is finished once that
+ * The events topic's handler: parse once, then one delivery per enabled subscription of the event's workspace (or of
+ * none) whose {@code events} and {@code filter} match ({@link Subscriptions#matching}); the record is finished when all of them are. Unusable input goes to the dead-letter topic and is finished once that
  * write is acknowledged; tombstones and unmatched events are finished at once.
  */
 public final class EventFanOut implements RecordHandler {
@@ -40,6 +41,7 @@ public final class EventFanOut implements RecordHandler {
     private final DispatcherMetrics metrics;
     private final int maxEventBytes;
     private final TopicIncarnations topicIds;
+    private final WorkspaceField workspaceField;
 
     public EventFanOut(
             Subscriptions subscriptions,
@@ -47,13 +49,15 @@ public final class EventFanOut implements RecordHandler {
             DeliveryScheduler scheduler,
             InvalidInputSink invalidInput,
             DispatcherMetrics metrics,
-            int maxEventBytes) {
+            int maxEventBytes,
+            WorkspaceField workspaceField) {
         this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
         this.topicIds = Objects.requireNonNull(topicIds, "topicIds");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.invalidInput = Objects.requireNonNull(invalidInput, "invalidInput");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.maxEventBytes = maxEventBytes;
+        this.workspaceField = Objects.requireNonNull(workspaceField, "workspaceField");
     }
 
     @Override
@@ -65,13 +69,13 @@ public final class EventFanOut implements RecordHandler {
         }
         CrmEvent event;
         try {
-            event = CrmEvent.parse(record.value(), maxEventBytes);
+            event = CrmEvent.parse(record.value(), maxEventBytes, workspaceField);
         } catch (CrmEvent.InvalidEventException e) {
             String reason = e.kind().reason;
             metrics.invalid(reason);
             return invalidInput.reject(record, reason, e.getMessage(), lease);
         }
-        List<Lane> lanes = filtered(subscriptions.matching(event.type()), record.value(), event);
+        List<Lane> lanes = filtered(subscriptions.matching(event.type(), event.workspaceId()), record.value(), event);
         if (lanes.isEmpty()) {
             metrics.unmatched();
             return NOTHING_TO_DO;

@@ -28,7 +28,6 @@ public final class Lane {
     private int inFlight;
     private long inFlightBytes; // bytes of the bodies under way
     private int sharedHeld; // permits of the shared pool among inFlight
-    private int reserved; // permits reserved for this lane (fair share)
     private volatile CircuitBreaker breaker; // replaced by a reload (on its thread): volatile, so the scheduler sees it
     private volatile RateLimit.Bucket bucket;
     private long holdUntil; // a receiver's Retry-After: no attempt starts before
@@ -183,21 +182,9 @@ public final class Lane {
         return false;
     }
 
-    /** Beyond its reserved slice: the request just started holds a permit of the shared pool. */
-    boolean holdsSharedPermit() {
-        if (inFlight > reserved) {
-            sharedHeld++;
-            return true;
-        }
-        return false;
-    }
-
-    int reserved() {
-        return reserved;
-    }
-
-    void reserve(int permits) {
-        reserved = permits;
+    /** The request just started holds a permit of the shared pool (it is beyond the lane's reserved slice). */
+    void holdsSharedPermit() {
+        sharedHeld++;
     }
 
     long inFlightBytes() {

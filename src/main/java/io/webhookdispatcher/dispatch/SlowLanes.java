@@ -2,7 +2,7 @@ package io.webhookdispatcher.dispatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,16 +26,19 @@ final class SlowLanes {
 
     private final long limitMillis;
     private final Set<Lane> slow = new LinkedHashSet<>(); // the lanes classified slow, to re-check when idle
+    private final Set<Lane> answered = new HashSet<>(); // lanes with an attempt ended since refreshFastest
+    private Lane fastest; // the two fastest enabled lanes that have answered, as of the last refreshFastest
+    private Lane second;
 
     SlowLanes(Duration maxQueueDelay) {
         this.limitMillis = maxQueueDelay.toMillis();
     }
 
-    /** Classifies {@code lane} now, among {@code all} lanes, and records the answer on it. */
-    boolean classify(Lane lane, long now, Collection<Lane> all) {
+    /** Classifies {@code lane} now and records the answer on it. */
+    boolean classify(Lane lane, long now) {
         long drain = lane.drainEstimateMillis(now);
         boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
-        double ratio = lane.latencyMillis(now) / fastestOther(lane, now, all);
+        double ratio = lane.latencyMillis(now) / fastestOther(lane, now);
         boolean isSlow = lane.slow()
                 ? drain >= limitMillis / 2 && (paced || ratio >= SLOW_RATIO / 2)
                 : drain > limitMillis && (paced || ratio >= SLOW_RATIO);
@@ -59,9 +62,9 @@ final class SlowLanes {
      * Retry-After, the tail of a slow lane's queue — so no lane keeps a record uncommitted for longer than that (plus
      * its requests under way). Each is due no earlier than the lane could take it, after what it keeps.
      */
-    void trim(Lane lane, long now, Collection<Lane> all, List<Trimmed> trimmed) {
+    void trim(Lane lane, long now, List<Trimmed> trimmed) {
         boolean held = lane.holdRemainingMillis(now) > limitMillis;
-        boolean isSlow = classify(lane, now, all);
+        boolean isSlow = classify(lane, now);
         if (!held && (lane.queued() <= 1 || lane.drainEstimateMillis(now) <= limitMillis || !isSlow)) {
             return;
         }
@@ -74,10 +77,10 @@ final class SlowLanes {
     }
 
     /** Re-classifies the slow lanes that have no queued work (the others are re-classified as their queue is). */
-    void reclassifyIdle(long now, Collection<Lane> all) {
+    void reclassifyIdle(long now) {
         for (Lane lane : List.copyOf(slow)) {
             if (!lane.hasQueued()) {
-                classify(lane, now, all);
+                classify(lane, now);
             }
         }
     }
@@ -98,18 +101,44 @@ final class SlowLanes {
         }
     }
 
-    /** The lowest latency among the other enabled lanes that have answered (∞ if none has). */
-    private static double fastestOther(Lane lane, long now, Collection<Lane> all) {
-        double fastest = Double.POSITIVE_INFINITY;
-        for (Lane other : all) {
-            double latency = other.latencyMillis(now);
-            if (other != lane
-                    && latency > 0
-                    && !other.removed()
-                    && other.subscription().enabled()) {
-                fastest = Math.min(fastest, latency);
+    /** An attempt of this lane ended: its speed changed (the only way a lane can get faster). */
+    void answered(Lane lane) {
+        answered.add(lane);
+    }
+
+    /**
+     * Once per tick: the two fastest lanes among those that answered since the last call and the two fastest before,
+     * so that no call walks every lane. A lane gets faster only by answering, so a lane left out was slower than
+     * these when last seen; if these have since stalled, the "fastest other" is overestimated, which can only make a
+     * lane look less slow than it is, never slower.
+     */
+    void refreshFastest(long now) {
+        if (fastest != null) {
+            answered.add(fastest);
+        }
+        if (second != null) {
+            answered.add(second);
+        }
+        fastest = null;
+        second = null;
+        for (Lane lane : answered) {
+            double latency = lane.latencyMillis(now);
+            if (latency <= 0 || lane.removed() || !lane.subscription().enabled()) {
+                continue;
+            }
+            if (fastest == null || latency < fastest.latencyMillis(now)) {
+                second = fastest;
+                fastest = lane;
+            } else if (second == null || latency < second.latencyMillis(now)) {
+                second = lane;
             }
         }
-        return fastest;
+        answered.clear();
+    }
+
+    /** The lowest latency among the other enabled lanes that have answered (∞ if none has). */
+    private double fastestOther(Lane lane, long now) {
+        Lane other = fastest != lane ? fastest : second;
+        return other == null ? Double.POSITIVE_INFINITY : other.latencyMillis(now);
     }
 }

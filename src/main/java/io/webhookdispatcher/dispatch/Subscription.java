@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param filter      a CEL expression that narrows what {@code events} matched, if any
  * @param autoDisableAfter how long its endpoint may fail without a break before the dispatcher disables it; empty:
  *                    never (also whenever {@code topics.operations} is unset)
+ * @param workspaceId the one workspace whose events it gets (the event's {@code tenancy.workspaceField}); empty:
+ *                    every workspace's
  */
 public record Subscription(
         String id,
@@ -32,7 +34,8 @@ public record Subscription(
         CircuitBreaker.Settings breaker,
         Tls tls,
         Optional<PayloadFilter> filter,
-        Optional<java.time.Duration> autoDisableAfter) {
+        Optional<java.time.Duration> autoDisableAfter,
+        Optional<String> workspaceId) {
     /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
     private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
 
@@ -45,13 +48,42 @@ public record Subscription(
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(autoDisableAfter, "autoDisableAfter");
+        Objects.requireNonNull(workspaceId, "workspaceId");
         events = List.copyOf(events);
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be positive");
         }
     }
 
-    /** Without a payload filter, never disabled automatically. */
+    /** For every workspace. */
+    public Subscription(
+            String id,
+            URI url,
+            Signing signing,
+            List<EventFilter> events,
+            boolean enabled,
+            int maxInFlight,
+            Optional<RateLimit> rateLimit,
+            CircuitBreaker.Settings breaker,
+            Tls tls,
+            Optional<PayloadFilter> filter,
+            Optional<java.time.Duration> autoDisableAfter) {
+        this(
+                id,
+                url,
+                signing,
+                events,
+                enabled,
+                maxInFlight,
+                rateLimit,
+                breaker,
+                tls,
+                filter,
+                autoDisableAfter,
+                Optional.empty());
+    }
+
+    /** Without a payload filter, never disabled automatically, for every workspace. */
     public Subscription(
             String id,
             URI url,
@@ -72,6 +104,7 @@ public record Subscription(
                 rateLimit,
                 breaker,
                 tls,
+                Optional.empty(),
                 Optional.empty(),
                 Optional.empty());
     }
@@ -101,18 +134,20 @@ public record Subscription(
      */
     public String endpointFingerprint() {
         String text = String.join(
-                "\n",
-                url.toString(),
-                signing.scheme().configName(),
-                tls.ca().map(c -> c.sha256() + " " + c.trust().label).orElse("system"),
-                tls.client().map(Tls.ClientCertificate::sha256).orElse("no client certificate"),
-                events.toString(),
-                filter.map(PayloadFilter::source).orElse(""),
-                String.valueOf(enabled),
-                String.valueOf(maxInFlight),
-                rateLimit.map(Object::toString).orElse(""),
-                breaker.toString(),
-                autoDisableAfter.map(Object::toString).orElse("off"));
+                        "\n",
+                        url.toString(),
+                        signing.scheme().configName(),
+                        tls.ca().map(c -> c.sha256() + " " + c.trust().label).orElse("system"),
+                        tls.client().map(Tls.ClientCertificate::sha256).orElse("no client certificate"),
+                        events.toString(),
+                        filter.map(PayloadFilter::source).orElse(""),
+                        String.valueOf(enabled),
+                        String.valueOf(maxInFlight),
+                        rateLimit.map(Object::toString).orElse(""),
+                        breaker.toString(),
+                        autoDisableAfter.map(Object::toString).orElse("off"))
+                // appended only when set, so an unscoped subscription keeps the fingerprint it was disabled with
+                + workspaceId.map(w -> "\nworkspace " + w).orElse("");
         try {
             byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
                     .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));

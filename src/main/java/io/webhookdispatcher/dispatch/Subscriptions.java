@@ -24,6 +24,8 @@ public final class Subscriptions {
     private final Clock clock;
     private final Consumer<Lane> onNewLane;
     private volatile List<Lane> active = List.of();
+    private volatile RoutingIndex index = RoutingIndex.EMPTY;
+    private volatile int activeCount; // enabled and not auto-disabled
     private volatile Set<String> namedEventTypes = Set.of();
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
@@ -63,6 +65,8 @@ public final class Subscriptions {
             }
             lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
             active = List.copyOf(nextActive);
+            index = new RoutingIndex(active);
+            countActive();
             namedEventTypes = next.stream()
                     .flatMap(s -> s.events().stream())
                     .flatMap(f -> f.exactType().stream())
@@ -71,19 +75,17 @@ public final class Subscriptions {
         }
     }
 
-    /** Enabled lanes whose filters match, in config order. */
+    /**
+     * Enabled lanes whose {@code events} match, in config order: those without a {@code workspaceId}, and those of
+     * {@code workspace} (null: the event names none). Costs what the matches cost, not what the other subscriptions do.
+     */
+    public List<Lane> matching(EventType type, String workspace) {
+        return index.matching(type, workspace);
+    }
+
+    /** Enabled lanes whose filters match, for an event that names no workspace. */
     public List<Lane> matching(EventType type) {
-        List<Lane> snapshot = active;
-        List<Lane> result = null;
-        for (Lane lane : snapshot) {
-            if (lane.subscription().wants(type)) {
-                if (result == null) {
-                    result = new ArrayList<>(snapshot.size());
-                }
-                result.add(lane);
-            }
-        }
-        return result == null ? List.of() : result;
+        return matching(type, null);
     }
 
     /**
@@ -96,6 +98,7 @@ public final class Subscriptions {
             return false;
         }
         lane.endpointDisabled(disabled);
+        countActive();
         version.incrementAndGet();
         return true;
     }
@@ -113,6 +116,15 @@ public final class Subscriptions {
     /** The types some configured filter names without a wildcard (the bounded {@code event_type} label values). */
     public Set<String> namedEventTypes() {
         return namedEventTypes;
+    }
+
+    /** The lanes that may be sent to: enabled and not auto-disabled (what the permits are shared among). */
+    public int activeCount() {
+        return activeCount;
+    }
+
+    private synchronized void countActive() {
+        activeCount = (int) active.stream().filter(Lane::active).count();
     }
 
     public int enabledCount() {

@@ -11,13 +11,13 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * What the dispatcher needs from an event value: its type and when it happened. The value itself is
- * never re-serialised; receivers get the bytes as consumed.
+ * What the dispatcher needs from an event value: its type, when it happened, and whose workspace it is (null when
+ * the event has no such field). The value itself is never re-serialised; receivers get the bytes as consumed.
  *
  * <p>Accepts the documented shape {@code {"event", "data", "timestamp"}} and the CRM's native names
  * {@code eventName} / {@code record} / {@code eventDate}.
  */
-public record CrmEvent(EventType type, Instant occurredAt) {
+public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
     private static final JsonFactory JSON = new JsonFactory();
     /** Names an object may have before {@link Names} keeps them in a set instead of scanning a list. */
     private static final int SCANNED_NAMES = 16;
@@ -60,6 +60,11 @@ public record CrmEvent(EventType type, Instant occurredAt) {
      * {@code JSON.parse} reads the last), and RFC 8259 leaves it undefined.
      */
     public static CrmEvent parse(byte[] value, int maxBytes) throws InvalidEventException {
+        return parse(value, maxBytes, WorkspaceField.NONE);
+    }
+
+    /** As {@link #parse(byte[], int)}, also reading the workspace id at {@code workspace} (a string, else null). */
+    public static CrmEvent parse(byte[] value, int maxBytes, WorkspaceField workspace) throws InvalidEventException {
         if (value.length > maxBytes) {
             throw new InvalidEventException(Invalid.TOO_LARGE, value.length + " bytes > limit " + maxBytes);
         }
@@ -68,6 +73,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         String time = null;
         String typeField = null;
         String timeField = null;
+        String workspaceId = null;
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(Invalid.NOT_AN_OBJECT, "value is not a JSON object");
@@ -88,7 +94,13 @@ public record CrmEvent(EventType type, Instant occurredAt) {
                         timeField = field;
                         time = stringOrSkip(p, token);
                     }
-                    default -> skip(p, token);
+                    default -> {
+                        if (workspace.startsAt(field)) {
+                            workspaceId = workspace.read(p, token, 1);
+                        } else {
+                            skip(p, token);
+                        }
+                    }
                 }
             }
             if (p.nextToken() != null) {
@@ -106,7 +118,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
         EventType type = EventType.parse(eventName)
                 .orElseThrow(
                         () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
-        return new CrmEvent(type, EventTime.parse(time));
+        return new CrmEvent(type, EventTime.parse(time), workspaceId);
     }
 
     /**
@@ -133,7 +145,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
      * check rather than Jackson's {@code STRICT_DUPLICATE_DETECTION}, whose set per object was 2% of the fan-out-1
      * benchmark's samples; nesting is bounded by the parser's {@code maxNestingDepth}.
      */
-    private static void skip(JsonParser p, JsonToken token) throws IOException, InvalidEventException {
+    static void skip(JsonParser p, JsonToken token) throws IOException, InvalidEventException {
         if (token == JsonToken.START_OBJECT) {
             var names = new Names();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -148,7 +160,7 @@ public record CrmEvent(EventType type, Instant occurredAt) {
     }
 
     /** One object's names so far: scanned while few (most objects), a set past {@link #SCANNED_NAMES}. */
-    private static final class Names {
+    static final class Names {
         private String[] few; // made with the first name: an empty object costs nothing
         private int size;
         private Set<String> many;

@@ -21,6 +21,7 @@ import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.dispatch.TopicIncarnations;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.WorkspaceField;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import io.webhookdispatcher.retry.DeadLetters;
 import io.webhookdispatcher.retry.DurableWriter;
@@ -111,7 +112,8 @@ class DeliveryCoreTest {
         budget = new MemoryBudget(maxBufferedBytes);
         var topicIds = new TopicIncarnations(topic -> Optional.of("AAAAAAAAAAAAAAAAAAAAAQ"));
         topicIds.refresh(List.of(EVENTS));
-        var fanOut = new EventFanOut(subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, 1 << 20);
+        var fanOut = new EventFanOut(
+                subscriptions, topicIds, scheduler, deadLetters::invalidInput, metrics, 1 << 20, WorkspaceField.NONE);
         loop = new ConsumerLoop(
                 consumer,
                 listener -> consumer.subscribe(List.of(EVENTS), listener),

@@ -1,0 +1,128 @@
+package io.webhookdispatcher.dispatch;
+
+import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which enabled lanes an event goes to, found without looking at any other lane: first by workspace (the event's
+ * workspace's own lanes, plus the lanes of subscriptions without a {@code workspaceId}), then by the CRM's own
+ * matching of its type {@code object.action} against four candidate patterns: {@code object.action},
+ * {@code *.action}, {@code object.*} and {@code *.*} ({@code "*"} is {@code *.*}). An event costs four map lookups
+ * per scope plus its matches, however many subscriptions exist. Immutable: a change to the subscriptions builds a
+ * new one.
+ */
+final class RoutingIndex {
+    static final RoutingIndex EMPTY = new RoutingIndex(List.of());
+    private static final String ANY = "*";
+
+    private final Patterns unscoped;
+    private final Map<String, Patterns> byWorkspace;
+
+    /** @param lanes the enabled lanes, in config order (the order an event's deliveries are submitted in) */
+    RoutingIndex(List<Lane> lanes) {
+        var unscopedLanes = new ArrayList<Lane>();
+        var workspaces = new HashMap<String, List<Lane>>();
+        for (Lane lane : lanes) {
+            lane.subscription()
+                    .workspaceId()
+                    .ifPresentOrElse(
+                            w -> workspaces
+                                    .computeIfAbsent(w, k -> new ArrayList<>())
+                                    .add(lane),
+                            () -> unscopedLanes.add(lane));
+        }
+        var order = new HashMap<Lane, Integer>();
+        for (int i = 0; i < lanes.size(); i++) {
+            order.put(lanes.get(i), i);
+        }
+        this.unscoped = new Patterns(unscopedLanes, order);
+        this.byWorkspace = new HashMap<>();
+        workspaces.forEach((w, scoped) -> byWorkspace.put(w, new Patterns(scoped, order)));
+    }
+
+    /** The lanes whose {@code events} match, in config order; {@code workspace} null: only the unscoped lanes. */
+    List<Lane> matching(EventType type, String workspace) {
+        Patterns own = workspace == null ? null : byWorkspace.get(workspace);
+        List<Lane> result = unscoped.matching(type, null);
+        return own == null ? result : own.matching(type, result);
+    }
+
+    /** How many workspaces have subscriptions. */
+    int workspaces() {
+        return byWorkspace.size();
+    }
+
+    /** One scope's lanes by pattern. */
+    private static final class Patterns {
+        private final Map<String, Lane[]> lanes = new HashMap<>();
+        private final Map<Lane, Integer> order; // shared by every scope: config order
+
+        Patterns(List<Lane> scope, Map<Lane, Integer> order) {
+            this.order = order;
+            var byPattern = new HashMap<String, List<Lane>>();
+            for (Lane lane : scope) {
+                for (EventFilter filter : lane.subscription().events()) {
+                    List<Lane> list =
+                            byPattern.computeIfAbsent(key(filter.object(), filter.action()), k -> new ArrayList<>());
+                    if (list.isEmpty() || list.get(list.size() - 1) != lane) {
+                        list.add(lane);
+                    }
+                }
+            }
+            byPattern.forEach((pattern, list) -> lanes.put(pattern, list.toArray(Lane[]::new)));
+        }
+
+        /** Adds this scope's matches to {@code before} (another scope's, or null), in config order, each lane once. */
+        List<Lane> matching(EventType type, List<Lane> before) {
+            if (lanes.isEmpty()) {
+                return before == null ? List.of() : before;
+            }
+            Lane[] exact = lanes.get(key(type.object(), type.action()));
+            Lane[] byAction = lanes.get(key(ANY, type.action()));
+            Lane[] byObject = lanes.get(key(type.object(), ANY));
+            Lane[] all = lanes.get(key(ANY, ANY));
+            int sources = (exact == null ? 0 : 1)
+                    + (byAction == null ? 0 : 1)
+                    + (byObject == null ? 0 : 1)
+                    + (all == null ? 0 : 1)
+                    + (before == null || before.isEmpty() ? 0 : 1);
+            if (sources == 0) {
+                return List.of();
+            }
+            var result = new ArrayList<Lane>();
+            if (before != null) {
+                result.addAll(before);
+            }
+            for (Lane[] some : new Lane[][] {exact, byAction, byObject, all}) {
+                if (some != null) {
+                    result.addAll(Arrays.asList(some));
+                }
+            }
+            if (sources > 1) { // a lane may match by more than one of its patterns; the scopes share no lane
+                result.sort(Comparator.comparingInt(order::get));
+                dedupe(result);
+            }
+            return result;
+        }
+
+        private static void dedupe(List<Lane> sorted) {
+            int kept = 0;
+            for (int i = 0; i < sorted.size(); i++) {
+                if (kept == 0 || sorted.get(kept - 1) != sorted.get(i)) {
+                    sorted.set(kept++, sorted.get(i));
+                }
+            }
+            sorted.subList(kept, sorted.size()).clear();
+        }
+    }
+
+    private static String key(String object, String action) {
+        return object + "." + action;
+    }
+}
