@@ -195,7 +195,7 @@ public final class DeliveryScheduler {
             wake = backPressure.resumable(ready, now);
         }
         trimmed.forEach(
-                t -> settle(t.job(), job -> defer(job, t.why().reason(), t.why().atLeastMillis())));
+                t -> t.job().handOn(job -> defer(job, t.why().reason(), t.why().atLeastMillis())));
         if (due) {
             pump();
         }
@@ -245,17 +245,11 @@ public final class DeliveryScheduler {
             wake = backPressure.resumable(ready, now);
         }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
-        abandoned.forEach(job -> settle(
-                job,
-                j -> outcomes.abandon(
-                        j, Objects.requireNonNullElse(j.delivery.lane().inactiveReason(), "subscription-disabled"))));
-        deferred.forEach(job -> settle(
-                job,
-                j -> defer(
-                        j,
-                        DeferralReason.CIRCUIT_OPEN,
-                        j.delivery.lane().breaker().millisUntilProbe(now))));
-        start.forEach(job -> settle(job, this::send));
+        abandoned.forEach(job -> job.handOn(j -> outcomes.abandon(
+                j, Objects.requireNonNullElse(j.delivery.lane().inactiveReason(), "subscription-disabled"))));
+        deferred.forEach(job -> job.handOn(j -> defer(
+                j, DeferralReason.CIRCUIT_OPEN, j.delivery.lane().breaker().millisUntilProbe(now))));
+        start.forEach(job -> job.handOn(this::send));
         run(wake);
     }
 
@@ -382,19 +376,6 @@ public final class DeliveryScheduler {
             ready.addLast(lane);
         } else {
             lane.ready(false);
-        }
-    }
-
-    /**
-     * Hands a job taken off its queue to where it goes next. A bug there must not leave its future incomplete (the
-     * record could never be committed, nor its partition drained), so it completes the future exceptionally: the loop
-     * reports it and never commits past it.
-     */
-    private static void settle(Job job, java.util.function.Consumer<Job> next) {
-        try {
-            next.accept(job);
-        } catch (RuntimeException bug) {
-            job.done.completeExceptionally(bug);
         }
     }
 

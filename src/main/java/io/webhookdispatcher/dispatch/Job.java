@@ -16,6 +16,19 @@ final class Job {
         this.delivery = delivery;
     }
 
+    /**
+     * Hands it, taken off its queue, to where it goes next. A bug there must not leave its future incomplete (the
+     * record could never be committed, nor its partition drained), so a throw completes the future exceptionally:
+     * the loop reports it and never commits past it.
+     */
+    void handOn(java.util.function.Consumer<Job> next) {
+        try {
+            next.accept(this);
+        } catch (RuntimeException bug) {
+            done.completeExceptionally(bug);
+        }
+    }
+
     int bytes() {
         return delivery.body().length;
     }

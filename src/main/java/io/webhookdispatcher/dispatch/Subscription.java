@@ -55,34 +55,6 @@ public record Subscription(
         }
     }
 
-    /** For every workspace. */
-    public Subscription(
-            String id,
-            URI url,
-            Signing signing,
-            List<EventFilter> events,
-            boolean enabled,
-            int maxInFlight,
-            Optional<RateLimit> rateLimit,
-            CircuitBreaker.Settings breaker,
-            Tls tls,
-            Optional<PayloadFilter> filter,
-            Optional<java.time.Duration> autoDisableAfter) {
-        this(
-                id,
-                url,
-                signing,
-                events,
-                enabled,
-                maxInFlight,
-                rateLimit,
-                breaker,
-                tls,
-                filter,
-                autoDisableAfter,
-                Optional.empty());
-    }
-
     /** Without a payload filter, never disabled automatically, for every workspace. */
     public Subscription(
             String id,

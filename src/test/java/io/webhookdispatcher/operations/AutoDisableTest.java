@@ -335,7 +335,8 @@ class AutoDisableTest {
                 CircuitBreaker.Settings.DEFAULTS,
                 Tls.DEFAULT,
                 Optional.empty(),
-                Optional.of(AFTER));
+                Optional.of(AFTER),
+                Optional.empty());
     }
 
     private static Subscription withoutAutoDisable(Subscription s) {
@@ -350,6 +351,7 @@ class AutoDisableTest {
                 s.breaker(),
                 s.tls(),
                 s.filter(),
-                Optional.empty());
+                Optional.empty(),
+                s.workspaceId());
     }
 }

@@ -36,9 +36,11 @@ abstract class ConfigCommand implements Callable<Integer> {
 
     ConfigCommand(Context context) {
         this.context = context;
-        // a command that prints the warnings itself does not log them too (on stdout, before its JSON)
-        this.loader =
-                printsWarnings() ? new ConfigLoader(context.env(), warning -> {}) : new ConfigLoader(context.env());
+        this.loader = warnings() == Warnings.LOGGED
+                ? new ConfigLoader(context.env())
+                : new ConfigLoader(
+                        context.env(),
+                        warnings() == Warnings.STDERR ? w -> context.err().println("warning: " + w) : w -> {});
     }
 
     /** The format the command reports in: text, or its {@code --output}. */
@@ -46,9 +48,18 @@ abstract class ConfigCommand implements Callable<Integer> {
         return Output.text;
     }
 
-    /** Whether the command prints the config's warnings itself (then the loader does not log them). */
-    boolean printsWarnings() {
-        return false;
+    /** Where the config's warnings go. */
+    enum Warnings {
+        /** On stderr: stdout stays the command's result alone (one JSON object with {@code --output json}). */
+        STDERR,
+        /** Logged, as every other line of a running dispatcher (also on each reload). */
+        LOGGED,
+        /** Printed by the command itself, as part of its result ({@code validate-config}). */
+        PRINTED
+    }
+
+    Warnings warnings() {
+        return Warnings.STDERR;
     }
 
     /** The JSON field that says whether the command succeeded. */

@@ -13,6 +13,11 @@ final class RunCommand extends ConfigCommand {
     }
 
     @Override
+    Warnings warnings() {
+        return Warnings.LOGGED;
+    }
+
+    @Override
     int execute(DispatcherConfig loaded) {
         return context.backend().run(loaded, source(), context.err());
     }

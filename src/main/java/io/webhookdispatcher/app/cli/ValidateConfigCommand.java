@@ -31,8 +31,8 @@ final class ValidateConfigCommand extends ConfigCommand {
     }
 
     @Override
-    boolean printsWarnings() {
-        return true;
+    Warnings warnings() {
+        return Warnings.PRINTED;
     }
 
     @Override
