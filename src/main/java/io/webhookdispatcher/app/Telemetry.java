@@ -40,12 +40,21 @@ final class Telemetry implements AutoCloseable {
     static final String ALL_SUBSCRIPTIONS = "(all)";
 
     static final String WORKSPACE_SUBSCRIPTIONS = "(workspaces)";
+    /** The label of the subscriptions without a workspaceId beyond the first {@link #OWN_SERIES} (unscoped). */
+    static final String OTHER_SUBSCRIPTIONS = "(others)";
+    /**
+     * Subscriptions without a workspaceId that get series of their own under {@code unscoped}: about 80 series each,
+     * so 100 are about 8,000 series and 0.6 MB a scrape, and 10,000 would not fit a 256 MiB heap.
+     */
+    static final int OWN_SERIES = 100;
     /** Workspaces kept in {@link DispatcherMetrics#UNHEALTHY_WORKSPACES}. */
     private static final int TOP_WORKSPACES = 10;
 
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final DispatcherMetrics metrics;
     private final SubscriptionLabels labels;
+    private final java.util.concurrent.atomic.AtomicInteger withOwnSeries =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final List<AutoCloseable> binders = new ArrayList<>();
 
     Telemetry(DispatcherConfig config) {
@@ -83,7 +92,10 @@ final class Telemetry implements AutoCloseable {
         return switch (labels) {
             case ALL -> lane.id();
             case NONE -> ALL_SUBSCRIPTIONS;
-            case UNSCOPED -> lane.subscription().workspaceId().isPresent() ? WORKSPACE_SUBSCRIPTIONS : lane.id();
+            case UNSCOPED ->
+                lane.subscription().workspaceId().isPresent()
+                        ? WORKSPACE_SUBSCRIPTIONS
+                        : withOwnSeries.getAndIncrement() < OWN_SERIES ? lane.id() : OTHER_SUBSCRIPTIONS;
         };
     }
 

@@ -270,7 +270,8 @@ public final class ConfigKeys {
         static final ConfigKey<DispatcherConfig.Metrics.SubscriptionLabels> SUBSCRIPTION_LABELS = ConfigKey.choice(
                         "subscriptionLabels", DispatcherConfig.Metrics.SubscriptionLabels.values(), l -> l.configName)
                 .defaultsTo(DispatcherConfig.Metrics.SubscriptionLabels.UNSCOPED, "unscoped")
-                .doc("Which subscriptions get series of their own: all, none, or unscoped (workspace ones together).");
+                .doc(
+                        "Which subscriptions get series of their own: all, none, or unscoped (the first 100 without a workspace).");
         static final ConfigKey<Void> SECTION =
                 mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL, SUBSCRIPTION_LABELS));
     }

@@ -169,8 +169,9 @@ public record DispatcherConfig(
             /** None: every subscription's metrics under {@code subscription="all"}. */
             NONE("none"),
             /**
-             * Subscriptions without a workspaceId (the operator's, few) their own; workspace-scoped ones together
-             * under {@code subscription="workspaces"}, with the workspaces whose subscriptions fail most as a top 10.
+             * The first 100 subscriptions without a workspaceId (the operator's) their own, any beyond together under
+             * {@code (others)}; workspace-scoped ones together under {@code (workspaces)}, with the workspaces whose
+             * subscriptions fail most as a top 10.
              */
             UNSCOPED("unscoped");
 
