@@ -273,8 +273,10 @@ reload:
 tenancy:
   workspaceField: {{ .Values.tenancy.workspaceField | toJson }}
   maxSubscriptionsPerWorkspace: {{ .Values.tenancy.maxSubscriptionsPerWorkspace | int64 }}
+  maxInFlightPerWorkspace: {{ .Values.tenancy.maxInFlightPerWorkspace | int64 }}
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
+  subscriptionLabels: {{ .Values.metrics.subscriptionLabels | toJson }}
 {{- end }}
 
 {{- define "webhook-dispatcher.config.subscriptions" -}}

@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
@@ -69,10 +68,13 @@ public final class Application implements AutoCloseable {
     private static final double RETRY_SHARE = 0.5;
     /** How often deliveries waiting only for a rate-limit token or a Retry-After are re-checked. */
     private static final long TICK_MILLIS = 20;
+    /** How often the bounded family of the workspaces that fail most is refreshed. */
+    private static final long WORKSPACE_METRICS_SECONDS = 5;
     /** Delivery-log records held while the attempts topic is slow or unavailable; beyond, dropped and counted. */
     private static final int ATTEMPT_LOG_CAPACITY = 10_000;
 
     private final DispatcherConfig config;
+    private final Clock clock;
     private final Telemetry telemetry;
     private final KafkaClients clients;
     /** Looks topics up at start-up and the events topic's id on every assignment (see TopicIdRefresh). */
@@ -115,6 +117,7 @@ public final class Application implements AutoCloseable {
      */
     public Application(DispatcherConfig config, Clock clock, ConfigSource source) {
         this.config = config;
+        this.clock = clock;
         telemetry = new Telemetry(config);
         DispatcherMetrics metrics = telemetry.metrics;
         clients = new KafkaClients(config.kafka());
@@ -160,7 +163,8 @@ public final class Application implements AutoCloseable {
                         delivery.maxQueuedPerSubscription(),
                         delivery.maxQueuedBytesPerSubscription(),
                         delivery.maxQueueDelay(),
-                        config.retry().maxRetryAfter()));
+                        config.retry().maxRetryAfter(),
+                        config.tenancy().maxInFlightPerWorkspace()));
 
         var budget = new MemoryBudget(delivery.maxBufferedBytes());
         var fanOut = new EventFanOut(
@@ -256,30 +260,7 @@ public final class Application implements AutoCloseable {
     public void start() throws StartupException, IOException {
         log.info("starting webhook-dispatcher {} with {}", VERSION, config); // records mask secrets
         var t = config.topics();
-        var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
-        all.addAll(retryPolicy.topics());
-        // created topics accept the largest event plus its retry/dead-letter headers
-        int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
-        List<String> created = TopicCheck.ensure(
-                admin,
-                all,
-                t.create(),
-                t.partitions(),
-                t.replicationFactor(),
-                Map.of("max.message.bytes", String.valueOf(recordBytes)));
-        var written = new ArrayList<>(retryPolicy.topics());
-        written.add(t.deadLetter());
-        written.removeAll(created); // created just now, with that limit
-        TopicCheck.requireRecordSize(admin, written, recordBytes);
-        if (t.attempts().isPresent()) {
-            TopicCheck.ensureOptional(
-                    admin,
-                    t.attempts().get(),
-                    t.create(),
-                    t.partitions(),
-                    t.replicationFactor(),
-                    Map.of("retention.ms", String.valueOf(t.attemptsRetention().toMillis())));
-        }
+        TopicCheck.prepare(admin, config, retryPolicy.topics());
         if (autoDisable.isPresent()) {
             autoDisable.get().open(admin, t);
         }
@@ -301,6 +282,11 @@ public final class Application implements AutoCloseable {
         loopsStarted = true;
         timer.scheduleWithFixedDelay(
                 guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                guarded("workspace metrics", () -> telemetry.refreshWorkspaces(subscriptions.all(), clock.millis())),
+                0,
+                WORKSPACE_METRICS_SECONDS,
+                TimeUnit.SECONDS);
         if (watcher != null) {
             long every = config.reload().interval().toMillis();
             reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);

@@ -26,6 +26,41 @@ final class TopicCheck {
 
     private TopicCheck() {}
 
+    /**
+     * The events, retry and dead-letter topics (and the attempts topic, if set) exist, created when {@code
+     * topics.create} allows it, and the topics the dispatcher writes accept its largest record: the largest event plus
+     * its retry and dead-letter headers.
+     */
+    static void prepare(
+            Admin admin, io.webhookdispatcher.config.DispatcherConfig config, Collection<String> retryTopics)
+            throws StartupException {
+        var t = config.topics();
+        var all = new ArrayList<>(List.of(t.events(), t.deadLetter()));
+        all.addAll(retryTopics);
+        int recordBytes = config.delivery().maxEventBytes() + KafkaClients.HEADER_HEADROOM;
+        List<String> created = ensure(
+                admin,
+                all,
+                t.create(),
+                t.partitions(),
+                t.replicationFactor(),
+                java.util.Map.of("max.message.bytes", String.valueOf(recordBytes)));
+        var written = new ArrayList<>(retryTopics);
+        written.add(t.deadLetter());
+        written.removeAll(created); // created just now, with that limit
+        requireRecordSize(admin, written, recordBytes);
+        if (t.attempts().isPresent()) {
+            ensureOptional(
+                    admin,
+                    t.attempts().get(),
+                    t.create(),
+                    t.partitions(),
+                    t.replicationFactor(),
+                    java.util.Map.of(
+                            "retention.ms", String.valueOf(t.attemptsRetention().toMillis())));
+        }
+    }
+
     /** @return the topics it created (with {@code topicConfig}) */
     static List<String> ensure(
             Admin admin,

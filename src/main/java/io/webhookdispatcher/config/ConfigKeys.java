@@ -254,16 +254,25 @@ public final class ConfigKeys {
                 "maxSubscriptionsPerWorkspace",
                 20,
                 "Subscriptions one workspace may have (Hookdeck Outpost's default).");
+        static final ConfigKey<Integer> MAX_IN_FLIGHT_PER_WORKSPACE = positiveInt(
+                "maxInFlightPerWorkspace",
+                64,
+                "Concurrent HTTP requests of one workspace's subscriptions together (of delivery.maxInFlight).");
         static final ConfigKey<Void> SECTION = mapping(
                 "tenancy",
                 "Workspaces: whose events a subscription with a workspaceId gets.",
-                List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE));
+                List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE, MAX_IN_FLIGHT_PER_WORKSPACE));
     }
 
     static final class Metrics {
         static final ConfigKey<Boolean> EVENT_TYPE_LABEL =
                 bool("eventTypeLabel", true, "Set to false to drop the event_type label (it becomes all).");
-        static final ConfigKey<Void> SECTION = mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL));
+        static final ConfigKey<DispatcherConfig.Metrics.SubscriptionLabels> SUBSCRIPTION_LABELS = ConfigKey.choice(
+                        "subscriptionLabels", DispatcherConfig.Metrics.SubscriptionLabels.values(), l -> l.configName)
+                .defaultsTo(DispatcherConfig.Metrics.SubscriptionLabels.UNSCOPED, "unscoped")
+                .doc("Which subscriptions get series of their own: all, none, or unscoped (workspace ones together).");
+        static final ConfigKey<Void> SECTION =
+                mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL, SUBSCRIPTION_LABELS));
     }
 
     /** The whole file. */

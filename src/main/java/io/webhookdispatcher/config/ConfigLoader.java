@@ -100,13 +100,18 @@ public final class ConfigLoader {
                         Management.ADDRESS.read(m), Management.PORT.read(m), Management.LIVENESS_TIMEOUT.read(m)));
         var shutdown = section(top, Shutdown.SECTION, s -> new DispatcherConfig.Shutdown(Shutdown.TIMEOUT.read(s)));
         var reload = section(top, Reload.SECTION, r -> new DispatcherConfig.Reload(Reload.INTERVAL.read(r)));
-        var metrics =
-                section(top, Metrics.SECTION, m -> new DispatcherConfig.Metrics(Metrics.EVENT_TYPE_LABEL.read(m)));
+        var metrics = section(
+                top,
+                Metrics.SECTION,
+                m -> new DispatcherConfig.Metrics(
+                        Metrics.EVENT_TYPE_LABEL.read(m), Metrics.SUBSCRIPTION_LABELS.read(m)));
         var tenancy = section(
                 top,
                 Tenancy.SECTION,
                 t -> new DispatcherConfig.Tenancy(
-                        Tenancy.WORKSPACE_FIELD.read(t), Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t)));
+                        Tenancy.WORKSPACE_FIELD.read(t),
+                        Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t),
+                        Tenancy.MAX_IN_FLIGHT_PER_WORKSPACE.read(t)));
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);

@@ -151,10 +151,34 @@ public record DispatcherConfig(
     /**
      * @param workspaceField             the JSON pointer of an event's workspace id
      * @param maxSubscriptionsPerWorkspace how many subscriptions one workspace may have
+     * @param maxInFlightPerWorkspace     concurrent requests of one workspace's subscriptions together
      */
-    public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace) {
-        public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20);
+    public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace, int maxInFlightPerWorkspace) {
+        public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20, 64);
     }
 
-    public record Metrics(boolean eventTypeLabel) {}
+    /**
+     * @param eventTypeLabel     whether delivery metrics carry the {@code event_type} label
+     * @param subscriptionLabels which subscriptions get series of their own
+     */
+    public record Metrics(boolean eventTypeLabel, SubscriptionLabels subscriptionLabels) {
+        /** {@code metrics.subscriptionLabels}. */
+        public enum SubscriptionLabels {
+            /** Every subscription its own series (about 80 each). */
+            ALL("all"),
+            /** None: every subscription's metrics under {@code subscription="all"}. */
+            NONE("none"),
+            /**
+             * Subscriptions without a workspaceId (the operator's, few) their own; workspace-scoped ones together
+             * under {@code subscription="workspaces"}, with the workspaces whose subscriptions fail most as a top 10.
+             */
+            UNSCOPED("unscoped");
+
+            public final String configName;
+
+            SubscriptionLabels(String configName) {
+                this.configName = configName;
+            }
+        }
+    }
 }

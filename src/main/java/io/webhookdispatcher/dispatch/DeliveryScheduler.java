@@ -39,13 +39,25 @@ public final class DeliveryScheduler {
      * @param maxQueuedBytes bytes of bodies one lane may hold waiting, and again under way
      * @param maxQueueDelay  a lane whose queue would take longer than this to drain is slow
      * @param maxRetryAfter  the longest {@code Retry-After} that holds a lane back
+     * @param maxInFlightPerWorkspace concurrent HTTP requests of one workspace's subscriptions together
      */
     public record Bounds(
-            int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay, Duration maxRetryAfter) {
+            int maxInFlight,
+            int maxQueued,
+            long maxQueuedBytes,
+            Duration maxQueueDelay,
+            Duration maxRetryAfter,
+            int maxInFlightPerWorkspace) {
         public Bounds {
-            if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1) {
+            if (maxInFlight < 1 || maxQueued < 1 || maxQueuedBytes < 1 || maxInFlightPerWorkspace < 1) {
                 throw new IllegalArgumentException("bounds must be positive");
             }
+        }
+
+        /** No per-workspace bound beyond the total. */
+        public Bounds(
+                int maxInFlight, int maxQueued, long maxQueuedBytes, Duration maxQueueDelay, Duration maxRetryAfter) {
+            this(maxInFlight, maxQueued, maxQueuedBytes, maxQueueDelay, maxRetryAfter, maxInFlight);
         }
     }
 
@@ -81,7 +93,7 @@ public final class DeliveryScheduler {
         this.bounds = Objects.requireNonNull(bounds, "bounds");
         this.admission = new Admission(bounds);
         this.slowLanes = new SlowLanes(bounds.maxQueueDelay());
-        this.permits = new PermitPool(bounds.maxInFlight());
+        this.permits = new PermitPool(bounds.maxInFlight(), bounds.maxInFlightPerWorkspace());
         this.backPressure = new BackPressure(bounds);
         this.outcomes = new Outcomes(failures, attemptLog, health, metrics, clock);
         lanesChanged();

@@ -9,6 +9,8 @@ final class Job {
     final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
     /** The half-open circuit's one probe: only its result decides the circuit. Set when it starts. */
     boolean probe;
+    /** The workspace whose permits it holds while under way (its lane's, when it started); null: none. */
+    String workspace;
 
     Job(Delivery delivery) {
         this.delivery = delivery;

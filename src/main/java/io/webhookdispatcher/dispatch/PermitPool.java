@@ -6,18 +6,22 @@ package io.webhookdispatcher.dispatch;
  * together can take the shared pool but never a healthy lane's slice. With more enabled lanes than half the permits,
  * a slice would be less than one permit: then nothing is reserved and every permit is shared (lanes take turns, and
  * each lane's own bounds, circuit and the slow-lane deferral keep a bad one from holding many). Never more than
- * {@code maxInFlight} requests at once, also while the slices change. O(1) per start and per change of the lanes.
- * Guarded by the scheduler's lock.
+ * {@code maxInFlight} requests at once, also while the slices change. The subscriptions of one workspace together
+ * hold at most {@code maxInFlightPerWorkspace}, so one workspace's hung endpoints cannot take the pool from the
+ * others. O(1) per start and per change of the lanes. Guarded by the scheduler's lock.
  */
 final class PermitPool {
     private final int maxInFlight;
+    private final int maxInFlightPerWorkspace;
+    private final java.util.Map<String, Integer> byWorkspace = new java.util.HashMap<>(); // only those with some
     private int slice; // reserved permits per enabled lane
     private int sharedCapacity;
     private int sharedInUse;
     private int inUse;
 
-    PermitPool(int maxInFlight) {
+    PermitPool(int maxInFlight, int maxInFlightPerWorkspace) {
         this.maxInFlight = maxInFlight;
+        this.maxInFlightPerWorkspace = maxInFlightPerWorkspace;
         resize(0);
     }
 
@@ -36,7 +40,14 @@ final class PermitPool {
 
     /** Whether the lane may start one more request: within its slice, or a shared permit is free. */
     boolean available(Lane lane) {
-        return inUse < maxInFlight && (lane.inFlight() < reserved(lane) || sharedInUse < sharedCapacity);
+        return inUse < maxInFlight
+                && workspaceRoom(lane)
+                && (lane.inFlight() < reserved(lane) || sharedInUse < sharedCapacity);
+    }
+
+    private boolean workspaceRoom(Lane lane) {
+        String workspace = lane.subscription().workspaceId().orElse(null);
+        return workspace == null || byWorkspace.getOrDefault(workspace, 0) < maxInFlightPerWorkspace;
     }
 
     /** The lane's head starts: takes it off the queue with a permit (from the shared pool beyond its slice). */
@@ -48,6 +59,10 @@ final class PermitPool {
             sharedInUse++;
         }
         inUse++;
+        job.workspace = lane.subscription().workspaceId().orElse(null);
+        if (job.workspace != null) {
+            byWorkspace.merge(job.workspace, 1, Integer::sum);
+        }
         return job;
     }
 
@@ -57,5 +72,8 @@ final class PermitPool {
             sharedInUse--;
         }
         inUse--;
+        if (job.workspace != null) {
+            byWorkspace.computeIfPresent(job.workspace, (w, n) -> n == 1 ? null : n - 1);
+        }
     }
 }

@@ -2,6 +2,8 @@ package io.webhookdispatcher.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -73,6 +75,11 @@ public final class DispatcherMetrics {
     public static final String ATTEMPT_LOG_FAILURES = "webhook.attempt.log.failures";
     /** {@code webhook_attempt_log_written_total}: delivery-log records acknowledged by the attempts topic. */
     public static final String ATTEMPT_LOG_WRITTEN = "webhook.attempt.log.written";
+    /**
+     * {@code webhook_workspace_unhealthy_subscriptions{workspace}}: the (at most 10) workspaces with the most
+     * subscriptions whose circuit is not closed, that are slow or auto-disabled; refreshed every few seconds.
+     */
+    public static final String UNHEALTHY_WORKSPACES = "webhook.workspace.unhealthy.subscriptions";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
@@ -113,7 +120,10 @@ public final class DispatcherMetrics {
             Map.entry(BUFFERED_LIMIT, "The share of delivery.maxBufferedBytes this consumer loop may use"),
             Map.entry(CONSUMER_PAUSED, "1 while the consumer loop is paused by its memory share or by full queues"),
             Map.entry(ATTEMPT_LOG_FAILURES, "Delivery-log records lost, never a delivery: by reason"),
-            Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"));
+            Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"),
+            Map.entry(
+                    UNHEALTHY_WORKSPACES,
+                    "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"));
 
     /** The {@code event_type} of every type no configured filter names exactly. */
     public static final String OTHER_EVENT_TYPE = EventTypeLabels.OTHER_EVENT_TYPE;
@@ -126,6 +136,10 @@ public final class DispatcherMetrics {
     private final List<String> deferralReasons;
     /** Made once per configured subscription and kept: they are counted a few times per delivery. */
     private final Map<String, SubscriptionMeters> bySubscription = new ConcurrentHashMap<>();
+    /** Lane gauges by shared label. */
+    private final Map<String, GroupGauges<?>> groups = new ConcurrentHashMap<>();
+
+    private final MultiGauge unhealthyWorkspaces;
 
     private final LoopMeters loops;
     private final AttemptLogMeters attemptLog;
@@ -142,6 +156,9 @@ public final class DispatcherMetrics {
     public DispatcherMetrics(
             MeterRegistry registry, boolean eventTypeLabel, List<String> attemptResults, List<String> deferralReasons) {
         this.meters = new Meters(Objects.requireNonNull(registry, "registry"));
+        unhealthyWorkspaces = MultiGauge.builder(UNHEALTHY_WORKSPACES)
+                .description(Meters.help(UNHEALTHY_WORKSPACES))
+                .register(meters.registry());
         this.eventTypes = new EventTypeLabels(eventTypeLabel);
         this.attemptResults = List.copyOf(attemptResults);
         this.deferralReasons = List.copyOf(deferralReasons);
@@ -200,6 +217,24 @@ public final class DispatcherMetrics {
      * registered here are counted by the per-subscription methods; calls for any other id are ignored.
      */
     public <T> void subscriptionAdded(String subscription, T lane, LaneGauges<T> gauges) {
+        subscriptionAdded(subscription, subscription, lane, gauges);
+    }
+
+    /**
+     * As {@link #subscriptionAdded(String, Object, LaneGauges)}, counted under {@code label}: the subscription's own
+     * id, or a label it shares with others ({@code metrics.subscriptionLabels}), whose series then sum theirs (the
+     * circuit, slow and disabled gauges count subscriptions). Series stay bounded by the number of labels.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> void subscriptionAdded(String subscription, String label, T lane, LaneGauges<T> gauges) {
+        if (!label.equals(subscription)) {
+            ((GroupGauges<T>) groups.computeIfAbsent(label, l -> new GroupGauges<>(meters, l, gauges))).add(lane);
+            SubscriptionMeters shared = bySubscription.computeIfAbsent(
+                    "\0" + label, // the group's own meters, under a key no subscription id can be
+                    l -> new SubscriptionMeters(meters, eventTypes, label, attemptResults, deferralReasons));
+            bySubscription.putIfAbsent(subscription, shared);
+            return;
+        }
         meters.gauge(INFLIGHT, subscription, lane, gauges.inFlight());
         meters.gauge(QUEUED, subscription, lane, gauges.queued());
         meters.gauge(QUEUED_BYTES, subscription, lane, gauges.queuedBytes());
@@ -211,6 +246,18 @@ public final class DispatcherMetrics {
         }
         bySubscription.computeIfAbsent(
                 subscription, id -> new SubscriptionMeters(meters, eventTypes, id, attemptResults, deferralReasons));
+    }
+
+    /**
+     * The workspaces whose subscriptions are unwell, most first (at most 10 are kept): replaces the previous rows, so
+     * a workspace that recovered leaves the family.
+     */
+    public void unhealthyWorkspaces(Map<String, Integer> top) {
+        unhealthyWorkspaces.register(
+                top.entrySet().stream()
+                        .map(e -> MultiGauge.Row.of(Tags.of("workspace", e.getKey()), e.getValue()))
+                        .toList(),
+                true);
     }
 
     /** A consumer loop's share of the memory bound, and whether it is paused. */

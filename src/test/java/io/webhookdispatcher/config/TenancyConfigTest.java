@@ -64,7 +64,7 @@ class TenancyConfigTest {
 
         DispatcherConfig config = loader.parse(yaml, "dispatcher.yaml");
 
-        assertThat(config.tenancy()).isEqualTo(new DispatcherConfig.Tenancy("/record/tenant", 1));
+        assertThat(config.tenancy()).isEqualTo(new DispatcherConfig.Tenancy("/record/tenant", 1, 64));
         assertThat(config.subscriptions())
                 .extracting(s -> s.workspaceId())
                 .containsExactly(Optional.of("w1"), Optional.of("w2"));

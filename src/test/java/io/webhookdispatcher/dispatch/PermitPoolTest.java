@@ -13,7 +13,7 @@ class PermitPoolTest {
 
     @Test
     void shouldReserveHalfInEqualSlicesCappedByEachLanesOwnLimit() {
-        var pool = new PermitPool(16);
+        var pool = new PermitPool(16, 16);
         Lane wide = lane("wide", 64);
         Lane narrow = lane("narrow", 2);
 
@@ -26,7 +26,7 @@ class PermitPoolTest {
     @Test
     void shouldKeepAHealthyLanesSliceWhileAHungLaneTakesTheWholeSharedPool() {
         // given: 16 permits, two lanes: 4 reserved each, 8 shared
-        var pool = new PermitPool(16);
+        var pool = new PermitPool(16, 16);
         Lane hung = lane("hung", 64);
         Lane healthy = lane("healthy", 64);
         pool.resize(2);
@@ -45,7 +45,7 @@ class PermitPoolTest {
 
     @Test
     void shouldGiveASharedPermitBackWhenItsRequestEnds() {
-        var pool = new PermitPool(4); // 1 reserved each, 2 shared
+        var pool = new PermitPool(4, 4); // 1 reserved each, 2 shared
         Lane a = lane("a", 64);
         Lane b = lane("b", 64);
         pool.resize(2);
@@ -61,7 +61,7 @@ class PermitPoolTest {
 
     @Test
     void shouldReserveNothingForADisabledLane() {
-        var pool = new PermitPool(8);
+        var pool = new PermitPool(8, 8);
         Lane off = lane("off", 64);
         off.endpointDisabled(true);
         Lane on = lane("on", 64);
@@ -75,7 +75,7 @@ class PermitPoolTest {
     @Test
     void shouldShareEveryPermitAndNeverExceedTheTotalWithMoreLanesThanHalfThePermits() {
         // given: 16 permits and 10,000 enabled lanes: a slice would be under one permit
-        var pool = new PermitPool(16);
+        var pool = new PermitPool(16, 16);
         pool.resize(10_000);
         var lanes = new ArrayList<Lane>();
         for (int i = 0; i < 40; i++) {
@@ -90,6 +90,34 @@ class PermitPoolTest {
         // then: 16 in all, not one per lane
         assertThat(pool.reserved(lanes.get(0))).isZero();
         assertThat(started).isEqualTo(16);
+    }
+
+    @Test
+    void shouldLetOneWorkspacesSubscriptionsTogetherHoldNoMoreThanItsShare() {
+        // given: 64 permits, at most 8 per workspace; a workspace's 4 hung subscriptions and another's healthy one
+        var pool = new PermitPool(64, 8);
+        var hung = new ArrayList<Lane>();
+        for (int i = 0; i < 4; i++) {
+            Lane lane = TestLanes.lane("hung" + i, 64, "down");
+            queue(lane, 100, 10);
+            hung.add(lane);
+        }
+        Lane healthy = TestLanes.lane("healthy", 64, "ok");
+        pool.resize(5);
+
+        // when: the hung workspace starts all it may
+        List<Job> hungStarted = new ArrayList<>();
+        hung.forEach(l -> hungStarted.addAll(startAll(pool, l)));
+
+        // then: 8 in all, and the other workspace's lane still starts its 8
+        assertThat(hungStarted).hasSize(8);
+        queue(healthy, 20, 10);
+        assertThat(startAll(pool, healthy)).hasSize(8);
+
+        // when: one hung request ends, its workspace may start one more
+        Job ended = hungStarted.get(0);
+        pool.finished(ended.delivery.lane(), ended);
+        assertThat(pool.available(hung.get(3))).isTrue();
     }
 
     private static List<Job> startAll(PermitPool pool, Lane lane) {

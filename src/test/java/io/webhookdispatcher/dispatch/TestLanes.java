@@ -22,6 +22,15 @@ final class TestLanes {
     }
 
     static Lane lane(String id, int maxInFlight, Optional<RateLimit> rateLimit) {
+        return lane(id, maxInFlight, rateLimit, Optional.empty());
+    }
+
+    /** A lane of {@code workspace}'s subscription. */
+    static Lane lane(String id, int maxInFlight, String workspace) {
+        return lane(id, maxInFlight, Optional.empty(), Optional.of(workspace));
+    }
+
+    private static Lane lane(String id, int maxInFlight, Optional<RateLimit> rateLimit, Optional<String> workspace) {
         var subscription = new Subscription(
                 id,
                 URI.create("http://receiver/" + id),
@@ -30,7 +39,11 @@ final class TestLanes {
                 true,
                 maxInFlight,
                 rateLimit,
-                BREAKER);
+                BREAKER,
+                Tls.DEFAULT,
+                Optional.empty(),
+                Optional.empty(),
+                workspace);
         return new Lane(subscription, new FakeSender().endpoint(subscription), 0);
     }
 
