@@ -48,6 +48,9 @@ import java.util.Locale;
  *                       (reference), 10,000 unscoped subscriptions with wildcard patterns matching 1 in 1,000;
  *                       each also times validate-config and start to ready, and reads the live heap and scrape
  * --scale-deliveries N  deliveries per run of the tenants round (300000), a multiple of 10000
+ * --scale-case NAME     only this case of the tenants round (tenants-reference, tenants, one-subscription,
+ *                       wildcards-reference, wildcards); repeatable (default: all five)
+ * --subscription-labels L   metrics.subscriptionLabels in the tenants round's configs (default: not set)
  * --no-drain            skip the fan-out drain cases (e.g. with --isolation alone; latency then needs
  *                       --latency-rate)
  * --run-timeout-minutes M   a run that takes longer fails the benchmark (10), except an isolation
@@ -80,7 +83,7 @@ public final class Benchmark {
                 + o.fanOuts.size()
                 + (o.isolation ? Scenarios.Neighbour.values().length : 0)
                 + (o.features ? Scenarios.Feature.values().length : 0)
-                + (o.tenants ? Scenarios.Scale.values().length : 0);
+                + (o.tenants ? o.scaleCases.size() : 0);
         watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * casesPerRound * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
@@ -98,6 +101,7 @@ public final class Benchmark {
                     Duration.ofMinutes(o.runTimeoutMinutes),
                     Duration.ofMillis(o.slowDelayMillis),
                     o.warmUp);
+            scenarios.subscriptionLabels(o.subscriptionLabels);
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
                     for (int fanOut : o.drain ? o.fanOuts : List.<Integer>of()) {
@@ -117,7 +121,7 @@ public final class Benchmark {
                     for (Scenarios.Feature f : o.features ? Scenarios.Feature.values() : new Scenarios.Feature[0]) {
                         progress(results, scenarios.feature(jvm, f, o.events, run));
                     }
-                    for (Scenarios.Scale c : o.tenants ? Scenarios.Scale.values() : new Scenarios.Scale[0]) {
+                    for (Scenarios.Scale c : o.tenants ? o.scaleCases : List.<Scenarios.Scale>of()) {
                         progress(results, scenarios.scale(jvm, c, o.scaleDeliveries, run));
                     }
                     for (Scenarios.Neighbour n :
@@ -324,6 +328,11 @@ public final class Benchmark {
                     .append(" events, fan-out 10) vs 10 unscoped `*`; one shared secret ${")
                     .append(DispatcherProcess.SECRET_VARIABLE)
                     .append("}\n");
+            h.append("- tenants cases: ")
+                    .append(o.scaleCases)
+                    .append("; metrics.subscriptionLabels: ")
+                    .append(o.subscriptionLabels == null ? "(the default)" : o.subscriptionLabels)
+                    .append('\n');
         }
         return h.toString();
     }
@@ -382,6 +391,8 @@ public final class Benchmark {
         boolean isolation;
         boolean features;
         boolean tenants;
+        List<Scenarios.Scale> scaleCases = new ArrayList<>();
+        String subscriptionLabels;
         int scaleDeliveries = 300_000;
         long slowDelayMillis = 1000;
         boolean drain = true;
@@ -412,11 +423,18 @@ public final class Benchmark {
                     case "--features" -> o.features = true;
                     case "--tenants" -> o.tenants = true;
                     case "--scale-deliveries" -> o.scaleDeliveries = Integer.parseInt(args[++i]);
+                    case "--scale-case" ->
+                        o.scaleCases.add(Scenarios.Scale.valueOf(
+                                args[++i].toUpperCase(Locale.ROOT).replace('-', '_')));
+                    case "--subscription-labels" -> o.subscriptionLabels = args[++i];
                     case "--slow-delay-ms" -> o.slowDelayMillis = Long.parseLong(args[++i]);
                     case "--no-drain" -> o.drain = false;
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
                 }
+            }
+            if (o.scaleCases.isEmpty()) {
+                o.scaleCases.addAll(List.of(Scenarios.Scale.values()));
             }
             if (o.fanOuts.isEmpty()) {
                 o.fanOuts.addAll(List.of(1, 4));

@@ -146,14 +146,15 @@ final class DispatcherProcess {
                 children,
                 jvm,
                 jar,
-                write(dir, name, bootstrap, topic, subscriptions, attemptsTopic, maxInFlight, receiver, false));
+                write(dir, name, bootstrap, topic, subscriptions, attemptsTopic, maxInFlight, receiver, false, null));
     }
 
     /**
      * Writes a run's config ({@code <name>.yaml}): subscriptions as listed, each with its {@code id} or else
      * {@code s1}, {@code s2}, ... by its place; {@code attemptsTopic} is {@code topics.attempts} (null: none),
      * {@code maxInFlight} is {@code delivery.maxInFlight}; with {@code sharedSecret} every subscription's secret is
-     * {@code ${BENCH_SECRET}}, else its own literal.
+     * {@code ${BENCH_SECRET}}, else its own literal; {@code subscriptionLabels} is {@code metrics.subscriptionLabels}
+     * (null: not written, the default).
      */
     static Config write(
             Path dir,
@@ -164,7 +165,8 @@ final class DispatcherProcess {
             String attemptsTopic,
             int maxInFlight,
             Receiver receiver,
-            boolean sharedSecret) {
+            boolean sharedSecret,
+            String subscriptionLabels) {
         int port = freePort();
         var yaml = new StringBuilder()
                 .append("kafka: {bootstrapServers: '")
@@ -191,6 +193,7 @@ final class DispatcherProcess {
                 .append(port)
                 .append("}\n")
                 .append("shutdown: {timeout: 20s}\n")
+                .append(subscriptionLabels == null ? "" : "metrics: {subscriptionLabels: " + subscriptionLabels + "}\n")
                 .append("subscriptions:\n");
         for (int i = 1; i <= subscriptions.size(); i++) {
             Subscription s = subscriptions.get(i - 1);

@@ -386,8 +386,8 @@ final class Results {
                     f2(t.startToFirstSeconds()),
                     f2(x.validateSeconds()),
                     f1(x.liveHeapBytes() / 1048576.0),
-                    f0(x.scrapeBytes()),
-                    f0(x.series()),
+                    x.scrapeBytes() < 0 ? "failed" : f0(x.scrapeBytes()),
+                    x.series() < 0 ? "failed" : f0(x.series()),
                     f0(t.rssMib()),
                     t.connections(),
                     t.note()));
@@ -457,11 +457,13 @@ final class Results {
                 boolean large = runs.get(0).subscriptions() >= 10_000;
                 double ready = median(runs, Scale::readySeconds);
                 double validate = median(runs, Scale::validateSeconds);
+                boolean scrapeFailed = runs.stream().anyMatch(x -> x.scrapeBytes() < 0);
                 double scrape = median(runs, x -> (double) x.scrapeBytes());
                 var perSubscription = new ArrayList<Double>();
                 for (Scale c : runs) {
                     Scale one = scaleOf(jvm, SCALE_ONE_SUBSCRIPTION, c.t().run());
-                    if (one != null && c.subscriptions() > one.subscriptions()) {
+                    // Only where the difference is large: a few subscriptions' share is lost in the heap's noise.
+                    if (one != null && c.subscriptions() - one.subscriptions() >= 1_000) {
                         perSubscription.add((double) (c.liveHeapBytes() - one.liveHeapBytes())
                                 / (c.subscriptions() - one.subscriptions()));
                     }
@@ -484,8 +486,13 @@ final class Results {
                                                 perSubscription.stream()
                                                         .map(Results::f0)
                                                         .toList()) + ")",
-                        f0(scrape) + (large ? " " + verdict(scrape < MAX_SCRAPE_BYTES) : ""),
-                        f0(median(runs, x -> (double) x.series()))));
+                        scrapeFailed
+                                ? "failed in "
+                                        + runs.stream()
+                                                .filter(x -> x.scrapeBytes() < 0)
+                                                .count() + " of " + runs.size() + " runs " + verdict(false)
+                                : f0(scrape) + (large ? " " + verdict(scrape < MAX_SCRAPE_BYTES) : ""),
+                        scrapeFailed ? "—" : f0(median(runs, x -> (double) x.series()))));
             }
         }
     }

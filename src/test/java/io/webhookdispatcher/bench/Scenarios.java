@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -184,6 +185,11 @@ final class Scenarios {
         }
     }
 
+    /** The {@code subscription} label of the workspace-scoped subscriptions ({@code metrics.subscriptionLabels: unscoped}). */
+    static final String WORKSPACE_SUBSCRIPTIONS = "(workspaces)";
+    /** The {@code subscription} label of every subscription with {@code metrics.subscriptionLabels: none}. */
+    static final String ALL_SUBSCRIPTIONS = "(all)";
+
     /** {@code --scale-deliveries} must be a multiple of this: D/2 over 5,000 workspaces, D/10 over 1,000 values. */
     static final int SCALE_DELIVERIES_STEP = 10_000;
 
@@ -198,6 +204,8 @@ final class Scenarios {
     private final Duration slowDelay;
     /** Events each drain delivers (and requests per event each baseline sends) before its measured span. */
     private final int warmUp;
+    /** {@code metrics.subscriptionLabels} of the tenants round's runs; null: the default. */
+    private String subscriptionLabels;
 
     private final double microsPerTick = 1e6 / Proc.clockTicksPerSecond();
     private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
@@ -464,6 +472,11 @@ final class Scenarios {
      * deliveries, or fails the run; then it reads the {@code /metrics} scrape's size and series, and the live heap
      * after a full GC ({@code jcmd GC.class_histogram}), before stopping the dispatcher.
      */
+    /** Sets {@code metrics.subscriptionLabels} in the tenants round's configs (null: not set, the default). */
+    void subscriptionLabels(String labels) {
+        this.subscriptionLabels = labels;
+    }
+
     Results.Scale scale(Jvm jvm, Scale scale, int deliveries, int run) {
         String name = name(jvm, "scale-" + scale.name().toLowerCase(Locale.ROOT).replace('_', '-'), run);
         String topic = "bench." + name;
@@ -472,7 +485,16 @@ final class Scenarios {
         EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, i -> scale.event(i, bodyBytes));
         List<DispatcherProcess.Subscription> subscriptions = scale.subscriptionList();
         DispatcherProcess.Config config = DispatcherProcess.write(
-                dir, name, broker.bootstrapServers(), topic, subscriptions, null, scale.maxInFlight, receiver, true);
+                dir,
+                name,
+                broker.bootstrapServers(),
+                topic,
+                subscriptions,
+                null,
+                scale.maxInFlight,
+                receiver,
+                true,
+                subscriptionLabels);
         double validateSeconds =
                 DispatcherProcess.validate(children, jvm, jar, config, dir.resolve(name + ".validate.log"));
         long expect = (long) events * scale.fanOut;
@@ -491,14 +513,36 @@ final class Scenarios {
             readySeconds = d.secondsToReady(Duration.ofMinutes(2));
             s = receiver.await(expect, deadline, d::alive, name);
             rss = d.peakRssKib() / 1024.0;
-            Map<String, Map<String, Long>> bySubscription = checkShares(d, scale, subscriptions, events, expect, name);
-            bySubscription.values().forEach(byOutcome -> byOutcome.forEach((o, n) -> outcomes.merge(o, n, Long::sum)));
-            check = String.format(
-                    Locale.ROOT,
-                    "checked: each of %,d subscriptions got its %,d",
-                    subscriptions.size(),
-                    scale.perSubscription(events));
-            scrape = d.scrapeSize();
+            Map<String, Map<String, Long>> bySubscription;
+            try {
+                bySubscription = checkShares(d, scale, subscriptions, events, expect, name);
+            } catch (NoMetrics e) {
+                bySubscription = null;
+            }
+            if (bySubscription != null) {
+                bySubscription
+                        .values()
+                        .forEach(byOutcome -> byOutcome.forEach((o, n) -> outcomes.merge(o, n, Long::sum)));
+            }
+            String shared = bySubscription != null && bySubscription.containsKey(ALL_SUBSCRIPTIONS)
+                    ? ALL_SUBSCRIPTIONS
+                    : WORKSPACE_SUBSCRIPTIONS;
+            check = bySubscription == null
+                    ? checkTotal(expect, name)
+                    : bySubscription.containsKey(shared)
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "checked: delivered %,d under subscription=\"%s\" (%,d × %,d)",
+                                    expect,
+                                    shared,
+                                    subscriptions.size(),
+                                    scale.perSubscription(events))
+                            : String.format(
+                                    Locale.ROOT,
+                                    "checked: each of %,d subscriptions got its %,d",
+                                    subscriptions.size(),
+                                    scale.perSubscription(events));
+            scrape = bySubscription == null ? new long[] {-1, -1} : scrapeOrNone(d);
             heap = d.liveHeapBytes(jvm);
         } finally {
             int exit = d.stop();
@@ -522,10 +566,39 @@ final class Scenarios {
                 t, subscriptions.size(), events, readySeconds, validateSeconds, heap, scrape[0], scrape[1]);
     }
 
+    /** The dispatcher did not answer {@code /metrics} (e.g. an {@code OutOfMemoryError} making a huge scrape). */
+    private static final class NoMetrics extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NoMetrics(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Without {@code /metrics}, the check is the receiver's: exactly the deliveries, no duplicate. */
+    private String checkTotal(long expect, String name) {
+        long total = receiver.count();
+        if (total != expect) {
+            throw new IllegalStateException(name + ": " + total + " requests in all for " + expect + " deliveries");
+        }
+        return "**no /metrics** (see the log: the scrape failed); checked at the receiver only: " + expect
+                + " requests";
+    }
+
+    private static long[] scrapeOrNone(DispatcherProcess d) {
+        try {
+            return d.scrapeSize();
+        } catch (IllegalStateException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
     /**
      * Each subscription's {@code delivered} in {@code webhook_deliveries_total} is its share, and no other outcome
-     * is reported; the receiver got exactly the deliveries. The metric may trail the receiver by the last answers,
-     * so it is awaited (10 s). Returns the outcomes by subscription; fails the run if the check fails.
+     * is reported; the receiver got exactly the deliveries. With the default {@code metrics.subscriptionLabels:
+     * unscoped}, the workspace-scoped subscriptions are counted together under {@code subscription="(workspaces)"},
+     * so for them the check is their sum. The metric may trail the receiver by the last answers, so it is awaited
+     * (10 s). Returns the outcomes by label; fails the run if the check fails.
      */
     private Map<String, Map<String, Long>> checkShares(
             DispatcherProcess d,
@@ -534,27 +607,42 @@ final class Scenarios {
             int events,
             long expect,
             String name) {
-        Map<String, Map<String, Long>> bySubscription = d.deliveriesBySubscription();
-        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                delivered(bySubscription) < expect && System.nanoTime() < until; ) {
-            Receiver.sleep(250);
+        Map<String, Map<String, Long>> bySubscription;
+        try {
             bySubscription = d.deliveriesBySubscription();
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    delivered(bySubscription) < expect && System.nanoTime() < until; ) {
+                Receiver.sleep(250);
+                bySubscription = d.deliveriesBySubscription();
+            }
+        } catch (IllegalStateException e) {
+            throw new NoMetrics(name + ": " + e.getMessage(), e);
         }
         long share = scale.perSubscription(events);
+        var expected = new TreeMap<String, Long>();
+        for (int i = 1; i <= subscriptions.size(); i++) {
+            DispatcherProcess.Subscription sub = subscriptions.get(i - 1);
+            String id = sub.id() == null ? "s" + i : sub.id();
+            String label = "none".equals(subscriptionLabels)
+                    ? ALL_SUBSCRIPTIONS
+                    : sub.workspaceId() != null && !"all".equals(subscriptionLabels) ? WORKSPACE_SUBSCRIPTIONS : id;
+            expected.merge(label, share, Long::sum);
+        }
         var problems = new ArrayList<String>();
         int wrong = 0;
-        for (int i = 1; i <= subscriptions.size(); i++) {
-            String id = subscriptions.get(i - 1).id() == null
-                    ? "s" + i
-                    : subscriptions.get(i - 1).id();
-            var outcomes = new TreeMap<>(bySubscription.getOrDefault(id, Map.of()));
+        var labels = new TreeSet<>(expected.keySet());
+        labels.addAll(bySubscription.keySet());
+        for (String label : labels) {
+            var outcomes = new TreeMap<>(bySubscription.getOrDefault(label, Map.of()));
             outcomes.values().removeIf(n -> n == 0);
-            if (!outcomes.equals(Map.of("delivered", share)) && ++wrong <= 5) {
-                problems.add(id + ": " + outcomes + ", expected delivered " + share);
+            Long want = expected.get(label);
+            boolean ok = want == null ? outcomes.isEmpty() : outcomes.equals(Map.of("delivered", want));
+            if (!ok && ++wrong <= 5) {
+                problems.add("subscription=\"" + label + "\": " + outcomes + ", expected delivered " + want);
             }
         }
         if (wrong > 5) {
-            problems.add((wrong - 5) + " more subscriptions without their share");
+            problems.add((wrong - 5) + " more labels without their share");
         }
         long total = receiver.count();
         if (total != expect) {
