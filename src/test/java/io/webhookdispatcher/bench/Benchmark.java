@@ -42,6 +42,15 @@ import java.util.Locale;
  *                       same backlog of opportunity events: fan-out 1 (reference), 10 subscriptions with one
  *                       CEL filter each (one of them matches each event), fan-out 1 with topics.attempts,
  *                       fan-out 4 (reference), fan-out 4 with topics.attempts
+ * --tenants             also, per round and JVM, the tenants round (issue #17), five drains of the same number
+ *                       of deliveries: 2 unscoped subscriptions (reference), 10,000 workspace subscriptions
+ *                       over 5,000 workspaces, 1 subscription with twice the events, 10 unscoped subscriptions
+ *                       (reference), 10,000 unscoped subscriptions with wildcard patterns matching 1 in 1,000;
+ *                       each also times validate-config and start to ready, and reads the live heap and scrape
+ * --scale-deliveries N  deliveries per run of the tenants round (300000), a multiple of 10000
+ * --scale-case NAME     only this case of the tenants round (tenants-reference, tenants, one-subscription,
+ *                       wildcards-reference, wildcards); repeatable (default: all five)
+ * --subscription-labels L   metrics.subscriptionLabels in the tenants round's configs (default: not set)
  * --no-drain            skip the fan-out drain cases (e.g. with --isolation alone; latency then needs
  *                       --latency-rate)
  * --run-timeout-minutes M   a run that takes longer fails the benchmark (10), except an isolation
@@ -73,7 +82,8 @@ public final class Benchmark {
         int casesPerRound = 3
                 + o.fanOuts.size()
                 + (o.isolation ? Scenarios.Neighbour.values().length : 0)
-                + (o.features ? Scenarios.Feature.values().length : 0);
+                + (o.features ? Scenarios.Feature.values().length : 0)
+                + (o.tenants ? o.scaleCases.size() : 0);
         watchdog(Duration.ofMinutes((long) o.runTimeoutMinutes * o.runs * casesPerRound * jvms.size() + 10));
         var results = new Results();
         int exitCode = 0;
@@ -91,6 +101,7 @@ public final class Benchmark {
                     Duration.ofMinutes(o.runTimeoutMinutes),
                     Duration.ofMillis(o.slowDelayMillis),
                     o.warmUp);
+            scenarios.subscriptionLabels(o.subscriptionLabels);
             for (int run = 1; run <= o.runs; run++) {
                 for (Jvm jvm : jvms) {
                     for (int fanOut : o.drain ? o.fanOuts : List.<Integer>of()) {
@@ -109,6 +120,9 @@ public final class Benchmark {
                     }
                     for (Scenarios.Feature f : o.features ? Scenarios.Feature.values() : new Scenarios.Feature[0]) {
                         progress(results, scenarios.feature(jvm, f, o.events, run));
+                    }
+                    for (Scenarios.Scale c : o.tenants ? o.scaleCases : List.<Scenarios.Scale>of()) {
+                        progress(results, scenarios.scale(jvm, c, o.scaleDeliveries, run));
                     }
                     for (Scenarios.Neighbour n :
                             o.isolation ? Scenarios.Neighbour.values() : new Scenarios.Neighbour[0]) {
@@ -178,6 +192,29 @@ public final class Benchmark {
                 t.run(),
                 t.perSecond(),
                 t.cpuMicrosEach(),
+                t.rssMib(),
+                t.otherCores(),
+                t.note());
+    }
+
+    private static void progress(Results results, Results.Scale c) {
+        results.add(c);
+        Results.Throughput t = c.t();
+        System.out.printf(
+                Locale.ROOT,
+                "  %s %-42s run %d: %,.0f req/s, %.1f CPU-µs/req, ready %.2f s, first %.2f s, validate-config %.2f s,"
+                        + " live heap %.1f MiB, /metrics %,d bytes %,d series, RSS %.0f MiB, other load %.2f cores %s%n",
+                t.jvm(),
+                t.scenario(),
+                t.run(),
+                t.perSecond(),
+                t.cpuMicrosEach(),
+                c.readySeconds(),
+                t.startToFirstSeconds(),
+                c.validateSeconds(),
+                c.liveHeapBytes() / 1048576.0,
+                c.scrapeBytes(),
+                c.series(),
                 t.rssMib(),
                 t.otherCores(),
                 t.note());
@@ -273,6 +310,30 @@ public final class Benchmark {
                     .append(
                             " in all) vs fan-out 1; the attempts topic at fan-out 1 and 4; opportunity.updated events\n");
         }
+        if (o.tenants) {
+            h.append("- tenants: ")
+                    .append(o.scaleDeliveries)
+                    .append(" deliveries per run: ")
+                    .append(EventLoader.WORKSPACES)
+                    .append(" workspaces × 2 subscriptions (")
+                    .append(o.scaleDeliveries / 2)
+                    .append(" events) vs 2 unscoped `*` (maxInFlight ")
+                    .append(2 * DispatcherProcess.MAX_IN_FLIGHT_PER_SUBSCRIPTION)
+                    .append(" in both) and vs 1 subscription (")
+                    .append(o.scaleDeliveries)
+                    .append(" events); 10,000 wildcard subscriptions (objectK.* and *.actionJ, 1 in ")
+                    .append(EventLoader.WILDCARD_VALUES)
+                    .append(" each; ")
+                    .append(o.scaleDeliveries / 10)
+                    .append(" events, fan-out 10) vs 10 unscoped `*`; one shared secret ${")
+                    .append(DispatcherProcess.SECRET_VARIABLE)
+                    .append("}\n");
+            h.append("- tenants cases: ")
+                    .append(o.scaleCases)
+                    .append("; metrics.subscriptionLabels: ")
+                    .append(o.subscriptionLabels == null ? "(the default)" : o.subscriptionLabels)
+                    .append('\n');
+        }
         return h.toString();
     }
 
@@ -329,6 +390,10 @@ public final class Benchmark {
         boolean failOnce;
         boolean isolation;
         boolean features;
+        boolean tenants;
+        List<Scenarios.Scale> scaleCases = new ArrayList<>();
+        String subscriptionLabels;
+        int scaleDeliveries = 300_000;
         long slowDelayMillis = 1000;
         boolean drain = true;
         int runTimeoutMinutes = 10;
@@ -356,11 +421,20 @@ public final class Benchmark {
                     case "--fail-once" -> o.failOnce = true;
                     case "--isolation" -> o.isolation = true;
                     case "--features" -> o.features = true;
+                    case "--tenants" -> o.tenants = true;
+                    case "--scale-deliveries" -> o.scaleDeliveries = Integer.parseInt(args[++i]);
+                    case "--scale-case" ->
+                        o.scaleCases.add(Scenarios.Scale.valueOf(
+                                args[++i].toUpperCase(Locale.ROOT).replace('-', '_')));
+                    case "--subscription-labels" -> o.subscriptionLabels = args[++i];
                     case "--slow-delay-ms" -> o.slowDelayMillis = Long.parseLong(args[++i]);
                     case "--no-drain" -> o.drain = false;
                     case "--run-timeout-minutes" -> o.runTimeoutMinutes = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + " (see Benchmark's Javadoc)");
                 }
+            }
+            if (o.scaleCases.isEmpty()) {
+                o.scaleCases.addAll(List.of(Scenarios.Scale.values()));
             }
             if (o.fanOuts.isEmpty()) {
                 o.fanOuts.addAll(List.of(1, 4));
@@ -374,6 +448,10 @@ public final class Benchmark {
             }
             if (o.warmUp < 0 || (o.warmUp > 0 && o.failOnce)) {
                 throw new IllegalArgumentException("--warm-up must be >= 0, and cannot go with --fail-once");
+            }
+            if (o.scaleDeliveries <= 0 || o.scaleDeliveries % Scenarios.SCALE_DELIVERIES_STEP != 0) {
+                throw new IllegalArgumentException(
+                        "--scale-deliveries must be a positive multiple of " + Scenarios.SCALE_DELIVERIES_STEP);
             }
             if (o.slowDelayMillis < 0) {
                 throw new IllegalArgumentException("--slow-delay-ms must be >= 0");

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,24 +31,56 @@ final class DispatcherProcess {
     private static final Pattern DELIVERIES = Pattern.compile("^webhook_deliveries_total\\{(.*)} (\\S+)$");
     private static final Pattern OUTCOME = Pattern.compile("outcome=\"([a-z_]+)\"");
     private static final Pattern SUBSCRIPTION = Pattern.compile("subscription=\"([^\"]*)\"");
+    private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
     // delivery.maxInFlight of a run, unless it sets its own, and every run's maxInFlightPerSubscription.
     static final int MAX_IN_FLIGHT = 256;
     static final int MAX_IN_FLIGHT_PER_SUBSCRIPTION = 64;
 
-    /** One subscription of a run: the receiver path it posts to, and its CEL {@code filter} (null: none). */
-    record Subscription(String path, String filter) {}
+    /** The environment variable that holds the one secret of runs with a {@link Config#sharedSecret shared secret}. */
+    static final String SECRET_VARIABLE = "BENCH_SECRET";
+
+    private static final String SHARED_SECRET = "bench-shared-secret-of-24-bytes-or-more";
+
+    /**
+     * One subscription of a run: its id, the receiver path it posts to (a query may follow, which the receiver does
+     * not count apart), its CEL {@code filter} (null: none), its {@code workspaceId} (null: every workspace) and its
+     * {@code events} patterns.
+     */
+    record Subscription(String id, String path, String filter, String workspaceId, List<String> events) {
+        /** {@code events: ["*"]}, every workspace; its id is given by its place in the run ({@code s1, s2, ...}). */
+        Subscription(String path, String filter) {
+            this(null, path, filter, null, List.of("*"));
+        }
+    }
+
+    /**
+     * A run's config, written but not started: the file, the dispatcher's log, its management port, and whether
+     * every subscription's secret is {@code ${BENCH_SECRET}} (set in the processes' environment) rather than its
+     * own literal. {@link #start(Children, Jvm, Path, Config)} runs it; {@link #validate} checks it with the CLI.
+     */
+    record Config(Path file, Path log, int managementPort, boolean sharedSecret, int subscriptions) {
+        void environment(ProcessBuilder builder) {
+            if (sharedSecret) {
+                builder.environment().put(SECRET_VARIABLE, SHARED_SECRET);
+            }
+        }
+    }
 
     private final Process process;
     private final int managementPort;
     private final Path log;
+    /** {@link System#nanoTime} just before the process was started. */
+    private final long startedNanos;
+
     private final HttpClient http =
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private DispatcherProcess(Process process, int managementPort, Path log) {
+    private DispatcherProcess(Process process, int managementPort, Path log, long startedNanos) {
         this.process = process;
         this.managementPort = managementPort;
         this.log = log;
+        this.startedNanos = startedNanos;
     }
 
     /** {@code fanOut} subscriptions, at {@code /hook1} ... {@code /hookN}. */
@@ -108,6 +142,31 @@ final class DispatcherProcess {
             String attemptsTopic,
             int maxInFlight,
             Receiver receiver) {
+        return start(
+                children,
+                jvm,
+                jar,
+                write(dir, name, bootstrap, topic, subscriptions, attemptsTopic, maxInFlight, receiver, false, null));
+    }
+
+    /**
+     * Writes a run's config ({@code <name>.yaml}): subscriptions as listed, each with its {@code id} or else
+     * {@code s1}, {@code s2}, ... by its place; {@code attemptsTopic} is {@code topics.attempts} (null: none),
+     * {@code maxInFlight} is {@code delivery.maxInFlight}; with {@code sharedSecret} every subscription's secret is
+     * {@code ${BENCH_SECRET}}, else its own literal; {@code subscriptionLabels} is {@code metrics.subscriptionLabels}
+     * (null: not written, the default).
+     */
+    static Config write(
+            Path dir,
+            String name,
+            String bootstrap,
+            String topic,
+            List<Subscription> subscriptions,
+            String attemptsTopic,
+            int maxInFlight,
+            Receiver receiver,
+            boolean sharedSecret,
+            String subscriptionLabels) {
         int port = freePort();
         var yaml = new StringBuilder()
                 .append("kafka: {bootstrapServers: '")
@@ -134,33 +193,88 @@ final class DispatcherProcess {
                 .append(port)
                 .append("}\n")
                 .append("shutdown: {timeout: 20s}\n")
+                .append(subscriptionLabels == null ? "" : "metrics: {subscriptionLabels: " + subscriptionLabels + "}\n")
                 .append("subscriptions:\n");
         for (int i = 1; i <= subscriptions.size(); i++) {
             Subscription s = subscriptions.get(i - 1);
-            yaml.append("  - {id: s")
-                    .append(i)
+            yaml.append("  - {id: ")
+                    .append(s.id() == null ? "s" + i : s.id())
+                    .append(s.workspaceId() == null ? "" : ", workspaceId: '" + s.workspaceId() + "'")
                     .append(", url: '")
                     .append(receiver.url(s.path()))
-                    .append("', secret: bench-secret-of-24-bytes-or-more-")
-                    .append(i)
-                    .append(", events: [\"*\"]")
+                    .append(
+                            sharedSecret
+                                    ? "', secret: '${" + SECRET_VARIABLE + "}'"
+                                    : "', secret: bench-secret-of-24-bytes-or-more-" + i)
+                    .append(", events: [")
+                    .append(String.join(
+                            ", ", s.events().stream().map(e -> "\"" + e + "\"").toList()))
+                    .append("]")
                     .append(s.filter() == null ? "" : ", filter: '" + s.filter().replace("'", "''") + "'")
                     .append("}\n");
         }
         Path config = dir.resolve(name + ".yaml");
-        Path log = dir.resolve(name + ".log");
         try {
             Files.writeString(config, yaml);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return new Config(config, dir.resolve(name + ".log"), port, sharedSecret, subscriptions.size());
+    }
+
+    /** The dispatcher on a written config: {@code java -jar webhook-dispatcher.jar run --config FILE}. */
+    static DispatcherProcess start(Children children, Jvm jvm, Path jar, Config config) {
         var command = new ArrayList<String>();
         command.add(jvm.java().toString());
         command.addAll(jvm.flags());
-        command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString()));
-        Process p = children.start(
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()));
-        return new DispatcherProcess(p, port, log);
+        command.addAll(
+                List.of("-jar", jar.toString(), "run", "--config", config.file().toString()));
+        var builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(config.log().toFile());
+        config.environment(builder);
+        long startedNanos = System.nanoTime();
+        Process p = children.start(builder);
+        return new DispatcherProcess(p, config.managementPort(), config.log(), startedNanos);
+    }
+
+    /**
+     * {@code java -jar webhook-dispatcher.jar validate-config --config FILE} on the dispatcher's JVM and flags: the
+     * seconds from the process's start to its exit, JVM start-up included. Fails unless it exits 0 and prints
+     * {@code valid (N subscriptions)} for the config's N.
+     */
+    static double validate(Children children, Jvm jvm, Path jar, Config config, Path log) {
+        var command = new ArrayList<String>();
+        command.add(jvm.java().toString());
+        command.addAll(jvm.flags());
+        command.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "validate-config",
+                "--config",
+                config.file().toString()));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        config.environment(builder);
+        long start = System.nanoTime();
+        Process p = children.start(builder);
+        try {
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                Children.stop(p, 5);
+                throw new IllegalStateException("validate-config did not finish within 2 min (see " + log + ")");
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String out = Files.readString(log);
+            if (p.exitValue() != 0 || !out.contains("valid (" + config.subscriptions() + " subscriptions)")) {
+                throw new IllegalStateException(
+                        "validate-config exited " + p.exitValue() + " on " + config.file() + " (see " + log + ")");
+            }
+            return seconds;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     long pid() {
@@ -173,15 +287,66 @@ final class DispatcherProcess {
 
     /** Ready = the consumer joined its group and was assigned partitions ({@code /health/ready}). */
     void awaitReady(Duration timeout) {
+        awaitReady(timeout, 100);
+    }
+
+    private void awaitReady(Duration timeout, long pollMillis) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && alive()) {
             HttpResponse<String> ready = get("/health/ready");
             if (ready != null && ready.statusCode() == 200) {
                 return;
             }
-            Receiver.sleep(100);
+            Receiver.sleep(pollMillis);
         }
         throw new IllegalStateException("dispatcher not ready within " + timeout + " (see " + log + ")");
+    }
+
+    /**
+     * Seconds from the process's start until {@code /health/ready} first answered 200, polled every 20 ms; fails if
+     * it is not ready within {@code timeout}.
+     */
+    double secondsToReady(Duration timeout) {
+        awaitReady(timeout, 20);
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /**
+     * The whole {@code /metrics} scrape: its size in bytes (UTF-8, as sent) and its series (sample lines: neither
+     * blank nor a {@code #} comment).
+     */
+    long[] scrapeSize() {
+        String body = metrics();
+        long series =
+                body.lines().filter(l -> !l.isEmpty() && l.charAt(0) != '#').count();
+        return new long[] {body.getBytes(StandardCharsets.UTF_8).length, series};
+    }
+
+    /**
+     * The bytes of live objects on the heap: {@code jcmd PID GC.class_histogram} (the JDK's own {@code jcmd}, next to
+     * its {@code java}) runs a full GC and then counts what is left; this is its {@code Total} line's bytes.
+     */
+    long liveHeapBytes(Jvm jvm) {
+        Path jcmd = jvm.java().resolveSibling("jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid()), "GC.class_histogram")
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException(jcmd + " GC.class_histogram failed: " + out);
+            }
+            Matcher m = HISTOGRAM_TOTAL.matcher(out);
+            if (!m.find()) {
+                throw new IllegalStateException("no Total line from " + jcmd + " GC.class_histogram: " + out);
+            }
+            return Long.parseLong(m.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     long peakRssKib() {
@@ -242,7 +407,7 @@ final class DispatcherProcess {
     }
 
     private String metrics() {
-        HttpResponse<String> metrics = get("/metrics");
+        HttpResponse<String> metrics = get("/metrics", Duration.ofSeconds(60)); // 10,000 subscriptions: tens of MB
         if (metrics == null) {
             throw new IllegalStateException("no /metrics from the dispatcher (see " + log + ")");
         }
@@ -251,10 +416,14 @@ final class DispatcherProcess {
 
     /** The response, or null while nothing listens on the management port yet. */
     private HttpResponse<String> get(String path) {
+        return get(path, Duration.ofSeconds(10));
+    }
+
+    private HttpResponse<String> get(String path, Duration timeout) {
         try {
             return http.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
-                            .timeout(Duration.ofSeconds(10))
+                            .timeout(timeout)
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import io.webhookdispatcher.testkit.SampleEvents;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,6 +65,48 @@ final class EventLoader {
                 + ((i % AMOUNT_BUCKETS) * BUCKET_MICROS + BUCKET_MICROS / 2)
                 + ",\"currencyCode\":\"EUR\"},\"notes\":\"";
         String tail = "\"},\"timestamp\":\"" + Instant.now() + "\"}";
+        int pad = Math.max(0, size - head.length() - tail.length());
+        return (head + "x".repeat(pad) + tail).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The workspaces of the tenants case: event {@code i} belongs to workspace {@code i % WORKSPACES}. */
+    static final int WORKSPACES = 5_000;
+
+    /**
+     * The wildcard case's event types {@code objectK.actionJ}, {@code K} and {@code J} each below this: event {@code i}
+     * has {@code K = i % WILDCARD_VALUES} and {@code J = (K + i / WILDCARD_VALUES) % WILDCARD_VALUES}, so that in
+     * every block of {@code WILDCARD_VALUES} events each object and each action occurs once: {@code objectK.*} and
+     * {@code *.actionJ} each match 1 event in {@code WILDCARD_VALUES}, exactly when the count is a multiple of it.
+     */
+    static final int WILDCARD_VALUES = 1_000;
+
+    /** Workspace {@code k}'s id, shaped like the CRM's (a UUID). */
+    static String workspace(int k) {
+        return String.format(Locale.ROOT, "20202020-%04x-4000-8000-%012x", k >>> 16, k);
+    }
+
+    /**
+     * Event {@code i} of the tenants case, in the CRM's own shape ({@code eventName}, top-level {@code workspaceId},
+     * {@code record}, {@code eventDate}), of about {@code size} bytes: type {@code SampleEvents.TYPES[i % 9]}, workspace
+     * {@code i % WORKSPACES}.
+     */
+    static byte[] workspaceEvent(int i, int size) {
+        return crmRecord(
+                SampleEvents.TYPES.get(i % SampleEvents.TYPES.size()), workspace(i % WORKSPACES), "e-" + i, size);
+    }
+
+    /** Event {@code i} of the wildcard case: {@code objectK.actionJ} (see {@link #WILDCARD_VALUES}), same shape. */
+    static byte[] wildcardEvent(int i, int size) {
+        int k = i % WILDCARD_VALUES;
+        int j = (k + i / WILDCARD_VALUES) % WILDCARD_VALUES;
+        return crmRecord("object" + k + ".action" + j, workspace(i % WORKSPACES), "e-" + i, size);
+    }
+
+    private static byte[] crmRecord(String type, String workspace, String id, int size) {
+        String head = "{\"eventName\":\"" + type + "\",\"workspaceId\":\"" + workspace + "\",\"record\":{\"id\":\""
+                + id + "\",\"name\":{\"firstName\":\"An\",\"lastName\":\"Nguyễn\"},\"email\":\"an@example.com\","
+                + "\"notes\":\"";
+        String tail = "\"},\"eventDate\":\"" + Instant.now() + "\"}";
         int pad = Math.max(0, size - head.length() - tail.length());
         return (head + "x".repeat(pad) + tail).getBytes(StandardCharsets.UTF_8);
     }

@@ -28,6 +28,56 @@ final class Results {
     static final String FEATURES_FAN_OUT_4 = "features: fan-out 4";
     static final String FEATURES_ATTEMPTS_4 = "features: fan-out 4 + attempts";
 
+    // The tenants round's cases (see Scenarios.Scale).
+    static final String SCALE_TENANTS_REFERENCE = "tenants: 2 subscriptions, fan-out 2";
+    static final String SCALE_TENANTS = "tenants: 10,000 over 5,000 workspaces";
+    static final String SCALE_ONE_SUBSCRIPTION = "tenants: 1 subscription, 2× events";
+    static final String SCALE_WILDCARDS_REFERENCE = "wildcards: 10 subscriptions, fan-out 10";
+    static final String SCALE_WILDCARDS = "wildcards: 10,000, 1 in 1,000 each";
+
+    /** Targets of issue #17 for the tenants round. */
+    static final double MIN_SCALE_RATE_RATIO = 0.8;
+
+    static final double MAX_SCALE_CPU_RATIO = 1.25;
+    static final double MAX_SCALE_SECONDS = 5;
+    static final long MAX_SCRAPE_BYTES = 1_000_000;
+
+    /** A case of the tenants round and its reference, run in each round on the same deliveries. */
+    private record ScalePair(String label, String scale, String reference, boolean primary) {}
+
+    private static final List<ScalePair> SCALE_PAIRS = List.of(
+            new ScalePair(
+                    "10,000 workspace subscriptions ÷ 2 unscoped (fan-out 2)",
+                    SCALE_TENANTS,
+                    SCALE_TENANTS_REFERENCE,
+                    true),
+            new ScalePair(
+                    "10,000 workspace subscriptions ÷ 1 subscription, 2× events",
+                    SCALE_TENANTS,
+                    SCALE_ONE_SUBSCRIPTION,
+                    false),
+            new ScalePair(
+                    "10,000 wildcard subscriptions ÷ 10 unscoped (fan-out 10)",
+                    SCALE_WILDCARDS,
+                    SCALE_WILDCARDS_REFERENCE,
+                    true));
+
+    /**
+     * One run of the tenants round: its drain ({@code t}, measured like any drain), and what else it reads:
+     * subscriptions, events, seconds from the process's start to {@code /health/ready}, {@code validate-config}'s
+     * seconds (JVM start to exit) on the same file, the live heap after a full GC once the drain is done, and the
+     * {@code /metrics} scrape's bytes and series at that point.
+     */
+    record Scale(
+            Throughput t,
+            int subscriptions,
+            long events,
+            double readySeconds,
+            double validateSeconds,
+            long liveHeapBytes,
+            long scrapeBytes,
+            long series) {}
+
     /** A feature's case and its reference, run back to back in each round on the same backlog. */
     private record FeaturePair(String label, String feature, String reference) {}
 
@@ -128,6 +178,7 @@ final class Results {
     private final List<Throughput> throughput = new ArrayList<>();
     private final List<Latency> latency = new ArrayList<>();
     private final List<Isolation> isolation = new ArrayList<>();
+    private final List<Scale> scale = new ArrayList<>();
 
     void add(Throughput t) {
         throughput.add(t);
@@ -139,6 +190,10 @@ final class Results {
 
     void add(Isolation i) {
         isolation.add(i);
+    }
+
+    void add(Scale s) {
+        scale.add(s);
     }
 
     /** Median fan-out-1 drain rate so far of this JVM, the base of the latency runs' rate. */
@@ -157,6 +212,9 @@ final class Results {
         if (!isolation.isEmpty()) {
             isolationMarkdown(md);
         }
+        if (!scale.isEmpty()) {
+            scaleMarkdown(md);
+        }
         double peak = throughput.stream()
                 .filter(t -> !t.scenario().startsWith("raw"))
                 .mapToDouble(Throughput::rssMib)
@@ -166,6 +224,8 @@ final class Results {
                 peak, latency.stream().mapToDouble(Latency::rssMib).max().orElse(0));
         peak = Math.max(
                 peak, isolation.stream().mapToDouble(Isolation::rssMib).max().orElse(0));
+        peak = Math.max(
+                peak, scale.stream().mapToDouble(x -> x.t().rssMib()).max().orElse(0));
         md.append("\n**Peak RSS of the dispatcher across all runs: ")
                 .append(f0(peak))
                 .append(" MiB** (target ≤ 300 MiB) ")
@@ -300,6 +360,171 @@ final class Results {
                 }
             }
         }
+    }
+
+    private void scaleMarkdown(StringBuilder md) {
+        md.append("\n### Tenants round: every run\n\n")
+                .append("| JVM | case | run | subscriptions | events | deliveries | req/s | CPU µs/req | CPU cores "
+                        + "| other load cores | start→ready s | start→first s | validate-config s | live heap MiB "
+                        + "| /metrics bytes | series | peak RSS MiB | connections | note |\n")
+                .append(
+                        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Scale x : scale) {
+            Throughput t = x.t();
+            md.append(row(
+                    t.jvm(),
+                    t.scenario(),
+                    t.run(),
+                    f0(x.subscriptions()),
+                    f0(x.events()),
+                    f0(t.requests()),
+                    f0(t.perSecond()),
+                    f1(t.cpuMicrosEach()),
+                    f2(t.cores()),
+                    f2(t.otherCores()),
+                    f2(x.readySeconds()),
+                    f2(t.startToFirstSeconds()),
+                    f2(x.validateSeconds()),
+                    f1(x.liveHeapBytes() / 1048576.0),
+                    x.scrapeBytes() < 0 ? "failed" : f0(x.scrapeBytes()),
+                    x.series() < 0 ? "failed" : f0(x.series()),
+                    f0(t.rssMib()),
+                    t.connections(),
+                    t.note()));
+        }
+        md.append(
+                        "\n### Tenants round: each case ÷ its reference of the same round (median of the per-round ratios)\n\n")
+                .append("| JVM | comparison | run | reference req/s | case req/s | rate ratio (target ≥ 0.8) "
+                        + "| reference CPU µs/req | case CPU µs/req | CPU/req ratio (target ≤ 1.25) |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String jvm : scaleJvms()) {
+            for (ScalePair pair : SCALE_PAIRS) {
+                var rate = new ArrayList<Double>();
+                var cpu = new ArrayList<Double>();
+                for (Scale c : selectScale(jvm, pair.scale())) {
+                    Scale r = scaleOf(jvm, pair.reference(), c.t().run());
+                    if (r == null) {
+                        continue;
+                    }
+                    rate.add(c.t().perSecond() / r.t().perSecond());
+                    cpu.add(c.t().cpuMicrosEach() / r.t().cpuMicrosEach());
+                    md.append(row(
+                            jvm,
+                            pair.label(),
+                            c.t().run(),
+                            f0(r.t().perSecond()),
+                            f0(c.t().perSecond()),
+                            f3(rate.get(rate.size() - 1)),
+                            f1(r.t().cpuMicrosEach()),
+                            f1(c.t().cpuMicrosEach()),
+                            f3(cpu.get(cpu.size() - 1))));
+                }
+                if (!rate.isEmpty()) {
+                    double r = median(rate, x -> x);
+                    double c = median(cpu, x -> x);
+                    md.append(row(
+                            jvm,
+                            pair.label(),
+                            "**median**",
+                            f0(median(selectScale(jvm, pair.reference()), x -> x.t().perSecond())),
+                            f0(median(selectScale(jvm, pair.scale()), x -> x.t().perSecond())),
+                            "**" + f3(r) + "** "
+                                    + (pair.primary() ? verdict(r >= MIN_SCALE_RATE_RATIO) : "(reference)"),
+                            f1(median(selectScale(jvm, pair.reference()), x -> x.t().cpuMicrosEach())),
+                            f1(median(selectScale(jvm, pair.scale()), x -> x.t().cpuMicrosEach())),
+                            "**" + f3(c) + "** "
+                                    + (pair.primary() ? verdict(c <= MAX_SCALE_CPU_RATIO) : "(reference)")));
+                }
+            }
+        }
+        md.append("\n### Tenants round: start-up, validate-config, heap, scrape (medians; per round in brackets)\n\n")
+                .append(
+                        "| JVM | case | start→ready s (target ≤ 5 at 10,000) | validate-config s (target ≤ 5 at 10,000) "
+                                + "| live heap MiB after full GC | heap per subscription over the 1-subscription run "
+                                + "| /metrics bytes (target < 1 MB at 10,000) | series |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String jvm : scaleJvms()) {
+            for (String scenario : List.of(
+                    SCALE_ONE_SUBSCRIPTION,
+                    SCALE_TENANTS_REFERENCE,
+                    SCALE_TENANTS,
+                    SCALE_WILDCARDS_REFERENCE,
+                    SCALE_WILDCARDS)) {
+                List<Scale> runs = selectScale(jvm, scenario);
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                boolean large = runs.get(0).subscriptions() >= 10_000;
+                double ready = median(runs, Scale::readySeconds);
+                double validate = median(runs, Scale::validateSeconds);
+                boolean scrapeFailed = runs.stream().anyMatch(x -> x.scrapeBytes() < 0);
+                double scrape = median(runs, x -> (double) x.scrapeBytes());
+                var perSubscription = new ArrayList<Double>();
+                for (Scale c : runs) {
+                    Scale one = scaleOf(jvm, SCALE_ONE_SUBSCRIPTION, c.t().run());
+                    // Only where the difference is large: a few subscriptions' share is lost in the heap's noise.
+                    if (one != null && c.subscriptions() - one.subscriptions() >= 1_000) {
+                        perSubscription.add((double) (c.liveHeapBytes() - one.liveHeapBytes())
+                                / (c.subscriptions() - one.subscriptions()));
+                    }
+                }
+                md.append(row(
+                        jvm,
+                        scenario,
+                        f2(ready)
+                                + perRound(runs, Scale::readySeconds)
+                                + (large ? " " + verdict(ready <= MAX_SCALE_SECONDS) : ""),
+                        f2(validate)
+                                + perRound(runs, Scale::validateSeconds)
+                                + (large ? " " + verdict(validate <= MAX_SCALE_SECONDS) : ""),
+                        f1(median(runs, x -> x.liveHeapBytes() / 1048576.0)),
+                        perSubscription.isEmpty()
+                                ? "—"
+                                : f0(median(perSubscription, x -> x)) + " bytes ("
+                                        + String.join(
+                                                ", ",
+                                                perSubscription.stream()
+                                                        .map(Results::f0)
+                                                        .toList()) + ")",
+                        scrapeFailed
+                                ? "failed in "
+                                        + runs.stream()
+                                                .filter(x -> x.scrapeBytes() < 0)
+                                                .count() + " of " + runs.size() + " runs " + verdict(false)
+                                : f0(scrape) + (large ? " " + verdict(scrape < MAX_SCRAPE_BYTES) : ""),
+                        scrapeFailed ? "—" : f0(median(runs, x -> (double) x.series()))));
+            }
+        }
+    }
+
+    private static String perRound(List<Scale> runs, ToDoubleFunction<Scale> value) {
+        return runs.size() < 2
+                ? ""
+                : " ("
+                        + String.join(
+                                ", ",
+                                runs.stream()
+                                        .map(x -> f2(value.applyAsDouble(x)))
+                                        .toList()) + ")";
+    }
+
+    private List<Scale> selectScale(String jvm, String scenario) {
+        return scale.stream()
+                .filter(x -> x.t().jvm().equals(jvm) && x.t().scenario().equals(scenario))
+                .toList();
+    }
+
+    private Scale scaleOf(String jvm, String scenario, int run) {
+        return selectScale(jvm, scenario).stream()
+                .filter(x -> x.t().run() == run)
+                .findFirst()
+                .orElse(null);
+    }
+
+    private LinkedHashSet<String> scaleJvms() {
+        var result = new LinkedHashSet<String>();
+        scale.forEach(x -> result.add(x.t().jvm()));
+        return result;
     }
 
     private void latencyMarkdown(StringBuilder md) {

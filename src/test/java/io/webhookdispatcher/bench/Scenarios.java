@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -84,6 +85,114 @@ final class Scenarios {
         }
     }
 
+    /**
+     * The tenants round (issue #17, {@code --tenants}): many subscriptions against few, each pair on the same backlog
+     * with the same deliveries, in this order. {@code D} is {@code --scale-deliveries}, a multiple of
+     * {@link #SCALE_DELIVERIES_STEP}. Every run's subscriptions share one secret, {@code ${BENCH_SECRET}}.
+     */
+    enum Scale {
+        /**
+         * The reference of {@link #TENANTS}: two subscriptions {@code *} without a workspace, {@code /hook1} and
+         * {@code /hook2}, on the same D/2 events: the same deliveries, the same fan-out per event (so the same
+         * consumed records and parses per delivery) and the same bound on requests in flight (2 × 64).
+         */
+        TENANTS_REFERENCE(Results.SCALE_TENANTS_REFERENCE, 2, 2, 2 * DispatcherProcess.MAX_IN_FLIGHT_PER_SUBSCRIPTION),
+        /**
+         * {@link EventLoader#WORKSPACES} workspaces with two subscriptions each, {@code events: ["*"]} and
+         * {@code ["person.*", "company.*", "note.*"]} (both match every event of the backlog), posting to
+         * {@code /tenant?s=<id>}; D/2 events spread evenly over the workspaces: each goes to its workspace's two.
+         */
+        TENANTS(
+                Results.SCALE_TENANTS,
+                2 * EventLoader.WORKSPACES,
+                2,
+                2 * DispatcherProcess.MAX_IN_FLIGHT_PER_SUBSCRIPTION),
+        /** The issue's words: one subscription {@code *} taking all D deliveries, so D events (twice the records). */
+        ONE_SUBSCRIPTION(Results.SCALE_ONE_SUBSCRIPTION, 1, 1, DispatcherProcess.MAX_IN_FLIGHT),
+        /** The reference of {@link #WILDCARDS}: ten subscriptions {@code *}, D/10 events, fan-out 10. */
+        WILDCARDS_REFERENCE(Results.SCALE_WILDCARDS_REFERENCE, 10, 10, DispatcherProcess.MAX_IN_FLIGHT),
+        /**
+         * 10,000 subscriptions without a workspace, each with one wildcard pattern that matches 1 event in
+         * {@link EventLoader#WILDCARD_VALUES}: {@code objectK.*} (5,000, K = i % 1,000) and {@code *.actionJ} (5,000);
+         * each of the D/10 events ({@link EventLoader#wildcardEvent}) matches 5 of each: fan-out 10, as the reference.
+         */
+        WILDCARDS(Results.SCALE_WILDCARDS, 10_000, 10, DispatcherProcess.MAX_IN_FLIGHT);
+
+        final String scenario;
+        final int subscriptions;
+        /** Deliveries per event. */
+        final int fanOut;
+
+        final int maxInFlight;
+
+        Scale(String scenario, int subscriptions, int fanOut, int maxInFlight) {
+            this.scenario = scenario;
+            this.subscriptions = subscriptions;
+            this.fanOut = fanOut;
+            this.maxInFlight = maxInFlight;
+        }
+
+        int events(int deliveries) {
+            return deliveries / fanOut;
+        }
+
+        /** What each subscription gets of {@code events}: all of them, or its share. */
+        long perSubscription(int events) {
+            return (long) events * fanOut / subscriptions;
+        }
+
+        byte[] event(int i, int size) {
+            return this == WILDCARDS || this == WILDCARDS_REFERENCE
+                    ? EventLoader.wildcardEvent(i, size)
+                    : EventLoader.workspaceEvent(i, size);
+        }
+
+        List<DispatcherProcess.Subscription> subscriptionList() {
+            var list = new ArrayList<DispatcherProcess.Subscription>();
+            switch (this) {
+                case TENANTS -> {
+                    for (int k = 0; k < EventLoader.WORKSPACES; k++) {
+                        String w = EventLoader.workspace(k);
+                        list.add(new DispatcherProcess.Subscription(
+                                "w" + k + "-a", "/tenant?s=w" + k + "-a", null, w, List.of("*")));
+                        list.add(new DispatcherProcess.Subscription(
+                                "w" + k + "-b",
+                                "/tenant?s=w" + k + "-b",
+                                null,
+                                w,
+                                List.of("person.*", "company.*", "note.*")));
+                    }
+                }
+                case WILDCARDS -> {
+                    for (int i = 0; i < subscriptions / 2; i++) {
+                        int k = i % EventLoader.WILDCARD_VALUES;
+                        list.add(new DispatcherProcess.Subscription(
+                                "o" + i, "/wild?s=o" + i, null, null, List.of("object" + k + ".*")));
+                    }
+                    for (int i = 0; i < subscriptions / 2; i++) {
+                        int j = i % EventLoader.WILDCARD_VALUES;
+                        list.add(new DispatcherProcess.Subscription(
+                                "a" + i, "/wild?s=a" + i, null, null, List.of("*.action" + j)));
+                    }
+                }
+                default -> {
+                    for (int k = 1; k <= subscriptions; k++) {
+                        list.add(new DispatcherProcess.Subscription("/hook" + k, null));
+                    }
+                }
+            }
+            return list;
+        }
+    }
+
+    /** The {@code subscription} label of the workspace-scoped subscriptions ({@code metrics.subscriptionLabels: unscoped}). */
+    static final String WORKSPACE_SUBSCRIPTIONS = "(workspaces)";
+    /** The {@code subscription} label of every subscription with {@code metrics.subscriptionLabels: none}. */
+    static final String ALL_SUBSCRIPTIONS = "(all)";
+
+    /** {@code --scale-deliveries} must be a multiple of this: D/2 over 5,000 workspaces, D/10 over 1,000 values. */
+    static final int SCALE_DELIVERIES_STEP = 10_000;
+
     private final Children children;
     private final EmbeddedKafkaBroker broker;
     private final Receiver receiver;
@@ -95,6 +204,8 @@ final class Scenarios {
     private final Duration slowDelay;
     /** Events each drain delivers (and requests per event each baseline sends) before its measured span. */
     private final int warmUp;
+    /** {@code metrics.subscriptionLabels} of the tenants round's runs; null: the default. */
+    private String subscriptionLabels;
 
     private final double microsPerTick = 1e6 / Proc.clockTicksPerSecond();
     private final long driverPid = ProcessHandle.current().pid(); // this JVM, which hosts the broker
@@ -350,6 +461,198 @@ final class Scenarios {
                 records < deliveries ? " (**short**)" : "",
                 written,
                 lost.isEmpty() ? "" : ", lost " + lost);
+    }
+
+    /**
+     * One run of the tenants round: {@code scale}'s events for {@code deliveries} in a fresh topic; its config is
+     * written and checked with {@code validate-config} (timed: JVM start to exit), then the dispatcher starts, and
+     * the driver polls {@code /health/ready} (start to first 200) while the receiver waits for every delivery. After
+     * the last one it checks that each subscription got exactly its share ({@code webhook_deliveries_total}
+     * {@code delivered} by subscription, awaited up to 10 s, nothing else reported) and the receiver got exactly the
+     * deliveries, or fails the run; then it reads the {@code /metrics} scrape's size and series, and the live heap
+     * after a full GC ({@code jcmd GC.class_histogram}), before stopping the dispatcher.
+     */
+    /** Sets {@code metrics.subscriptionLabels} in the tenants round's configs (null: not set, the default). */
+    void subscriptionLabels(String labels) {
+        this.subscriptionLabels = labels;
+    }
+
+    Results.Scale scale(Jvm jvm, Scale scale, int deliveries, int run) {
+        String name = name(jvm, "scale-" + scale.name().toLowerCase(Locale.ROOT).replace('_', '-'), run);
+        String topic = "bench." + name;
+        int events = scale.events(deliveries);
+        broker.createTopic(topic, PARTITIONS);
+        EventLoader.backlog(broker.bootstrapServers(), topic, PARTITIONS, events, i -> scale.event(i, bodyBytes));
+        List<DispatcherProcess.Subscription> subscriptions = scale.subscriptionList();
+        DispatcherProcess.Config config = DispatcherProcess.write(
+                dir,
+                name,
+                broker.bootstrapServers(),
+                topic,
+                subscriptions,
+                null,
+                scale.maxInFlight,
+                receiver,
+                true,
+                subscriptionLabels);
+        double validateSeconds =
+                DispatcherProcess.validate(children, jvm, jar, config, dir.resolve(name + ".validate.log"));
+        long expect = (long) events * scale.fanOut;
+        long deadline = System.nanoTime() + runTimeout.toNanos();
+        long startedMicros = LeanReceiver.wallMicros();
+        DispatcherProcess d = DispatcherProcess.start(children, jvm, jar, config);
+        Map<String, String> s;
+        double rss;
+        double readySeconds;
+        String check;
+        long[] scrape;
+        long heap;
+        Map<String, Long> outcomes = new TreeMap<>();
+        try {
+            receiver.arm(expect, List.of(d.pid(), driverPid), false);
+            readySeconds = d.secondsToReady(Duration.ofMinutes(2));
+            s = receiver.await(expect, deadline, d::alive, name);
+            rss = d.peakRssKib() / 1024.0;
+            Map<String, Map<String, Long>> bySubscription;
+            try {
+                bySubscription = checkShares(d, scale, subscriptions, events, expect, name);
+            } catch (NoMetrics e) {
+                bySubscription = null;
+            }
+            if (bySubscription != null) {
+                bySubscription
+                        .values()
+                        .forEach(byOutcome -> byOutcome.forEach((o, n) -> outcomes.merge(o, n, Long::sum)));
+            }
+            String shared = bySubscription != null && bySubscription.containsKey(ALL_SUBSCRIPTIONS)
+                    ? ALL_SUBSCRIPTIONS
+                    : WORKSPACE_SUBSCRIPTIONS;
+            check = bySubscription == null
+                    ? checkTotal(expect, name)
+                    : bySubscription.containsKey(shared)
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "checked: delivered %,d under subscription=\"%s\" (%,d × %,d)",
+                                    expect,
+                                    shared,
+                                    subscriptions.size(),
+                                    scale.perSubscription(events))
+                            : String.format(
+                                    Locale.ROOT,
+                                    "checked: each of %,d subscriptions got its %,d",
+                                    subscriptions.size(),
+                                    scale.perSubscription(events));
+            scrape = bySubscription == null ? new long[] {-1, -1} : scrapeOrNone(d);
+            heap = d.liveHeapBytes(jvm);
+        } finally {
+            int exit = d.stop();
+            if (exit != 0) {
+                System.err.println(name + ": dispatcher exited with " + exit + " after SIGTERM (see its log)");
+            }
+            deleteTopics(topic);
+        }
+        String other = note(outcomes, expect);
+        Results.Throughput t = throughput(
+                jvm,
+                scale.scenario,
+                run,
+                expect,
+                s,
+                d.pid(),
+                startedMicros,
+                rss,
+                other.isEmpty() ? check : check + "; " + other);
+        return new Results.Scale(
+                t, subscriptions.size(), events, readySeconds, validateSeconds, heap, scrape[0], scrape[1]);
+    }
+
+    /** The dispatcher did not answer {@code /metrics} (e.g. an {@code OutOfMemoryError} making a huge scrape). */
+    private static final class NoMetrics extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NoMetrics(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Without {@code /metrics}, the check is the receiver's: exactly the deliveries, no duplicate. */
+    private String checkTotal(long expect, String name) {
+        long total = receiver.count();
+        if (total != expect) {
+            throw new IllegalStateException(name + ": " + total + " requests in all for " + expect + " deliveries");
+        }
+        return "**no /metrics** (see the log: the scrape failed); checked at the receiver only: " + expect
+                + " requests";
+    }
+
+    private static long[] scrapeOrNone(DispatcherProcess d) {
+        try {
+            return d.scrapeSize();
+        } catch (IllegalStateException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    /**
+     * Each subscription's {@code delivered} in {@code webhook_deliveries_total} is its share, and no other outcome
+     * is reported; the receiver got exactly the deliveries. With the default {@code metrics.subscriptionLabels:
+     * unscoped}, the workspace-scoped subscriptions are counted together under {@code subscription="(workspaces)"},
+     * so for them the check is their sum. The metric may trail the receiver by the last answers, so it is awaited
+     * (10 s). Returns the outcomes by label; fails the run if the check fails.
+     */
+    private Map<String, Map<String, Long>> checkShares(
+            DispatcherProcess d,
+            Scale scale,
+            List<DispatcherProcess.Subscription> subscriptions,
+            int events,
+            long expect,
+            String name) {
+        Map<String, Map<String, Long>> bySubscription;
+        try {
+            bySubscription = d.deliveriesBySubscription();
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    delivered(bySubscription) < expect && System.nanoTime() < until; ) {
+                Receiver.sleep(250);
+                bySubscription = d.deliveriesBySubscription();
+            }
+        } catch (IllegalStateException e) {
+            throw new NoMetrics(name + ": " + e.getMessage(), e);
+        }
+        long share = scale.perSubscription(events);
+        var expected = new TreeMap<String, Long>();
+        for (int i = 1; i <= subscriptions.size(); i++) {
+            DispatcherProcess.Subscription sub = subscriptions.get(i - 1);
+            String id = sub.id() == null ? "s" + i : sub.id();
+            String label = "none".equals(subscriptionLabels)
+                    ? ALL_SUBSCRIPTIONS
+                    : sub.workspaceId() != null && !"all".equals(subscriptionLabels) ? WORKSPACE_SUBSCRIPTIONS : id;
+            expected.merge(label, share, Long::sum);
+        }
+        var problems = new ArrayList<String>();
+        int wrong = 0;
+        var labels = new TreeSet<>(expected.keySet());
+        labels.addAll(bySubscription.keySet());
+        for (String label : labels) {
+            var outcomes = new TreeMap<>(bySubscription.getOrDefault(label, Map.of()));
+            outcomes.values().removeIf(n -> n == 0);
+            Long want = expected.get(label);
+            boolean ok = want == null ? outcomes.isEmpty() : outcomes.equals(Map.of("delivered", want));
+            if (!ok && ++wrong <= 5) {
+                problems.add("subscription=\"" + label + "\": " + outcomes + ", expected delivered " + want);
+            }
+        }
+        if (wrong > 5) {
+            problems.add((wrong - 5) + " more labels without their share");
+        }
+        long total = receiver.count();
+        if (total != expect) {
+            problems.add(total + " requests in all for " + expect + " deliveries");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(name + ": the subscriptions did not each get exactly their share (see "
+                    + name + ".log): " + String.join("; ", problems));
+        }
+        return bySubscription;
     }
 
     /**
