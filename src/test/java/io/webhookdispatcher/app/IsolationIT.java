@@ -16,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -62,7 +61,7 @@ class IsolationIT {
             solo.start();
             await().atMost(Duration.ofMinutes(2))
                     .until(() -> solo.receiver().received("/healthy").size() >= events);
-            alone = span(solo.receiver().received("/healthy"));
+            alone = WebhookReceiver.span(solo.receiver().received("/healthy"));
         }
 
         // when: the same backlog, with neighbours that never answer, answer after 1 s, and refuse connections
@@ -86,7 +85,7 @@ class IsolationIT {
         dispatcher.start();
         await().atMost(Duration.ofMinutes(2))
                 .until(() -> receiver.received("/healthy").size() >= events);
-        Duration withNeighbours = span(receiver.received("/healthy"));
+        Duration withNeighbours = WebhookReceiver.span(receiver.received("/healthy"));
 
         // then: the healthy subscription got every event once, at (nearly) its own pace
         log.info(
@@ -241,18 +240,6 @@ class IsolationIT {
                 byDelivery.size(),
                 worst.toMillis());
         assertThat(worst).isLessThanOrEqualTo(Duration.ofMillis(500 + 2000));
-    }
-
-    private static Duration span(List<Received> requests) {
-        Instant first = requests.stream()
-                .map(Received::at)
-                .min(Comparator.naturalOrder())
-                .orElseThrow();
-        Instant last = requests.stream()
-                .map(Received::at)
-                .max(Comparator.naturalOrder())
-                .orElseThrow();
-        return Duration.between(first, last);
     }
 
     private static Set<String> deadLetterIds(List<ConsumerRecord<byte[], byte[]>> dead, String subscription) {

@@ -5,11 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.webhookdispatcher.testkit.DispatcherExtension;
 import io.webhookdispatcher.testkit.DispatcherFixture;
-import io.webhookdispatcher.testkit.WebhookReceiver.Received;
+import io.webhookdispatcher.testkit.WebhookReceiver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +101,7 @@ class TenantsIT {
             solo.start();
             await().atMost(Duration.ofMinutes(2))
                     .until(() -> solo.receiver().received("/healthy").size() >= events);
-            alone = span(solo.receiver().received("/healthy"));
+            alone = WebhookReceiver.span(solo.receiver().received("/healthy"));
         }
 
         // when: the same backlog beside a workspace whose 20 endpoints never answer, and its 3,000 events
@@ -117,7 +116,7 @@ class TenantsIT {
         f.start();
         await().atMost(Duration.ofMinutes(2))
                 .until(() -> f.receiver().received("/healthy").size() >= events);
-        Duration beside = span(f.receiver().received("/healthy"));
+        Duration beside = WebhookReceiver.span(f.receiver().received("/healthy"));
 
         // then: every healthy event, once, at (nearly) its own pace
         double ratio = (double) alone.toMillis() / Math.max(1, beside.toMillis());
@@ -155,17 +154,5 @@ class TenantsIT {
         return ids.stream()
                 .map(id -> id.substring(0, id.lastIndexOf('-')))
                 .collect(Collectors.toCollection(HashSet::new));
-    }
-
-    private static Duration span(List<Received> requests) {
-        Instant first = requests.stream()
-                .map(Received::at)
-                .min(Comparator.naturalOrder())
-                .orElseThrow();
-        Instant last = requests.stream()
-                .map(Received::at)
-                .max(Comparator.naturalOrder())
-                .orElseThrow();
-        return Duration.between(first, last);
     }
 }

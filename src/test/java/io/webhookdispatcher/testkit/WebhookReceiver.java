@@ -142,6 +142,19 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** From the first to the last of these requests' arrivals. */
+    public static java.time.Duration span(List<Received> requests) {
+        Instant first = requests.stream()
+                .map(Received::at)
+                .min(java.util.Comparator.naturalOrder())
+                .orElseThrow();
+        Instant last = requests.stream()
+                .map(Received::at)
+                .max(java.util.Comparator.naturalOrder())
+                .orElseThrow();
+        return java.time.Duration.between(first, last);
+    }
+
     public List<Received> received() {
         return new ArrayList<>(received);
     }
