@@ -11,7 +11,6 @@ import io.webhookdispatcher.testkit.WebhookReceiver.Received;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -26,23 +25,6 @@ class TwentyEventsIT {
     private static final String WORKSPACE = "20202020-1c25-4d02-bf25-6aeccf7ea419";
 
     private static final List<Example> CORPUS = TwentyCorpus.all();
-
-    /** A subscription of {@code workspace} only, its endpoint registered with the receiver. */
-    private static void scoped(DispatcherFixture f, String id, String workspace, String events) {
-        String secret = "secret-" + id + "-of-24-bytes-or-more";
-        f.receiver().endpoint("/" + id, secret);
-        f.subscription(Map.of(
-                "id",
-                id,
-                "workspaceId",
-                workspace,
-                "url",
-                f.receiver().url("/" + id),
-                "secret",
-                secret,
-                "events",
-                List.of(events)));
-    }
 
     /** Which corpus examples {@code path} received, each identified by its exact bytes. */
     private static Set<String> received(DispatcherFixture f, String path) {
@@ -74,9 +56,9 @@ class TwentyEventsIT {
                 .subscription("workflow-run-updates", "/workflow-run-updates", "[\"workflowRun.updated\"]")
                 .subscription("metadata", "/metadata", "[\"metadata.*.*\"]")
                 .subscription("field-metadata", "/field-metadata", "[\"metadata.fieldMetadata.*\"]");
-        scoped(f, "workspace", WORKSPACE, "*.*");
-        scoped(f, "other-workspace", "another-workspace", "*");
-        f.createEventsTopic();
+        f.workspaceSubscription("workspace", WORKSPACE, List.of("*.*"))
+                .workspaceSubscription("other-workspace", "another-workspace", List.of("*"))
+                .createEventsTopic();
 
         // when: every body of the corpus, as the CRM POSTs it
         for (Example example : CORPUS) {
