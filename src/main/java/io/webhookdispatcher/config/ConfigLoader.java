@@ -145,6 +145,10 @@ public final class ConfigLoader {
                         Tenancy.WORKSPACE_FIELD.read(t),
                         Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t),
                         Tenancy.MAX_IN_FLIGHT_PER_WORKSPACE.read(t)));
+        var routing = section(
+                top,
+                ConfigKeys.Routing.SECTION,
+                r -> new DispatcherConfig.Routing(ConfigKeys.Routing.EXACT_ONLY.read(r)));
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);
@@ -157,6 +161,7 @@ public final class ConfigLoader {
                 shutdown,
                 reload,
                 tenancy,
+                routing,
                 metrics,
                 subscriptions);
     }

@@ -33,29 +33,13 @@ class TenantsIT {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    private static Map<String, Object> scoped(DispatcherFixture f, String id, String workspace, List<String> events) {
-        String secret = "secret-" + id + "-of-24-bytes-or-more";
-        f.receiver().endpoint("/" + id, secret);
-        return Map.of(
-                "id",
-                id,
-                "workspaceId",
-                workspace,
-                "url",
-                f.receiver().url("/" + id),
-                "secret",
-                secret,
-                "events",
-                events);
-    }
-
     @Test
     void shouldDeliverEachEventToExactlyItsWorkspacesMatchingSubscriptionsAndTheUnscopedOnes(DispatcherFixture f)
             throws Exception {
         // given: two workspaces' subscriptions, and one for every workspace's created events
-        f.subscription(scoped(f, "a-people", "ws-a", List.of("person.*")))
-                .subscription(scoped(f, "a-all", "ws-a", List.of("*")))
-                .subscription(scoped(f, "b-all", "ws-b", List.of("*.*")))
+        f.workspaceSubscription("a-people", "ws-a", List.of("person.*"))
+                .workspaceSubscription("a-all", "ws-a", List.of("*"))
+                .workspaceSubscription("b-all", "ws-b", List.of("*.*"))
                 .subscription("audit", "/audit", "[\"*.created\"]")
                 .createEventsTopic();
         f.start();
@@ -90,7 +74,7 @@ class TenantsIT {
         int events = 3_000;
         Duration alone;
         try (var solo = isolation(new DispatcherFixture(f.broker(), "tenants-alone"))) {
-            solo.subscription(scoped(solo, "healthy", "ws-ok", List.of("*"))).createEventsTopic();
+            solo.workspaceSubscription("healthy", "ws-ok", List.of("*")).createEventsTopic();
             produce(solo, events, List.of());
             solo.start();
             await().atMost(Duration.ofMinutes(2))
@@ -99,10 +83,10 @@ class TenantsIT {
         }
 
         // when: the same backlog beside a workspace whose 20 endpoints never answer, and its 3,000 events
-        isolation(f).subscription(scoped(f, "healthy", "ws-ok", List.of("*")));
+        isolation(f).workspaceSubscription("healthy", "ws-ok", List.of("*"));
         var hung = IntStream.range(0, 20).mapToObj(i -> "hung" + i).toList();
         for (String id : hung) {
-            f.subscription(scoped(f, id, "ws-down", List.of("*")));
+            f.workspaceSubscription(id, "ws-down", List.of("*"));
             f.receiver().hang("/" + id);
         }
         f.createEventsTopic();
