@@ -145,6 +145,7 @@ public final class ConfigLoader {
                         Tenancy.WORKSPACE_FIELD.read(t),
                         Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t),
                         Tenancy.MAX_IN_FLIGHT_PER_WORKSPACE.read(t)));
+        var ingest = IngestSection.read(top, management.port());
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);
@@ -158,6 +159,7 @@ public final class ConfigLoader {
                 reload,
                 tenancy,
                 metrics,
+                ingest,
                 subscriptions);
     }
 
