@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -118,7 +119,7 @@ public final class IngestHandler extends Handler.Abstract {
         long start = System.nanoTime();
         Content.Source.asByteArrayAsync(request, limits.maxBytes()).whenComplete((body, failure) -> {
             if (failure != null) {
-                // The only limit the read has is maxBytes; any other failure is the client's connection
+                // past maxBytes, else the client's connection broke (the answer may not reach it)
                 Outcome outcome = Request.getContentBytesRead(request) > limits.maxBytes() || tooLarge(failure)
                         ? Outcome.TOO_LARGE
                         : Outcome.INVALID;
@@ -130,9 +131,10 @@ public final class IngestHandler extends Handler.Abstract {
         return true;
     }
 
+    /** Jetty's bounded read fails with {@code IllegalStateException("Max size (…) exceeded")} past the limit. */
     private static boolean tooLarge(Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
-        return cause instanceof IllegalArgumentException || cause instanceof IllegalStateException;
+        return cause instanceof IllegalStateException;
     }
 
     private void received(
@@ -170,11 +172,14 @@ public final class IngestHandler extends Handler.Abstract {
                 if (failure == null) {
                     meters.accepted(source.id(), Outcome.ACCEPTED.label, Duration.ofNanos(System.nanoTime() - start));
                     respond(response, callback, Outcome.ACCEPTED);
+                } else if (failure instanceof RecordTooLargeException) { // the topic's max.message.bytes is lower
+                    log.warn("ingest {}: {} refused a {}-byte event as too large", source.id(), topic, body.length);
+                    answer(response, callback, source.id(), Outcome.TOO_LARGE);
                 } else {
                     unavailable(source, response, callback, failure);
                 }
             });
-        } catch (KafkaException e) { // send() itself: no metadata within max.block.ms, the producer closed
+        } catch (KafkaException | IllegalStateException e) { // send(): no metadata within max.block.ms, or closed
             unavailable(source, response, callback, e);
         }
     }

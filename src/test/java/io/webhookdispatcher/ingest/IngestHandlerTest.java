@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -92,6 +93,47 @@ class IngestHandlerTest {
         assertThat(response.get().statusCode()).isEqualTo(503);
         assertThat(response.get().headers().firstValue("Retry-After")).hasValue("5");
         assertThat(count("crm", "unavailable")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswer413WhenTheTopicRefusesTheRecordAsTooLarge() throws Exception {
+        CompletableFuture<HttpResponse<String>> response =
+                post("/ingest/crm", SECRET, CrmWebhook.recordEvent("person.created", "ws-1", "rec-1", 300));
+        await().until(() -> producer.history().size() == 1);
+
+        producer.errorNext(new RecordTooLargeException("larger than the topic's max.message.bytes"));
+
+        assertThat(response.get().statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void shouldAnswer503BusyWhileTheRequestsUnderWayHoldTheirByteBudget() throws Exception {
+        // given: four requests of nearly maxBytes each wait for the broker (the budget is 4 x maxBytes)
+        var waiting = new java.util.ArrayList<CompletableFuture<HttpResponse<String>>>();
+        for (int i = 0; i < 4; i++) {
+            waiting.add(post(
+                    "/ingest/crm",
+                    SECRET,
+                    CrmWebhook.recordEvent("person.created", "ws-1", "rec-" + i, MAX_BYTES - 10)));
+        }
+        await().until(() -> producer.history().size() == 4);
+
+        // when: a fifth comes
+        var fifth = post("/ingest/crm", SECRET, CrmWebhook.recordEvent("person.created", "ws-1", "rec-5", 1000));
+
+        // then: it is told to come back, and once the four are answered there is room again
+        assertThat(fifth.get().statusCode()).isEqualTo(503);
+        assertThat(fifth.get().body()).contains("busy");
+        while (producer.completeNext()) {
+            // acknowledge all four
+        }
+        for (var response : waiting) {
+            assertThat(response.get().statusCode()).isEqualTo(200);
+        }
+        var sixth = post("/ingest/crm", SECRET, CrmWebhook.recordEvent("person.created", "ws-1", "rec-6", 1000));
+        await().until(() -> producer.history().size() == 5);
+        producer.completeNext();
+        assertThat(sixth.get().statusCode()).isEqualTo(200);
     }
 
     @Test
