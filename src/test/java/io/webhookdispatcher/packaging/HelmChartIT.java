@@ -44,6 +44,7 @@ class HelmChartIT {
     /** Every metric the dispatcher exports that dashboards and alerts may use. */
     private static final Set<String> EXPORTED_METRICS = Set.of(
             "webhook_deliveries_total",
+            "webhook_ingest_requests_total",
             "webhook_delivery_attempts_total",
             "webhook_delivery_duration_seconds_bucket",
             "webhook_delivery_lag_seconds_bucket",
