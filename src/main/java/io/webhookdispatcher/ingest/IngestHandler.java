@@ -20,6 +20,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,7 @@ public final class IngestHandler extends Handler.Abstract {
     private final IngestMeters meters;
     private final Clock clock;
     private final AtomicLong held = new AtomicLong();
+    private final RefusalLog refusals = new RefusalLog(System::nanoTime);
 
     public IngestHandler(
             Iterable<Source> sources,
@@ -117,17 +120,21 @@ public final class IngestHandler extends Handler.Abstract {
         }
         Callback release = Callback.from(callback, () -> held.addAndGet(-reserved));
         long start = System.nanoTime();
-        Content.Source.asByteArrayAsync(request, limits.maxBytes()).whenComplete((body, failure) -> {
-            if (failure != null) {
-                // past maxBytes, else the client's connection broke (the answer may not reach it)
-                Outcome outcome = Request.getContentBytesRead(request) > limits.maxBytes() || tooLarge(failure)
-                        ? Outcome.TOO_LARGE
-                        : Outcome.INVALID;
-                answer(response, release, source.id(), outcome);
-            } else {
-                received(source, request, response, release, body, start);
-            }
-        });
+        // BLOCKING: what follows (an HMAC, a JSON pass, send(), which may wait for metadata) must never run on the
+        // selector thread that Jetty could otherwise complete a read on
+        Content.Source.asByteArrayAsync(
+                request,
+                limits.maxBytes(),
+                Promise.Invocable.from(InvocationType.BLOCKING, (byte[] body, Throwable failure) -> {
+                    if (failure != null) {
+                        // past maxBytes, else the client's connection broke (the answer may not reach it)
+                        boolean tooLarge =
+                                Request.getContentBytesRead(request) > limits.maxBytes() || tooLarge(failure);
+                        answer(response, release, source.id(), tooLarge ? Outcome.TOO_LARGE : Outcome.INVALID);
+                    } else {
+                        received(source, request, response, release, body, start);
+                    }
+                }));
         return true;
     }
 
@@ -143,14 +150,14 @@ public final class IngestHandler extends Handler.Abstract {
         var verdict = source.verifier().verify(header, body, clock.millis());
         if (verdict != SignatureVerifier.Verdict.VALID) {
             Outcome outcome = verdict == SignatureVerifier.Verdict.STALE ? Outcome.STALE : Outcome.BAD_SIGNATURE;
-            log.warn(
-                    "ingest {}: refused a request from {} ({} bytes): {}",
+            refusals.refused(
                     source.id(),
-                    Request.getRemoteAddr(request),
-                    body.length,
-                    outcome == Outcome.STALE
-                            ? "its timestamp is more than " + SignatureVerifier.TOLERANCE.toMinutes() + " minutes off"
-                            : "no valid signature by the source's secrets");
+                    outcome,
+                    "a request from " + Request.getRemoteAddr(request) + " of " + body.length + " bytes: "
+                            + (outcome == Outcome.STALE
+                                    ? "signed, but its timestamp is more than "
+                                            + SignatureVerifier.TOLERANCE.toMinutes() + " minutes off"
+                                    : "no valid signature by the source's secrets"));
             answer(response, callback, source.id(), outcome);
             return;
         }
@@ -158,7 +165,8 @@ public final class IngestHandler extends Handler.Abstract {
         try {
             key = source.key().of(body);
         } catch (EventKey.InvalidBodyException e) {
-            log.warn("ingest {}: refused a signed body of {} bytes: {}", source.id(), body.length, e.getMessage());
+            refusals.refused(
+                    source.id(), Outcome.INVALID, "a signed body of " + body.length + " bytes: " + e.getMessage());
             answer(response, callback, source.id(), Outcome.INVALID);
             return;
         }
