@@ -279,6 +279,8 @@ tenancy:
   workspaceField: {{ .Values.tenancy.workspaceField | toJson }}
   maxSubscriptionsPerWorkspace: {{ .Values.tenancy.maxSubscriptionsPerWorkspace | int64 }}
   maxInFlightPerWorkspace: {{ .Values.tenancy.maxInFlightPerWorkspace | int64 }}
+routing:
+  exactOnly: {{ .Values.routing.exactOnly | default list | toJson }}
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
   subscriptionLabels: {{ .Values.metrics.subscriptionLabels | toJson }}

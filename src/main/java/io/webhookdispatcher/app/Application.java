@@ -13,6 +13,7 @@ import io.webhookdispatcher.dispatch.EndpointHealth;
 import io.webhookdispatcher.dispatch.EventFanOut;
 import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.dispatch.TopicIncarnations;
+import io.webhookdispatcher.event.EventMatching;
 import io.webhookdispatcher.event.WorkspaceField;
 import io.webhookdispatcher.http.JdkWebhookSender;
 import io.webhookdispatcher.http.ResponseClassifier;
@@ -147,7 +148,8 @@ public final class Application implements AutoCloseable {
         AttemptLog attempts = attemptLog.<AttemptLog>map(l -> l).orElse(AttemptLog.NONE);
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, attempts, clock);
 
-        subscriptions = new Subscriptions(config.subscriptions(), sender, clock, telemetry.laneMeters(clock));
+        var routing = new EventMatching(config.routing().exactOnly());
+        subscriptions = new Subscriptions(config.subscriptions(), sender, clock, telemetry.laneMeters(clock), routing);
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         metrics.namedEventTypes(subscriptions.namedEventTypes());
         autoDisable = AutoDisableWiring.of(config, clients, subscriptions, clock);

@@ -17,6 +17,8 @@ import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Tls;
+import io.webhookdispatcher.event.EventMatching;
+import io.webhookdispatcher.event.EventType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -265,6 +267,18 @@ public final class ConfigKeys {
                 List.of(WORKSPACE_FIELD, MAX_SUBSCRIPTIONS_PER_WORKSPACE, MAX_IN_FLIGHT_PER_WORKSPACE));
     }
 
+    static final class Routing {
+        static final ConfigKey<List<EventType>> EXACT_ONLY = define("exactOnly", LIST, Values::eventTypes)
+                .defaultsTo(
+                        EventMatching.CRM_EXACT_ONLY,
+                        EventMatching.CRM_EXACT_ONLY.stream()
+                                .map(EventType::toString)
+                                .collect(java.util.stream.Collectors.joining(", ", "[", "]")))
+                .doc("Event types that reach only a subscription naming them exactly (the CRM's exclusion list).");
+        static final ConfigKey<Void> SECTION =
+                mapping("routing", "Which subscriptions an event's type reaches.", List.of(EXACT_ONLY));
+    }
+
     static final class Metrics {
         static final ConfigKey<Boolean> EVENT_TYPE_LABEL =
                 bool("eventTypeLabel", true, "Set to false to drop the event_type label (it becomes all).");
@@ -325,6 +339,7 @@ public final class ConfigKeys {
                     Shutdown.SECTION,
                     Reload.SECTION,
                     Tenancy.SECTION,
+                    Routing.SECTION,
                     Metrics.SECTION,
                     Ingest.SECTION,
                     SubscriptionSchema.SUBSCRIPTIONS));

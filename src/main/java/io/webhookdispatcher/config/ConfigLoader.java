@@ -145,6 +145,10 @@ public final class ConfigLoader {
                         Tenancy.WORKSPACE_FIELD.read(t),
                         Tenancy.MAX_SUBSCRIPTIONS_PER_WORKSPACE.read(t),
                         Tenancy.MAX_IN_FLIGHT_PER_WORKSPACE.read(t)));
+        var routing = section(
+                top,
+                ConfigKeys.Routing.SECTION,
+                r -> new DispatcherConfig.Routing(ConfigKeys.Routing.EXACT_ONLY.read(r)));
         var ingest = IngestSection.read(top, management.port());
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
@@ -158,6 +162,7 @@ public final class ConfigLoader {
                 shutdown,
                 reload,
                 tenancy,
+                routing,
                 metrics,
                 ingest,
                 subscriptions);

@@ -24,6 +24,24 @@ final class ConfigWarnings {
     static void check(DispatcherConfig config, ConfigErrors errors) {
         metadataAddresses(config.delivery().destinations().allowedNetworks(), errors);
         breakerOutlastsRetries(config, errors);
+        metadataPatternsOfTwoParts(config.subscriptions(), errors);
+    }
+
+    /**
+     * {@code "metadata.*"} is a record pattern, an object called {@code metadata}, as it is in the CRM: its metadata
+     * events are named {@code metadata.<name>.<action>}, so a subscriber who meant them gets none.
+     */
+    private static void metadataPatternsOfTwoParts(List<Subscription> subscriptions, ConfigErrors errors) {
+        for (Subscription s : subscriptions) {
+            for (int i = 0; i < s.events().size(); i++) {
+                if (s.events().get(i).key().equals("metadata.*")) {
+                    errors.warn(
+                            "subscriptions[" + s.id() + "].events[" + i + "]",
+                            "'metadata.*' matches record events of an object called metadata, no metadata event (they"
+                                    + " are metadata.<name>.<action>): write metadata.*.* for those");
+                }
+            }
+        }
     }
 
     /**

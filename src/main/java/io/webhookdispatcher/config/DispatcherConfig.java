@@ -4,6 +4,7 @@ import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DestinationGuard;
 import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
+import io.webhookdispatcher.event.EventType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,7 @@ public record DispatcherConfig(
         Shutdown shutdown,
         Reload reload,
         Tenancy tenancy,
+        Routing routing,
         Metrics metrics,
         Ingest ingest,
         List<Subscription> subscriptions) {
@@ -37,7 +39,7 @@ public record DispatcherConfig(
     /** A copy with other subscriptions: what a hot reload applies. */
     public DispatcherConfig withSubscriptions(List<Subscription> next) {
         return new DispatcherConfig(
-                kafka, topics, delivery, retry, management, shutdown, reload, tenancy, metrics, ingest, next);
+                kafka, topics, delivery, retry, management, shutdown, reload, tenancy, routing, metrics, ingest, next);
     }
 
     /** Everything but the subscriptions: the settings that need a restart to change. */
@@ -196,6 +198,16 @@ public record DispatcherConfig(
      */
     public record Tenancy(String workspaceField, int maxSubscriptionsPerWorkspace, int maxInFlightPerWorkspace) {
         public static final Tenancy DEFAULTS = new Tenancy("/workspaceId", 20, 64);
+    }
+
+    /**
+     * @param exactOnly the event types that reach only a subscription naming them exactly ({@code routing.exactOnly}):
+     *                  the CRM keeps {@code workflowRun.updated} from its {@code *.*} webhooks
+     */
+    public record Routing(List<EventType> exactOnly) {
+        public Routing {
+            exactOnly = List.copyOf(exactOnly);
+        }
     }
 
     /**

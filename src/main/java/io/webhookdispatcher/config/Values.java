@@ -5,6 +5,7 @@ import io.webhookdispatcher.dispatch.Network;
 import io.webhookdispatcher.dispatch.RateLimit;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -310,6 +311,22 @@ final class Values {
             n.error(key, "must not be empty");
         }
         return each(n, key, patterns, EventFilter::parse);
+    }
+
+    /** A list of event types, such as {@code [workflowRun.updated]}; each bad entry is reported. */
+    static List<EventType> eventTypes(Node n, String key, List<EventType> fallback) {
+        if (n.take(key) == null) {
+            return fallback;
+        }
+        return each(
+                n,
+                key,
+                n.strings(key, List.of()),
+                text -> EventType.parse(text)
+                        .orElseThrow(
+                                () -> new IllegalArgumentException(
+                                        "'" + text
+                                                + "' is not an event type such as workflowRun.updated or metadata.fieldMetadata.updated")));
     }
 
     /** Each text parsed; one that {@code parse} refuses is reported as {@code key[i]}, with its message. */

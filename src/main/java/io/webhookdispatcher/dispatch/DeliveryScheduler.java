@@ -110,32 +110,45 @@ public final class DeliveryScheduler {
 
     /** Takes on a delivery; the future completes once it is durable (or dropped). Never blocks. */
     public CompletableFuture<RecordCompletion> submit(Delivery delivery) {
-        var job = new Job(delivery);
-        Lane lane = delivery.lane();
+        return submitAll(List.of(delivery));
+    }
+
+    /**
+     * Takes on the deliveries of one record (one message, one retry state); the future completes once all are durable
+     * (or dropped). Those admission defers for one reason go back to the retry path together, in one record
+     * ({@link Admitted}). Never blocks.
+     */
+    public CompletableFuture<RecordCompletion> submitAll(List<Delivery> deliveries) {
         long now = clock.millis();
-        Admission.Decision decision;
+        var admitted = new Admitted(deliveries.size());
         synchronized (lock) {
-            // under the lock: a drain (which holds it) either sees this job queued or made the lease inactive first
-            if (!delivery.lease().active()) {
-                decision = null;
-            } else {
-                decision = admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now));
-                if (decision == Admission.ENQUEUE) {
+            for (Delivery delivery : deliveries) {
+                var job = new Job(delivery);
+                admitted.add(job);
+                // under the lock: a drain (which holds it) either sees this job queued or made the lease inactive first
+                if (!delivery.lease().active()) {
+                    job.done.complete(RecordCompletion.DROPPED); // nothing depends on it yet
+                    continue;
+                }
+                Lane lane = delivery.lane();
+                Admission.Decision decision = admission.decide(lane, job.bytes(), now, l -> slowLanes.classify(l, now));
+                if (decision instanceof Admission.Defer d) {
+                    admitted.defer(job, d.reason(), d.atLeastMillis(), likely(lane, d.reason(), now));
+                } else if (decision instanceof Admission.Abandon a) {
+                    admitted.abandon(job, a.reason());
+                } else {
                     lane.enqueue(job);
                     markReady(lane);
+                    admitted.enqueued();
                 }
             }
         }
-        if (decision == null) {
-            job.done.complete(RecordCompletion.DROPPED);
-        } else if (decision instanceof Admission.Abandon abandon) {
-            outcomes.abandon(job, abandon.reason());
-        } else if (decision instanceof Admission.Defer defer) {
-            defer(job, defer.reason(), defer.atLeastMillis());
-        } else {
+        admitted.abandoned().forEach(a -> a.job().handOn(j -> outcomes.abandon(j, a.reason())));
+        admitted.deferred().forEach(outcomes::deferTogether);
+        if (admitted.anyEnqueued()) {
             pump();
         }
-        return job.done;
+        return admitted.all();
     }
 
     /**
@@ -168,8 +181,9 @@ public final class DeliveryScheduler {
 
     /**
      * Every few ms, on the timer thread: re-computes the fair shares if the lanes changed, re-classifies the lanes
-     * with work, sends what slow or held-back lanes hold beyond {@code maxQueueDelay} back to the retry path, and
-     * starts deliveries that waited only for a token or a receiver's Retry-After.
+     * with work, empties lanes that may not start, sends what slow or held-back lanes hold beyond {@code
+     * maxQueueDelay} back to the retry path, and starts deliveries that waited only for a token or a receiver's
+     * Retry-After.
      */
     public void tick() {
         if (subscriptions.version() != lanesVersion) {
@@ -177,14 +191,15 @@ public final class DeliveryScheduler {
         }
         long now = clock.millis();
         List<SlowLanes.Trimmed> trimmed = new ArrayList<>();
+        var stopped = new Stopped(); // also here: a pump stops early while every permit is taken
         boolean due;
         Runnable wake;
         synchronized (lock) {
             slowLanes.refreshFastest(now);
             for (Lane lane : ready) {
                 Job head = lane.head();
-                if (head != null && atOwnBound(lane, head)) {
-                    lane.atOwnBound(now);
+                if (head != null && !stopped.take(lane, head, now) && waitsOnItsRequests(lane, head)) {
+                    lane.waitsOnItsRequests(now);
                 }
                 slowLanes.trim(lane, now, trimmed);
             }
@@ -194,6 +209,7 @@ public final class DeliveryScheduler {
             timedWait = false;
             wake = backPressure.resumable(ready, now);
         }
+        stopped.finish(outcomes, now);
         trimmed.forEach(
                 t -> t.job().handOn(job -> defer(job, t.why().reason(), t.why().atLeastMillis())));
         if (due) {
@@ -207,31 +223,20 @@ public final class DeliveryScheduler {
      * the lock.
      */
     private void pump() {
-        List<Job> dropped = new ArrayList<>();
-        List<Job> abandoned = new ArrayList<>();
-        List<Job> deferred = new ArrayList<>();
+        var stopped = new Stopped();
         List<Job> start = new ArrayList<>();
         Runnable wake;
         long now = clock.millis();
         synchronized (lock) {
             int passedOver = 0; // lanes passed over in a row because they cannot start now
-            while (passedOver < ready.size()) {
+            // with every permit taken nothing can start: stop rather than pass over every lane with work (each submit
+            // and each finished request pumps; the lanes take their turns where this pass stopped)
+            while (passedOver < ready.size() && permits.anyFree()) {
                 Lane lane = ready.pollFirst();
                 Job head = lane.head();
                 if (head == null) {
                     lane.ready(false);
-                } else if (!head.delivery.lease().active() || lane.breaker().rejecting(now) || !lane.active()) {
-                    // its partition is being given up, its circuit opened, or it was removed or disabled: nothing of
-                    // its queue may start
-                    boolean rejecting = lane.breaker().rejecting(now);
-                    boolean inactive = !lane.active();
-                    lane.removeQueued(job -> !job.delivery.lease().active() || rejecting || inactive, job -> {
-                        if (!job.delivery.lease().active()) {
-                            dropped.add(job);
-                        } else {
-                            (inactive ? abandoned : deferred).add(job);
-                        }
-                    });
+                } else if (stopped.take(lane, head, now)) {
                     requeue(lane);
                 } else if (!startable(lane, head, now)) {
                     ready.addLast(lane);
@@ -244,11 +249,7 @@ public final class DeliveryScheduler {
             }
             wake = backPressure.resumable(ready, now);
         }
-        dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
-        abandoned.forEach(job -> job.handOn(j -> outcomes.abandon(
-                j, Objects.requireNonNullElse(j.delivery.lane().inactiveReason(), "subscription-disabled"))));
-        deferred.forEach(job -> job.handOn(j -> defer(
-                j, DeferralReason.CIRCUIT_OPEN, j.delivery.lane().breaker().millisUntilProbe(now))));
+        stopped.finish(outcomes, now);
         start.forEach(job -> job.handOn(this::send));
         run(wake);
     }
@@ -271,8 +272,8 @@ public final class DeliveryScheduler {
      * and a token if rate-limited.
      */
     private boolean startable(Lane lane, Job head, long now) {
-        if (atOwnBound(lane, head)) {
-            lane.atOwnBound(now);
+        if (waitsOnItsRequests(lane, head)) {
+            lane.waitsOnItsRequests(now);
             return false;
         }
         if (!permits.available(lane)) {
@@ -285,10 +286,11 @@ public final class DeliveryScheduler {
         return true;
     }
 
-    /** Guarded by lock: the lane's own bounds (not the shared pool) keep its next delivery from starting. */
-    private boolean atOwnBound(Lane lane, Job head) {
+    /** Guarded by lock: its next delivery waits for its own requests under way (its bounds) or its workspace's. */
+    private boolean waitsOnItsRequests(Lane lane, Job head) {
         return lane.inFlight() >= lane.limit()
-                || (lane.inFlight() > 0 && lane.inFlightBytes() + head.bytes() > bounds.maxQueuedBytes());
+                || (lane.inFlight() > 0 && lane.inFlightBytes() + head.bytes() > bounds.maxQueuedBytes())
+                || !permits.workspaceRoom(lane);
     }
 
     private void send(Job job) {
@@ -352,16 +354,21 @@ public final class DeliveryScheduler {
 
     /** Back on the retry path; a deferral other than circuit-open counts toward the lane's backlog estimate. */
     private void defer(Job job, DeferralReason reason, long atLeastMillis) {
-        long likely = 0;
-        if (reason != DeferralReason.CIRCUIT_OPEN) {
-            Lane lane = job.delivery.lane();
-            long now = clock.millis();
-            synchronized (lock) {
-                lane.deferredOne(now);
-                likely = lane.backlogEstimateMillis(now);
-            }
+        long now = clock.millis();
+        long likely;
+        synchronized (lock) {
+            likely = likely(job.delivery.lane(), reason, now);
         }
         outcomes.defer(job, reason, atLeastMillis, likely);
+    }
+
+    /** Guarded by lock: counts a deferral (other than circuit-open) and says when the lane can likely take it. */
+    private long likely(Lane lane, DeferralReason reason, long now) {
+        if (reason == DeferralReason.CIRCUIT_OPEN) {
+            return 0;
+        }
+        lane.deferredOne(now);
+        return lane.backlogEstimateMillis(now);
     }
 
     private void markReady(Lane lane) {

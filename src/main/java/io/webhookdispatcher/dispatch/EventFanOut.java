@@ -84,7 +84,7 @@ public final class EventFanOut implements RecordHandler {
         Instant occurredAt = event.occurredAt() != null ? event.occurredAt() : Instant.ofEpochMilli(record.timestamp());
         String type = event.type().toString();
         String topicId = topicIds.idOf(record);
-        CompletableFuture<RecordCompletion> all = null;
+        List<Delivery> deliveries = new ArrayList<>(lanes.size());
         for (Lane lane : lanes) {
             var message = new Delivery.Message(
                     DeliveryIds.of(topicId, record.topic(), record.partition(), record.offset(), lane.id()),
@@ -93,10 +93,9 @@ public final class EventFanOut implements RecordHandler {
                     type,
                     occurredAt,
                     origin);
-            CompletableFuture<RecordCompletion> one = scheduler.submit(Delivery.first(message, lane, lease));
-            all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
+            deliveries.add(Delivery.first(message, lane, lease));
         }
-        return all;
+        return scheduler.submitAll(deliveries);
     }
 
     /**

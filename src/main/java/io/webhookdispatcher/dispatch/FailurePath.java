@@ -23,6 +23,22 @@ public interface FailurePath {
     CompletableFuture<RecordCompletion> defer(
             Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely);
 
+    /**
+     * Deliveries of one record with one retry state, deferred together for one reason: back on the retry path as
+     * one record that names them all, so that however many subscriptions of an event are deferred, the retry path
+     * takes one write for them (the same due time for all: the earliest any of them may take). This default writes
+     * them one by one.
+     */
+    default CompletableFuture<RecordCompletion> deferTogether(
+            java.util.List<Delivery> deliveries, DeferralReason reason, Duration atLeast, Duration likely) {
+        CompletableFuture<RecordCompletion> all = null;
+        for (Delivery d : deliveries) {
+            CompletableFuture<RecordCompletion> one = defer(d, reason, atLeast, likely);
+            all = all == null ? one : all.thenCombine(one, RecordCompletion::and);
+        }
+        return all;
+    }
+
     /** Never to be attempted (its subscription was removed or disabled): dead-lettered with {@code reason}. */
     CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason);
 }

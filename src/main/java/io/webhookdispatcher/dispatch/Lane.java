@@ -220,16 +220,20 @@ public final class Lane {
         stalledSince = -1; // something completed
     }
 
-    /** Work is waiting and the lane's own bounds (its permits, or its bytes under way) let nothing more start. */
-    void atOwnBound(long now) {
+    /**
+     * Work is waiting, and nothing more starts until a request under way ends: one of its own (its permits or bytes
+     * under way are taken) or one of its workspace's (the workspace holds its whole share). Waiting on a hung
+     * sibling counts as slowness too: its excess is then deferred rather than holding the consumer back.
+     */
+    void waitsOnItsRequests(long now) {
         if (stalledSince < 0) {
             stalledSince = now;
         }
     }
 
     /**
-     * Its endpoint's recent latency: the moving average, or how long the lane has been at its own bound with
-     * nothing completing (a hung endpoint), whichever is longer; 0 before any attempt.
+     * Its endpoint's recent latency: the moving average, or how long the lane has waited on requests under way with
+     * none of its own completing (a hung endpoint, or its workspace's), whichever is longer; 0 before any attempt.
      */
     double latencyMillis(long now) {
         return Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);

@@ -5,6 +5,8 @@ import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -67,6 +69,33 @@ final class Outcomes {
         pipe(
                 failures.defer(job.delivery, reason, Duration.ofMillis(atLeastMillis), Duration.ofMillis(likelyMillis)),
                 job);
+    }
+
+    /** Deferred together: one write on the retry path for the group ({@link FailurePath#deferTogether}). */
+    void deferTogether(Admitted.Group group) {
+        if (group.jobs.size() == 1) {
+            defer(group.jobs.get(0), group.reason, group.atLeastMillis, group.likelyMillis);
+            return;
+        }
+        List<Delivery> deliveries = new ArrayList<>(group.jobs.size());
+        for (Job job : group.jobs) {
+            try {
+                health.deferred(job.delivery.lane());
+            } catch (RuntimeException bug) {
+                log.error("auto-disable failed to count a deferral; the delivery goes on", bug);
+            }
+            deliveries.add(job.delivery);
+        }
+        try {
+            var written = failures.deferTogether(
+                    deliveries,
+                    group.reason,
+                    Duration.ofMillis(group.atLeastMillis),
+                    Duration.ofMillis(group.likelyMillis));
+            group.jobs.forEach(job -> pipe(written, job));
+        } catch (RuntimeException bug) {
+            group.jobs.forEach(job -> job.done.completeExceptionally(bug));
+        }
     }
 
     /** Never to be attempted: dead-lettered with {@code reason}. */

@@ -38,6 +38,11 @@ final class PermitPool {
         return lane.active() ? Math.min(slice, lane.limit()) : 0;
     }
 
+    /** Whether any lane could start a request: some permit is free. While none is, no lane needs to be looked at. */
+    boolean anyFree() {
+        return inUse < maxInFlight;
+    }
+
     /** Whether the lane may start one more request: within its slice, or a shared permit is free. */
     boolean available(Lane lane) {
         return inUse < maxInFlight
@@ -45,7 +50,8 @@ final class PermitPool {
                 && (lane.inFlight() < reserved(lane) || sharedInUse < sharedCapacity);
     }
 
-    private boolean workspaceRoom(Lane lane) {
+    /** Whether the lane's workspace (if it has one) holds fewer than its share of the permits. */
+    boolean workspaceRoom(Lane lane) {
         String workspace = lane.subscription().workspaceId().orElse(null);
         return workspace == null || byWorkspace.getOrDefault(workspace, 0) < maxInFlightPerWorkspace;
     }

@@ -1,9 +1,11 @@
 package io.webhookdispatcher.dispatch;
 
 import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventMatching;
 import io.webhookdispatcher.event.EventType;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -12,20 +14,25 @@ import java.util.Map;
 /**
  * Which enabled lanes an event goes to, found without looking at any other lane: first by workspace (the event's
  * workspace's own lanes, plus the lanes of subscriptions without a {@code workspaceId}), then by the CRM's own
- * matching of its type {@code object.action} against four candidate patterns: {@code object.action},
- * {@code *.action}, {@code object.*} and {@code *.*} ({@code "*"} is {@code *.*}). An event costs four map lookups
- * per scope plus its matches, however many subscriptions exist. Immutable: a change to the subscriptions builds a
- * new one.
+ * matching ({@link EventMatching}): its type's candidate patterns, for {@code object.action} the four
+ * {@code object.action}, {@code *.action}, {@code object.*} and {@code *.*} ({@code "*"} is {@code *.*}), for a
+ * metadata event its five {@code metadata.…} ones, for a type on the exclusion list its own name only, are looked
+ * up by pattern. An event costs at most five map lookups per scope plus its matches, however many subscriptions
+ * exist. Immutable: a change to the subscriptions builds a new one.
  */
 final class RoutingIndex {
-    static final RoutingIndex EMPTY = new RoutingIndex(List.of());
-    private static final String ANY = "*";
+    static final RoutingIndex EMPTY = new RoutingIndex(List.of(), EventMatching.CRM);
 
+    private final EventMatching matching;
     private final Patterns unscoped;
     private final Map<String, Patterns> byWorkspace;
 
-    /** @param lanes the enabled lanes, in config order (the order an event's deliveries are submitted in) */
-    RoutingIndex(List<Lane> lanes) {
+    /**
+     * @param lanes    the enabled lanes, in config order (the order an event's deliveries are submitted in)
+     * @param matching which patterns an event type reaches
+     */
+    RoutingIndex(List<Lane> lanes, EventMatching matching) {
+        this.matching = matching;
         var unscopedLanes = new ArrayList<Lane>();
         var workspaces = new HashMap<String, List<Lane>>();
         for (Lane lane : lanes) {
@@ -49,8 +56,9 @@ final class RoutingIndex {
     /** The lanes whose {@code events} match, in config order; {@code workspace} null: only the unscoped lanes. */
     List<Lane> matching(EventType type, String workspace) {
         Patterns own = workspace == null ? null : byWorkspace.get(workspace);
-        List<Lane> result = unscoped.matching(type, null);
-        return own == null ? result : own.matching(type, result);
+        List<String> candidates = matching.candidates(type);
+        List<Lane> result = unscoped.matching(candidates, null);
+        return own == null ? result : own.matching(candidates, result);
     }
 
     /** How many workspaces have subscriptions. */
@@ -68,8 +76,7 @@ final class RoutingIndex {
             var byPattern = new HashMap<String, List<Lane>>();
             for (Lane lane : scope) {
                 for (EventFilter filter : lane.subscription().events()) {
-                    List<Lane> list =
-                            byPattern.computeIfAbsent(key(filter.object(), filter.action()), k -> new ArrayList<>());
+                    List<Lane> list = byPattern.computeIfAbsent(filter.key(), k -> new ArrayList<>());
                     if (list.isEmpty() || list.get(list.size() - 1) != lane) {
                         list.add(lane);
                     }
@@ -78,29 +85,27 @@ final class RoutingIndex {
             byPattern.forEach((pattern, list) -> lanes.put(pattern, list.toArray(Lane[]::new)));
         }
 
-        /** Adds this scope's matches to {@code before} (another scope's, or null), in config order, each lane once. */
-        List<Lane> matching(EventType type, List<Lane> before) {
+        /**
+         * Adds this scope's lanes under {@code candidates} to {@code before} (another scope's, or null), in config
+         * order, each lane once.
+         */
+        List<Lane> matching(List<String> candidates, List<Lane> before) {
             if (lanes.isEmpty()) {
                 return before == null ? List.of() : before;
             }
-            Lane[] exact = lanes.get(key(type.object(), type.action()));
-            Lane[] byAction = lanes.get(key(ANY, type.action()));
-            Lane[] byObject = lanes.get(key(type.object(), ANY));
-            Lane[] all = lanes.get(key(ANY, ANY));
-            int sources = (exact == null ? 0 : 1)
-                    + (byAction == null ? 0 : 1)
-                    + (byObject == null ? 0 : 1)
-                    + (all == null ? 0 : 1)
-                    + (before == null || before.isEmpty() ? 0 : 1);
-            if (sources == 0) {
-                return List.of();
-            }
-            var result = new ArrayList<Lane>();
-            if (before != null) {
-                result.addAll(before);
-            }
-            for (Lane[] some : new Lane[][] {exact, byAction, byObject, all}) {
-                if (some != null) {
+            List<Lane> result = before == null ? List.of() : before;
+            int sources = before == null || before.isEmpty() ? 0 : 1;
+            for (String candidate : candidates) {
+                Lane[] some = lanes.get(candidate);
+                if (some == null) {
+                    continue;
+                }
+                if (sources++ == 0) {
+                    result = Collections.unmodifiableList(Arrays.asList(some)); // the common case: no copy, no sort
+                } else {
+                    if (sources == 2) {
+                        result = new ArrayList<>(result);
+                    }
                     result.addAll(Arrays.asList(some));
                 }
             }
@@ -120,9 +125,5 @@ final class RoutingIndex {
             }
             sorted.subList(kept, sorted.size()).clear();
         }
-    }
-
-    private static String key(String object, String action) {
-        return object + "." + action;
     }
 }

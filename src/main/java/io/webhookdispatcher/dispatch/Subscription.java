@@ -1,7 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
 import io.webhookdispatcher.event.EventFilter;
-import io.webhookdispatcher.event.EventType;
 import io.webhookdispatcher.event.PayloadFilter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -133,18 +132,6 @@ public record Subscription(
     public List<Path> files() {
         return java.util.stream.Stream.concat(tls.files().stream(), signing.secretFile().stream())
                 .toList();
-    }
-
-    public boolean wants(EventType type) {
-        if (!enabled) {
-            return false;
-        }
-        for (EventFilter filter : events) {
-            if (filter.matches(type)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Redacted: the URL's scheme, host and port and at most its path's first segment (see {@link #redact}). */

@@ -1,5 +1,6 @@
 package io.webhookdispatcher.dispatch;
 
+import io.webhookdispatcher.event.EventMatching;
 import io.webhookdispatcher.event.EventType;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,18 +24,33 @@ public final class Subscriptions {
     private final WebhookSender sender;
     private final Clock clock;
     private final Consumer<Lane> onNewLane;
+    private final EventMatching matching;
     private volatile List<Lane> active = List.of();
     private volatile RoutingIndex index = RoutingIndex.EMPTY;
     private volatile int activeCount; // enabled and not auto-disabled
     private volatile Set<String> namedEventTypes = Set.of();
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
-    /** @param onNewLane called once per lane created, e.g. to register its metrics */
-    public Subscriptions(List<Subscription> initial, WebhookSender sender, Clock clock, Consumer<Lane> onNewLane) {
+    /**
+     * @param onNewLane called once per lane created, e.g. to register its metrics
+     * @param matching  which subscription patterns an event type reaches ({@code routing.exactOnly})
+     */
+    public Subscriptions(
+            List<Subscription> initial,
+            WebhookSender sender,
+            Clock clock,
+            Consumer<Lane> onNewLane,
+            EventMatching matching) {
         this.sender = Objects.requireNonNull(sender, "sender");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onNewLane = Objects.requireNonNull(onNewLane, "onNewLane");
+        this.matching = Objects.requireNonNull(matching, "matching");
         replace(initial);
+    }
+
+    /** Matching as the CRM does, with its own exclusion list. */
+    public Subscriptions(List<Subscription> initial, WebhookSender sender, Clock clock, Consumer<Lane> onNewLane) {
+        this(initial, sender, clock, onNewLane, EventMatching.CRM);
     }
 
     /**
@@ -65,7 +81,7 @@ public final class Subscriptions {
             }
             lanes.values().stream().filter(l -> !ids.contains(l.id())).forEach(Lane::markRemoved);
             active = List.copyOf(nextActive);
-            index = new RoutingIndex(active);
+            index = new RoutingIndex(active, matching);
             countActive();
             namedEventTypes = next.stream()
                     .flatMap(s -> s.events().stream())
@@ -76,7 +92,7 @@ public final class Subscriptions {
     }
 
     /**
-     * Enabled lanes whose {@code events} match, in config order: those without a {@code workspaceId}, and those of
+     * Enabled lanes whose {@code events} match by the CRM's rules ({@link EventMatching}), in config order: those without a {@code workspaceId}, and those of
      * {@code workspace} (null: the event names none). Costs what the matches cost, not what the other subscriptions do.
      */
     public List<Lane> matching(EventType type, String workspace) {

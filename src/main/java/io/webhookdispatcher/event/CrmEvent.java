@@ -14,8 +14,12 @@ import java.util.Set;
  * What the dispatcher needs from an event value: its type, when it happened, and whose workspace it is (null when
  * the event has no such field). The value itself is never re-serialised; receivers get the bytes as consumed.
  *
- * <p>Accepts the documented shape {@code {"event", "data", "timestamp"}} and the CRM's native names
- * {@code eventName} / {@code record} / {@code eventDate}.
+ * <p>Accepts the three shapes of CRM events: the record events its webhook job sends ({@code eventName},
+ * {@code objectMetadata}, {@code workspaceId}, {@code webhookId}, {@code eventDate}, {@code record},
+ * {@code updatedFields}, and {@code userId} / {@code workspaceMemberId} when a user made the change); its metadata
+ * events ({@code eventName} {@code metadata.<name>.<action>} beside an {@code event} <em>object</em>); and its docs
+ * page's {@code {"event", "data", "timestamp"}}. The type is {@code eventName}, or {@code event} when that is a
+ * string; every other field is skipped, its names still checked for repeats.
  */
 public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
     private static final JsonFactory JSON = new JsonFactory();
@@ -69,9 +73,8 @@ public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
             throw new InvalidEventException(Invalid.TOO_LARGE, value.length + " bytes > limit " + maxBytes);
         }
         requireStrictUtf8(value);
-        String name = null;
+        var type = new TypeFields();
         String time = null;
-        String typeField = null;
         String timeField = null;
         String workspaceId = null;
         try (JsonParser p = JSON.createParser(value)) {
@@ -84,11 +87,8 @@ public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
                 names.add(field);
                 JsonToken token = p.nextToken();
                 switch (field) {
-                    case "event", "eventName" -> {
-                        requireFirst(typeField, field);
-                        typeField = field;
-                        name = stringOrSkip(p, token);
-                    }
+                    case "eventName" -> type.eventName(stringOrSkip(p, token));
+                    case "event" -> type.event(token == JsonToken.START_OBJECT, stringOrSkip(p, token));
                     case "timestamp", "eventDate" -> {
                         requireFirst(timeField, field);
                         timeField = field;
@@ -111,14 +111,14 @@ public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
                     Invalid.INVALID_JSON,
                     e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
         }
+        String name = type.name();
         if (name == null || name.isBlank()) {
             throw new InvalidEventException(Invalid.MISSING_EVENT_TYPE, "no string 'event' or 'eventName' field");
         }
-        String eventName = name;
-        EventType type = EventType.parse(eventName)
-                .orElseThrow(
-                        () -> new InvalidEventException(Invalid.INVALID_EVENT_TYPE, "event type is not object.action"));
-        return new CrmEvent(type, EventTime.parse(time), workspaceId);
+        EventType eventType = EventType.parse(name)
+                .orElseThrow(() -> new InvalidEventException(
+                        Invalid.INVALID_EVENT_TYPE, "event type is not object.action or metadata.name.action"));
+        return new CrmEvent(eventType, EventTime.parse(time), workspaceId);
     }
 
     /**
@@ -194,7 +194,52 @@ public record CrmEvent(EventType type, Instant occurredAt, String workspaceId) {
     }
 
     /**
-     * Both names of one field in one event ({@code event} and {@code eventName}) are refused like a repeated name:
+     * The event's {@code eventName} and {@code event} as read, in either order, and which of them is its type. The
+     * CRM's metadata events carry both, {@code event} an object (the change itself): then {@code eventName} is the
+     * type. Two names for the type that disagree are refused like a repeated name (a receiver may read the other one
+     * than we routed on), and so is a non-object {@code event} that is no string beside an {@code eventName}.
+     */
+    private static final class TypeFields {
+        private String first; // the field read first, for the message
+        private boolean hasEventName;
+        private String eventName;
+        private boolean hasEvent;
+        private boolean eventIsObject;
+        private String eventText;
+
+        void eventName(String text) {
+            first = first == null ? "eventName" : first;
+            hasEventName = true;
+            eventName = text;
+        }
+
+        void event(boolean object, String text) {
+            first = first == null ? "event" : first;
+            hasEvent = true;
+            eventIsObject = object;
+            eventText = text;
+        }
+
+        /** The type's name (null if neither is a string). */
+        String name() throws InvalidEventException {
+            if (!hasEventName || !hasEvent) {
+                return hasEventName ? eventName : eventText;
+            }
+            if (eventIsObject) {
+                return eventName; // the metadata shape
+            }
+            if (eventName != null && eventName.equals(eventText)) {
+                return eventName;
+            }
+            String second = first.equals("event") ? "eventName" : "event";
+            throw new InvalidEventException(
+                    Invalid.DUPLICATE_KEY,
+                    "both '" + first + "' and '" + second + "', two names for one field, and they disagree");
+        }
+    }
+
+    /**
+     * Both names of one field in one event ({@code timestamp} and {@code eventDate}) are refused like a repeated name:
      * a receiver may read the other one than we routed on.
      *
      * @param seen the name this field was already read under, or null

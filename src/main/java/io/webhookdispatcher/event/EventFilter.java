@@ -1,15 +1,20 @@
 package io.webhookdispatcher.event;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * One entry of a subscription's {@code events} list: {@code "*"}, {@code "*.*"}, {@code "object.*"},
- * {@code "*.action"} or {@code "object.action"}. Matching is exact and case-sensitive, as the CRM's
- * event names are ({@code workflowRun.updated}).
+ * One entry of a subscription's {@code events} list, as the CRM's webhook {@code operations} are written:
+ * {@code "*"} (which is {@code "*.*"}), {@code "object.*"}, {@code "*.action"} or {@code "object.action"} for record
+ * events, and {@code "metadata.name.action"} with either part {@code *} for metadata events. Matching is exact and
+ * case-sensitive, as the CRM's event names are ({@code workflowRun.updated}); which patterns an event reaches is
+ * {@link EventType#candidates()}.
+ *
+ * @param object {@code person}, {@code metadata.fieldMetadata}, {@code metadata.*} or {@code *}
  */
 public record EventFilter(String object, String action) {
-    static final String ANY = "*";
+    static final String ANY = EventType.ANY;
     private static final Pattern PART = Pattern.compile("\\*|[A-Za-z][A-Za-z0-9_]*");
 
     public EventFilter {
@@ -26,29 +31,37 @@ public record EventFilter(String object, String action) {
             return new EventFilter(ANY, ANY);
         }
         String[] parts = pattern.split("\\.", -1);
-        if (parts.length != 2
-                || !PART.matcher(parts[0]).matches()
-                || !PART.matcher(parts[1]).matches()) {
-            throw new IllegalArgumentException(
-                    "'" + pattern + "' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"");
+        boolean metadata = parts.length == 3 && parts[0].equals("metadata");
+        if (!(parts.length == 2 || metadata)
+                || !PART.matcher(parts[parts.length - 2]).matches()
+                || !PART.matcher(parts[parts.length - 1]).matches()) {
+            throw new IllegalArgumentException("'" + pattern + "' is not one of \"*\", \"*.*\", \"object.*\","
+                    + " \"*.action\", \"object.action\", \"metadata.name.action\" (either part may be *)");
         }
-        return new EventFilter(parts[0], parts[1]);
+        String object = metadata ? EventType.METADATA + parts[1] : parts[0];
+        return new EventFilter(object, parts[parts.length - 1]);
     }
 
+    /**
+     * Whether the CRM would send {@code type} to a webhook with this operation, leaving out the exclusion list (a
+     * search such as {@code replay --event} finds excluded types too; routing applies it: {@link EventMatching}).
+     */
     public boolean matches(EventType type) {
-        return (object.equals(ANY) || object.equals(type.object()))
-                && (action.equals(ANY) || action.equals(type.action()));
+        return type.candidates().contains(key());
+    }
+
+    /** The pattern as {@link EventType#candidates()} writes it: {@code "*"} is {@code *.*}. */
+    public String key() {
+        return object + "." + action;
     }
 
     /** The one type this filter matches, if it has no wildcard: {@code person.created}. */
-    public java.util.Optional<String> exactType() {
-        return object.equals(ANY) || action.equals(ANY)
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(object + "." + action);
+    public Optional<String> exactType() {
+        return object.contains(ANY) || action.equals(ANY) ? Optional.empty() : Optional.of(key());
     }
 
     @Override
     public String toString() {
-        return object.equals(ANY) && action.equals(ANY) ? ANY : object + "." + action;
+        return object.equals(ANY) && action.equals(ANY) ? ANY : key();
     }
 }

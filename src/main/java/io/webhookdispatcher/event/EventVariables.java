@@ -42,8 +42,7 @@ public final class EventVariables {
         var vars = new HashMap<String, Object>(8);
         vars.put(EVENT, event.type().toString());
         vars.put(PAYLOAD, payload);
-        Object data = payload.containsKey("data") ? payload.get("data") : payload.get("record");
-        if (data instanceof Map<?, ?>) {
+        if (data(payload) instanceof Map<?, ?> data) {
             vars.put(DATA, data);
         }
         Instant at = event.occurredAt();
@@ -51,6 +50,22 @@ public final class EventVariables {
             vars.put(TIMESTAMP, at);
         }
         return vars;
+    }
+
+    /**
+     * The record an event is about, whatever its shape: a metadata event's {@code event.properties.after} (the
+     * metadata item after the change), or its {@code before} when there is no after (a delete); the docs shape's
+     * {@code data}; the CRM's record events' {@code record}. Null (unbound) when the event has none of them.
+     */
+    private static Object data(Map<String, Object> payload) {
+        if (payload.get("event") instanceof Map<?, ?> change) {
+            Object properties = change.get("properties");
+            if (!(properties instanceof Map<?, ?> p)) {
+                return null;
+            }
+            return p.get("after") instanceof Map<?, ?> after ? after : p.get("before");
+        }
+        return payload.containsKey("data") ? payload.get("data") : payload.get("record");
     }
 
     private static Map<String, Object> object(JsonParser p) throws IOException {

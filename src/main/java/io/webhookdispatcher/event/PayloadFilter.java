@@ -19,9 +19,10 @@ import java.util.Objects;
  * compiled and type-checked once (at load and on every reload), evaluated per event. CEL has no side effects and
  * always terminates (no loops; macros iterate over the event's own lists, bounded below).
  *
- * <p>Variables: {@code event} (string, the type), {@code data} (map, the payload's {@code data} or the CRM's
- * {@code record} object), {@code timestamp} (timestamp, when the event carries a parseable one) and {@code payload}
- * (map, the whole JSON object). A variable the event lacks is unbound: an expression that reads it fails.
+ * <p>Variables: {@code event} (string, the type), {@code data} (map, the record the event is about: the CRM's
+ * {@code record}, a metadata event's {@code event.properties.after} or else {@code before}, or the docs shape's
+ * {@code data}), {@code timestamp} (timestamp, when the event carries a parseable one) and {@code payload} (map, the
+ * whole JSON object). A variable the event lacks is unbound: an expression that reads it fails.
  */
 public final class PayloadFilter {
     /** Longest expression accepted, in code points: a filter is a line in a config file, not a program. */

@@ -9,6 +9,7 @@ import io.webhookdispatcher.dispatch.DeliveryOutcome.Failure;
 import io.webhookdispatcher.event.CrmEvent;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -97,6 +98,25 @@ public final class DeadLetters {
         return writer.write(new ProducerRecord<>(topic, null, retryRecord.key(), retryRecord.value(), headers), lease);
     }
 
+    /**
+     * {@link #unreadableRetry} for one subscription of a record deferred for several: addressed to it alone (as a
+     * single delivery's record is), so that it can be replayed to it.
+     */
+    public CompletableFuture<RecordCompletion> unreadableRetry(
+            ConsumerRecord<byte[], byte[]> retryRecord, String subscription, String deliveryId, Lease lease) {
+        var headers = new RecordHeaders();
+        put(headers, WebhookHeaders.REASON, INVALID_RETRY_RECORD);
+        put(headers, WebhookHeaders.SUBSCRIPTION, subscription);
+        put(headers, WebhookHeaders.DELIVERY_ID, deliveryId);
+        for (var h : retryRecord.headers()) {
+            if (!List.of(WebhookHeaders.REASON, WebhookHeaders.DUE_AT, WebhookHeaders.SUBSCRIPTIONS)
+                    .contains(h.key())) {
+                headers.add(h);
+            }
+        }
+        return writer.write(new ProducerRecord<>(topic, null, retryRecord.key(), retryRecord.value(), headers), lease);
+    }
+
     Delivery.Attempted attempted(Failure failure) {
         return new Delivery.Attempted(clock.instant().minus(failure.elapsed()), failure);
     }
@@ -105,6 +125,11 @@ public final class DeadLetters {
     static void putEvent(RecordHeaders headers, Delivery d) {
         put(headers, WebhookHeaders.SUBSCRIPTION, d.lane().id());
         put(headers, WebhookHeaders.DELIVERY_ID, d.message().deliveryId());
+        putMessage(headers, d);
+    }
+
+    /** {@link #putEvent} but for whom: what the deliveries of one record deferred together share. */
+    static void putMessage(RecordHeaders headers, Delivery d) {
         put(headers, WebhookHeaders.EVENT_TYPE, d.message().eventType());
         put(headers, WebhookHeaders.EVENT_TIME, d.message().occurredAt());
         put(headers, WebhookHeaders.FIRST_ATTEMPT_AT, d.retry().firstAttemptAt());

@@ -10,6 +10,7 @@ import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +102,36 @@ public final class OutcomeRouter implements FailurePath {
                 new Logged(null, now),
                 reason == DeferralReason.CIRCUIT_OPEN ? AttemptLog.Verdict.CIRCUIT_OPEN : AttemptLog.Verdict.DEFERRED,
                 reason.wireName);
+    }
+
+    /** {@link #defer} for deliveries of one record with one retry state: one write names them all. */
+    @Override
+    public CompletableFuture<RecordCompletion> deferTogether(
+            List<Delivery> ds, DeferralReason reason, Duration atLeast, Duration likely) {
+        Delivery d = ds.get(0);
+        Instant now = clock.instant();
+        Instant since = d.retry().pendingSince();
+        if (ds.size() == 1 || (since != null && !since.plus(policy.patience()).isAfter(now))) {
+            return FailurePath.super.deferTogether(ds, reason, atLeast, likely); // one by one (dead letters are)
+        }
+        int deferral = d.retry().deferrals() + 1;
+        CompletableFuture<RecordCompletion> write = retries.deferTogether(
+                ds, reason, deferral, policy.deferral(d.retry().attempt(), deferral, atLeast, likely, now), now);
+        var logged = new Logged(null, now);
+        var verdict =
+                reason == DeferralReason.CIRCUIT_OPEN ? AttemptLog.Verdict.CIRCUIT_OPEN : AttemptLog.Verdict.DEFERRED;
+        CompletableFuture<RecordCompletion> all = null;
+        for (Delivery one : ds) {
+            CompletableFuture<RecordCompletion> counted = counted(
+                    write,
+                    () -> metrics.deferred(one.lane().id(), one.message().eventType(), reason.wireName),
+                    one,
+                    logged,
+                    verdict,
+                    reason.wireName);
+            all = all == null ? counted : all.thenCombine(counted, RecordCompletion::and);
+        }
+        return all;
     }
 
     @Override

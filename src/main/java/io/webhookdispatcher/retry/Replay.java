@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,10 +42,7 @@ public final class Replay {
             Optional<Instant> until) {
         boolean matches(ConsumerRecord<byte[], byte[]> r) {
             Instant deadLetteredAt = Instant.ofEpochMilli(r.timestamp());
-            return subscription
-                            .map(s -> s.equals(get(r.headers(), WebhookHeaders.SUBSCRIPTION)
-                                    .orElse(null)))
-                            .orElse(true)
+            return subscription.map(s -> addressees(r).contains(s)).orElse(true)
                     && reason.map(s -> s.equals(
                                     get(r.headers(), WebhookHeaders.REASON).orElse(null)))
                             .orElse(true)
@@ -56,6 +54,20 @@ public final class Replay {
                     && since.map(t -> !deadLetteredAt.isBefore(t)).orElse(true)
                     && until.map(deadLetteredAt::isBefore).orElse(true);
         }
+    }
+
+    /**
+     * The subscriptions a dead letter is for: its one, or those of a record deferred together that a replica of an
+     * earlier version could not read (a group is replayed whole).
+     */
+    static List<String> addressees(ConsumerRecord<byte[], byte[]> r) {
+        return get(r.headers(), WebhookHeaders.SUBSCRIPTION)
+                .map(List::of)
+                .or(() -> get(r.headers(), WebhookHeaders.SUBSCRIPTIONS)
+                        .map(group -> Arrays.stream(group.split(","))
+                                .map(pair -> pair.substring(0, Math.max(0, pair.indexOf(':'))))
+                                .toList()))
+                .orElse(List.of());
     }
 
     public record Result(long scanned, long matched, long republished, long notReplayable) {}
@@ -89,7 +101,7 @@ public final class Replay {
                     continue; // arrived after we started
                 }
                 scanned++;
-                if (get(r.headers(), WebhookHeaders.SUBSCRIPTION).isEmpty()) {
+                if (addressees(r).isEmpty()) {
                     notReplayable++; // unusable input, not a delivery: there is nothing to retry
                     continue;
                 }
@@ -101,7 +113,7 @@ public final class Replay {
                         "%s %s subscription=%s event=%s reason=%s dead-lettered-at=%s%n",
                         dryRun ? "would replay" : "replaying",
                         get(r.headers(), WebhookHeaders.DELIVERY_ID).orElse("?"),
-                        get(r.headers(), WebhookHeaders.SUBSCRIPTION).orElse("?"),
+                        String.join(",", addressees(r)),
                         get(r.headers(), WebhookHeaders.EVENT_TYPE).orElse("?"),
                         get(r.headers(), WebhookHeaders.REASON).orElse("?"),
                         Instant.ofEpochMilli(r.timestamp()));

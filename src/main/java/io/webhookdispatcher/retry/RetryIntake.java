@@ -15,6 +15,8 @@ import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,39 +80,88 @@ public final class RetryIntake implements RecordHandler {
     public CompletionStage<RecordCompletion> handle(ConsumerRecord<byte[], byte[]> record, Lease lease) {
         metrics.consumed(record.topic());
         Headers h = record.headers();
-        Optional<Lane> lane = get(h, WebhookHeaders.SUBSCRIPTION).flatMap(subscriptions::lane);
-        Delivery delivery;
+        List<Addressee> addressees;
         Instant dueAt;
         try {
-            if (lane.isEmpty() || get(h, WebhookHeaders.DELIVERY_ID).isEmpty() || record.value() == null) {
-                throw new IllegalArgumentException(
-                        lane.isEmpty() ? "no configured subscription" : "no delivery id or value");
+            addressees = addressees(h);
+            if (record.value() == null) {
+                throw new IllegalArgumentException("no value");
             }
-            delivery = delivery(record, lane.get(), lease);
             dueAt = get(h, WebhookHeaders.DUE_AT).map(Instant::parse).orElse(Instant.EPOCH);
         } catch (RuntimeException malformed) {
-            // dead-lettered with its headers as they were, so it can still be replayed (e.g. once its
-            // subscription is configured again); no meter is made for a subscription id that is not configured
-            log.warn(
-                    "unusable retry record {}-{}@{}: {}",
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    malformed.toString());
-            return deadLetters.unreadableRetry(record, lease);
+            return unusable(record, lease, malformed);
+        }
+        List<Delivery> deliveries = new ArrayList<>(addressees.size());
+        CompletableFuture<RecordCompletion> unknown = null;
+        for (Addressee a : addressees) {
+            Optional<Lane> lane = subscriptions.lane(a.subscription());
+            if (lane.isPresent()) {
+                deliveries.add(delivery(record, lane.get(), a.deliveryId(), lease));
+            } else if (addressees.size() == 1) {
+                return unusable(record, lease, new IllegalArgumentException("no configured subscription"));
+            } else { // dead-lettered alone, addressed to it, so it can be replayed once it is configured again
+                unknown = and(unknown, deadLetters.unreadableRetry(record, a.subscription(), a.deliveryId(), lease));
+            }
+        }
+        if (deliveries.isEmpty()) {
+            return unknown;
         }
         long delayMillis = dueAt.toEpochMilli() - clock.millis();
         if (delayMillis <= 0) {
-            return release(delivery);
+            return and(unknown, release(deliveries));
         }
-        var due = new Due(delivery);
+        var due = new Due(deliveries);
         waiting.computeIfAbsent(lease, l -> ConcurrentHashMap.newKeySet()).add(due);
         try {
             due.timer = timer.schedule(due, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             due.drop();
         }
-        return due.done;
+        return and(unknown, due.done);
+    }
+
+    /** A subscription a retry record is for, and the delivery id it keeps for it. */
+    private record Addressee(String subscription, String deliveryId) {}
+
+    /** Its one subscription and delivery id, or the several of deliveries deferred together. */
+    private static List<Addressee> addressees(Headers h) {
+        Optional<String> group = get(h, WebhookHeaders.SUBSCRIPTIONS);
+        if (group.isEmpty()) {
+            return List.of(new Addressee(
+                    get(h, WebhookHeaders.SUBSCRIPTION)
+                            .orElseThrow(() -> new IllegalArgumentException("no subscription")),
+                    get(h, WebhookHeaders.DELIVERY_ID)
+                            .orElseThrow(() -> new IllegalArgumentException("no delivery id"))));
+        }
+        List<Addressee> result = new ArrayList<>();
+        for (String pair : group.get().split(",")) {
+            int colon = pair.indexOf(':');
+            if (colon <= 0 || colon == pair.length() - 1) {
+                throw new IllegalArgumentException("malformed " + WebhookHeaders.SUBSCRIPTIONS + ": " + pair);
+            }
+            result.add(new Addressee(pair.substring(0, colon), pair.substring(colon + 1)));
+        }
+        return result;
+    }
+
+    /**
+     * Dead-lettered with its headers as they were, so it can still be replayed (e.g. once its subscription is
+     * configured again); no meter is made for a subscription id that is not configured.
+     */
+    private CompletableFuture<RecordCompletion> unusable(
+            ConsumerRecord<byte[], byte[]> record, Lease lease, RuntimeException why) {
+        log.warn(
+                "unusable retry record {}-{}@{}: {}",
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                why.toString());
+        return deadLetters.unreadableRetry(record, lease);
+    }
+
+    private static CompletableFuture<RecordCompletion> and(
+            CompletableFuture<RecordCompletion> a, CompletableFuture<RecordCompletion> b) {
+        return a == null ? b : a.thenCombine(b, RecordCompletion::and);
     }
 
     /** Its {@code webhook.due-at}: the loop leaves records due later than its horizon on the broker until then. */
@@ -125,16 +176,22 @@ public final class RetryIntake implements RecordHandler {
         }
     }
 
-    /** Due now: to its subscription, unless that was removed or disabled in the meantime. */
-    private CompletableFuture<RecordCompletion> release(Delivery delivery) {
-        Lane lane = delivery.lane();
-        if (lane.removed()) {
-            return failures.abandon(delivery, DeadLetters.SUBSCRIPTION_REMOVED);
+    /** Due now: to their subscriptions, except those removed or disabled in the meantime (dead-lettered). */
+    private CompletableFuture<RecordCompletion> release(List<Delivery> deliveries) {
+        CompletableFuture<RecordCompletion> all = null;
+        List<Delivery> live = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            Lane lane = delivery.lane();
+            if (lane.removed()) {
+                all = and(all, failures.abandon(delivery, DeadLetters.SUBSCRIPTION_REMOVED));
+            } else if (!lane.subscription().enabled()) {
+                all = and(all, failures.abandon(delivery, DeadLetters.SUBSCRIPTION_DISABLED));
+            } else {
+                live.add(delivery);
+            }
         }
-        if (!lane.subscription().enabled()) {
-            return failures.abandon(delivery, DeadLetters.SUBSCRIPTION_DISABLED);
-        }
-        return scheduler.submit(delivery); // an auto-disabled lane's are dead-lettered there (endpoint-disabled)
+        // an auto-disabled lane's are dead-lettered there (endpoint-disabled)
+        return live.isEmpty() ? all : and(all, scheduler.submitAll(live));
     }
 
     /** Waiting retries of a draining lease are dropped: the next owner reads them again. */
@@ -147,10 +204,10 @@ public final class RetryIntake implements RecordHandler {
         scheduler.drain(lease);
     }
 
-    private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, Lease lease) {
+    private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, String deliveryId, Lease lease) {
         Headers h = record.headers();
         var message = new Delivery.Message(
-                get(h, WebhookHeaders.DELIVERY_ID).orElseThrow(),
+                deliveryId,
                 record.key(),
                 record.value(),
                 get(h, WebhookHeaders.EVENT_TYPE).orElse("unknown"),
@@ -195,13 +252,13 @@ public final class RetryIntake implements RecordHandler {
 
     /** A retry waiting for its due time; exactly one of its timer and a drain claims it. */
     private final class Due implements Runnable {
-        final Delivery delivery;
+        final List<Delivery> deliveries;
         final CompletableFuture<RecordCompletion> done = new CompletableFuture<>();
         final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
         volatile ScheduledFuture<?> timer;
 
-        Due(Delivery delivery) {
-            this.delivery = delivery;
+        Due(List<Delivery> deliveries) {
+            this.deliveries = deliveries;
         }
 
         @Override
@@ -209,16 +266,17 @@ public final class RetryIntake implements RecordHandler {
             if (!claimed.compareAndSet(false, true)) {
                 return; // dropped by a drain that raced with the timer
             }
-            Set<Due> set = waiting.get(delivery.lease());
+            Lease lease = deliveries.get(0).lease();
+            Set<Due> set = waiting.get(lease);
             if (set != null) {
                 set.remove(this);
             }
-            if (!delivery.lease().active()) {
+            if (!lease.active()) {
                 done.complete(RecordCompletion.DROPPED);
                 return;
             }
             try {
-                release(delivery).whenComplete((how, error) -> {
+                release(deliveries).whenComplete((how, error) -> {
                     if (error != null) {
                         done.completeExceptionally(error);
                     } else {

@@ -5,14 +5,17 @@ import static io.webhookdispatcher.retry.WebhookHeaders.put;
 import io.webhookdispatcher.consume.RecordCompletion;
 import io.webhookdispatcher.dispatch.DeferralReason;
 import io.webhookdispatcher.dispatch.Delivery;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Puts a delivery on the retry path as its own record: the original key and value (never without its value:
- * the start-up check makes sure the retry topics accept the largest event), addressed to one subscription, with
+ * Puts a delivery on the retry path as its own record (or deliveries of one event deferred together as one): the
+ * original key and value (never without its value: the start-up check makes sure the retry topics accept the
+ * largest event), addressed to its subscriptions, with
  * its attempt count, due time and last failure in headers.
  */
 public final class RetryWriter {
@@ -33,7 +36,38 @@ public final class RetryWriter {
         return write(d, next, deferral, reason, d.retry().last(), now);
     }
 
+    /**
+     * Deliveries of one record with one retry state, deferred together: one record that names each subscription
+     * and its delivery id ({@link WebhookHeaders#SUBSCRIPTIONS}); completes once the broker acknowledged it.
+     */
+    public CompletableFuture<RecordCompletion> deferTogether(
+            List<Delivery> ds, DeferralReason reason, int deferral, RetryPolicy.Next next, java.time.Instant now) {
+        Delivery d = ds.get(0);
+        var headers = headers(d, next, deferral, reason, d.retry().last(), now);
+        put(
+                headers,
+                WebhookHeaders.SUBSCRIPTIONS,
+                ds.stream()
+                        .map(one -> one.lane().id() + ":" + one.message().deliveryId())
+                        .collect(Collectors.joining(",")));
+        DeadLetters.putMessage(headers, d);
+        return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
+    }
+
     private CompletableFuture<RecordCompletion> write(
+            Delivery d,
+            RetryPolicy.Next next,
+            int deferrals,
+            DeferralReason reason,
+            Delivery.Attempted last,
+            java.time.Instant now) {
+        var headers = headers(d, next, deferrals, reason, last, now);
+        DeadLetters.putEvent(headers, d);
+        return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
+    }
+
+    /** The retry state's headers; the event's and its addressee's are added by the caller. */
+    private static RecordHeaders headers(
             Delivery d,
             RetryPolicy.Next next,
             int deferrals,
@@ -53,8 +87,7 @@ public final class RetryWriter {
                 deferrals > 0 && d.retry().deferredSince() == null
                         ? now
                         : d.retry().deferredSince());
-        DeadLetters.putEvent(headers, d);
         DeadLetters.putLast(headers, last);
-        return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
+        return headers;
     }
 }

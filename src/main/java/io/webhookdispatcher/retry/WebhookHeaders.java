@@ -14,6 +14,12 @@ public final class WebhookHeaders {
     public static final String DETAIL = "webhook.detail";
     public static final String SUBSCRIPTION = "webhook.subscription";
     public static final String DELIVERY_ID = "webhook.delivery-id";
+    /**
+     * On a retry record for several subscriptions of one event deferred together, in place of {@link #SUBSCRIPTION}
+     * and {@link #DELIVERY_ID}: {@code subscription:deliveryId} pairs, comma-separated. Dead letters never carry it.
+     */
+    public static final String SUBSCRIPTIONS = "webhook.subscriptions";
+
     public static final String EVENT_TYPE = "webhook.event-type";
     public static final String EVENT_TIME = "webhook.event-time";
     public static final String ATTEMPTS = "webhook.attempts";

@@ -127,8 +127,10 @@ class ConfigLoaderTest {
                         "dispatcher.yaml: subscriptions[crm-sync].events: must not be empty",
                         "dispatcher.yaml: subscriptions[1].id: duplicate id 'crm-sync'",
                         "dispatcher.yaml: subscriptions[1].secret: is required and must not be empty",
-                        "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
-                        "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\"",
+                        "dispatcher.yaml: subscriptions[1].events[0]: 'person.' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\","
+                                + " \"metadata.name.action\" (either part may be *)",
+                        "dispatcher.yaml: subscriptions[1].events[1]: 'a.b.c' is not one of \"*\", \"*.*\", \"object.*\", \"*.action\", \"object.action\","
+                                + " \"metadata.name.action\" (either part may be *)",
                         "dispatcher.yaml: subscriptions[1].colour: unknown key",
                         "dispatcher.yaml: subscriptions[other].url: is required",
                         "dispatcher.yaml: subscriptions[other].secret: is too short: 1 bytes of key material, at least 24"

@@ -100,6 +100,22 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void shouldWarnThatMetadataStarIsARecordPatternThatGetsNoMetadataEvent() throws Exception {
+        String yaml = """
+                subscriptions:
+                  - {id: a, url: "https://example.com/a", secret: "${S}", events: ["person.*", "metadata.*"]}
+                  - {id: b, url: "https://example.com/b", secret: "${S}", events: ["metadata.*.*", "*"]}
+                """;
+
+        List<String> warnings = loader.read(yaml, "dispatcher.yaml").warnings();
+
+        assertThat(warnings)
+                .containsExactly("dispatcher.yaml: subscriptions[a].events[1]: 'metadata.*' matches record events of an"
+                        + " object called metadata, no metadata event (they are metadata.<name>.<action>): write"
+                        + " metadata.*.* for those");
+    }
+
+    @Test
     void shouldWarnAboutNothingInTheDefaults() throws Exception {
         assertThat(loader.read(SUBSCRIPTION, "dispatcher.yaml").warnings()).isEmpty();
     }

@@ -70,7 +70,32 @@ class DeliverySchedulerTest {
                 metrics,
                 clock,
                 new DeliveryScheduler.Bounds(
-                        maxInFlight, maxQueued, maxQueuedBytes, MAX_QUEUE_DELAY, Duration.ofMinutes(1)));
+                        maxInFlight,
+                        maxQueued,
+                        maxQueuedBytes,
+                        MAX_QUEUE_DELAY,
+                        Duration.ofMinutes(1),
+                        maxInFlightPerWorkspace > 0 ? maxInFlightPerWorkspace : maxInFlight));
+    }
+
+    /** tenancy.maxInFlightPerWorkspace of the next {@link #start} (0: none beyond maxInFlight). */
+    private int maxInFlightPerWorkspace;
+
+    private static Subscription scoped(String id, String workspace) {
+        Subscription s = sub(id, 64);
+        return new Subscription(
+                s.id(),
+                s.url(),
+                s.signing(),
+                s.events(),
+                true,
+                64,
+                Optional.empty(),
+                BREAKER,
+                Tls.DEFAULT,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of(workspace));
     }
 
     private static Subscription sub(String id, int maxInFlight) {
@@ -335,6 +360,32 @@ class DeliverySchedulerTest {
     }
 
     @Test
+    void shouldTellHungLanesThatHoldTheirWorkspacesShareBySoonAsNothingEndsAndStopWaitingForThem() {
+        // given: two lanes of one workspace whose requests stay unanswered, holding its share of 2 permits (far below
+        // their own limits of 64), with full queues; a lane of another workspace answering at once
+        maxInFlightPerWorkspace = 2;
+        start(256, 40, 1 << 20, scoped("hung1", "down"), scoped("hung2", "down"), scoped("healthy", "ok"));
+        submit("healthy");
+        sender.hold("hung1").hold("hung2");
+        submit("hung1", 11, 100);
+        submit("hung2", 11, 100);
+        assertThat(sender.pending("hung1").size() + sender.pending("hung2").size())
+                .isEqualTo(2);
+        assertThat(saturated()).isTrue();
+
+        // when: none of their requests ends for longer than maxQueueDelay, before any has timed out
+        scheduler.tick();
+        clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
+        scheduler.tick();
+
+        // then: both are slow, the consumer no longer waits for them, and the other workspace's lane delivers
+        assertThat(gauge(DispatcherMetrics.SLOW, "hung1")).isEqualTo(1);
+        assertThat(gauge(DispatcherMetrics.SLOW, "hung2")).isEqualTo(1);
+        assertThat(saturated()).isFalse();
+        assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
+    }
+
+    @Test
     void shouldWaitForLanesThatAreEquallyBusyInsteadOfDeferringThem() {
         // given: two subscriptions limited alike (one request each), both with a full queue: a backlog, not a
         // slow endpoint
@@ -589,6 +640,63 @@ class DeliverySchedulerTest {
                 .hasSize(4)
                 .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeferralReason.CIRCUIT_OPEN.wireName));
         assertThat(gauge(DispatcherMetrics.QUEUED, "s")).isZero();
+    }
+
+    @Test
+    void shouldEmptyALaneThatMayNotStartAtTheNextTickEvenWhileEveryPermitIsTaken() {
+        // given: 4 permits, all held by requests that never end; 2 of s's deliveries and 4 of hung's queued
+        start(4, 1000, 1 << 20, sub("hung", 64), sub("s", 64));
+        sender.hold("hung").hold("s");
+        List<CompletableFuture<RecordCompletion>> queued = submit("s", 5, 100).subList(3, 5);
+        submit("hung", 5, 100);
+        assertThat(sender.calls("s").size() + sender.calls("hung").size()).isEqualTo(4);
+
+        // when: s is disabled; no permit frees, so no pump gets to its queue
+        subscriptions.endpointDisabled("s", true);
+        assertThat(queued).allSatisfy(f -> assertThat(f).isNotDone());
+        scheduler.tick();
+
+        // then: the tick dead-letters what it queued, without an attempt
+        assertThat(failures.of("abandoned", "s")).hasSize(2);
+        assertThat(queued).allSatisfy(f -> assertThat(f).isCompletedWithValue(RecordCompletion.DURABLE));
+        assertThat(sender.calls("s")).hasSize(3);
+    }
+
+    @Test
+    void shouldDeferOneEventsDeliveriesBehindOpenCircuitsTogetherInRecordsOfAtMostAHundred() {
+        // given: 250 subscriptions whose circuits are open, and a healthy one
+        List<Subscription> subs = new ArrayList<>();
+        IntStream.range(0, 250).forEach(i -> subs.add(sub("down" + i, 64)));
+        subs.add(sub("ok", 64));
+        start(256, 1000, 1 << 20, subs.toArray(Subscription[]::new));
+        IntStream.range(0, 250).forEach(i -> {
+            sender.answer("down" + i, refused());
+            submit("down" + i, 5, 100);
+        });
+        assertThat(failures.together).isEmpty(); // one delivery per record so far: nothing to group
+        failures.entries.clear();
+
+        // when: one event for all 251
+        long o = offset++;
+        var message = new Delivery.Message(
+                "id-" + o, null, new byte[100], "person.created", null, new Delivery.Origin("events", 0, o, 0));
+        CompletableFuture<RecordCompletion> record = scheduler.submitAll(subs.stream()
+                .map(s -> Delivery.first(message, subscriptions.lane(s.id()).orElseThrow(), lease))
+                .toList());
+
+        // then: the 250 go to the retry path in three writes, without an attempt; the healthy one is delivered
+        assertThat(failures.together).extracting(List::size).containsExactly(100, 100, 50);
+        assertThat(failures.together.stream()
+                        .flatMap(List::stream)
+                        .map(d -> d.lane().id()))
+                .doesNotHaveDuplicates()
+                .hasSize(250)
+                .doesNotContain("ok");
+        assertThat(failures.of("deferred"))
+                .hasSize(250)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(DeferralReason.CIRCUIT_OPEN.wireName));
+        assertThat(sender.calls("ok")).hasSize(1);
+        assertThat(record).isCompletedWithValue(RecordCompletion.DURABLE);
     }
 
     @Test

@@ -16,6 +16,8 @@ final class RecordingFailures implements FailurePath {
     }
 
     final List<Entry> entries = new CopyOnWriteArrayList<>();
+    /** Each {@link #deferTogether} call's deliveries (each one is also an entry "deferred"). */
+    final List<List<Delivery>> together = new CopyOnWriteArrayList<>();
 
     List<Entry> of(String kind) {
         return entries.stream().filter(e -> e.kind().equals(kind)).toList();
@@ -38,6 +40,13 @@ final class RecordingFailures implements FailurePath {
             Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely) {
         entries.add(new Entry("deferred", delivery, reason.wireName, atLeast, null, likely));
         return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+    }
+
+    @Override
+    public CompletableFuture<RecordCompletion> deferTogether(
+            List<Delivery> deliveries, DeferralReason reason, Duration atLeast, Duration likely) {
+        together.add(List.copyOf(deliveries));
+        return FailurePath.super.deferTogether(deliveries, reason, atLeast, likely);
     }
 
     @Override

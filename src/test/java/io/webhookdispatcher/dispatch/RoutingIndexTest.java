@@ -2,14 +2,10 @@ package io.webhookdispatcher.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.webhookdispatcher.event.EventFilter;
+import io.webhookdispatcher.event.EventMatching;
 import io.webhookdispatcher.event.EventType;
-import io.webhookdispatcher.testkit.FakeSender;
-import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** An event reaches exactly its workspace's matching subscriptions plus the unscoped ones, in config order. */
@@ -17,20 +13,7 @@ class RoutingIndexTest {
     private static final EventType PERSON_CREATED = new EventType("person", "created");
 
     private static Lane lane(String id, String workspace, String... events) {
-        var subscription = new Subscription(
-                id,
-                URI.create("http://receiver/" + id),
-                Signing.twenty(new Secret("secret-" + id)),
-                Arrays.stream(events).map(EventFilter::parse).toList(),
-                true,
-                4,
-                Optional.empty(),
-                CircuitBreaker.Settings.DEFAULTS,
-                Tls.DEFAULT,
-                Optional.empty(),
-                Optional.empty(),
-                Optional.ofNullable(workspace));
-        return new Lane(subscription, new FakeSender().endpoint(subscription), 0);
+        return TestLanes.routed(id, workspace, events);
     }
 
     private static List<String> ids(List<Lane> lanes) {
@@ -39,11 +22,13 @@ class RoutingIndexTest {
 
     @Test
     void shouldRouteToTheEventsWorkspaceAndTheUnscopedSubscriptionsOnly() {
-        var index = new RoutingIndex(List.of(
-                lane("all", null, "*"),
-                lane("w1-people", "w1", "person.*"),
-                lane("w2-people", "w2", "person.*"),
-                lane("w1-companies", "w1", "company.*")));
+        var index = new RoutingIndex(
+                List.of(
+                        lane("all", null, "*"),
+                        lane("w1-people", "w1", "person.*"),
+                        lane("w2-people", "w2", "person.*"),
+                        lane("w1-companies", "w1", "company.*")),
+                EventMatching.CRM);
 
         assertThat(ids(index.matching(PERSON_CREATED, "w1"))).containsExactly("all", "w1-people");
         assertThat(ids(index.matching(PERSON_CREATED, "w2"))).containsExactly("all", "w2-people");
@@ -53,14 +38,16 @@ class RoutingIndexTest {
 
     @Test
     void shouldMatchTheCrmsFourCandidatePatternsEachLaneOnceInConfigOrder() {
-        var index = new RoutingIndex(List.of(
-                lane("exact", "w", "person.created"),
-                lane("by-action", "w", "*.created"),
-                lane("twice", "w", "person.*", "*.created", "*"),
-                lane("by-object", "w", "person.*"),
-                lane("star-star", "w", "*.*"),
-                lane("other-object", "w", "company.*"),
-                lane("other-action", "w", "*.deleted")));
+        var index = new RoutingIndex(
+                List.of(
+                        lane("exact", "w", "person.created"),
+                        lane("by-action", "w", "*.created"),
+                        lane("twice", "w", "person.*", "*.created", "*"),
+                        lane("by-object", "w", "person.*"),
+                        lane("star-star", "w", "*.*"),
+                        lane("other-object", "w", "company.*"),
+                        lane("other-action", "w", "*.deleted")),
+                EventMatching.CRM);
 
         assertThat(ids(index.matching(PERSON_CREATED, "w")))
                 .containsExactly("exact", "by-action", "twice", "by-object", "star-star");
@@ -74,7 +61,7 @@ class RoutingIndexTest {
             lanes.add(lane("s" + i, "w" + (i % 5000), "person.*"));
             lanes.add(lane("u" + i, null, "object" + i + ".created"));
         }
-        var index = new RoutingIndex(lanes);
+        var index = new RoutingIndex(lanes, EventMatching.CRM);
 
         // when / then: each event costs its matches (timing lives in the benchmark; here, exactly which lanes)
         assertThat(ids(index.matching(PERSON_CREATED, "w42"))).containsExactly("s42", "s5042");

@@ -5,7 +5,7 @@ import io.webhookdispatcher.event.EventFilter;
 import io.webhookdispatcher.testkit.FakeSender;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
 
@@ -30,12 +30,22 @@ final class TestLanes {
         return lane(id, maxInFlight, Optional.empty(), Optional.of(workspace));
     }
 
+    /** A lane for the routing tests: of {@code workspace}'s subscription (null: unscoped) that wants {@code events}. */
+    static Lane routed(String id, String workspace, String... events) {
+        return lane(id, 4, Optional.empty(), Optional.ofNullable(workspace), events);
+    }
+
     private static Lane lane(String id, int maxInFlight, Optional<RateLimit> rateLimit, Optional<String> workspace) {
+        return lane(id, maxInFlight, rateLimit, workspace, "*");
+    }
+
+    private static Lane lane(
+            String id, int maxInFlight, Optional<RateLimit> rateLimit, Optional<String> workspace, String... events) {
         var subscription = new Subscription(
                 id,
                 URI.create("http://receiver/" + id),
                 Signing.twenty(new Secret("secret-" + id)),
-                List.of(EventFilter.parse("*")),
+                Arrays.stream(events).map(EventFilter::parse).toList(),
                 true,
                 maxInFlight,
                 rateLimit,

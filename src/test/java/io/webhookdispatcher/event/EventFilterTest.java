@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class EventFilterTest {
 
+    /** As the CRM matches, without the exclusion list (a search such as {@code replay --event} finds every type). */
     @ParameterizedTest(name = "{0} matches {1}: {2}")
     @CsvSource({
         "*,              person.created,      true",
@@ -22,6 +23,13 @@ class EventFilterTest {
         "person.created, person.updated,      false",
         "person.created, Person.created,      false",
         "workflowRun.*,  workflowRun.updated, true",
+        "*,                        metadata.fieldMetadata.created, true",
+        "*.created,                metadata.fieldMetadata.created, false",
+        "metadata.*.*,             metadata.objectMetadata.deleted, true",
+        "metadata.*.deleted,       metadata.objectMetadata.deleted, true",
+        "metadata.*.deleted,       metadata.objectMetadata.updated, false",
+        "metadata.fieldMetadata.*, metadata.objectMetadata.deleted, false",
+        "metadata.*.*,             person.created,                  false",
     })
     void shouldMatchObjectAndActionExactlyOrByWildcard(String pattern, String eventType, boolean expected) {
         EventFilter filter = EventFilter.parse(pattern);
@@ -32,7 +40,21 @@ class EventFilterTest {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {"", " ", "person", "person.", ".created", "a.b.c", "**", "per*son.created", "person.cre ated"})
+            strings = {
+                "",
+                " ",
+                "person",
+                "person.",
+                ".created",
+                "a.b.c",
+                "**",
+                "per*son.created",
+                "person.cre ated",
+                "*.*.*",
+                "Metadata.a.b",
+                "metadata..b",
+                "metadata.a.b.c"
+            })
     void shouldRejectMalformedPatterns(String pattern) {
         assertThatThrownBy(() -> EventFilter.parse(pattern)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -43,5 +65,15 @@ class EventFilterTest {
         assertThat(EventFilter.parse("person.*").exactType()).isEmpty();
         assertThat(EventFilter.parse("*.created").exactType()).isEmpty();
         assertThat(EventFilter.parse("*").exactType()).isEmpty();
+        assertThat(EventFilter.parse("metadata.fieldMetadata.created").exactType())
+                .contains("metadata.fieldMetadata.created");
+        assertThat(EventFilter.parse("metadata.*.created").exactType()).isEmpty();
+    }
+
+    @Test
+    void shouldWriteStarAsStarStarForTheIndexAndAsWrittenForPeople() {
+        assertThat(EventFilter.parse("*").key()).isEqualTo("*.*");
+        assertThat(EventFilter.parse("*")).hasToString("*");
+        assertThat(EventFilter.parse("metadata.*.*").key()).isEqualTo("metadata.*.*");
     }
 }

@@ -70,6 +70,75 @@ class RetryIT {
     }
 
     @Test
+    void shouldDeferAnEventsSubscriptionsBehindOpenCircuitsInOneRecordAndDeliverEachOnceTheyRecover() throws Exception {
+        // given: five subscriptions whose endpoints fail, with circuits that open after two failures
+        List<String> down = List.of("d0", "d1", "d2", "d3", "d4");
+        down.forEach(id -> receiver.answer("/" + id, 503));
+        dispatcher
+                .with("retry.schedule", "[1s, 2s, 4s, 8s, 16s, 32s]")
+                .with(
+                        "delivery.circuitBreaker",
+                        Map.of("failureThreshold", 2, "openDuration", "2s", "maxOpenDuration", "2s"));
+        down.forEach(id -> dispatcher.subscription(id, "/" + id, "[\"*\"]"));
+        dispatcher.start();
+        dispatcher.send("open-1", SampleEvents.event("person.created", "open-1"));
+        dispatcher.send("open-2", SampleEvents.event("person.created", "open-2"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        down.stream().allMatch(id -> receiver.received("/" + id).size() >= 2));
+
+        // when: 40 events while the circuits are open
+        for (int i = 0; i < 40; i++) {
+            dispatcher.send("e" + i, SampleEvents.event("person.created", "e" + i));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> dispatcher.uncommittedEvents() == 0);
+
+        // then: each event's deferral is one retry record naming the subscriptions it holds, not one per subscription
+        List<ConsumerRecord<byte[], byte[]>> firstDeferrals = List.of("1s", "2s", "4s").stream()
+                .flatMap(step -> dispatcher.kafka().readAll(dispatcher.retryTopic() + "-" + step).stream())
+                .filter(r -> new String(r.key()).startsWith("e") && "1".equals(header(r, WebhookHeaders.DEFERRALS)))
+                .toList();
+        long named = firstDeferrals.stream()
+                .mapToLong(r -> header(r, WebhookHeaders.SUBSCRIPTIONS) == null
+                        ? 1
+                        : header(r, WebhookHeaders.SUBSCRIPTIONS).split(",").length)
+                .sum();
+        assertThat(firstDeferrals.size()).isLessThan(40 * 5 / 2);
+        assertThat(firstDeferrals)
+                .anySatisfy(
+                        r -> assertThat(header(r, WebhookHeaders.SUBSCRIPTIONS)).contains("d0:", "d4:"));
+        assertThat(named).isGreaterThan(40 * 5 / 2); // the probes' events were attempted, the rest deferred
+
+        // when: the endpoints recover
+        down.forEach(id -> receiver.recover("/" + id));
+
+        // then: every subscription gets every event, once delivered, with one delivery id per (event, subscription)
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> down.stream()
+                        .allMatch(
+                                id -> DispatcherFixture.ids(delivered("/" + id)).size() == 42));
+        var idsByPair = new java.util.HashMap<String, java.util.Set<String>>();
+        for (String id : down) {
+            for (Received r : receiver.received("/" + id)) {
+                idsByPair
+                        .computeIfAbsent(id + "/" + SampleEvents.idOf(r.body()), k -> new java.util.HashSet<>())
+                        .add(r.deliveryId());
+            }
+        }
+        assertThat(idsByPair)
+                .hasSize(5 * 42)
+                .allSatisfy((pair, ids) -> assertThat(ids).hasSize(1));
+        assertThat(idsByPair.values().stream().flatMap(java.util.Set::stream)).doesNotHaveDuplicates();
+        assertThat(dispatcher.deadLetters()).isEmpty();
+    }
+
+    private List<Received> delivered(String path) {
+        return receiver.received(path).stream()
+                .filter(r -> r.answeredStatus() == 200)
+                .toList();
+    }
+
+    @Test
     void shouldNotHoldAShortRetryBehindALongOne() throws Exception {
         // given: one delivery already waits out the long step, then another fails once
         receiver.answerPerDelivery("/slow", 500, 500, 500, 200).answerPerDelivery("/quick", 500, 200);

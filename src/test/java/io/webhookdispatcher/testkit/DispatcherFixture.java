@@ -146,6 +146,17 @@ public final class DispatcherFixture implements AutoCloseable {
         return subscription(mapping("id", id, "url", receiver.url(path), "secret", secret, "events", readYaml(events)));
     }
 
+    /**
+     * Adds a subscription of {@code workspace} (its {@code workspaceId}) to {@code receiver().url("/" + id)}, and
+     * registers that endpoint and its secret with the receiver, as {@link #subscription(String, String, String)}.
+     */
+    public DispatcherFixture workspaceSubscription(String id, String workspace, List<String> events) {
+        String secret = "secret-" + id + "-of-24-bytes-or-more";
+        receiver.endpoint("/" + id, secret);
+        return subscription(mapping(
+                "id", id, "workspaceId", workspace, "url", receiver.url("/" + id), "secret", secret, "events", events));
+    }
+
     /** Adds a subscription entry as it is, for what the short form cannot say; registers nothing with the receiver. */
     public DispatcherFixture subscription(Map<String, ?> entry) {
         subscriptions.add(asMap(copy(entry), "a subscription"));
