@@ -3,10 +3,14 @@ package io.webhookdispatcher.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.webhookdispatcher.app.Application;
 import io.webhookdispatcher.testkit.CrmWebhook;
 import io.webhookdispatcher.testkit.DispatcherFixture;
 import io.webhookdispatcher.testkit.EmbeddedKafkaBroker;
+import io.webhookdispatcher.testkit.TwentyCorpus;
+import io.webhookdispatcher.testkit.TwentyCorpus.Example;
 import io.webhookdispatcher.testkit.WebhookReceiver.Received;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,6 +48,8 @@ class IngestIT {
     private static final String WORKSPACE = "3b8e6a4c-1f2d-4e5a-9b7c-0d1e2f3a4b5c";
     private static final String[] LIFE = {"person.created", "person.updated", "person.updated", "person.deleted"};
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private EmbeddedKafkaBroker broker;
     private DispatcherFixture dispatcher;
     private URI ingest;
@@ -55,8 +61,6 @@ class IngestIT {
         dispatcher = new DispatcherFixture(broker, "IngestIT")
                 .with("ingest", Map.of("port", 0, "address", "127.0.0.1"))
                 .with("ingest.sources", List.of(Map.of("id", "crm", "secret", SECRET)))
-                .with("delivery.maxEventBytes", 64 * 1024)
-                .with("delivery.maxQueuedBytesPerSubscription", "16MiB")
                 .subscription("all", "/hooks/all", "[\"*\"]");
         dispatcher.createEventsTopic(); // leaders elected before the first idempotent write
         Application app = dispatcher.start();
@@ -120,6 +124,34 @@ class IngestIT {
 
     @Test
     @Order(2)
+    void shouldTakeEveryRealCrmBodyByteForByteKeyedByItsRecordOrElseItsWorkspace() throws Exception {
+        // given: the CRM's own bodies (src/test/resources/twenty): record and metadata events, a 491 KiB note
+        int before = dispatcher.kafka().readAll(dispatcher.eventsTopic()).size();
+        Map<String, byte[]> expectedKeys = new HashMap<>();
+
+        // when: each is posted as the CRM posts it
+        for (Example example : TwentyCorpus.all()) {
+            assertThat(CrmWebhook.post(client, ingest, SECRET, example.body()))
+                    .as(example.name())
+                    .isEqualTo(200);
+            JsonNode event = JSON.readTree(example.body());
+            String key = event.at("/record/id").isTextual()
+                    ? event.at("/record/id").asText()
+                    : event.at("/workspaceId").asText();
+            expectedKeys.put(new String(example.body(), StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8));
+        }
+
+        // then: each is on the topic as sent, with the record's id as its key (the workspace's for metadata events)
+        var written = dispatcher.kafka().readAll(dispatcher.eventsTopic());
+        Map<String, byte[]> keys = new HashMap<>();
+        written.forEach(r -> keys.put(new String(r.value(), StandardCharsets.UTF_8), r.key()));
+        assertThat(written).hasSize(before + TwentyCorpus.all().size());
+        expectedKeys.forEach((body, key) ->
+                assertThat(keys.get(body)).as(body.substring(0, 80)).isEqualTo(key));
+    }
+
+    @Test
+    @Order(3)
     void shouldRefuseABadSignatureAStaleTimestampAndAnOversizedBodyAndWriteNothing() throws Exception {
         int before = dispatcher.kafka().readAll(dispatcher.eventsTopic()).size();
         byte[] body = CrmWebhook.recordEvent("company.created", WORKSPACE, "c-1", 600);
@@ -129,8 +161,8 @@ class IngestIT {
         int wrongSecret = CrmWebhook.post(client, ingest, "a-wrong-secret-of-24-bytes-or-more", body);
         int stale = client.send(CrmWebhook.request(ingest, SECRET, sixMinutesAgo, body), ofString)
                 .statusCode();
-        int oversized = CrmWebhook.post(
-                client, ingest, SECRET, CrmWebhook.recordEvent("company.created", WORKSPACE, "c-2", 64 * 1024 + 1));
+        int oversized = CrmWebhook.post( // delivery.maxEventBytes: 1 MiB
+                client, ingest, SECRET, CrmWebhook.recordEvent("company.created", WORKSPACE, "c-2", (1 << 20) + 1));
         int unknown = CrmWebhook.post(client, ingest.resolve("/ingest/nobody"), SECRET, body);
 
         assertThat(List.of(wrongSecret, stale, oversized, unknown)).containsExactly(401, 401, 413, 404);
@@ -138,7 +170,7 @@ class IngestIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void shouldAnswer503WhileTheBrokerIsDownAndLoseNothingItAcknowledged() throws Exception {
         // given: the CRM posts one webhook at a time
         var outcomes = new Outcomes();
