@@ -80,6 +80,10 @@ public final class DispatcherMetrics {
      * subscriptions whose circuit is not closed, that are slow or auto-disabled; refreshed every few seconds.
      */
     public static final String UNHEALTHY_WORKSPACES = "webhook.workspace.unhealthy.subscriptions";
+    /** {@code webhook_ingest_requests_total{source,outcome}}: requests to the ingest port, by outcome (IngestMeters). */
+    public static final String INGEST_REQUESTS = "webhook.ingest.requests";
+    /** {@code webhook_ingest_duration_seconds{source}}: an accepted request, from its start to the broker's ack. */
+    public static final String INGEST_DURATION = "webhook.ingest.duration";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
@@ -123,7 +127,9 @@ public final class DispatcherMetrics {
             Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"),
             Map.entry(
                     UNHEALTHY_WORKSPACES,
-                    "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"));
+                    "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"),
+            Map.entry(INGEST_REQUESTS, "Requests to the ingest port, by source and outcome"),
+            Map.entry(INGEST_DURATION, "Accepted ingest requests, from the request to the broker's acknowledgement"));
 
     /** The {@code event_type} of every type no configured filter names exactly. */
     public static final String OTHER_EVENT_TYPE = EventTypeLabels.OTHER_EVENT_TYPE;
@@ -358,6 +364,16 @@ public final class DispatcherMetrics {
 
     public void attemptLogWritten() {
         attemptLog.written();
+    }
+
+    /**
+     * The ingest port's meters, every source's outcomes at zero.
+     *
+     * @param sources  the configured sources; requests naming any other are counted under {@code (unknown)}
+     * @param outcomes the bounded set of outcome labels
+     */
+    public IngestMeters ingest(Collection<String> sources, Collection<String> outcomes) {
+        return new IngestMeters(meters, sources, outcomes);
     }
 
     public void writeFailed(String topic) {
