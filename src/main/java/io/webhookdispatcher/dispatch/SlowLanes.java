@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * and that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
  * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's (or, when many answer at once,
  * than their lower quartile). Lanes that are merely busy (the machine's or a shared receiver's limit, or a backlog for
- * every subscription alike) are as slow as each other, so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes. Hysteresis: a slow
- * lane keeps up again once under half the delay or half the ratio. Logs each change once. Also trims what a slow or
- * held-back lane holds beyond the delay. Guarded by the scheduler's lock.
+ * every subscription alike) are as slow as each other, so none of them is slow: then the consumer waits for them,
+ * which costs no extra Kafka writes. Hysteresis: a slow lane keeps up again once under half the delay or half the
+ * ratio. Logs each change once. Also trims what a slow or held-back lane holds beyond the delay. Guarded by the
+ * scheduler's lock.
  */
 final class SlowLanes {
     private static final Logger log = LoggerFactory.getLogger(SlowLanes.class);
