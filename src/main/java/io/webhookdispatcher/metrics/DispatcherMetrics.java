@@ -80,6 +80,10 @@ public final class DispatcherMetrics {
      * subscriptions whose circuit is not closed, that are slow or auto-disabled; refreshed every few seconds.
      */
     public static final String UNHEALTHY_WORKSPACES = "webhook.workspace.unhealthy.subscriptions";
+    /** {@code webhook_store_subscriptions}: subscriptions of topics.subscriptions applied (run-time managed). */
+    public static final String STORE_SUBSCRIPTIONS = "webhook.store.subscriptions";
+    /** {@code webhook_store_skipped_total{reason}}: its records not applied: yaml_conflict, invalid, missing_key. */
+    public static final String STORE_SKIPPED = "webhook.store.skipped";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
@@ -123,7 +127,9 @@ public final class DispatcherMetrics {
             Map.entry(ATTEMPT_LOG_WRITTEN, "Delivery-log records acknowledged by the attempts topic"),
             Map.entry(
                     UNHEALTHY_WORKSPACES,
-                    "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"));
+                    "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"),
+            Map.entry(STORE_SUBSCRIPTIONS, "Subscriptions of topics.subscriptions applied"),
+            Map.entry(STORE_SKIPPED, "Records of topics.subscriptions not applied, by reason"));
 
     /** The {@code event_type} of every type no configured filter names exactly. */
     public static final String OTHER_EVENT_TYPE = EventTypeLabels.OTHER_EVENT_TYPE;
@@ -362,6 +368,19 @@ public final class DispatcherMetrics {
 
     public void writeFailed(String topic) {
         loops.writeFailed(topic);
+    }
+
+    /** A record of topics.subscriptions not applied, counted once per record read: reason from a fixed set. */
+    public void storeSkipped(String reason) {
+        meters.counter(STORE_SKIPPED, "reason", reason).increment();
+    }
+
+    /** The store's gauge, and its skip counters at zero. */
+    public void storeMeters(Supplier<Number> applied, Collection<String> skipReasons) {
+        skipReasons.forEach(r -> meters.counter(STORE_SKIPPED, "reason", r));
+        Gauge.builder(STORE_SUBSCRIPTIONS, applied)
+                .description(Meters.help(STORE_SUBSCRIPTIONS))
+                .register(meters.registry());
     }
 
     public void configReload(boolean applied) {

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  *   config ───────────► dispatch, event
  *   http ─────────────► dispatch
  *   operations ───────► dispatch
+ *   store ────────────► config, dispatch, metrics (topics.subscriptions: read, applied, written)
  *   dispatch ─────────► consume, event, metrics
  *   consume, event, metrics: leaves
  * </pre>
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     private static final String ROOT = "io.webhookdispatcher";
-    private static final List<String> ADAPTERS = List.of("http", "retry", "operations", "attempts");
+    private static final List<String> ADAPTERS = List.of("http", "retry", "operations", "attempts", "store");
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -67,7 +68,8 @@ class ArchitectureTest {
                         "http",
                         "metrics",
                         "operations",
-                        "retry"));
+                        "retry",
+                        "store"));
     }
 
     @Test
@@ -133,7 +135,7 @@ class ArchitectureTest {
                 .resideInAPackage(root + ".dispatch..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(packages(root, "http", "retry", "operations", "attempts", "app", "config"))
+                .resideInAnyPackage(packages(root, "http", "retry", "operations", "attempts", "store", "app", "config"))
                 .because("dispatch owns the domain and the interfaces its adapters implement; settings reach it"
                         + " as its own types");
     }
@@ -151,7 +153,7 @@ class ArchitectureTest {
                                 ADAPTERS.stream()
                                         .filter(a -> !a.equals(adapter))
                                         .toArray(String[]::new)))
-                        .because("http, retry, operations and attempts meet only in dispatch and app"))
+                        .because("http, retry, operations, attempts and store meet only in dispatch and app"))
                 .toList();
     }
 
