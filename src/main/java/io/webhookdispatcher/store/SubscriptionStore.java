@@ -131,9 +131,7 @@ public final class SubscriptionStore implements AutoCloseable {
     private void follow() {
         while (running) {
             try {
-                if (read(POLL) | keysChanged()) {
-                    listener.changed(usable());
-                }
+                step(POLL);
             } catch (WakeupException e) {
                 return; // closing
             } catch (RuntimeException e) {
@@ -146,6 +144,13 @@ public final class SubscriptionStore implements AutoCloseable {
                     pause();
                 }
             }
+        }
+    }
+
+    /** One poll's records, and the records a new key may open, applied; the listener told of a change. */
+    void step(Duration timeout) {
+        if (read(timeout) | keysChanged()) {
+            listener.changed(usable());
         }
     }
 
