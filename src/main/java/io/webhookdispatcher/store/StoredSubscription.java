@@ -73,7 +73,7 @@ public record StoredSubscription(
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException("must be a JSON object");
         }
-        ObjectNode spec = ((ObjectNode) json).deepCopy();
+        ObjectNode spec = (ObjectNode) json; // its own tree: the constructor copies it once
         JsonNode version = spec.remove(VERSION);
         if (version == null || !version.canConvertToLong() || !version.isIntegralNumber() || version.asLong() < 1) {
             throw new IllegalArgumentException(VERSION + ": must be a positive integer");
