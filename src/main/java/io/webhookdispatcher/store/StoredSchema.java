@@ -57,6 +57,11 @@ public final class StoredSchema {
         this.source = Objects.requireNonNull(source, "source");
     }
 
+    /** The topic, which the errors name as the config file's errors name the file. */
+    String source() {
+        return source;
+    }
+
     /** The key path of a stored subscription, as the config file names its entries. */
     static String path(String id) {
         return "subscriptions[" + id + "]";

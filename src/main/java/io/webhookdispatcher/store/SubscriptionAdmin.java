@@ -1,6 +1,7 @@
 package io.webhookdispatcher.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -23,10 +24,10 @@ public interface SubscriptionAdmin extends AutoCloseable {
     @Override
     void close();
 
-    /** A change decided on the current record, if any. */
+    /** A change decided on the topic as it is: its subscription's current record, and the others it counts. */
     @FunctionalInterface
     interface Edit {
-        Decision decide(Optional<StoredSubscription> current);
+        Decision decide(Map<String, StoredSubscription> topic);
     }
 
     /** What an edit decided. */

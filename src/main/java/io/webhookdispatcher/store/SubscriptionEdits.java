@@ -1,6 +1,7 @@
 package io.webhookdispatcher.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.store.SubscriptionAdmin.Decision;
 import io.webhookdispatcher.store.SubscriptionAdmin.Edit;
 import io.webhookdispatcher.store.SubscriptionAdmin.Put;
@@ -11,10 +12,13 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The writes an operator makes, each decided on the subscription's current record: pure, so that the Kafka writer
@@ -27,13 +31,21 @@ public final class SubscriptionEdits {
 
     private final StoredSchema schema;
     private final Clock clock;
+    private final List<Subscription> file;
     private final Set<String> fileIds;
+    private final int maxPerWorkspace;
 
-    /** @param fileIds the config file's subscription ids, which the topic may not take */
-    public SubscriptionEdits(StoredSchema schema, Clock clock, Set<String> fileIds) {
+    /**
+     * @param file            the config file's subscriptions: the topic may not take their ids, and they count
+     *                        towards their workspace's limit
+     * @param maxPerWorkspace {@code tenancy.maxSubscriptionsPerWorkspace}, counted over the file and the topic
+     */
+    public SubscriptionEdits(StoredSchema schema, Clock clock, List<Subscription> file, int maxPerWorkspace) {
         this.schema = Objects.requireNonNull(schema, "schema");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.fileIds = Set.copyOf(fileIds);
+        this.file = List.copyOf(file);
+        this.fileIds = file.stream().map(Subscription::id).collect(Collectors.toUnmodifiableSet());
+        this.maxPerWorkspace = maxPerWorkspace;
     }
 
     /** The config file's subscription ids. */
@@ -51,7 +63,8 @@ public final class SubscriptionEdits {
     /** Version 1 of {@code spec} (its {@code id} the record's key), its secrets sealed. */
     public Edit create(ObjectNode spec, String description) {
         String id = spec.path("id").asText();
-        return current -> {
+        return topic -> {
+            Optional<StoredSubscription> current = Optional.ofNullable(topic.get(id));
             if (fileIds.contains(id)) {
                 return Refusal.of(
                         Reason.CONFLICT,
@@ -64,7 +77,7 @@ public final class SubscriptionEdits {
                                 + current.get().version() + "): update it");
             }
             Instant now = clock.instant();
-            return sealed(id, spec, description, now, now, 1);
+            return sealed(id, spec, description, now, now, 1, topic);
         };
     }
 
@@ -75,7 +88,8 @@ public final class SubscriptionEdits {
      * @param ifVersion   the version the operator read; empty: whichever is current
      */
     public Edit update(String id, SpecChange change, Optional<String> description, OptionalLong ifVersion) {
-        return current -> {
+        return topic -> {
+            Optional<StoredSubscription> current = Optional.ofNullable(topic.get(id));
             Optional<Refusal> refused = check(id, current, ifVersion);
             if (refused.isPresent()) {
                 return refused.get();
@@ -95,13 +109,16 @@ public final class SubscriptionEdits {
                     description.orElse(was.description()),
                     was.createdAt(),
                     clock.instant(),
-                    was.version() + 1);
+                    was.version() + 1,
+                    topic);
         };
     }
 
     /** A tombstone. */
     public Edit delete(String id, OptionalLong ifVersion) {
-        return current -> check(id, current, ifVersion).<Decision>map(r -> r).orElseGet(() -> new Remove(id));
+        return topic -> check(id, Optional.ofNullable(topic.get(id)), ifVersion)
+                .<Decision>map(r -> r)
+                .orElseGet(() -> new Remove(id));
     }
 
     /** What an update changes in a spec whose secrets are open. */
@@ -128,7 +145,13 @@ public final class SubscriptionEdits {
     }
 
     private Decision sealed(
-            String id, ObjectNode spec, String description, Instant created, Instant updated, long version) {
+            String id,
+            ObjectNode spec,
+            String description,
+            Instant created,
+            Instant updated,
+            long version,
+            Map<String, StoredSubscription> topic) {
         if (description.length() > StoredSubscription.MAX_DESCRIPTION) {
             return Refusal.of(
                     Reason.INVALID, "description: at most " + StoredSubscription.MAX_DESCRIPTION + " characters");
@@ -139,8 +162,29 @@ public final class SubscriptionEdits {
         } catch (SecretCipher.CipherException e) {
             return Refusal.of(Reason.INVALID, "cannot encrypt the secret: " + e.getMessage());
         }
-        if (schema.decode(record) instanceof StoredSchema.Unusable why) {
+        StoredSchema.Decoded decoded = schema.decode(record);
+        if (decoded instanceof StoredSchema.Unusable why) {
             return new Refusal(Reason.INVALID, why.messages());
+        }
+        Optional<String> workspace =
+                ((StoredSchema.Usable) decoded).subscription().workspaceId();
+        if (workspace.isPresent()) {
+            long others = file.stream()
+                            .filter(s -> s.workspaceId().equals(workspace))
+                            .count()
+                    + topic.values().stream()
+                            .filter(s -> !s.id().equals(id)
+                                    && workspace
+                                            .get()
+                                            .equals(s.spec().path("workspaceId").asText(null)))
+                            .count();
+            if (others + 1 > maxPerWorkspace) {
+                return Refusal.of(
+                        Reason.INVALID,
+                        schema.source() + ": " + StoredSchema.path(id) + ".workspaceId: workspace " + workspace.get()
+                                + " has " + others + " subscriptions already, tenancy.maxSubscriptionsPerWorkspace"
+                                + " (" + maxPerWorkspace + ") in all");
+            }
         }
         return new Put(record);
     }

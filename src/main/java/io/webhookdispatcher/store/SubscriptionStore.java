@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -117,10 +116,6 @@ public final class SubscriptionStore implements AutoCloseable {
     /** The last readable record of each subscription, usable or not (what a write compares its version with). */
     public Map<String, StoredSubscription> records() {
         return Map.copyOf(records);
-    }
-
-    public Optional<StoredSubscription> record(String id) {
-        return Optional.ofNullable(records.get(id));
     }
 
     /** The subscriptions applied from the topic, by id. */

@@ -67,7 +67,7 @@ public final class SubscriptionWriter implements SubscriptionAdmin {
             try {
                 producer.initTransactions(); // fences the others and completes their open transactions
                 reader.catchUp(timeout);
-                Decision decision = edit.decide(reader.record(id));
+                Decision decision = edit.decide(reader.records());
                 if (decision instanceof Refusal refused) {
                     return refused;
                 }

@@ -224,7 +224,7 @@ class SubscriptionsCliTest {
 
         @Override
         public Outcome write(String id, Edit edit) {
-            Decision decision = edit.decide(Optional.ofNullable(topic.get(id)));
+            Decision decision = edit.decide(topic);
             if (decision instanceof Refusal refused) {
                 return refused;
             }

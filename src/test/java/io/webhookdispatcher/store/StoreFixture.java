@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webhookdispatcher.config.SubscriptionSchema;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DestinationGuard;
+import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.testkit.FakeClock;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A schema over keys a test can change, and records made the way the writer makes them. */
@@ -26,8 +26,26 @@ final class StoreFixture {
     final FakeClock clock = new FakeClock();
     final StoredSchema schema = new StoredSchema(DEFAULTS, new SecretCipher(keys::get, new SecureRandom()), TOPIC);
 
-    SubscriptionEdits edits(Set<String> fileIds) {
-        return new SubscriptionEdits(schema, clock, fileIds);
+    /** Edits with these subscriptions in the config file, at most {@code maxPerWorkspace} per workspace. */
+    SubscriptionEdits edits(List<Subscription> file, int maxPerWorkspace) {
+        return new SubscriptionEdits(schema, clock, file, maxPerWorkspace);
+    }
+
+    /** A subscription of the config file. */
+    static Subscription fileSubscription(String id, String workspace) {
+        return new Subscription(
+                id,
+                java.net.URI.create("https://file.example.com/" + id),
+                io.webhookdispatcher.dispatch.Signing.twenty(new io.webhookdispatcher.dispatch.Secret(SECRET)),
+                List.of(io.webhookdispatcher.event.EventFilter.parse("*")),
+                true,
+                64,
+                Optional.empty(),
+                CircuitBreaker.Settings.DEFAULTS,
+                Tls.DEFAULT,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.ofNullable(workspace));
     }
 
     static ObjectNode spec(String id, String url) {
@@ -38,7 +56,7 @@ final class StoreFixture {
 
     /** Version 1 of a subscription to {@code url}, sealed as the writer seals it. */
     StoredSubscription created(String id, String url) {
-        var decision = edits(Set.of()).create(spec(id, url), "").decide(Optional.empty());
+        var decision = edits(List.of(), 20).create(spec(id, url), "").decide(java.util.Map.of());
         return ((SubscriptionAdmin.Put) decision).record();
     }
 

@@ -9,20 +9,22 @@ import io.webhookdispatcher.store.SubscriptionAdmin.Refusal;
 import io.webhookdispatcher.store.SubscriptionAdmin.Remove;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The writes, decided on the current record exactly as every reader will read what they write. */
 class SubscriptionEditsTest {
     private final StoreFixture fixture = new StoreFixture();
-    private final SubscriptionEdits edits = fixture.edits(Set.of("from-file"));
+    private final SubscriptionEdits edits =
+            fixture.edits(List.of(StoreFixture.fileSubscription("from-file", "acme")), 2);
 
     @Test
     void shouldCreateVersionOneWithItsSecretSealed() {
         Decision d = edits.create(StoreFixture.spec("a", "https://a.example.com/"), "CRM sync")
-                .decide(Optional.empty());
+                .decide(Map.of());
 
         StoredSubscription created = ((Put) d).record();
         assertThat(created.version()).isEqualTo(1);
@@ -35,24 +37,45 @@ class SubscriptionEditsTest {
     @Test
     void shouldRefuseAnIdOfTheConfigFileOrOneThatExists() {
         assertThat(edits.create(StoreFixture.spec("from-file", "https://a.example.com/"), "")
-                        .decide(Optional.empty()))
+                        .decide(Map.of()))
                 .isInstanceOfSatisfying(
                         Refusal.class, r -> assertThat(r.reason()).isEqualTo(Reason.CONFLICT));
         StoredSubscription a = fixture.created("a", "https://a.example.com/");
         assertThat(edits.create(StoreFixture.spec("a", "https://a.example.com/"), "")
-                        .decide(Optional.of(a)))
+                        .decide(Map.of("a", a)))
                 .isEqualTo(Refusal.of(Reason.CONFLICT, "subscription a exists (version 1): update it"));
     }
 
     @Test
     void shouldRefuseAnInternalDestinationWithTheFilesKeyPath() {
         Decision d = edits.create(StoreFixture.spec("a", "http://169.254.169.254/latest"), "")
-                .decide(Optional.empty());
+                .decide(Map.of());
 
         assertThat(d).isInstanceOfSatisfying(Refusal.class, r -> {
             assertThat(r.reason()).isEqualTo(Reason.INVALID);
             assertThat(r.messages()).singleElement().asString().startsWith("crm.subscriptions: subscriptions[a].url: ");
         });
+    }
+
+    @Test
+    void shouldCountTheFilesAndTheTopicsSubscriptionsOfAWorkspaceAgainstItsLimit() {
+        // given: acme has one subscription in the file and one in the topic, of 2 allowed
+        var inTopic = StoreFixture.spec("acme-1", "https://a.example.com/").put("workspaceId", "acme");
+        StoredSubscription acme1 = ((Put) edits.create(inTopic, "").decide(Map.of())).record();
+
+        // when: a third
+        var third = StoreFixture.spec("acme-2", "https://a.example.com/").put("workspaceId", "acme");
+        Decision d = edits.create(third, "").decide(Map.of("acme-1", acme1));
+
+        // then: refused; an update of one of the two is not
+        assertThat(d)
+                .isEqualTo(Refusal.of(
+                        Reason.INVALID,
+                        "crm.subscriptions: subscriptions[acme-2].workspaceId: workspace acme has 2 subscriptions"
+                                + " already, tenancy.maxSubscriptionsPerWorkspace (2) in all"));
+        assertThat(edits.update("acme-1", spec -> {}, Optional.empty(), OptionalLong.empty())
+                        .decide(Map.of("acme-1", acme1)))
+                .isInstanceOf(Put.class);
     }
 
     @Test
@@ -65,7 +88,7 @@ class SubscriptionEditsTest {
                         spec -> spec.put("url", "https://moved.example.com/"),
                         Optional.empty(),
                         OptionalLong.of(1))
-                .decide(Optional.of(v1));
+                .decide(Map.of("a", v1));
 
         StoredSubscription v2 = ((Put) d).record();
         assertThat(v2.version()).isEqualTo(2);
@@ -83,7 +106,7 @@ class SubscriptionEditsTest {
         StoredSubscription v1 = fixture.created("a", "https://a.example.com/");
 
         Decision d = edits.update("a", spec -> {}, Optional.empty(), OptionalLong.of(7))
-                .decide(Optional.of(v1));
+                .decide(Map.of("a", v1));
 
         assertThat(d)
                 .isEqualTo(Refusal.of(
@@ -95,9 +118,9 @@ class SubscriptionEditsTest {
     void shouldDeleteWithATombstoneAndRefuseAnUnknownId() {
         StoredSubscription v1 = fixture.created("a", "https://a.example.com/");
 
-        assertThat(edits.delete("a", OptionalLong.empty()).decide(Optional.of(v1)))
+        assertThat(edits.delete("a", OptionalLong.empty()).decide(Map.of("a", v1)))
                 .isEqualTo(new Remove("a"));
-        assertThat(edits.delete("a", OptionalLong.empty()).decide(Optional.empty()))
+        assertThat(edits.delete("a", OptionalLong.empty()).decide(Map.of()))
                 .isInstanceOfSatisfying(
                         Refusal.class, r -> assertThat(r.reason()).isEqualTo(Reason.NOT_FOUND));
     }

@@ -9,7 +9,6 @@ import io.webhookdispatcher.store.StoredSubscription;
 import io.webhookdispatcher.store.SubscriptionAdmin;
 import io.webhookdispatcher.store.SubscriptionEdits;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine.ExitCode;
@@ -45,10 +44,14 @@ abstract class StoreCommand extends ConfigCommand {
         if (loaded.topics().subscriptions().isEmpty()) {
             return failed("topics.subscriptions is not set in " + config + ": subscriptions are only the file's");
         }
-        Set<String> fileIds = new HashSet<>();
-        loaded.subscriptions().stream().map(Subscription::id).forEach(fileIds::add);
         try (SubscriptionAdmin admin = context.backend().subscriptions(loaded)) {
-            return execute(admin, new SubscriptionEdits(admin.schema(), Clock.systemUTC(), fileIds));
+            return execute(
+                    admin,
+                    new SubscriptionEdits(
+                            admin.schema(),
+                            Clock.systemUTC(),
+                            loaded.subscriptions(),
+                            loaded.tenancy().maxSubscriptionsPerWorkspace()));
         } catch (Exception e) {
             return failed(spec.name() + " failed: " + e);
         }
