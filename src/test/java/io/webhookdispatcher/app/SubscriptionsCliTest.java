@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webhookdispatcher.app.cli.Cli;
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.store.EncryptionKeys;
 import io.webhookdispatcher.store.SecretCipher;
 import io.webhookdispatcher.store.StoredSchema;
@@ -32,6 +34,7 @@ class SubscriptionsCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SortedMap<String, StoredSubscription> topic = new TreeMap<>();
+    private final List<Subscription> enabled = new ArrayList<>();
     /** Everything the commands of a test printed, in order. */
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -177,15 +180,42 @@ class SubscriptionsCliTest {
         assertThat(err()).contains("topics.subscriptions is not set in " + config);
     }
 
+    @Test
+    void shouldEnableAnAutoDisabledSubscriptionOfTheTopic() throws Exception {
+        // given: a stored subscription, and auto-disable on
+        subscriptions("create", "a", "--url", "https://hooks.example.com/", "--event", "*");
+        Files.writeString(
+                config, Files.readString(config).replace("{subscriptions: ", "{operations: ops, subscriptions: "));
+
+        // when
+        int exit = run(List.of("enable", "--config", config.toString(), "--subscription", "a"));
+
+        // then: enabled with its fingerprint as stored
+        assertThat(exit).as(err()).isZero();
+        assertThat(enabled)
+                .singleElement()
+                .satisfies(s -> assertThat(s.url()).hasToString("https://hooks.example.com/"));
+    }
+
     private int subscriptions(String command, String... args) {
         var all = new ArrayList<>(List.of("subscriptions", command, "--config", config.toString()));
         all.addAll(List.of(args));
+        return run(all);
+    }
+
+    private int run(List<String> all) {
         return Main.run(
                 all.toArray(String[]::new),
                 Map.<String, String>of()::get,
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8),
                 new CommandRun.Backend() {
+                    @Override
+                    public Cli.Enabled enable(DispatcherConfig c, String operations, Subscription s) {
+                        enabled.add(s);
+                        return new Cli.Enabled(true, Optional.empty());
+                    }
+
                     @Override
                     public SubscriptionAdmin subscriptions(DispatcherConfig c) {
                         return new InMemory(new StoredSchema(
