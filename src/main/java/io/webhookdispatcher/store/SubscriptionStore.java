@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * last record per key only (what compaction keeps), so every replica, and a replica after a restart, builds the same:
  * a record that cannot be used (not JSON, invalid, a secret whose key this replica lacks) is reported and its
  * subscription is not applied, also not an earlier version of it. One whose key arrives later (the key file is
- * re-read) is applied then.
+ * re-read) is applied then. During {@link #open} only each id's last record is decoded (decrypted and validated),
+ * once the end is reached: a tail not yet compacted costs a decode per subscription, not per write.
  */
 public final class SubscriptionStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SubscriptionStore.class);
@@ -52,6 +53,7 @@ public final class SubscriptionStore implements AutoCloseable {
     private final Thread thread = new Thread(this::follow, "subscription-store");
     private List<TopicPartition> partitions = List.of();
     private long keysSeen;
+    private boolean opening;
     private volatile boolean running = true;
 
     /**
@@ -90,8 +92,13 @@ public final class SubscriptionStore implements AutoCloseable {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         keysSeen = keyGeneration.getAsLong();
+        opening = true; // an uncompacted tail may hold many versions of one id: only the last is decoded
         catchUp(timeout);
-        listener.changed(Map.copyOf(usable));
+        opening = false;
+        synchronized (this) {
+            records.values().forEach(this::decode);
+        }
+        listener.changed(usable());
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
@@ -178,7 +185,7 @@ public final class SubscriptionStore implements AutoCloseable {
             return usable.remove(id) != null;
         }
         records.put(id, stored);
-        return decode(stored);
+        return !opening && decode(stored);
     }
 
     /** Whether the usable set changed. */
