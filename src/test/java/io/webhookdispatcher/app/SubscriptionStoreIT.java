@@ -89,7 +89,7 @@ class SubscriptionStoreIT {
         long delivered = System.nanoTime();
         assertThat(Duration.ofNanos(delivered - written)).isLessThan(Duration.ofSeconds(2));
         System.out.printf(
-                "subscriptions create: the command took %d ms (a new JVM's clients, fencing, acks=all); applied on"
+                "subscriptions create: the command took %d ms (its Kafka clients, fencing, acks=all); applied on"
                         + " both replicas %d ms and first delivery %d ms after it returned%n",
                 (written - created) / 1_000_000, (applied - written) / 1_000_000, (delivered - written) / 1_000_000);
 
