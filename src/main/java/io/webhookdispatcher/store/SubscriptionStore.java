@@ -160,8 +160,21 @@ public final class SubscriptionStore implements AutoCloseable {
     synchronized boolean read(Duration timeout) {
         boolean changed = false;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
-            if (r.key() != null) {
-                changed |= apply(new String(r.key(), StandardCharsets.UTF_8), r.value());
+            if (r.key() == null) {
+                continue;
+            }
+            String id = new String(r.key(), StandardCharsets.UTF_8);
+            try {
+                changed |= apply(id, r.value());
+            } catch (RuntimeException e) { // the position is past it: the records after it must still apply
+                records.remove(id);
+                changed |= usable.remove(id) != null;
+                report.unusable(
+                        id,
+                        new StoredSchema.Unusable(
+                                false,
+                                List.of(topic + ": " + StoredSchema.path(id) + ": cannot be read ("
+                                        + e.getClass().getSimpleName() + ")")));
             }
         }
         return changed;
@@ -191,7 +204,15 @@ public final class SubscriptionStore implements AutoCloseable {
     /** Whether the usable set changed. */
     private boolean decode(StoredSubscription stored) {
         String id = stored.id();
-        StoredSchema.Decoded decoded = schema.decode(stored);
+        StoredSchema.Decoded decoded;
+        try {
+            decoded = schema.decode(stored);
+        } catch (RuntimeException e) { // a bug or a broken key source: reported; the records after it still apply
+            decoded = new StoredSchema.Unusable(
+                    false,
+                    List.of(topic + ": " + StoredSchema.path(id) + ": cannot be read ("
+                            + e.getClass().getSimpleName() + ")"));
+        }
         if (decoded instanceof StoredSchema.Usable u) {
             return !u.subscription().equals(usable.put(id, u.subscription()));
         }

@@ -124,6 +124,21 @@ class SubscriptionStoreTest {
     }
 
     @Test
+    void shouldReportARecordThatFailsUnexpectedlyAndReadOn() {
+        // given: a sealed record, then a key source that fails on it, then a record whose secret is in clear
+        onTopic("broken", fixture.created("broken", "https://a.example.com/"));
+        onTopic("plain", fixture.raw(StoreFixture.spec("plain", "https://b.example.com/")));
+        fixture.keys.set(null);
+
+        // when
+        store.open(Duration.ofSeconds(5));
+
+        // then: neither applied, both reported, and the store opened
+        assertThat(told).singleElement().satisfies(usable -> assertThat(usable).isEmpty());
+        assertThat(skipped("invalid")).isEqualTo(2);
+    }
+
+    @Test
     void shouldRefuseASecretStoredInClear() {
         onTopic("a", fixture.raw(StoreFixture.spec("a", "https://a.example.com/")));
 
