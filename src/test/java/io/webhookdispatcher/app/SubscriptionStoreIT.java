@@ -12,6 +12,7 @@ import io.webhookdispatcher.store.StoredSubscription;
 import io.webhookdispatcher.store.SubscriptionAdmin;
 import io.webhookdispatcher.testkit.DispatcherExtension;
 import io.webhookdispatcher.testkit.DispatcherFixture;
+import io.webhookdispatcher.testkit.LogCapture;
 import io.webhookdispatcher.testkit.SampleEvents;
 import io.webhookdispatcher.testkit.WebhookReceiver.Received;
 import java.io.ByteArrayOutputStream;
@@ -60,6 +61,15 @@ class SubscriptionStoreIT {
                 .with("retry.schedule", "[2s, 2s]");
         dispatcher.receiver().endpoint("/v1", S1).endpoint("/v2", S2);
         Path config = dispatcher.writeConfig();
+        try (var logs = new LogCapture()) {
+            serveFromCreateToDelete(dispatcher, config);
+
+            // and: no secret in clear in the logs
+            assertThat(logs.text()).doesNotContain(S1.substring(6)).doesNotContain(S2.substring(6));
+        }
+    }
+
+    private void serveFromCreateToDelete(DispatcherFixture dispatcher, Path config) throws Exception {
         var one = dispatcher.start();
         var two = dispatcher.start();
 
@@ -159,6 +169,13 @@ class SubscriptionStoreIT {
                 .map(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("\n"));
         assertThat(topic).contains("enc:v1:k1:").doesNotContain(S1.substring(6)).doesNotContain(S2.substring(6));
+        // nor in the metrics, nor in a dead letter
+        assertThat(three.registry().scrape()).doesNotContain(S2.substring(6)).doesNotContain("enc:v1");
+        assertThat(dispatcher.deadLetters())
+                .allSatisfy(d -> assertThat(new String(d.value(), StandardCharsets.UTF_8)
+                                + java.util.Arrays.toString(d.headers().toArray()))
+                        .doesNotContain(S2.substring(6))
+                        .doesNotContain("enc:v1"));
     }
 
     @Test
