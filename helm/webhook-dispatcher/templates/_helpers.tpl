@@ -164,6 +164,11 @@ Secret's mount. Called with (list $root $tls).
 WEBHOOK_SECRET_{{ regexReplaceAll "[^A-Z0-9]" (upper .) "_" }}
 {{- end }}
 
+{{/* The env var holding an ingest source's secret; argument: the source id. */}}
+{{- define "webhook-dispatcher.ingestSecretEnvName" -}}
+INGEST_SECRET_{{ regexReplaceAll "[^A-Z0-9]" (upper .) "_" }}
+{{- end }}
+
 {{- define "webhook-dispatcher.createSecret" -}}
 {{- if and .Values.secrets.create (not .Values.secrets.existingSecret) }}true{{ end }}
 {{- end }}
@@ -286,6 +291,24 @@ routing:
 metrics:
   eventTypeLabel: {{ .Values.metrics.eventTypeLabel | toJson }}
   subscriptionLabels: {{ .Values.metrics.subscriptionLabels | toJson }}
+{{- with .Values.ingest }}
+{{- if .port }}
+ingest:
+  port: {{ .port | int64 }}
+  address: {{ .address | default "0.0.0.0" | toJson }}
+  sources:
+    {{- range .sources }}
+    - id: {{ .id | toJson }}
+      secret: {{ printf "${%s}" (include "webhook-dispatcher.ingestSecretEnvName" .id) | toJson }}
+      {{- with .signature }}
+      signature: {{ . | toJson }}
+      {{- end }}
+      {{- with .keyField }}
+      keyField: {{ . | toJson }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "webhook-dispatcher.config.subscriptions" -}}
@@ -352,6 +375,21 @@ subscriptions:
 {{- end }}
 {{- if and (not $ref.name) (not $.Values.secrets.create) (not $.Values.secrets.existingSecret) }}
 {{- fail (printf "subscription %q: no Secret for its signing secret: set secrets.existingSecret, secretRef.name or secrets.create" .id) }}
+{{- end }}
+{{- end }}
+{{- if .Values.ingest.port }}
+{{- if not .Values.ingest.sources }}
+{{- fail "ingest.port: ingest.sources is required: who may post, with their secrets" }}
+{{- end }}
+{{- range .Values.ingest.sources }}
+{{- $ref := .secretRef | default dict }}
+{{- $key := default (printf "ingest-%s" .id) $ref.key }}
+{{- if and (not $ref.name) $chartSecret (not (get $.Values.secrets.webhookSecrets $key)) }}
+{{- fail (printf "ingest source %q: secrets.webhookSecrets.%s is required (or use secrets.existingSecret or secretRef.name)" .id $key) }}
+{{- end }}
+{{- if and (not $ref.name) (not $.Values.secrets.create) (not $.Values.secrets.existingSecret) }}
+{{- fail (printf "ingest source %q: no Secret for its secret: set secrets.existingSecret, secretRef.name or secrets.create" .id) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if include "webhook-dispatcher.kafkaCredentialsInChartSecret" . }}

@@ -25,13 +25,11 @@ import io.webhookdispatcher.retry.RetryIntake;
 import io.webhookdispatcher.retry.RetryPolicy;
 import io.webhookdispatcher.retry.RetryWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -53,7 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Application implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Application.class);
-    static final String VERSION = readVersion();
+    static final String VERSION = Version.read();
     /** Retry records held in memory per partition until due; beyond it the partition pauses. */
     private static final int RETRY_READ_AHEAD = 1000;
     /**
@@ -90,6 +88,7 @@ public final class Application implements AutoCloseable {
     private final Subscriptions subscriptions;
     private final Optional<AutoDisableWiring> autoDisable;
     private final Optional<StoreWiring> store;
+    private final Optional<IngestWiring> ingest;
     private final DeliveryScheduler scheduler;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
     private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
@@ -135,6 +134,7 @@ public final class Application implements AutoCloseable {
                 delivery.destinations());
         producer = clients.producer("webhook-dispatcher-producer", delivery.maxEventBytes());
         writer = new DurableWriter(producer, metrics);
+        ingest = IngestWiring.of(config, clients, metrics, clock);
         var deadLetters = new DeadLetters(writer, config.topics().deadLetter(), clock);
         retryPolicy = new RetryPolicy(
                 config.retry(),
@@ -299,6 +299,9 @@ public final class Application implements AutoCloseable {
             long every = config.reload().interval().toMillis();
             reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
         }
+        if (ingest.isPresent()) {
+            ingest.get().start(); // last: webhooks come in only once the dispatcher can work
+        }
         accepting = true;
         log.info(
                 "dispatching {} to {} enabled subscriptions; management on {}:{}",
@@ -317,6 +320,11 @@ public final class Application implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** The ingest port, once started; {@code ingest.port} must be set. */
+    public int ingestPort() {
+        return ingest.orElseThrow().port();
     }
 
     public PrometheusMeterRegistry registry() {
@@ -342,6 +350,7 @@ public final class Application implements AutoCloseable {
                 config.shutdown().timeout(),
                 ShutdownBudget.drainTimeout(config.shutdown().timeout()));
         reloader.shutdownNow();
+        ingest.ifPresent(i -> i.close(budget.share(4))); // first: no new webhooks; those under way get their answer
         store.ifPresent(StoreWiring::close);
         loops.forEach(ConsumerLoop::stop); // each drains on its own thread, all at once
         var finished = new boolean[loops.size()];
@@ -384,17 +393,5 @@ public final class Application implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static String readVersion() {
-        try (InputStream in = Application.class.getResourceAsStream("/webhook-dispatcher.properties")) {
-            var p = new Properties();
-            if (in != null) {
-                p.load(in);
-            }
-            return p.getProperty("version", "dev");
-        } catch (IOException e) {
-            return "dev";
-        }
     }
 }

@@ -119,6 +119,21 @@ final class KafkaClients {
         return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
+    /**
+     * The ingest port's producer, idempotent and acks=all like the retry producer but apart from it (a burst of webhooks
+     * never takes that one's buffer), with bounds that make a request fail in time: the CRM waits 5 s for an answer,
+     * so send() blocks at most 1 s for metadata and a write is given up after 2.5 s (request 2 s), and the request is
+     * answered 503 within about 3.5 s while the broker is away. These win over kafka.properties.
+     */
+    KafkaProducer<byte[], byte[]> ingestProducer(String clientId, int maxEventBytes) {
+        var props = KafkaClientSettings.producer(kafka, clientId, maxEventBytes);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 2_500);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
     /** Idempotent, acks=all: a retry or dead-letter write counts only once it is on every in-sync replica. */
     KafkaProducer<byte[], byte[]> producer(String clientId, int maxEventBytes) {
         return built(() -> new KafkaProducer<>(

@@ -47,7 +47,7 @@ final class StoreWiring {
             Clock clock,
             Runnable changed) {
         this.topic = topic;
-        var report = new StoreReport(metrics);
+        var report = new StoreReport(metrics, this::applied);
         this.set = new SubscriptionSet(subscriptions::replace, config.subscriptions(), report);
         var keys = new KeyFile(config.admin().encryptionKeyFile(), clock);
         this.store = new SubscriptionStore(
@@ -60,7 +60,6 @@ final class StoreWiring {
                 },
                 report,
                 keys::generation);
-        metrics.storeMeters(set::appliedFromTopic, StoreReport.reasons());
     }
 
     /** Empty without {@code topics.subscriptions}: only the config file's subscriptions. */
@@ -74,6 +73,11 @@ final class StoreWiring {
         return config.topics()
                 .subscriptions()
                 .map(topic -> new StoreWiring(topic, config, clients, subscriptions, metrics, clock, changed));
+    }
+
+    /** The topic's subscriptions applied: the gauge, read at a scrape (so once this is built). */
+    private int applied() {
+        return set.appliedFromTopic();
     }
 
     /** What a hot reload of the file applies: its subscriptions together with the topic's. */

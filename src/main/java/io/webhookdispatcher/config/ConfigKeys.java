@@ -15,6 +15,7 @@ import static io.webhookdispatcher.config.ConfigKey.string;
 import io.webhookdispatcher.config.DispatcherConfig.Kafka.StartFrom;
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.Network;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Tls;
 import io.webhookdispatcher.event.EventMatching;
 import io.webhookdispatcher.event.EventType;
@@ -303,6 +304,41 @@ public final class ConfigKeys {
                 mapping("metrics", "The metrics' labels.", List.of(EVENT_TYPE_LABEL, SUBSCRIPTION_LABELS));
     }
 
+    /** The ingest port: the CRM's webhooks in ({@code POST /ingest/{source}}), each source's secrets as a subscription's. */
+    static final class Ingest {
+        static final ConfigKey<Optional<Integer>> PORT = define("port", ConfigKey.Type.INTEGER, IngestSection::port)
+                .describedDefault(Optional.empty(), "unset (off)")
+                .doc("Port of POST /ingest/{source}; 0 picks a free port; unset: no ingest port.");
+        static final ConfigKey<String> ADDRESS = define("address", ConfigKey.Type.STRING, Values::address)
+                .defaultsTo("0.0.0.0")
+                .doc("The interface the ingest port binds, an IP address.");
+        static final ConfigKey<String> SOURCE_ID = ConfigKey.<String>define("id", ConfigKey.Type.STRING, Node::string)
+                .required()
+                .doc("The {source} of its URL and its metrics label; as a subscription id.");
+        static final ConfigKey<Signing.Scheme> SIGNATURE = choice(
+                        "signature",
+                        new Signing.Scheme[] {Signing.Scheme.TWENTY, Signing.Scheme.STANDARD_WEBHOOKS},
+                        Signing.Scheme::configName)
+                .defaultsTo(Signing.Scheme.TWENTY, Signing.Scheme.TWENTY.configName())
+                .doc("The signature its requests must carry: twenty (X-Twenty-Webhook-*) or standard-webhooks.");
+        static final ConfigKey<String> KEY_FIELD = ConfigKey.<String>define(
+                        "keyField", ConfigKey.Type.STRING, Values::jsonPointer)
+                .defaultsTo("/record/id")
+                .doc("The JSON pointer of the Kafka key in the body; /workspaceId where it is absent.");
+        static final ConfigKey<Void> SOURCES = ConfigKey.<Void>define("sources", LIST_OF_MAPPINGS, null)
+                .fields(List.of(
+                        SOURCE_ID,
+                        SubscriptionSchema.SECRET,
+                        SubscriptionSchema.SECRETS,
+                        SubscriptionSchema.SECRET_FILE,
+                        SIGNATURE,
+                        KEY_FIELD))
+                .none()
+                .doc("Who may post, and the secrets their signatures are checked with.");
+        static final ConfigKey<Void> SECTION =
+                mapping("ingest", "The ingest port: webhooks in, to topics.events.", List.of(PORT, ADDRESS, SOURCES));
+    }
+
     /** The whole file. */
     static final ConfigKey<Void> ROOT = mapping(
             "",
@@ -319,6 +355,7 @@ public final class ConfigKeys {
                     Tenancy.SECTION,
                     Routing.SECTION,
                     Metrics.SECTION,
+                    Ingest.SECTION,
                     SubscriptionSchema.SUBSCRIPTIONS));
 
     /**

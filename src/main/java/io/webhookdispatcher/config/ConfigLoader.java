@@ -154,6 +154,7 @@ public final class ConfigLoader {
                 top,
                 ConfigKeys.Routing.SECTION,
                 r -> new DispatcherConfig.Routing(ConfigKeys.Routing.EXACT_ONLY.read(r)));
+        var ingest = IngestSection.read(top, management.port());
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);
@@ -169,6 +170,7 @@ public final class ConfigLoader {
                 tenancy,
                 routing,
                 metrics,
+                ingest,
                 subscriptions,
                 delivery.subscriptionDefaults());
     }

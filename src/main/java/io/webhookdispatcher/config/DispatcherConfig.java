@@ -2,6 +2,7 @@ package io.webhookdispatcher.config;
 
 import io.webhookdispatcher.dispatch.CircuitBreaker;
 import io.webhookdispatcher.dispatch.DestinationGuard;
+import io.webhookdispatcher.dispatch.Signing;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.event.EventType;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,10 +29,12 @@ public record DispatcherConfig(
         Tenancy tenancy,
         Routing routing,
         Metrics metrics,
+        Ingest ingest,
         List<Subscription> subscriptions,
         SubscriptionSchema.Defaults subscriptionDefaults) {
 
     public DispatcherConfig {
+        Objects.requireNonNull(ingest, "ingest");
         subscriptions = List.copyOf(subscriptions);
         Objects.requireNonNull(subscriptionDefaults, "subscriptionDefaults");
     }
@@ -49,6 +53,7 @@ public record DispatcherConfig(
                 tenancy,
                 routing,
                 metrics,
+                ingest,
                 next,
                 subscriptionDefaults);
     }
@@ -170,6 +175,43 @@ public record DispatcherConfig(
     public record Admin(java.util.Optional<java.nio.file.Path> encryptionKeyFile) {
         public Admin {
             Objects.requireNonNull(encryptionKeyFile, "encryptionKeyFile");
+        }
+    }
+
+    /**
+     * The ingest port ({@code POST /ingest/{source}}): the CRM's webhooks into the events topic.
+     *
+     * @param port    empty: off (the default)
+     * @param address the interface to bind, as {@code management.address}
+     */
+    public record Ingest(Optional<Integer> port, String address, List<IngestSource> sources) {
+        public static final Ingest OFF = new Ingest(Optional.empty(), "0.0.0.0", List.of());
+
+        public Ingest {
+            Objects.requireNonNull(port, "port");
+            Objects.requireNonNull(address, "address");
+            sources = List.copyOf(sources);
+        }
+    }
+
+    /**
+     * One sender of webhooks into the ingest port, such as one CRM installation.
+     *
+     * @param signing  how its requests are signed: {@code twenty} or {@code standard-webhooks}, and its secrets, any
+     *                 of which verifies (more than one during a rotation)
+     * @param keyField the JSON pointer of the Kafka key in the body; {@code /workspaceId} where it is absent
+     */
+    public record IngestSource(String id, Signing signing, String keyField) {
+        public IngestSource {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(signing, "signing");
+            Objects.requireNonNull(keyField, "keyField");
+        }
+
+        @Override
+        public String toString() { // Signing's secrets print as ****, but its file path is enough
+            return "IngestSource[id=" + id + ", signature=" + signing.scheme().configName() + ", secrets="
+                    + signing.secrets().size() + ", keyField=" + keyField + "]";
         }
     }
 

@@ -20,6 +20,7 @@ enum Expansion {
 
     /** Where {@code ${…}} is expanded; quoted in the error for a reference anywhere else. */
     static final String EXPANDED_IN = "subscriptions[].url, subscriptions[].secret, subscriptions[].secrets,"
+            + " ingest.sources[].secret, ingest.sources[].secrets,"
             + " kafka.bootstrapServers and the kafka.properties values of password and plugin keys";
 
     final String rule;

@@ -44,6 +44,11 @@ final class Node {
         return env;
     }
 
+    /** The key path of {@code key} in this mapping, such as {@code ingest.sources[crm]}. */
+    String path(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
     boolean failed(String key) {
         return failed.contains(key);
     }

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * and the same errors, each naming the source and the key path ({@code subscriptions[crm].url}).
  */
 public final class SubscriptionSchema {
-    private static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    static final Pattern SUBSCRIPTION_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
     private static final String ONE_SECRET = "one of `secret`, `secrets`, `secretFile`";
 
     static final ConfigKey<String> ID = ConfigKey.<String>define("id", STRING, Node::string)
@@ -96,7 +96,8 @@ public final class SubscriptionSchema {
             .fields(TlsKeys.FIELDS)
             .inherits("delivery.tls")
             .doc("This subscription's CAs and client certificate; each half not set here is delivery.tls's.");
-    private static final List<ConfigKey<?>> SECRET_KEYS = List.of(SECRET, SECRETS, SECRET_FILE);
+    /** The secret keys, for every mapping that holds secrets as a subscription does. */
+    static final List<ConfigKey<?>> SECRET_KEYS = List.of(SECRET, SECRETS, SECRET_FILE);
 
     /** The config file's list. */
     static final ConfigKey<Void> SUBSCRIPTIONS = ConfigKey.<Void>define(
@@ -268,15 +269,32 @@ public final class SubscriptionSchema {
         }
     }
 
-    /**
-     * The subscription's {@code signature} scheme and exactly one of {@code secret}, {@code secrets} (current
-     * first) and {@code secretFile}; every secret {@link Secret#strong strong}. Null after an error.
-     */
+    /** The subscription's {@code signature} scheme and its secrets ({@link #secrets}). Null after an error. */
     private static Signing signing(Node sub) {
         Signing.Scheme scheme = SIGNATURE.read(sub);
+        Optional<Secrets> secrets = secrets(sub);
+        if (secrets.isEmpty() || sub.failed(SIGNATURE.name())) {
+            return null;
+        }
+        return new Signing(scheme, secrets.get().secrets(), secrets.get().file());
+    }
+
+    /**
+     * Secrets as a mapping holds them, current first: exactly one of {@code secret}, {@code secrets} and
+     * {@code secretFile}, every one {@link Secret#strong strong}.
+     *
+     * @param file where they were read from, if from a file (re-read on a reload)
+     */
+    record Secrets(List<Secret> secrets, Optional<Path> file) {}
+
+    /**
+     * The secrets of a subscription or of anything else that declares {@link #SECRET_KEYS} ({@code ingest.sources[]}),
+     * read and checked the same way, with the same errors; empty after an error.
+     */
+    static Optional<Secrets> secrets(Node sub) {
         Optional<String> chosen = secretKey(sub);
         if (chosen.isEmpty()) {
-            return null;
+            return Optional.empty();
         }
         String key = chosen.get();
         int errorsBefore = sub.errors().count();
@@ -287,16 +305,16 @@ public final class SubscriptionSchema {
                 ? secretFile(sub, key, file.get())
                 : key.equals(SECRET.name()) ? Collections.singletonList(SECRET.read(sub)) : SECRETS.read(sub);
         if (sub.errors().count() > errorsBefore || texts.contains(null)) {
-            return null; // already reported, e.g. an unset variable
+            return Optional.empty(); // already reported, e.g. an unset variable
         }
         if (texts.isEmpty()) {
             sub.error(key, "must not be empty");
         }
         List<Secret> secrets = strong(sub, key, texts);
-        if (sub.failed(key) || secrets.size() != texts.size() || sub.failed(SIGNATURE.name())) {
-            return null;
+        if (sub.failed(key) || secrets.size() != texts.size()) {
+            return Optional.empty();
         }
-        return new Signing(scheme, secrets, file);
+        return Optional.of(new Secrets(secrets, file));
     }
 
     /** The one of {@code secret}, {@code secrets} and {@code secretFile} that is given; empty after an error. */

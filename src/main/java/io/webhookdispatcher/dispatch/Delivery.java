@@ -42,6 +42,11 @@ public record Delivery(Message message, RetryState retry, Lane lane, Lease lease
             Objects.requireNonNull(body, "body");
             Objects.requireNonNull(origin, "origin");
         }
+
+        /** The same event for another subscription (of a record deferred for several). */
+        public Message withDeliveryId(String id) {
+            return new Message(id, key, body, eventType, occurredAt, origin);
+        }
     }
 
     /**

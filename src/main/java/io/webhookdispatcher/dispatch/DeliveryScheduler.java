@@ -93,7 +93,7 @@ public final class DeliveryScheduler {
         this.bounds = Objects.requireNonNull(bounds, "bounds");
         this.admission = new Admission(bounds);
         this.slowLanes = new SlowLanes(bounds.maxQueueDelay());
-        this.permits = new PermitPool(bounds.maxInFlight(), bounds.maxInFlightPerWorkspace());
+        this.permits = new PermitPool(bounds.maxInFlight(), bounds.maxInFlightPerWorkspace(), bounds.maxQueuedBytes());
         this.backPressure = new BackPressure(bounds);
         this.outcomes = new Outcomes(failures, attemptLog, health, metrics, clock);
         lanesChanged();
@@ -198,8 +198,8 @@ public final class DeliveryScheduler {
             slowLanes.refreshFastest(now);
             for (Lane lane : ready) {
                 Job head = lane.head();
-                if (head != null && !stopped.take(lane, head, now) && waitsOnItsRequests(lane, head)) {
-                    lane.waitsOnItsRequests(now);
+                if (head != null && !stopped.take(lane, head, now)) {
+                    permits.waits(lane, head, now);
                 }
                 slowLanes.trim(lane, now, trimmed);
             }
@@ -272,11 +272,7 @@ public final class DeliveryScheduler {
      * and a token if rate-limited.
      */
     private boolean startable(Lane lane, Job head, long now) {
-        if (waitsOnItsRequests(lane, head)) {
-            lane.waitsOnItsRequests(now);
-            return false;
-        }
-        if (!permits.available(lane)) {
+        if (permits.waits(lane, head, now) || !permits.available(lane)) {
             return false;
         }
         if (lane.held(now) || !lane.takeToken(now)) {
@@ -284,13 +280,6 @@ public final class DeliveryScheduler {
             return false;
         }
         return true;
-    }
-
-    /** Guarded by lock: its next delivery waits for its own requests under way (its bounds) or its workspace's. */
-    private boolean waitsOnItsRequests(Lane lane, Job head) {
-        return lane.inFlight() >= lane.limit()
-                || (lane.inFlight() > 0 && lane.inFlightBytes() + head.bytes() > bounds.maxQueuedBytes())
-                || !permits.workspaceRoom(lane);
     }
 
     private void send(Job job) {

@@ -33,6 +33,7 @@ public final class Lane {
     private long holdUntil; // a receiver's Retry-After: no attempt starts before
     private double latencyMillis; // moving average of attempt durations
     private long stalledSince = -1; // since when every permit is taken and nothing completed
+    private long workspaceWaitSince = -1; // since when its workspace's share keeps its queue from starting
     private volatile boolean slow; // last classification, for the transition log and the gauge
     private double recentDeferrals; // deliveries it recently sent back to the retry path, decaying (half-life 5 s)
     private long recentDeferralsAt;
@@ -132,6 +133,7 @@ public final class Lane {
     Job pollTail() {
         Job job = queue.pollLast();
         queuedBytes -= job.bytes();
+        noLongerWaitingIfEmpty();
         return job;
     }
 
@@ -144,6 +146,13 @@ public final class Lane {
                 queuedBytes -= job.bytes();
                 to.accept(job);
             }
+        }
+        noLongerWaitingIfEmpty();
+    }
+
+    private void noLongerWaitingIfEmpty() {
+        if (queue.isEmpty()) {
+            workspaceWaitSince = -1;
         }
     }
 
@@ -164,6 +173,7 @@ public final class Lane {
 
     /** Its head starts: off the queue, counted under way. Returns the job. */
     Job start() {
+        workspaceWaitSince = -1;
         Job job = queue.pollFirst();
         queuedBytes -= job.bytes();
         inFlight++;
@@ -220,11 +230,7 @@ public final class Lane {
         stalledSince = -1; // something completed
     }
 
-    /**
-     * Work is waiting, and nothing more starts until a request under way ends: one of its own (its permits or bytes
-     * under way are taken) or one of its workspace's (the workspace holds its whole share). Waiting on a hung
-     * sibling counts as slowness too: its excess is then deferred rather than holding the consumer back.
-     */
+    /** Work is waiting and the lane's own bounds (its permits, or its bytes under way) let nothing more start. */
     void waitsOnItsRequests(long now) {
         if (stalledSince < 0) {
             stalledSince = now;
@@ -232,11 +238,25 @@ public final class Lane {
     }
 
     /**
-     * Its endpoint's recent latency: the moving average, or how long the lane has waited on requests under way with
-     * none of its own completing (a hung endpoint, or its workspace's), whichever is longer; 0 before any attempt.
+     * Work is waiting and its workspace holds its whole share of the permits: until one of the workspace's requests
+     * ends, nothing of this lane starts. A wait that lasts counts as slowness, so a hung sibling's share has this
+     * lane's excess deferred rather than holding the consumer back; it ends when the lane starts or has no queue.
+     */
+    void waitsOnWorkspace(long now) {
+        if (workspaceWaitSince < 0) {
+            workspaceWaitSince = now;
+        }
+    }
+
+    /**
+     * Its endpoint's recent latency: the moving average, or how long the lane has been at its own bound with
+     * nothing completing (a hung endpoint) or waiting on its workspace's share, whichever is longest; 0 before any
+     * attempt.
      */
     double latencyMillis(long now) {
-        return Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
+        long waited = Math.max(
+                stalledSince >= 0 ? now - stalledSince : 0, workspaceWaitSince >= 0 ? now - workspaceWaitSince : 0);
+        return Math.max(latencyMillis, waited);
     }
 
     /**

@@ -74,7 +74,7 @@ final class Outcomes {
     /** Deferred together: one write on the retry path for the group ({@link FailurePath#deferTogether}). */
     void deferTogether(Admitted.Group group) {
         if (group.jobs.size() == 1) {
-            defer(group.jobs.get(0), group.reason, group.atLeastMillis, group.likelyMillis);
+            group.jobs.get(0).handOn(j -> defer(j, group.reason, group.atLeastMillis, group.likelyMillis));
             return;
         }
         List<Delivery> deliveries = new ArrayList<>(group.jobs.size());

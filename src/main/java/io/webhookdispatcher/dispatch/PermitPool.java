@@ -13,15 +13,17 @@ package io.webhookdispatcher.dispatch;
 final class PermitPool {
     private final int maxInFlight;
     private final int maxInFlightPerWorkspace;
+    private final long maxQueuedBytes; // what one lane may hold under way
     private final java.util.Map<String, Integer> byWorkspace = new java.util.HashMap<>(); // only those with some
     private int slice; // reserved permits per enabled lane
     private int sharedCapacity;
     private int sharedInUse;
     private int inUse;
 
-    PermitPool(int maxInFlight, int maxInFlightPerWorkspace) {
+    PermitPool(int maxInFlight, int maxInFlightPerWorkspace, long maxQueuedBytes) {
         this.maxInFlight = maxInFlight;
         this.maxInFlightPerWorkspace = maxInFlightPerWorkspace;
+        this.maxQueuedBytes = maxQueuedBytes;
         resize(0);
     }
 
@@ -36,6 +38,23 @@ final class PermitPool {
     /** What the lane has reserved: its slice, at most its own limit; nothing once it is disabled or removed. */
     int reserved(Lane lane) {
         return lane.active() ? Math.min(slice, lane.limit()) : 0;
+    }
+
+    /**
+     * Whether the lane's next delivery waits for a request under way to end, its own (the lane's bounds) or its
+     * workspace's (the workspace's share), and notes since when on the lane. Not the shared pool: that is busy.
+     */
+    boolean waits(Lane lane, Job head, long now) {
+        if (lane.inFlight() >= lane.limit()
+                || (lane.inFlight() > 0 && lane.inFlightBytes() + head.bytes() > maxQueuedBytes)) {
+            lane.waitsOnItsRequests(now);
+            return true;
+        }
+        if (!workspaceRoom(lane)) {
+            lane.waitsOnWorkspace(now);
+            return true;
+        }
+        return false;
     }
 
     /** Whether any lane could start a request: some permit is free. While none is, no lane needs to be looked at. */

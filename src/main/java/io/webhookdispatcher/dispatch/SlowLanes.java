@@ -13,22 +13,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which lanes are slow. A lane is slow when its queue would take longer than {@code maxQueueDelay} to drain
  * and that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
- * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's. Lanes that are merely busy
- * (the machine's or a shared receiver's limit, or a backlog for every subscription alike) are as slow as each other,
- * so none of them is slow: then the consumer waits for them, which costs no extra Kafka writes. Hysteresis: a slow
- * lane keeps up again once under half the delay or half the ratio. Logs each change once. Also trims what a slow or
- * held-back lane holds beyond the delay. Guarded by the scheduler's lock.
+ * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's (or, when many answer at once,
+ * than their lower quartile). Lanes that are merely busy (the machine's or a shared receiver's limit, or a backlog for
+ * every subscription alike) are as slow as each other, so none of them is slow: then the consumer waits for them,
+ * which costs no extra Kafka writes. Hysteresis: a slow lane keeps up again once under half the delay or half the
+ * ratio. Logs each change once. Also trims what a slow or held-back lane holds beyond the delay. Guarded by the
+ * scheduler's lock.
  */
 final class SlowLanes {
     private static final Logger log = LoggerFactory.getLogger(SlowLanes.class);
     /** How many times slower than the fastest other subscription a lane's endpoint must be to be called slow. */
     static final double SLOW_RATIO = 4;
+    /** How many lanes must have answered within a tick for their lower quartile to count (see fastestOther). */
+    static final int TYPICAL_AFTER = 16;
 
     private final long limitMillis;
     private final Set<Lane> slow = new LinkedHashSet<>(); // the lanes classified slow, to re-check when idle
     private final Set<Lane> answered = new HashSet<>(); // lanes with an attempt ended since refreshFastest
     private Lane fastest; // the two fastest enabled lanes that have answered, as of the last refreshFastest
     private Lane second;
+    private double typical; // the lower quartile of the latencies that answered since the last tick, when many did
 
     SlowLanes(Duration maxQueueDelay) {
         this.limitMillis = maxQueueDelay.toMillis();
@@ -113,6 +117,7 @@ final class SlowLanes {
      * lane look less slow than it is, never slower.
      */
     void refreshFastest(long now) {
+        typical = lowerQuartile(now);
         if (fastest != null) {
             answered.add(fastest);
         }
@@ -136,9 +141,26 @@ final class SlowLanes {
         answered.clear();
     }
 
-    /** The lowest latency among the other enabled lanes that have answered (∞ if none has). */
+    /**
+     * What a lane's latency is held against: the lowest among the other enabled lanes that have answered (∞ if none
+     * has), or, when many lanes answered since the last tick, their lower quartile if that is higher. With thousands
+     * of lanes the lowest is the luckiest of many noisy samples, and a moment when every request is slow (a GC pause,
+     * a busy receiver) would make any lane with a short queue look four times slower than it.
+     */
     private double fastestOther(Lane lane, long now) {
         Lane other = fastest != lane ? fastest : second;
-        return other == null ? Double.POSITIVE_INFINITY : other.latencyMillis(now);
+        return Math.max(typical, other == null ? Double.POSITIVE_INFINITY : other.latencyMillis(now));
+    }
+
+    /** The lower quartile of the answered lanes' latencies, or 0 when fewer than {@link #TYPICAL_AFTER} answered. */
+    private double lowerQuartile(long now) {
+        if (answered.size() < TYPICAL_AFTER) {
+            return 0;
+        }
+        double[] latencies = answered.stream()
+                .mapToDouble(l -> l.latencyMillis(now))
+                .sorted()
+                .toArray();
+        return latencies[latencies.length / 4];
     }
 }

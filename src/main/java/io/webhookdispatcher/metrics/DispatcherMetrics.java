@@ -84,6 +84,10 @@ public final class DispatcherMetrics {
     public static final String STORE_SUBSCRIPTIONS = "webhook.store.subscriptions";
     /** {@code webhook_store_skipped_total{reason}}: its records not applied: yaml_conflict, invalid, missing_key. */
     public static final String STORE_SKIPPED = "webhook.store.skipped";
+    /** {@code webhook_ingest_requests_total{source,outcome}}: requests to the ingest port, by outcome (IngestMeters). */
+    public static final String INGEST_REQUESTS = "webhook.ingest.requests";
+    /** {@code webhook_ingest_duration_seconds{source}}: an accepted request, from its start to the broker's ack. */
+    public static final String INGEST_DURATION = "webhook.ingest.duration";
 
     public static final String OUTCOME_DELIVERED = "delivered";
     public static final String OUTCOME_RETRY_SCHEDULED = "retry_scheduled";
@@ -129,7 +133,9 @@ public final class DispatcherMetrics {
                     UNHEALTHY_WORKSPACES,
                     "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"),
             Map.entry(STORE_SUBSCRIPTIONS, "Subscriptions of topics.subscriptions applied"),
-            Map.entry(STORE_SKIPPED, "Records of topics.subscriptions not applied, by reason"));
+            Map.entry(STORE_SKIPPED, "Records of topics.subscriptions not applied, by reason"),
+            Map.entry(INGEST_REQUESTS, "Requests to the ingest port, by source and outcome"),
+            Map.entry(INGEST_DURATION, "Accepted ingest requests, from the request to the broker's acknowledgement"));
 
     /** The {@code event_type} of every type no configured filter names exactly. */
     public static final String OTHER_EVENT_TYPE = EventTypeLabels.OTHER_EVENT_TYPE;
@@ -366,21 +372,18 @@ public final class DispatcherMetrics {
         attemptLog.written();
     }
 
+    /**
+     * The ingest port's meters, every source's outcomes at zero.
+     *
+     * @param sources  the configured sources; requests naming any other are counted under {@code (unknown)}
+     * @param outcomes the bounded set of outcome labels
+     */
+    public IngestMeters ingest(Collection<String> sources, Collection<String> outcomes) {
+        return new IngestMeters(meters, sources, outcomes);
+    }
+
     public void writeFailed(String topic) {
         loops.writeFailed(topic);
-    }
-
-    /** A record of topics.subscriptions not applied, counted once per record read: reason from a fixed set. */
-    public void storeSkipped(String reason) {
-        meters.counter(STORE_SKIPPED, "reason", reason).increment();
-    }
-
-    /** The store's gauge, and its skip counters at zero. */
-    public void storeMeters(Supplier<Number> applied, Collection<String> skipReasons) {
-        skipReasons.forEach(r -> meters.counter(STORE_SKIPPED, "reason", r));
-        Gauge.builder(STORE_SUBSCRIPTIONS, applied)
-                .description(Meters.help(STORE_SUBSCRIPTIONS))
-                .register(meters.registry());
     }
 
     public void configReload(boolean applied) {

@@ -66,6 +66,7 @@ public final class Replay {
                 .or(() -> get(r.headers(), WebhookHeaders.SUBSCRIPTIONS)
                         .map(group -> Arrays.stream(group.split(","))
                                 .map(pair -> pair.substring(0, Math.max(0, pair.indexOf(':'))))
+                                .filter(id -> !id.isEmpty())
                                 .toList()))
                 .orElse(List.of());
     }

@@ -81,12 +81,16 @@ public final class RetryIntake implements RecordHandler {
         metrics.consumed(record.topic());
         Headers h = record.headers();
         List<Addressee> addressees;
+        Delivery.Message message;
+        Delivery.RetryState retry;
         Instant dueAt;
-        try {
+        try { // every header is read here, once: one that does not parse dead-letters the record, never wedges it
             addressees = addressees(h);
             if (record.value() == null) {
                 throw new IllegalArgumentException("no value");
             }
+            message = message(record, addressees.get(0).deliveryId());
+            retry = retryState(h);
             dueAt = get(h, WebhookHeaders.DUE_AT).map(Instant::parse).orElse(Instant.EPOCH);
         } catch (RuntimeException malformed) {
             return unusable(record, lease, malformed);
@@ -96,7 +100,7 @@ public final class RetryIntake implements RecordHandler {
         for (Addressee a : addressees) {
             Optional<Lane> lane = subscriptions.lane(a.subscription());
             if (lane.isPresent()) {
-                deliveries.add(delivery(record, lane.get(), a.deliveryId(), lease));
+                deliveries.add(new Delivery(message.withDeliveryId(a.deliveryId()), retry, lane.get(), lease));
             } else if (addressees.size() == 1) {
                 return unusable(record, lease, new IllegalArgumentException("no configured subscription"));
             } else { // dead-lettered alone, addressed to it, so it can be replayed once it is configured again
@@ -204,9 +208,9 @@ public final class RetryIntake implements RecordHandler {
         scheduler.drain(lease);
     }
 
-    private static Delivery delivery(ConsumerRecord<byte[], byte[]> record, Lane lane, String deliveryId, Lease lease) {
+    private static Delivery.Message message(ConsumerRecord<byte[], byte[]> record, String deliveryId) {
         Headers h = record.headers();
-        var message = new Delivery.Message(
+        return new Delivery.Message(
                 deliveryId,
                 record.key(),
                 record.value(),
@@ -223,13 +227,15 @@ public final class RetryIntake implements RecordHandler {
                         get(h, WebhookHeaders.ORIGINAL_TIMESTAMP)
                                 .map(t -> Instant.parse(t).toEpochMilli())
                                 .orElse(record.timestamp())));
-        var retry = new Delivery.RetryState(
+    }
+
+    private static Delivery.RetryState retryState(Headers h) {
+        return new Delivery.RetryState(
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.ATTEMPTS).orElse("0"))) + 1,
                 get(h, WebhookHeaders.FIRST_ATTEMPT_AT).map(Instant::parse).orElse(null),
                 Math.max(0, Integer.parseInt(get(h, WebhookHeaders.DEFERRALS).orElse("0"))),
                 get(h, WebhookHeaders.DEFERRED_SINCE).map(Instant::parse).orElse(null),
                 last(h));
-        return new Delivery(message, retry, lane, lease);
     }
 
     /** The previous attempt's diagnostics, carried to the next record or dead letter. */

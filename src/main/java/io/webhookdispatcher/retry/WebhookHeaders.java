@@ -16,7 +16,8 @@ public final class WebhookHeaders {
     public static final String DELIVERY_ID = "webhook.delivery-id";
     /**
      * On a retry record for several subscriptions of one event deferred together, in place of {@link #SUBSCRIPTION}
-     * and {@link #DELIVERY_ID}: {@code subscription:deliveryId} pairs, comma-separated. Dead letters never carry it.
+     * and {@link #DELIVERY_ID}: {@code subscription:deliveryId} pairs, comma-separated. A dead letter carries it only
+     * when the record could not be read (it is dead-lettered as it was).
      */
     public static final String SUBSCRIPTIONS = "webhook.subscriptions";
 

@@ -1,6 +1,7 @@
 package io.webhookdispatcher.store;
 
 import io.webhookdispatcher.metrics.DispatcherMetrics;
+import io.webhookdispatcher.metrics.StoreMeters;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -16,10 +17,11 @@ public final class StoreReport {
     static final String INVALID = "invalid";
     static final String MISSING_KEY = "missing_key";
 
-    private final DispatcherMetrics metrics; // null: quiet
+    private final StoreMeters metrics; // null: quiet
 
-    public StoreReport(DispatcherMetrics metrics) {
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    /** @param applied how many of the topic's subscriptions are applied now, for the gauge */
+    public StoreReport(DispatcherMetrics metrics, java.util.function.Supplier<Number> applied) {
+        this.metrics = new StoreMeters(Objects.requireNonNull(metrics, "metrics"), applied, reasons());
     }
 
     private StoreReport() {
@@ -45,7 +47,7 @@ public final class StoreReport {
                 "subscription {} of topics.subscriptions is not applied: the config file has a subscription with that"
                         + " id, which stays; delete one of them",
                 id);
-        metrics.storeSkipped(CLASH);
+        metrics.skipped(CLASH);
     }
 
     /** A record that cannot be used; its previous version, if any, is no longer applied either. */
@@ -54,6 +56,6 @@ public final class StoreReport {
             return;
         }
         log.error("subscription {} of topics.subscriptions is not applied: {}", id, String.join("; ", why.messages()));
-        metrics.storeSkipped(why.missingKey() ? MISSING_KEY : INVALID);
+        metrics.skipped(why.missingKey() ? MISSING_KEY : INVALID);
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  *   retry ────────────► dispatch, consume, config, event, metrics
  *   config ───────────► dispatch, event
  *   http ─────────────► dispatch
+ *   ingest ───────────► config, dispatch, http, metrics
  *   operations ───────► dispatch
  *   store ────────────► config, dispatch, metrics (topics.subscriptions: read, applied, written)
  *   dispatch ─────────► consume, event, metrics
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>dispatch owns the domain types and the {@code WebhookSender} interface; http, retry, operations and attempts
  * are adapters around it that never import each other; consume's {@code RecordHandler} is implemented by dispatch,
- * not the other way round. Each rule names its root package, so {@link #shouldFailOnAViolation} can run the same
+ * not the other way round. ingest, the door for webhooks coming in, verifies with http's signers and writes to Kafka
+ * itself: it never reaches into the delivery path (consume, retry, operations, attempts) or the event model. Each rule names its root package, so {@link #shouldFailOnAViolation} can run the same
  * rules against the deliberately bad classes under {@code arch.violations}.
  */
 class ArchitectureTest {
@@ -66,6 +68,7 @@ class ArchitectureTest {
                         "dispatch",
                         "event",
                         "http",
+                        "ingest",
                         "metrics",
                         "operations",
                         "retry",
@@ -97,6 +100,11 @@ class ArchitectureTest {
         leaves(ROOT).forEach(rule -> rule.check(MAIN));
     }
 
+    @Test
+    void shouldKeepIngestADoorOnly() {
+        ingestIsADoor(ROOT).check(MAIN);
+    }
+
     /** The rules are not vacuous: each one fails on {@code arch.violations}, a tiny code base that breaks it. */
     @Test
     void shouldFailOnAViolation() {
@@ -107,7 +115,8 @@ class ArchitectureTest {
                 "app", nothingDependsOnApp(bad),
                 "dispatch", dispatchIsTheCore(bad),
                 "adapters", adaptersApart(bad).get(0), // http -> retry
-                "leaves", leaves(bad).get(0)); // consume -> dispatch
+                "leaves", leaves(bad).get(0), // consume -> dispatch
+                "ingest", ingestIsADoor(bad)); // ingest -> retry
 
         rules.forEach((name, rule) -> assertThatThrownBy(() -> rule.check(violations))
                 .as(name)
@@ -138,6 +147,18 @@ class ArchitectureTest {
                 .resideInAnyPackage(packages(root, "http", "retry", "operations", "attempts", "store", "app", "config"))
                 .because("dispatch owns the domain and the interfaces its adapters implement; settings reach it"
                         + " as its own types");
+    }
+
+    /** ingest takes settings, secrets, signers and meters; it writes to Kafka itself and takes nothing of delivery. */
+    private static ArchRule ingestIsADoor(String root) {
+        return noClasses()
+                .that()
+                .resideInAPackage(root + ".ingest..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages(root, "consume", "event", "retry", "operations", "attempts"))
+                .because("ingest only puts webhooks on the events topic: config, dispatch, http and metrics are"
+                        + " all it needs");
     }
 
     /** One rule per adapter: it depends on no other adapter (nor on app, see {@link #nothingDependsOnApp}). */

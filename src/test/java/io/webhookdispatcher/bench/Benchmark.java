@@ -62,6 +62,10 @@ public final class Benchmark {
     private Benchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--ingest")) { // the ingest port's own measurement: see IngestBench
+            IngestBench.main(args);
+            return;
+        }
         Options o = Options.parse(args);
         Path dir =
                 Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -45,11 +45,18 @@ class ConfigReferenceTest {
             "metrics.serviceMonitor",
             "metrics.prometheusRule",
             "metrics.dashboard",
-            "subscriptions[].secretRef"); // becomes secret: ${ENV} or secretFile
+            "subscriptions[].secretRef", // becomes secret: ${ENV} or secretFile
+            "ingest.sources[].secretRef", // the same for an ingest source
+            "ingest.networkPolicyFrom"); // who may reach the ingest port, when networkPolicy is on
 
     /** Dispatcher keys the chart's values do not take: it writes them itself. */
-    static final Set<String> NOT_IN_CHART =
-            Set.of("subscriptions[].secret", "subscriptions[].secrets", "subscriptions[].secretFile");
+    static final Set<String> NOT_IN_CHART = Set.of(
+            "subscriptions[].secret",
+            "subscriptions[].secrets",
+            "subscriptions[].secretFile",
+            "ingest.sources[].secret",
+            "ingest.sources[].secrets",
+            "ingest.sources[].secretFile");
 
     private static final Pattern CODE = Pattern.compile("`([^`]*)`");
 
@@ -149,7 +156,7 @@ class ConfigReferenceTest {
                 break;
             }
             documented.addAll(keys(line.split("\\|", 3)[1]).stream()
-                    .map(k -> k.replace("[]", "").replace("subscriptions.", "subscriptions[]."))
+                    .map(k -> k.endsWith("[]") ? k.substring(0, k.length() - 2) : k) // secrets[]: the list
                     .toList());
         }
 
@@ -159,7 +166,7 @@ class ConfigReferenceTest {
     @Test
     void shouldExpandReferencesOnlyInTheKeysTheErrorMessageNames() {
         Set<String> named = new TreeSet<>();
-        Matcher m = Pattern.compile("[a-z]+(\\[])?\\.[A-Za-z]+").matcher(Expansion.EXPANDED_IN);
+        Matcher m = Pattern.compile("[a-z]+(?:(?:\\[])?\\.[A-Za-z]+)+").matcher(Expansion.EXPANDED_IN);
         while (m.find()) {
             named.add(m.group());
         }
@@ -274,7 +281,11 @@ class ConfigReferenceTest {
             }
             checkDefault(path, key, property);
             covered.add(path);
-            compare(path, property.path("properties"), schema, covered);
+            if (key.type() == Type.LIST_OF_MAPPINGS) { // ingest.sources: its items' keys
+                compare(path + "[]", property.path("items").path("properties"), schema, covered);
+            } else {
+                compare(path, property.path("properties"), schema, covered);
+            }
         });
     }
 

@@ -13,7 +13,7 @@ class PermitPoolTest {
 
     @Test
     void shouldReserveHalfInEqualSlicesCappedByEachLanesOwnLimit() {
-        var pool = new PermitPool(16, 16);
+        var pool = new PermitPool(16, 16, 1 << 20);
         Lane wide = lane("wide", 64);
         Lane narrow = lane("narrow", 2);
 
@@ -26,7 +26,7 @@ class PermitPoolTest {
     @Test
     void shouldKeepAHealthyLanesSliceWhileAHungLaneTakesTheWholeSharedPool() {
         // given: 16 permits, two lanes: 4 reserved each, 8 shared
-        var pool = new PermitPool(16, 16);
+        var pool = new PermitPool(16, 16, 1 << 20);
         Lane hung = lane("hung", 64);
         Lane healthy = lane("healthy", 64);
         pool.resize(2);
@@ -45,7 +45,7 @@ class PermitPoolTest {
 
     @Test
     void shouldGiveASharedPermitBackWhenItsRequestEnds() {
-        var pool = new PermitPool(4, 4); // 1 reserved each, 2 shared
+        var pool = new PermitPool(4, 4, 1 << 20); // 1 reserved each, 2 shared
         Lane a = lane("a", 64);
         Lane b = lane("b", 64);
         pool.resize(2);
@@ -61,7 +61,7 @@ class PermitPoolTest {
 
     @Test
     void shouldReserveNothingForADisabledLane() {
-        var pool = new PermitPool(8, 8);
+        var pool = new PermitPool(8, 8, 1 << 20);
         Lane off = lane("off", 64);
         off.endpointDisabled(true);
         Lane on = lane("on", 64);
@@ -75,7 +75,7 @@ class PermitPoolTest {
     @Test
     void shouldShareEveryPermitAndNeverExceedTheTotalWithMoreLanesThanHalfThePermits() {
         // given: 16 permits and 10,000 enabled lanes: a slice would be under one permit
-        var pool = new PermitPool(16, 16);
+        var pool = new PermitPool(16, 16, 1 << 20);
         pool.resize(10_000);
         var lanes = new ArrayList<Lane>();
         for (int i = 0; i < 40; i++) {
@@ -95,7 +95,7 @@ class PermitPoolTest {
     @Test
     void shouldLetOneWorkspacesSubscriptionsTogetherHoldNoMoreThanItsShare() {
         // given: 64 permits, at most 8 per workspace; a workspace's 4 hung subscriptions and another's healthy one
-        var pool = new PermitPool(64, 8);
+        var pool = new PermitPool(64, 8, 1 << 20);
         var hung = new ArrayList<Lane>();
         for (int i = 0; i < 4; i++) {
             Lane lane = TestLanes.lane("hung" + i, 64, "down");

@@ -45,6 +45,39 @@ class SlowLanesTest {
     }
 
     @Test
+    void shouldNotCallALaneSlowWhenMostLanesAnsweringNowAreAsSlowThoughOneWasOnceFast() {
+        // given: one lane answered in 2 ms a while ago; now 20 lanes answer in about 350 ms (a busy moment)
+        Lane once = lane("once-fast", 1);
+        once.observe(Duration.ofMillis(2), 0);
+        classify(once, once);
+        Lane[] busy = new Lane[20];
+        for (int i = 0; i < busy.length; i++) {
+            busy[i] = lane("busy" + i, 1);
+            busy[i].observe(Duration.ofMillis(340 + i), 0);
+        }
+        queue(busy[0], 3, 10); // 1,020 ms to drain, 170 times the one fast lane
+
+        // then: held against the lanes answering now, it is merely busy
+        assertThat(classify(busy[0], busy)).isFalse();
+    }
+
+    @Test
+    void shouldStillCallTheSlowFewSlowAmongManyFastLanes() {
+        Lane[] fast = new Lane[20];
+        for (int i = 0; i < fast.length; i++) {
+            fast[i] = lane("fast" + i, 1);
+            fast[i].observe(Duration.ofMillis(20 + i), 0);
+        }
+        Lane slow = lane("slow", 1);
+        slow.observe(Duration.ofMillis(400), 0);
+        queue(slow, 3, 10);
+        var answered = java.util.Arrays.copyOf(fast, 21);
+        answered[20] = slow;
+
+        assertThat(classify(slow, answered)).isTrue();
+    }
+
+    @Test
     void shouldCallARateLimitedLaneSlowWhateverTheOthersSpeed() {
         Lane metered = lane("metered", 64, Optional.of(RateLimit.parse("2/s")));
         queue(metered, 3, 10); // 1.5 s at 2/s

@@ -44,6 +44,7 @@ class HelmChartIT {
     /** Every metric the dispatcher exports that dashboards and alerts may use. */
     private static final Set<String> EXPORTED_METRICS = Set.of(
             "webhook_deliveries_total",
+            "webhook_ingest_requests_total",
             "webhook_delivery_attempts_total",
             "webhook_delivery_duration_seconds_bucket",
             "webhook_delivery_lag_seconds_bucket",
@@ -231,7 +232,7 @@ class HelmChartIT {
     }
 
     @Test
-    void shouldLetOnlyPrometheusReachTheManagementPortWhenTheNetworkPolicyIsOn() throws Exception {
+    void shouldLetOnlyPrometheusReachTheManagementPortAndOnlyTheIngressReachTheIngestPort() throws Exception {
         // given: ci/full-values.yaml turns the policy on; the minimal values leave it off
         RenderedChart chart = render(CHART.resolve("ci/full-values.yaml"));
         assertThat(render(CHART.resolve("ci/minimal-values.yaml")).ofKind("NetworkPolicy"))
@@ -246,7 +247,7 @@ class HelmChartIT {
                 .path("labels");
         assertThat(selects(policy.path("podSelector").path("matchLabels"), podLabels))
                 .isTrue();
-        assertThat(policy.path("ingress")).hasSize(1);
+        assertThat(policy.path("ingress")).hasSize(2);
         JsonNode ingress = policy.path("ingress").get(0);
         assertThat(ingress.path("ports").findValuesAsText("port")).containsExactly("http-mgmt");
         assertThat(ingress.path("from")
@@ -256,6 +257,10 @@ class HelmChartIT {
                         .path("app.kubernetes.io/name")
                         .asText())
                 .isEqualTo("prometheus");
+        // and: the ingest port (ci/full-values.yaml sets ingest.port) only from the ingress controller's namespace
+        JsonNode ingest = policy.path("ingress").get(1);
+        assertThat(ingest.path("ports").findValuesAsText("port")).containsExactly("http-ingest");
+        assertThat(ingest.path("from").toString()).contains("ingress-nginx");
         // and: egress to DNS, the brokers and public destinations only
         assertThat(policy.path("policyTypes").findValuesAsText("")).isEmpty();
         assertThat(policy.path("policyTypes").toString()).contains("Ingress", "Egress");

@@ -22,7 +22,7 @@ class SubscriptionSetTest {
     private final SubscriptionSet set = new SubscriptionSet(
             running::replace,
             List.of(subscription("file", "https://file.example.com/")),
-            new StoreReport(new DispatcherMetrics(registry, true, List.of())));
+            new StoreReport(new DispatcherMetrics(registry, true, List.of()), () -> 0));
 
     @Test
     void shouldRunTheFilesAndTheTopicsTogetherAndKeepEachAcrossTheOthersChanges() {

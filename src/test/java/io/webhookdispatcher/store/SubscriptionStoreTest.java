@@ -33,7 +33,7 @@ class SubscriptionStoreTest {
             StoreFixture.TOPIC,
             fixture.schema,
             told::add,
-            new StoreReport(new DispatcherMetrics(registry, true, List.of())),
+            new StoreReport(new DispatcherMetrics(registry, true, List.of()), () -> 0),
             keyGeneration::get);
     private long offset;
 

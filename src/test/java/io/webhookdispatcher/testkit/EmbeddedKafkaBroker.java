@@ -37,12 +37,13 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
 
     private static final String HOST = "127.0.0.1";
 
-    private final KafkaRaftServer server;
+    private final Properties config; // kept for a restart on the same ports and data
     private final Path logDir;
     private final String bootstrapServers;
+    private KafkaRaftServer server; // guarded by this; null while stopped
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, String bootstrapServers) {
-        this.server = server;
+    private EmbeddedKafkaBroker(Properties config, Path logDir, String bootstrapServers) {
+        this.config = config;
         this.logDir = logDir;
         this.bootstrapServers = bootstrapServers;
     }
@@ -65,10 +66,8 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
             config.putAll(overrides);
             format(logDir, config);
 
-            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
-            broker = new EmbeddedKafkaBroker(server, logDir, HOST + ":" + ports[0]);
-            server.startup();
-            broker.awaitReady(Duration.ofSeconds(30));
+            broker = new EmbeddedKafkaBroker(config, logDir, HOST + ":" + ports[0]);
+            broker.restart();
             return broker;
         } catch (RuntimeException | Error e) {
             try {
@@ -169,12 +168,32 @@ public final class EmbeddedKafkaBroker implements KafkaBroker {
         return bootstrapServers;
     }
 
+    /**
+     * Stops the broker as a crash of its one node would, keeping its data and ports: clients see it gone until
+     * {@link #restart()}. For tests of what a broker outage does to writers.
+     */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** Starts the broker (again) on its ports and data; returns once it answers an Admin request. */
+    public synchronized void restart() {
+        if (server == null) {
+            server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+            server.startup();
+            awaitReady(Duration.ofSeconds(30));
+        }
+    }
+
     /** Shuts the broker down and deletes its log directory. */
     @Override
     public void close() {
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            stop();
         } finally {
             deleteQuietly(logDir);
         }

@@ -1,0 +1,40 @@
+package io.webhookdispatcher.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** A lane's wait on its workspace's share counts as its latency only while it lasts. */
+class LaneWaitTest {
+    private final Lane lane = TestLanes.lane("ok", 64, "w");
+
+    @Test
+    void shouldCountAWaitOnTheWorkspacesShareAsLatencyWhileItLasts() {
+        TestLanes.queue(lane, 2, 100);
+        lane.waitsOnWorkspace(1_000);
+        assertThat(lane.latencyMillis(2_500)).isEqualTo(1_500);
+    }
+
+    @Test
+    void shouldForgetTheWaitOnceTheLaneStarts() {
+        TestLanes.queue(lane, 2, 100);
+        lane.waitsOnWorkspace(1_000);
+        lane.start();
+        assertThat(lane.latencyMillis(600_000)).isZero();
+    }
+
+    @Test
+    void shouldForgetTheWaitOnceItsQueueIsEmptiedWithoutStartingSoALaterBurstIsNotSlow() {
+        // given: a wait, then its queue taken away (its partition was given up)
+        TestLanes.queue(lane, 2, 100);
+        lane.waitsOnWorkspace(1_000);
+        lane.removeQueued(job -> true, job -> {});
+
+        // when: ten minutes later, a burst
+        TestLanes.queue(lane, 50, 100);
+
+        // then: nothing of the old wait is left
+        assertThat(lane.latencyMillis(601_000)).isZero();
+        assertThat(lane.drainEstimateMillis(601_000)).isZero();
+    }
+}
