@@ -241,6 +241,9 @@ topics:
   {{- with .Values.topics.operations }}
   operations: {{ . | toJson }}
   {{- end }}
+  {{- with .Values.topics.subscriptions }}
+  subscriptions: {{ . | toJson }}
+  {{- end }}
   create: {{ .Values.topics.create | toJson }}
   partitions: {{ .Values.topics.partitions | int64 }}
   replicationFactor: {{ .Values.topics.replicationFactor | int64 }}
@@ -271,6 +274,10 @@ management:
   address: {{ .Values.management.address | default "0.0.0.0" | toJson }}
   port: {{ .Values.management.port | int64 }}
   livenessTimeout: {{ .Values.management.livenessTimeout | toJson }}
+{{- with .Values.admin.encryptionKeyFile }}
+admin:
+  encryptionKeyFile: {{ . | toJson }}
+{{- end }}
 shutdown:
   timeout: {{ .Values.shutdown.timeout | toJson }}
 reload:

@@ -87,6 +87,7 @@ public final class Application implements AutoCloseable {
     private final Optional<KafkaAttemptLog> attemptLog;
     private final Subscriptions subscriptions;
     private final Optional<AutoDisableWiring> autoDisable;
+    private final Optional<StoreWiring> store;
     private final Optional<IngestWiring> ingest;
     private final DeliveryScheduler scheduler;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
@@ -153,6 +154,7 @@ public final class Application implements AutoCloseable {
         metrics.subscriptionsGauge(subscriptions::enabledCount);
         metrics.namedEventTypes(subscriptions.namedEventTypes());
         autoDisable = AutoDisableWiring.of(config, clients, subscriptions, clock);
+        store = StoreWiring.of(config, clients, subscriptions, metrics, clock, this::subscriptionsReloaded);
         scheduler = new DeliveryScheduler(
                 subscriptions,
                 router,
@@ -201,10 +203,11 @@ public final class Application implements AutoCloseable {
                 new ConsumerLoop.FlowControl(RETRY_READ_AHEAD, RETRY_HOLD_HORIZON),
                 budget.account(RETRY_SHARE),
                 clock);
+        var applyFile = store.map(StoreWiring::fileSubscriptions).orElse(subscriptions::replace);
         watcher = source == null
                 ? null
                 : new ConfigWatcher(
-                        source.file(), source.loader(), config, subscriptions, metrics, this::subscriptionsReloaded);
+                        source.file(), source.loader(), config, applyFile, metrics, this::subscriptionsReloaded);
         telemetry.bind(consumers, producer);
     }
 
@@ -263,6 +266,9 @@ public final class Application implements AutoCloseable {
         log.info("starting webhook-dispatcher {} with {}", VERSION, config); // records mask secrets
         var t = config.topics();
         TopicCheck.prepare(admin, config, retryPolicy.topics());
+        if (store.isPresent()) { // before auto-disable: its states apply to the topic's subscriptions too
+            store.get().open(admin, t);
+        }
         if (autoDisable.isPresent()) {
             autoDisable.get().open(admin, t);
         }
@@ -345,6 +351,7 @@ public final class Application implements AutoCloseable {
                 ShutdownBudget.drainTimeout(config.shutdown().timeout()));
         reloader.shutdownNow();
         ingest.ifPresent(i -> i.close(budget.share(4))); // first: no new webhooks; those under way get their answer
+        store.ifPresent(StoreWiring::close);
         loops.forEach(ConsumerLoop::stop); // each drains on its own thread, all at once
         var finished = new boolean[loops.size()];
         try {

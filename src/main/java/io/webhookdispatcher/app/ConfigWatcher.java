@@ -4,7 +4,6 @@ import io.webhookdispatcher.config.ConfigException;
 import io.webhookdispatcher.config.ConfigLoader;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.dispatch.Subscription;
-import io.webhookdispatcher.dispatch.Subscriptions;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +36,9 @@ final class ConfigWatcher implements Runnable {
 
     private final Path file;
     private final ConfigLoader loader;
-    private final Subscriptions subscriptions;
+    /** Makes the file's subscriptions the running ones (with topics.subscriptions': SubscriptionSet::file). */
+    private final java.util.function.Consumer<List<Subscription>> apply;
+
     private final DispatcherMetrics metrics;
     /** Told after each applied reload (metrics of the named event types, auto-disable). */
     private final Runnable reloaded;
@@ -50,13 +51,13 @@ final class ConfigWatcher implements Runnable {
             Path file,
             ConfigLoader loader,
             DispatcherConfig initial,
-            Subscriptions subscriptions,
+            java.util.function.Consumer<List<Subscription>> apply,
             DispatcherMetrics metrics,
             Runnable reloaded) {
         this.file = Objects.requireNonNull(file, "file");
         this.loader = Objects.requireNonNull(loader, "loader");
         this.current = Objects.requireNonNull(initial, "initial");
-        this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");
+        this.apply = Objects.requireNonNull(apply, "apply");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.reloaded = Objects.requireNonNull(reloaded, "reloaded");
         this.hash = hashOrNull();
@@ -104,7 +105,7 @@ final class ConfigWatcher implements Runnable {
                     "config changes outside 'subscriptions' ({}) need a restart to take effect",
                     changedSections(current, next));
         }
-        subscriptions.replace(next.subscriptions());
+        apply.accept(next.subscriptions());
         var previous = current;
         current = current.withSubscriptions(next.subscriptions()); // applied: a revert of the file must be seen
         reloaded.run();
@@ -167,6 +168,8 @@ final class ConfigWatcher implements Runnable {
                 DispatcherConfig::retry,
                 "management",
                 DispatcherConfig::management,
+                "admin",
+                DispatcherConfig::admin,
                 "shutdown",
                 DispatcherConfig::shutdown,
                 "reload",

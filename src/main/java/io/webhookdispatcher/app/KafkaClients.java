@@ -63,7 +63,10 @@ final class KafkaClients {
                 KafkaClientSettings.reader(kafka, clientId), new ByteArrayDeserializer(), new ByteArrayDeserializer()));
     }
 
-    /** A reader of the operations topic: read_committed whatever kafka.properties says (its compare-and-set needs it). */
+    /**
+     * A reader of the operations or the subscriptions topic: read_committed whatever kafka.properties says (their
+     * compare-and-set writes need it, and an aborted write must never be applied).
+     */
     KafkaConsumer<byte[], byte[]> operationsReader(String clientId) {
         var props = KafkaClientSettings.reader(kafka, clientId);
         props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -95,6 +98,22 @@ final class KafkaClients {
         var props = KafkaClientSettings.producer(kafka, "webhook-dispatcher-operations", 64 * 1024);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "webhook-dispatcher-operations-" + kafka.groupId());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+        return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
+    /**
+     * A producer for one compare-and-set write to topics.subscriptions: every writer (the {@code subscriptions}
+     * command, later an API) uses one transactional id per group, so opening one fences the others and completes
+     * their open transaction before this one reads the topic and decides (see SubscriptionWriter). Transactional
+     * implies idempotent and acks=all: a write counts only once it is on every in-sync replica.
+     */
+    KafkaProducer<byte[], byte[]> subscriptionsProducer() {
+        var props = KafkaClientSettings.producer(kafka, "webhook-dispatcher-subscriptions", 1 << 20);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "webhook-dispatcher-subscriptions-" + kafka.groupId());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
         return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));

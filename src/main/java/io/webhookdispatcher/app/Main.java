@@ -150,6 +150,11 @@ public final class Main {
         }
 
         @Override
+        public io.webhookdispatcher.store.SubscriptionAdmin subscriptions(DispatcherConfig config) {
+            return StoreWiring.admin(config);
+        }
+
+        @Override
         public AttemptQuery.Result attempts(
                 DispatcherConfig config, String topic, AttemptQuery.Filter filter, int limit) {
             try (var reader = new KafkaClients(config.kafka()).reader("webhook-dispatcher-attempts-query")) {

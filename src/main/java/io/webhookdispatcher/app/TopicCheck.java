@@ -194,6 +194,29 @@ final class TopicCheck {
         }
     }
 
+    /**
+     * Refuses to start on a topic that is not compacted: the subscriptions topic holds the last record of each
+     * subscription for ever; with deletion, subscriptions would vanish when their record ages out.
+     */
+    static void requireCompacted(Admin admin, String topic) throws StartupException {
+        var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            ConfigEntry policy =
+                    describe(admin, List.of(resource)).get(resource).get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            String value = policy == null || policy.value() == null ? "" : policy.value();
+            if (!List.of(value.split("\\s*,\\s*")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                throw new StartupException("topic " + topic + " has cleanup.policy=" + value + ": it must be compacted"
+                        + " (kafka-configs --alter --entity-type topics --entity-name " + topic
+                        + " --add-config cleanup.policy=compact), or its subscriptions vanish with retention");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StartupException("cannot read Kafka topic configs: " + (e.getCause() != null ? e.getCause() : e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while reading Kafka topic configs");
+        }
+    }
+
     /** A topic another replica has just created may not be known to every broker for a moment. */
     private static Map<ConfigResource, Config> describe(Admin admin, List<ConfigResource> resources)
             throws ExecutionException, TimeoutException, InterruptedException {

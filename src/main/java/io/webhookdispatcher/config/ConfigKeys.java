@@ -72,6 +72,8 @@ public final class ConfigKeys {
                 "attemptsRetention", "7d", "retention.ms of the attempts topic when the dispatcher creates it.");
         static final ConfigKey<Optional<String>> OPERATIONS =
                 optionalTopic("operations", "The compacted topic of subscription states that makes auto-disable work.");
+        static final ConfigKey<Optional<String>> SUBSCRIPTIONS = optionalTopic(
+                "subscriptions", "The compacted topic of subscriptions managed at run time, next to the file's.");
         static final ConfigKey<Void> SECTION = mapping(
                 "topics",
                 "The topics read and written.",
@@ -84,7 +86,8 @@ public final class ConfigKeys {
                         REPLICATION_FACTOR,
                         ATTEMPTS,
                         ATTEMPTS_RETENTION,
-                        OPERATIONS));
+                        OPERATIONS,
+                        SUBSCRIPTIONS));
 
         private static ConfigKey<Optional<String>> optionalTopic(String name, String doc) {
             return define(name, ConfigKey.Type.STRING, Values::optionalString)
@@ -237,6 +240,16 @@ public final class ConfigKeys {
                 mapping("management", "The management HTTP server.", List.of(ADDRESS, PORT, LIVENESS_TIMEOUT));
     }
 
+    static final class Admin {
+        static final ConfigKey<Optional<String>> ENCRYPTION_KEY_FILE = define(
+                        "encryptionKeyFile", ConfigKey.Type.STRING, Values::optionalString)
+                .describedDefault(Optional.empty(), ConfigKey.NONE)
+                .doc("Keys of the secrets in topics.subscriptions: <keyId>=<base64 of 32 bytes> per line, the first"
+                        + " encrypts; re-read without a restart.");
+        static final ConfigKey<Void> SECTION =
+                mapping("admin", "Managing subscriptions at run time.", List.of(ENCRYPTION_KEY_FILE));
+    }
+
     static final class Shutdown {
         static final ConfigKey<Duration> TIMEOUT = duration("timeout", "20s", "The whole graceful stop on SIGTERM.");
         static final ConfigKey<Void> SECTION = mapping("shutdown", "The graceful stop.", List.of(TIMEOUT));
@@ -336,6 +349,7 @@ public final class ConfigKeys {
                     Delivery.SECTION,
                     Retry.SECTION,
                     Management.SECTION,
+                    Admin.SECTION,
                     Shutdown.SECTION,
                     Reload.SECTION,
                     Tenancy.SECTION,

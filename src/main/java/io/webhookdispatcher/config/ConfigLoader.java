@@ -131,6 +131,11 @@ public final class ConfigLoader {
                 Management.SECTION,
                 m -> new DispatcherConfig.Management(
                         Management.ADDRESS.read(m), Management.PORT.read(m), Management.LIVENESS_TIMEOUT.read(m)));
+        var admin = section(
+                top,
+                ConfigKeys.Admin.SECTION,
+                a -> new DispatcherConfig.Admin(
+                        ConfigKeys.Admin.ENCRYPTION_KEY_FILE.read(a).map(Path::of)));
         var shutdown = section(top, Shutdown.SECTION, s -> new DispatcherConfig.Shutdown(Shutdown.TIMEOUT.read(s)));
         var reload = section(top, Reload.SECTION, r -> new DispatcherConfig.Reload(Reload.INTERVAL.read(r)));
         var metrics = section(
@@ -159,13 +164,15 @@ public final class ConfigLoader {
                 delivery.settings(),
                 retry,
                 management,
+                admin,
                 shutdown,
                 reload,
                 tenancy,
                 routing,
                 metrics,
                 ingest,
-                subscriptions);
+                subscriptions,
+                delivery.subscriptionDefaults());
     }
 
     /** The section's values, then its unknown keys reported. */
@@ -207,7 +214,8 @@ public final class ConfigLoader {
                 Topics.REPLICATION_FACTOR.read(t),
                 Topics.ATTEMPTS.read(t),
                 Topics.ATTEMPTS_RETENTION.read(t),
-                Topics.OPERATIONS.read(t));
+                Topics.OPERATIONS.read(t),
+                Topics.SUBSCRIPTIONS.read(t));
     }
 
     /** The delivery section: its settings, and what each subscription takes from it unless it sets its own. */

@@ -25,6 +25,18 @@ final class ConfigWarnings {
         metadataAddresses(config.delivery().destinations().allowedNetworks(), errors);
         breakerOutlastsRetries(config, errors);
         metadataPatternsOfTwoParts(config.subscriptions(), errors);
+        storeWithoutKeys(config, errors);
+    }
+
+    /** Every secret in topics.subscriptions is sealed: without a key, none of its subscriptions can sign. */
+    private static void storeWithoutKeys(DispatcherConfig config, ConfigErrors errors) {
+        if (config.topics().subscriptions().isPresent()
+                && config.admin().encryptionKeyFile().isEmpty()) {
+            errors.warn(
+                    "topics.subscriptions",
+                    "is set without admin.encryptionKeyFile: its subscriptions' secrets cannot be decrypted, so none"
+                            + " of them is applied, and the subscriptions command cannot write");
+        }
     }
 
     /**

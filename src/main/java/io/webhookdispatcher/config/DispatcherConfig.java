@@ -23,23 +23,39 @@ public record DispatcherConfig(
         Delivery delivery,
         Retry retry,
         Management management,
+        Admin admin,
         Shutdown shutdown,
         Reload reload,
         Tenancy tenancy,
         Routing routing,
         Metrics metrics,
         Ingest ingest,
-        List<Subscription> subscriptions) {
+        List<Subscription> subscriptions,
+        SubscriptionSchema.Defaults subscriptionDefaults) {
 
     public DispatcherConfig {
         Objects.requireNonNull(ingest, "ingest");
         subscriptions = List.copyOf(subscriptions);
+        Objects.requireNonNull(subscriptionDefaults, "subscriptionDefaults");
     }
 
     /** A copy with other subscriptions: what a hot reload applies. */
     public DispatcherConfig withSubscriptions(List<Subscription> next) {
         return new DispatcherConfig(
-                kafka, topics, delivery, retry, management, shutdown, reload, tenancy, routing, metrics, ingest, next);
+                kafka,
+                topics,
+                delivery,
+                retry,
+                management,
+                admin,
+                shutdown,
+                reload,
+                tenancy,
+                routing,
+                metrics,
+                ingest,
+                next,
+                subscriptionDefaults);
     }
 
     /** Everything but the subscriptions: the settings that need a restart to change. */
@@ -82,6 +98,7 @@ public record DispatcherConfig(
      * @param attempts          the delivery log ({@code topics.attempts}): every attempt's outcome as JSON; empty: off
      * @param attemptsRetention how long the attempts topic keeps records, when the dispatcher creates it
      * @param operations        the compacted topic of subscription states (auto-disable); empty: auto-disable off
+     * @param subscriptions     the compacted topic of subscriptions managed at run time; empty: only the file's
      */
     public record Topics(
             String events,
@@ -92,7 +109,8 @@ public record DispatcherConfig(
             short replicationFactor,
             java.util.Optional<String> attempts,
             Duration attemptsRetention,
-            java.util.Optional<String> operations) {}
+            java.util.Optional<String> operations,
+            java.util.Optional<String> subscriptions) {}
 
     /**
      * @param maxQueuedPerSubscription      deliveries one subscription may hold waiting for a permit; beyond, deferred
@@ -147,6 +165,16 @@ public record DispatcherConfig(
     public record Management(String address, int port, Duration livenessTimeout) {
         public Management {
             Objects.requireNonNull(address, "address");
+        }
+    }
+
+    /**
+     * @param encryptionKeyFile the keys that encrypt the signing secrets kept in {@code topics.subscriptions}, one
+     *                          {@code <keyId>=<base64 of 32 bytes>} per line, the first one encrypting; empty: none
+     */
+    public record Admin(java.util.Optional<java.nio.file.Path> encryptionKeyFile) {
+        public Admin {
+            Objects.requireNonNull(encryptionKeyFile, "encryptionKeyFile");
         }
     }
 

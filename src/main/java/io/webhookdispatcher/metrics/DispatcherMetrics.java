@@ -80,6 +80,10 @@ public final class DispatcherMetrics {
      * subscriptions whose circuit is not closed, that are slow or auto-disabled; refreshed every few seconds.
      */
     public static final String UNHEALTHY_WORKSPACES = "webhook.workspace.unhealthy.subscriptions";
+    /** {@code webhook_store_subscriptions}: subscriptions of topics.subscriptions applied (run-time managed). */
+    public static final String STORE_SUBSCRIPTIONS = "webhook.store.subscriptions";
+    /** {@code webhook_store_skipped_total{reason}}: its records not applied: yaml_conflict, invalid, missing_key. */
+    public static final String STORE_SKIPPED = "webhook.store.skipped";
     /** {@code webhook_ingest_requests_total{source,outcome}}: requests to the ingest port, by outcome (IngestMeters). */
     public static final String INGEST_REQUESTS = "webhook.ingest.requests";
     /** {@code webhook_ingest_duration_seconds{source}}: an accepted request, from its start to the broker's ack. */
@@ -128,6 +132,8 @@ public final class DispatcherMetrics {
             Map.entry(
                     UNHEALTHY_WORKSPACES,
                     "Subscriptions with a circuit not closed, slow or auto-disabled, for the 10 workspaces with most"),
+            Map.entry(STORE_SUBSCRIPTIONS, "Subscriptions of topics.subscriptions applied"),
+            Map.entry(STORE_SKIPPED, "Records of topics.subscriptions not applied, by reason"),
             Map.entry(INGEST_REQUESTS, "Requests to the ingest port, by source and outcome"),
             Map.entry(INGEST_DURATION, "Accepted ingest requests, from the request to the broker's acknowledgement"));
 

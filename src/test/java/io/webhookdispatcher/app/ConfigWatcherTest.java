@@ -37,7 +37,12 @@ class ConfigWatcherTest {
         var subscriptions = new Subscriptions(initial.subscriptions(), new FakeSender(), Clock.systemUTC(), l -> {});
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         var watcher = new ConfigWatcher(
-                file, loader, initial, subscriptions, new DispatcherMetrics(registry, true, List.of()), () -> {});
+                file,
+                loader,
+                initial,
+                subscriptions::replace,
+                new DispatcherMetrics(registry, true, List.of()),
+                () -> {});
 
         // when: an edit turns requireHttps off and points the subscription at plain http
         Files.writeString(

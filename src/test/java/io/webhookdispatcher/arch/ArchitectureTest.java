@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  *   http ─────────────► dispatch
  *   ingest ───────────► config, dispatch, http, metrics
  *   operations ───────► dispatch
+ *   store ────────────► config, dispatch, metrics (topics.subscriptions: read, applied, written)
  *   dispatch ─────────► consume, event, metrics
  *   consume, event, metrics: leaves
  * </pre>
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     private static final String ROOT = "io.webhookdispatcher";
-    private static final List<String> ADAPTERS = List.of("http", "retry", "operations", "attempts");
+    private static final List<String> ADAPTERS = List.of("http", "retry", "operations", "attempts", "store");
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -70,7 +71,8 @@ class ArchitectureTest {
                         "ingest",
                         "metrics",
                         "operations",
-                        "retry"));
+                        "retry",
+                        "store"));
     }
 
     @Test
@@ -142,7 +144,7 @@ class ArchitectureTest {
                 .resideInAPackage(root + ".dispatch..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(packages(root, "http", "retry", "operations", "attempts", "app", "config"))
+                .resideInAnyPackage(packages(root, "http", "retry", "operations", "attempts", "store", "app", "config"))
                 .because("dispatch owns the domain and the interfaces its adapters implement; settings reach it"
                         + " as its own types");
     }
@@ -172,7 +174,7 @@ class ArchitectureTest {
                                 ADAPTERS.stream()
                                         .filter(a -> !a.equals(adapter))
                                         .toArray(String[]::new)))
-                        .because("http, retry, operations and attempts meet only in dispatch and app"))
+                        .because("http, retry, operations, attempts and store meet only in dispatch and app"))
                 .toList();
     }
 

@@ -116,6 +116,19 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void shouldWarnThatStoredSubscriptionsNeedAnEncryptionKey() throws Exception {
+        String topic = "topics: {subscriptions: crm.subscriptions}\n";
+
+        assertThat(loader.read(topic + SUBSCRIPTION, "dispatcher.yaml").warnings())
+                .containsExactly("dispatcher.yaml: topics.subscriptions: is set without admin.encryptionKeyFile: its"
+                        + " subscriptions' secrets cannot be decrypted, so none of them is applied, and the"
+                        + " subscriptions command cannot write");
+        assertThat(loader.read(topic + "admin: {encryptionKeyFile: /keys/k}\n" + SUBSCRIPTION, "dispatcher.yaml")
+                        .warnings())
+                .isEmpty();
+    }
+
+    @Test
     void shouldWarnAboutNothingInTheDefaults() throws Exception {
         assertThat(loader.read(SUBSCRIPTION, "dispatcher.yaml").warnings()).isEmpty();
     }

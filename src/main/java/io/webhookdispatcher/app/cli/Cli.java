@@ -7,6 +7,7 @@ import io.webhookdispatcher.config.ExpandedValues;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;
 import io.webhookdispatcher.retry.Replay;
+import io.webhookdispatcher.store.SubscriptionAdmin;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,11 @@ public final class Cli {
         default Enabled enable(DispatcherConfig config, String topic, Subscription subscription) throws Exception {
             throw new UnsupportedOperationException("enable");
         }
+
+        /** {@code subscriptions}: {@code topics.subscriptions} read to its end, for reading and writing. */
+        default SubscriptionAdmin subscriptions(DispatcherConfig config) throws Exception {
+            throw new UnsupportedOperationException("subscriptions");
+        }
     }
 
     /** What {@code enable} found and did: {@code before} is the subscription's state, if it had one. */
@@ -61,7 +67,15 @@ public final class Cli {
                 .addSubcommand(new ValidateConfigCommand(context))
                 .addSubcommand(new ReplayCommand(context))
                 .addSubcommand(new AttemptsCommand(context))
-                .addSubcommand(new EnableCommand(context));
+                .addSubcommand(new EnableCommand(context))
+                .addSubcommand(new CommandLine(new SubscriptionsCommand())
+                        .addSubcommand(new SubscriptionsListCommand(context))
+                        .addSubcommand(new SubscriptionsGetCommand(context))
+                        .addSubcommand(new SubscriptionsCreateCommand(context))
+                        .addSubcommand(new SubscriptionsUpdateCommand(context))
+                        .addSubcommand(new SubscriptionsDeleteCommand(context))
+                        .addSubcommand("enable", new SubscriptionsEnableCommand(context, true))
+                        .addSubcommand("disable", new SubscriptionsEnableCommand(context, false)));
         // Set after the subcommands are added: picocli applies these to the hierarchy as it is now.
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;
+import io.webhookdispatcher.store.StoredSchema;
+import io.webhookdispatcher.store.SubscriptionAdmin;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "enable",
         description = {
-            "Enables a subscription the dispatcher disabled after its endpoint failed for autoDisableAfter: every"
+            "Enables a subscription (of the config file or topics.subscriptions) the dispatcher disabled after its"
+                    + " endpoint failed for autoDisableAfter: every"
                     + " replica sends to it again within a second. Its deliveries dead-lettered meanwhile"
                     + " (reason endpoint-disabled) stay there: replay them.",
             "Exit 0 done (also when it was not disabled), 1 invalid config, unknown subscription, no"
@@ -46,8 +49,14 @@ final class EnableCommand extends ConfigCommand {
         Optional<Subscription> found = loaded.subscriptions().stream()
                 .filter(s -> s.id().equals(subscription))
                 .findFirst();
+        try {
+            found = found.or(() -> stored(loaded));
+        } catch (RuntimeException e) {
+            return failed("enable failed reading topics.subscriptions: " + e);
+        }
         if (found.isEmpty()) {
-            return failed("no subscription " + subscription + " in " + config);
+            return failed("no subscription " + subscription + " in " + config
+                    + (loaded.topics().subscriptions().isPresent() ? " nor in topics.subscriptions" : ""));
         }
         String topic = loaded.topics().operations().get();
         Cli.Enabled result;
@@ -78,6 +87,21 @@ final class EnableCommand extends ConfigCommand {
                             subscription, topic, was);
         }
         return ExitCode.OK;
+    }
+
+    /** The subscription as topics.subscriptions holds it, if it is there and usable (its fingerprint is needed). */
+    private Optional<Subscription> stored(DispatcherConfig loaded) {
+        if (loaded.topics().subscriptions().isEmpty()) {
+            return Optional.empty();
+        }
+        try (SubscriptionAdmin admin = context.backend().subscriptions(loaded)) {
+            return Optional.ofNullable(admin.records().get(subscription))
+                    .map(admin.schema()::decode)
+                    .filter(StoredSchema.Usable.class::isInstance)
+                    .map(d -> ((StoredSchema.Usable) d).subscription());
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
     }
 
     private ObjectNode json(Cli.Enabled result, String was) {
