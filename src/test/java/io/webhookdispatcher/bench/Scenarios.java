@@ -189,6 +189,10 @@ final class Scenarios {
     static final String WORKSPACE_SUBSCRIPTIONS = "(workspaces)";
     /** The {@code subscription} label of every subscription with {@code metrics.subscriptionLabels: none}. */
     static final String ALL_SUBSCRIPTIONS = "(all)";
+    /** Unscoped subscriptions beyond the first {@link #OWN_SERIES} share this label (the default, {@code unscoped}). */
+    static final String OTHER_SUBSCRIPTIONS = "(others)";
+
+    static final int OWN_SERIES = 100;
 
     /** {@code --scale-deliveries} must be a multiple of this: D/2 over 5,000 workspaces, D/10 over 1,000 values. */
     static final int SCALE_DELIVERIES_STEP = 10_000;
@@ -620,12 +624,20 @@ final class Scenarios {
         }
         long share = scale.perSubscription(events);
         var expected = new TreeMap<String, Long>();
+        int withOwnSeries = 0;
         for (int i = 1; i <= subscriptions.size(); i++) {
             DispatcherProcess.Subscription sub = subscriptions.get(i - 1);
             String id = sub.id() == null ? "s" + i : sub.id();
-            String label = "none".equals(subscriptionLabels)
-                    ? ALL_SUBSCRIPTIONS
-                    : sub.workspaceId() != null && !"all".equals(subscriptionLabels) ? WORKSPACE_SUBSCRIPTIONS : id;
+            String label;
+            if ("none".equals(subscriptionLabels)) {
+                label = ALL_SUBSCRIPTIONS;
+            } else if ("all".equals(subscriptionLabels)) {
+                label = id;
+            } else if (sub.workspaceId() != null) {
+                label = WORKSPACE_SUBSCRIPTIONS;
+            } else { // unscoped (the default): the first OWN_SERIES in config order have series of their own
+                label = withOwnSeries++ < OWN_SERIES ? id : OTHER_SUBSCRIPTIONS;
+            }
             expected.merge(label, share, Long::sum);
         }
         var problems = new ArrayList<String>();
