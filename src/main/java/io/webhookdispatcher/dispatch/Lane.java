@@ -13,6 +13,8 @@ import java.util.Objects;
 public final class Lane {
     /** Weight of the newest attempt in the latency average: about the last 10 attempts count. */
     private static final double LATENCY_WEIGHT = 0.1;
+    /** Answers before a lane's own latency may call it slow: among thousands of lanes a few samples are noise. */
+    static final int MIN_ANSWERS = 5;
 
     private final String id;
     private volatile Subscription subscription;
@@ -31,7 +33,8 @@ public final class Lane {
     private volatile CircuitBreaker breaker; // replaced by a reload (on its thread): volatile, so the scheduler sees it
     private volatile RateLimit.Bucket bucket;
     private long holdUntil; // a receiver's Retry-After: no attempt starts before
-    private double latencyMillis; // moving average of attempt durations
+    private double latencyMillis; // moving average of attempt durations (their mean over the first ten)
+    private int answers; // attempts that ended, up to MIN_ANSWERS is all that is kept
     private long stalledSince = -1; // since when every permit is taken and nothing completed
     private long workspaceWaitSince = -1; // since when its workspace's share keeps its queue from starting
     private volatile boolean slow; // last classification, for the transition log and the gauge
@@ -226,8 +229,18 @@ public final class Lane {
 
     void observe(Duration elapsed, long now) {
         double ms = elapsed.toNanos() / 1e6;
-        latencyMillis = latencyMillis == 0 ? ms : latencyMillis + LATENCY_WEIGHT * (ms - latencyMillis);
+        answers = Math.min(answers + 1, 1_000);
+        // the mean of the first samples, then a moving average: one unlucky first answer is not the lane's speed
+        latencyMillis += Math.max(LATENCY_WEIGHT, 1.0 / answers) * (ms - latencyMillis);
         stalledSince = -1; // something completed
+    }
+
+    /**
+     * Whether its latency says something about its endpoint: {@link #MIN_ANSWERS} attempts have ended, or it has
+     * waited on requests under way for longer than that average (a hung endpoint needs no answers to be judged).
+     */
+    boolean latencyKnown(long now) {
+        return answers >= MIN_ANSWERS || latencyMillis(now) > latencyMillis;
     }
 
     /** Work is waiting and the lane's own bounds (its permits, or its bytes under way) let nothing more start. */

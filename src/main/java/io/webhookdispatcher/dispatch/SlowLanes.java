@@ -42,7 +42,7 @@ final class SlowLanes {
     boolean classify(Lane lane, long now) {
         long drain = lane.drainEstimateMillis(now);
         boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
-        double ratio = lane.latencyMillis(now) / fastestOther(lane, now);
+        double ratio = lane.latencyKnown(now) ? lane.latencyMillis(now) / fastestOther(lane, now) : 0;
         boolean isSlow = lane.slow()
                 ? drain >= limitMillis / 2 && (paced || ratio >= SLOW_RATIO / 2)
                 : drain > limitMillis && (paced || ratio >= SLOW_RATIO);

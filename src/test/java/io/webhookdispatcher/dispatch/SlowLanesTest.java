@@ -21,12 +21,36 @@ class SlowLanesTest {
         return slowLanes.classify(lane, 0);
     }
 
+    /** The lane's attempts end after {@code millis}, enough of them for its latency to count. */
+    private static void answers(Lane lane, long millis) {
+        for (int i = 0; i < Lane.MIN_ANSWERS; i++) {
+            lane.observe(Duration.ofMillis(millis), 0);
+        }
+    }
+
+    @Test
+    void shouldNotJudgeALaneByItsFirstFewAnswersNorByOneUnluckyOne() {
+        Lane fresh = lane("fresh", 1);
+        Lane fast = lane("fast", 1);
+        answers(fast, 100);
+        fresh.observe(Duration.ofMillis(1_000), 0); // its first answer, in a busy moment: 10× the other
+        queue(fresh, 3, 10);
+        assertThat(classify(fresh, fresh, fast)).isFalse();
+
+        // then its next answers are ordinary: the mean of its first five, not the first one, is its latency
+        for (int i = 1; i < Lane.MIN_ANSWERS; i++) {
+            fresh.observe(Duration.ofMillis(100), 0);
+        }
+        assertThat(fresh.latencyMillis(0)).isCloseTo(280, org.assertj.core.data.Offset.offset(0.001));
+        assertThat(classify(fresh, fresh, fast)).isFalse();
+    }
+
     @Test
     void shouldCallALaneSlowWhenItsEndpointIsFourTimesSlowerThanTheFastestOther() {
         Lane slow = lane("slow", 1);
         Lane fast = lane("fast", 1);
-        slow.observe(Duration.ofMillis(400), 0);
-        fast.observe(Duration.ofMillis(100), 0);
+        answers(slow, 400);
+        answers(fast, 100);
         queue(slow, 3, 10); // 1,200 ms to drain
 
         assertThat(classify(slow, slow, fast)).isTrue();
@@ -37,8 +61,8 @@ class SlowLanesTest {
     void shouldNotCallLanesSlowThatAreAllEquallyBusy() {
         Lane a = lane("a", 1);
         Lane b = lane("b", 1);
-        a.observe(Duration.ofMillis(400), 0);
-        b.observe(Duration.ofMillis(300), 0);
+        answers(a, 400);
+        answers(b, 300);
         queue(a, 10, 10); // 4 s to drain, but only 1.3× slower than b: the machine or a shared receiver is busy
 
         assertThat(classify(a, a, b)).isFalse();
@@ -48,12 +72,12 @@ class SlowLanesTest {
     void shouldNotCallALaneSlowWhenMostLanesAnsweringNowAreAsSlowThoughOneWasOnceFast() {
         // given: one lane answered in 2 ms a while ago; now 20 lanes answer in about 350 ms (a busy moment)
         Lane once = lane("once-fast", 1);
-        once.observe(Duration.ofMillis(2), 0);
+        answers(once, 2);
         classify(once, once);
         Lane[] busy = new Lane[20];
         for (int i = 0; i < busy.length; i++) {
             busy[i] = lane("busy" + i, 1);
-            busy[i].observe(Duration.ofMillis(340 + i), 0);
+            answers(busy[i], 340 + i);
         }
         queue(busy[0], 3, 10); // 1,020 ms to drain, 170 times the one fast lane
 
@@ -66,10 +90,10 @@ class SlowLanesTest {
         Lane[] fast = new Lane[20];
         for (int i = 0; i < fast.length; i++) {
             fast[i] = lane("fast" + i, 1);
-            fast[i].observe(Duration.ofMillis(20 + i), 0);
+            answers(fast[i], 20 + i);
         }
         Lane slow = lane("slow", 1);
-        slow.observe(Duration.ofMillis(400), 0);
+        answers(slow, 400);
         queue(slow, 3, 10);
         var answered = java.util.Arrays.copyOf(fast, 21);
         answered[20] = slow;
@@ -90,8 +114,8 @@ class SlowLanesTest {
         // given: a slow lane (4× the other, 1,200 ms of queue)
         Lane slow = lane("slow", 1);
         Lane fast = lane("fast", 1);
-        slow.observe(Duration.ofMillis(400), 0);
-        fast.observe(Duration.ofMillis(100), 0);
+        answers(slow, 400);
+        answers(fast, 100);
         queue(slow, 3, 10);
         classify(slow, slow, fast);
 
