@@ -46,7 +46,7 @@ final class Admission {
         }
         if (lane.queued() >= bounds.maxQueued()
                 || (lane.hasQueued() && lane.queuedBytes() + bytes > bounds.maxQueuedBytes())) {
-            return new Defer(DeferralReason.QUEUE_FULL, lane.drainEstimateMillis(now));
+            return new Defer(DeferralReason.QUEUE_FULL, lane.dueEstimateMillis(now));
         }
         long limit = bounds.maxQueueDelay().toMillis();
         if (lane.holdRemainingMillis(now) > limit) {
@@ -54,7 +54,7 @@ final class Admission {
         }
         // a slow lane keeps only what it can send within maxQueueDelay, so it never holds a record back for longer
         if (lane.drainEstimateMillis(now) >= limit && slow.test(lane)) {
-            return new Defer(paced(lane, now), lane.drainEstimateMillis(now));
+            return new Defer(paced(lane, now), lane.dueEstimateMillis(now));
         }
         return ENQUEUE;
     }

@@ -267,9 +267,16 @@ public final class Lane {
      * attempt.
      */
     double latencyMillis(long now) {
-        long waited = Math.max(
-                stalledSince >= 0 ? now - stalledSince : 0, workspaceWaitSince >= 0 ? now - workspaceWaitSince : 0);
-        return Math.max(latencyMillis, waited);
+        return Math.max(ownLatencyMillis(now), workspaceWaitMillis(now));
+    }
+
+    /** Its endpoint's: the moving average, or how long it has been at its own bound with nothing completing. */
+    private double ownLatencyMillis(long now) {
+        return Math.max(latencyMillis, stalledSince >= 0 ? now - stalledSince : 0);
+    }
+
+    private long workspaceWaitMillis(long now) {
+        return workspaceWaitSince >= 0 ? now - workspaceWaitSince : 0;
     }
 
     /**
@@ -279,7 +286,22 @@ public final class Lane {
     long drainEstimateMillis(long now) {
         // with work queued, the lane runs as many requests as its bounds let it: that is its concurrency
         int concurrency = Math.max(1, Math.min(limit(), inFlight));
-        double estimate = queue.size() * latencyMillis(now) / concurrency;
+        return paced(queue.size() * latencyMillis(now) / concurrency, now);
+    }
+
+    /**
+     * When what it defers now is likely to be taken: like {@link #drainEstimateMillis}, but a wait on the
+     * workspace's share is paid once, before the queue goes at the endpoint's own speed (judged by the wait, a
+     * healthy lane behind hung siblings would have its deferrals sent to a step minutes away).
+     */
+    long dueEstimateMillis(long now) {
+        int concurrency = Math.max(1, Math.min(limit(), inFlight));
+        double once = workspaceWaitMillis(now) + queue.size() * ownLatencyMillis(now) / concurrency;
+        return Math.min(drainEstimateMillis(now), paced(once, now));
+    }
+
+    /** The estimate, at least what a rate limit allows, plus what a receiver's Retry-After holds. */
+    private long paced(double estimate, long now) {
         RateLimit.Bucket b = bucket; // one read: a reload may replace it meanwhile
         if (b != null) {
             estimate = Math.max(estimate, queue.size() * 1000.0 / b.perSecond());
@@ -301,7 +323,7 @@ public final class Lane {
     long backlogEstimateMillis(long now) {
         decay(now);
         int concurrency = Math.max(1, Math.min(limit(), inFlight));
-        double estimate = recentDeferrals * latencyMillis(now) / concurrency;
+        double estimate = workspaceWaitMillis(now) + recentDeferrals * ownLatencyMillis(now) / concurrency;
         RateLimit.Bucket b = bucket; // one read: a reload may replace it meanwhile
         if (b != null) {
             estimate = Math.max(estimate, recentDeferrals * 1000.0 / b.perSecond());

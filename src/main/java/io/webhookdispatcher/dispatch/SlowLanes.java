@@ -76,7 +76,7 @@ final class SlowLanes {
         while (lane.hasQueued() && (held || (lane.queued() > 1 && lane.drainEstimateMillis(now) > limitMillis))) {
             taken.add(lane.pollTail());
         }
-        var why = new Admission.Defer(Admission.paced(lane, now), lane.drainEstimateMillis(now));
+        var why = new Admission.Defer(Admission.paced(lane, now), lane.dueEstimateMillis(now));
         taken.forEach(job -> trimmed.add(new Trimmed(job, why)));
     }
 

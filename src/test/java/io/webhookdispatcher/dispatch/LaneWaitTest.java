@@ -16,6 +16,22 @@ class LaneWaitTest {
     }
 
     @Test
+    void shouldDueItsDeferralsAfterTheWaitOnceNotOncePerQueuedDelivery() {
+        // given: an endpoint answering in 20 ms, 10 queued behind its workspace's share for 3 s
+        for (int i = 0; i < Lane.MIN_ANSWERS; i++) {
+            lane.observe(java.time.Duration.ofMillis(20), 0);
+        }
+        TestLanes.queue(lane, 10, 100);
+        lane.waitsOnWorkspace(1_000);
+
+        // then: its deferrals are due after 3 s, then 10 × 20 ms, soon after the share frees, not 10 × 3 s later;
+        // it is still judged (slow or not) by the wait, so that hung siblings' share never holds the consumer back
+        assertThat(lane.dueEstimateMillis(4_000)).isEqualTo(3_000 + 200);
+        assertThat(lane.drainEstimateMillis(4_000)).isEqualTo(10 * 3_000);
+        assertThat(lane.latencyMillis(4_000)).isEqualTo(3_000);
+    }
+
+    @Test
     void shouldForgetTheWaitOnceTheLaneStarts() {
         TestLanes.queue(lane, 2, 100);
         lane.waitsOnWorkspace(1_000);
