@@ -43,6 +43,9 @@ class LargeEventsIT {
         dispatcher.receiver().keepBodyPrefix(512).hang("/hung");
         dispatcher
                 .with("delivery.requestTimeout", "5s")
+                // long enough that a healthy subscription whose circuit opens in a stall of a busy CI machine gets
+                // its deferrals retried, not dead-lettered (the fixture's 300 ms schedule is shorter than a cool-down)
+                .with("retry.schedule", "[1s, 5s, 10s, 30s]")
                 .subscription("a", "/a", "[\"*\"]")
                 .subscription("b", "/b", "[\"*\"]")
                 .subscription("c", "/c", "[\"*\"]")
