@@ -139,6 +139,7 @@ public final class DeliveryScheduler {
                 } else {
                     lane.enqueue(job);
                     markReady(lane);
+                    backPressure.queued(lane);
                     admitted.enqueued();
                 }
             }
@@ -162,7 +163,7 @@ public final class DeliveryScheduler {
             for (Lane lane : ready) {
                 lane.removeQueued(job -> job.delivery.lease() == lease, dropped::add);
             }
-            wake = dropped.isEmpty() ? null : backPressure.resumable(ready, clock.millis());
+            wake = dropped.isEmpty() ? null : backPressure.resumable(clock.millis());
         }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
         run(wake);
@@ -175,7 +176,7 @@ public final class DeliveryScheduler {
     public boolean saturated(Runnable wake) {
         long now = clock.millis();
         synchronized (lock) {
-            return backPressure.saturated(ready, now, wake);
+            return backPressure.saturated(now, wake);
         }
     }
 
@@ -207,7 +208,7 @@ public final class DeliveryScheduler {
             slowLanes.reclassifyIdle(now);
             due = timedWait;
             timedWait = false;
-            wake = backPressure.resumable(ready, now);
+            wake = backPressure.resumable(now);
         }
         stopped.finish(outcomes, now);
         trimmed.forEach(
@@ -247,7 +248,7 @@ public final class DeliveryScheduler {
                     requeue(lane);
                 }
             }
-            wake = backPressure.resumable(ready, now);
+            wake = backPressure.resumable(now);
         }
         stopped.finish(outcomes, now);
         start.forEach(job -> job.handOn(this::send));

@@ -17,6 +17,30 @@ class BackPressureTest {
     private final List<String> wakes = new ArrayList<>();
 
     @Test
+    void shouldLookOnlyAtLanesWhoseQueueReachedTheResumeMarkAndPauseAndWakeForThemAsForAll() {
+        // given: thousands of lanes holding a delivery each, and one that fills up
+        for (int i = 0; i < 5_000; i++) {
+            Lane light = lane("light" + i, 1);
+            queue(light, 1, 10);
+            backPressure.queued(light);
+        }
+        Lane busy = lane("busy", 1);
+        for (int i = 0; i < 10; i++) {
+            queue(busy, 1, 10);
+            backPressure.queued(busy);
+        }
+
+        // then: it pauses for the full one, and wakes the loop once it is under the mark
+        assertThat(backPressure.saturated(0, () -> wakes.add("woken"))).isTrue();
+        for (int i = 0; i < 6; i++) {
+            busy.pollTail();
+        }
+        backPressure.resumable(0).run();
+        assertThat(wakes).containsExactly("woken");
+        assertThat(backPressure.saturated(0, () -> wakes.add("again"))).isFalse();
+    }
+
+    @Test
     void shouldPauseAtAQuarterAndWakeTheLoopOnceUnderAnEighth() {
         Lane busy = lane("busy", 1);
         queue(busy, 9, 10);
