@@ -27,13 +27,17 @@ public final class RetryWriter {
 
     /** After failed attempt {@code next.attempt() - 1}; completes once the broker acknowledged it. */
     public CompletableFuture<RecordCompletion> schedule(Delivery d, Delivery.Attempted failed, RetryPolicy.Next next) {
-        return write(d, next, 0, null, failed, failed.at());
+        var headers = headers(d, next, 0, null, failed, failed.at());
+        DeadLetters.putEvent(headers, d);
+        return send(d, next, headers);
     }
 
     /** Not attempted now: the same attempt waits again; {@code deferral} counts since the last attempt. */
     public CompletableFuture<RecordCompletion> defer(
             Delivery d, DeferralReason reason, int deferral, RetryPolicy.Next next, java.time.Instant now) {
-        return write(d, next, deferral, reason, d.retry().last(), now);
+        var headers = headers(d, next, deferral, reason, d.retry().last(), now);
+        DeadLetters.putEvent(headers, d);
+        return send(d, next, headers);
     }
 
     /**
@@ -51,18 +55,10 @@ public final class RetryWriter {
                         .map(one -> one.lane().id() + ":" + one.message().deliveryId())
                         .collect(Collectors.joining(",")));
         DeadLetters.putMessage(headers, d);
-        return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
+        return send(d, next, headers);
     }
 
-    private CompletableFuture<RecordCompletion> write(
-            Delivery d,
-            RetryPolicy.Next next,
-            int deferrals,
-            DeferralReason reason,
-            Delivery.Attempted last,
-            java.time.Instant now) {
-        var headers = headers(d, next, deferrals, reason, last, now);
-        DeadLetters.putEvent(headers, d);
+    private CompletableFuture<RecordCompletion> send(Delivery d, RetryPolicy.Next next, RecordHeaders headers) {
         return writer.write(new ProducerRecord<>(next.topic(), null, d.message().key(), d.body(), headers), d.lease());
     }
 

@@ -58,11 +58,6 @@ class RoutingConfigTest {
     }
 
     private List<String> errorsOf(String yaml) {
-        try {
-            loader.parse(yaml, "dispatcher.yaml");
-        } catch (ConfigException e) {
-            return e.errors();
-        }
-        throw new AssertionError("expected the config to be rejected");
+        return Rejected.errorsOf(loader, yaml);
     }
 }

@@ -38,12 +38,7 @@ class TlsConfigTest {
     }
 
     private List<String> errorsOf(String yaml) {
-        try {
-            loader.parse(yaml, "dispatcher.yaml");
-        } catch (ConfigException e) {
-            return e.errors();
-        }
-        throw new AssertionError("expected the config to be rejected");
+        return Rejected.errorsOf(loader, yaml);
     }
 
     private static String q(String name) {
