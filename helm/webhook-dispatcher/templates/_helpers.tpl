@@ -95,6 +95,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "webhook-dispatcher.configFile" -}}dispatcher.yaml{{- end }}
 {{/* Where subscriptions with secretRef.mount find their Secret's key: <dir>/<id>/<key>. */}}
 {{- define "webhook-dispatcher.secretMountDir" -}}/var/run/webhook-dispatcher/signing{{- end }}
+{{/* Where the admin API's tokens are mounted (secrets.admin): <dir>/<tokensKey>. */}}
+{{- define "webhook-dispatcher.adminTokensDir" -}}/var/run/webhook-dispatcher/admin{{- end }}
 {{/* Where TLS Secrets are mounted, one directory per Secret: beside the config, not inside its read-only mount. */}}
 {{- define "webhook-dispatcher.tlsDir" -}}/etc/webhook-dispatcher-tls{{- end }}
 
@@ -186,6 +188,27 @@ INGEST_SECRET_{{ regexReplaceAll "[^A-Z0-9]" (upper .) "_" }}
 {{- if and .Values.kafka.sasl.enabled (include "webhook-dispatcher.createSecret" .) (not .Values.secrets.kafka.existingSecret) }}true{{ end }}
 {{- end }}
 
+{{- define "webhook-dispatcher.adminSecretName" -}}
+{{- default (include "webhook-dispatcher.secretName" .) .Values.secrets.admin.existingSecret }}
+{{- end }}
+
+{{/* Whether the chart mounts the admin API's tokens from secrets.admin: admin.port is set, admin.tokensFile is not. */}}
+{{- define "webhook-dispatcher.adminTokensMounted" -}}
+{{- if and .Values.admin.port (not .Values.admin.tokensFile) }}true{{ end }}
+{{- end }}
+
+{{/* Whether the chart's own Secret holds the admin API's tokens. */}}
+{{- define "webhook-dispatcher.adminTokensInChartSecret" -}}
+{{- if and (include "webhook-dispatcher.adminTokensMounted" .) (include "webhook-dispatcher.createSecret" .) (not .Values.secrets.admin.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{/* admin.tokensFile as the config file names it: the value, else the mounted key of secrets.admin. */}}
+{{- define "webhook-dispatcher.adminTokensFile" -}}
+{{- if .Values.admin.tokensFile }}{{ .Values.admin.tokensFile }}
+{{- else }}{{ printf "%s/%s" (include "webhook-dispatcher.adminTokensDir" .) .Values.secrets.admin.tokensKey }}
+{{- end }}
+{{- end }}
+
 {{/* Kafka client properties: kafka.properties plus what kafka.sasl derives, as JSON. */}}
 {{- define "webhook-dispatcher.kafkaProperties" -}}
 {{- $props := dict }}
@@ -274,9 +297,20 @@ management:
   address: {{ .Values.management.address | default "0.0.0.0" | toJson }}
   port: {{ .Values.management.port | int64 }}
   livenessTimeout: {{ .Values.management.livenessTimeout | toJson }}
-{{- with .Values.admin.encryptionKeyFile }}
+{{- with .Values.admin }}
+{{- if or .port .tokensFile .encryptionKeyFile }}
 admin:
+  {{- if .port }}
+  port: {{ .port | int64 }}
+  address: {{ .address | default "0.0.0.0" | toJson }}
+  {{- end }}
+  {{- if or .port .tokensFile }}
+  tokensFile: {{ include "webhook-dispatcher.adminTokensFile" $ | toJson }}
+  {{- end }}
+  {{- with .encryptionKeyFile }}
   encryptionKeyFile: {{ . | toJson }}
+  {{- end }}
+{{- end }}
 {{- end }}
 shutdown:
   timeout: {{ .Values.shutdown.timeout | toJson }}
@@ -390,6 +424,27 @@ subscriptions:
 {{- if and (not $ref.name) (not $.Values.secrets.create) (not $.Values.secrets.existingSecret) }}
 {{- fail (printf "ingest source %q: no Secret for its secret: set secrets.existingSecret, secretRef.name or secrets.create" .id) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.admin.port }}
+{{- $port := .Values.admin.port | int64 }}
+{{- if eq $port (.Values.management.port | int64) }}
+{{- fail (printf "admin.port: must differ from management.port (%d)" $port) }}
+{{- end }}
+{{- if and .Values.ingest.port (eq $port (.Values.ingest.port | int64)) }}
+{{- fail (printf "admin.port: must differ from ingest.port (%d)" $port) }}
+{{- end }}
+{{- if not .Values.topics.subscriptions }}
+{{- fail "admin.port: topics.subscriptions is required: the API keeps its subscriptions there" }}
+{{- end }}
+{{- if not .Values.admin.encryptionKeyFile }}
+{{- fail "admin.port: admin.encryptionKeyFile is required: secrets are stored encrypted (mount the keys with extraVolumes)" }}
+{{- end }}
+{{- if and (include "webhook-dispatcher.adminTokensInChartSecret" .) (not .Values.secrets.admin.tokens) }}
+{{- fail "admin.port: secrets.admin.tokens is required: the API accepts no request without a token (or use secrets.admin.existingSecret, secrets.existingSecret or admin.tokensFile)" }}
+{{- end }}
+{{- if and (include "webhook-dispatcher.adminTokensMounted" .) (not .Values.secrets.create) (not .Values.secrets.existingSecret) (not .Values.secrets.admin.existingSecret) }}
+{{- fail "admin.port: no Secret for the tokens: set secrets.admin.existingSecret, secrets.existingSecret or secrets.create" }}
 {{- end }}
 {{- end }}
 {{- if include "webhook-dispatcher.kafkaCredentialsInChartSecret" . }}

@@ -32,10 +32,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -89,13 +87,15 @@ public final class Application implements AutoCloseable {
     private final Optional<AutoDisableWiring> autoDisable;
     private final Optional<StoreWiring> store;
     private final Optional<IngestWiring> ingest;
+    private final Optional<AdminWiring> adminApi;
     private final DeliveryScheduler scheduler;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(Threads.daemon("dispatch-timer"));
     private final List<KafkaConsumer<byte[], byte[]>> consumers = new ArrayList<>();
     private final List<ConsumerLoop> loops = new ArrayList<>();
     private final List<LoopStatus> statuses = new ArrayList<>();
     private final ScheduledExecutorService reloader =
-            Executors.newSingleThreadScheduledExecutor(daemon("config-reload"));
+            Executors.newSingleThreadScheduledExecutor(Threads.daemon("config-reload"));
     private final ConfigWatcher watcher; // null without a file to watch
     private volatile boolean accepting;
     private volatile boolean loopsStarted;
@@ -146,7 +146,9 @@ public final class Application implements AutoCloseable {
                 .attempts()
                 .map(topic -> new KafkaAttemptLog(
                         clients.attemptsProducer("webhook-dispatcher-attempts"), topic, ATTEMPT_LOG_CAPACITY, metrics));
-        AttemptLog attempts = attemptLog.<AttemptLog>map(l -> l).orElse(AttemptLog.NONE);
+        AttemptLog logged = attemptLog.<AttemptLog>map(l -> l).orElse(AttemptLog.NONE);
+        var stats = AdminWiring.stats(config, logged);
+        AttemptLog attempts = stats.<AttemptLog>map(s -> s).orElse(logged);
         var router = new OutcomeRouter(retryPolicy, new RetryWriter(writer), deadLetters, metrics, attempts, clock);
 
         var routing = new EventMatching(config.routing().exactOnly());
@@ -155,6 +157,7 @@ public final class Application implements AutoCloseable {
         metrics.namedEventTypes(subscriptions.namedEventTypes());
         autoDisable = AutoDisableWiring.of(config, clients, subscriptions, clock);
         store = StoreWiring.of(config, clients, subscriptions, metrics, clock, this::subscriptionsReloaded);
+        adminApi = AdminWiring.of(config, store, subscriptions, sender, autoDisable, stats, metrics, clock);
         scheduler = new DeliveryScheduler(
                 subscriptions,
                 router,
@@ -250,17 +253,6 @@ public final class Application implements AutoCloseable {
         telemetry.metrics.loopGauges(name, memory::used, memory.limit(), () -> loop.paused() ? 1 : 0);
     }
 
-    /** A periodic task that survives its own errors (an uncaught one would silently cancel it, e.g. the tick). */
-    static Runnable guarded(String what, Runnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) { // an uncaught one would silently cancel the schedule
-                log.error("{} failed; it runs again on schedule", what, e);
-            }
-        };
-    }
-
     /** Checks topics, opens the management port and starts consuming. */
     public void start() throws StartupException, IOException {
         log.info("starting webhook-dispatcher {} with {}", VERSION, config); // records mask secrets
@@ -289,18 +281,23 @@ public final class Application implements AutoCloseable {
         }
         loopsStarted = true;
         timer.scheduleWithFixedDelay(
-                guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+                Threads.guarded("scheduler tick", scheduler::tick), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(
-                guarded("workspace metrics", () -> telemetry.refreshWorkspaces(subscriptions.all(), clock.millis())),
+                Threads.guarded(
+                        "workspace metrics", () -> telemetry.refreshWorkspaces(subscriptions.all(), clock.millis())),
                 0,
                 WORKSPACE_METRICS_SECONDS,
                 TimeUnit.SECONDS);
         if (watcher != null) {
             long every = config.reload().interval().toMillis();
-            reloader.scheduleWithFixedDelay(guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
+            reloader.scheduleWithFixedDelay(
+                    Threads.guarded("config reload", watcher), every, every, TimeUnit.MILLISECONDS);
         }
         if (ingest.isPresent()) {
             ingest.get().start(); // last: webhooks come in only once the dispatcher can work
+        }
+        if (adminApi.isPresent()) {
+            adminApi.get().start();
         }
         accepting = true;
         log.info(
@@ -327,6 +324,11 @@ public final class Application implements AutoCloseable {
         return ingest.orElseThrow().port();
     }
 
+    /** The admin API's port, once started; {@code admin.port} must be set. */
+    public int adminPort() {
+        return adminApi.orElseThrow().port();
+    }
+
     public PrometheusMeterRegistry registry() {
         return telemetry.registry;
     }
@@ -350,6 +352,7 @@ public final class Application implements AutoCloseable {
                 config.shutdown().timeout(),
                 ShutdownBudget.drainTimeout(config.shutdown().timeout()));
         reloader.shutdownNow();
+        adminApi.ifPresent(a -> a.close(budget.share(8)));
         ingest.ifPresent(i -> i.close(budget.share(4))); // first: no new webhooks; those under way get their answer
         store.ifPresent(StoreWiring::close);
         loops.forEach(ConsumerLoop::stop); // each drains on its own thread, all at once
@@ -384,14 +387,5 @@ public final class Application implements AutoCloseable {
             management.close();
         }
         log.info("stopped after {} ms", budget.elapsed().toMillis());
-    }
-
-    static ThreadFactory daemon(String name) {
-        var n = new AtomicInteger();
-        return r -> {
-            var t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -60,6 +60,11 @@ final class AutoDisableWiring {
         return autoDisable;
     }
 
+    /** The admin API enabled a subscription: auto-disabled, it is enabled again. */
+    void enable(String id) {
+        autoDisable.enable(id, "admin-api");
+    }
+
     /** A changed endpoint config enables a disabled subscription again. */
     void subscriptionsReloaded() {
         autoDisable.configChanged();

@@ -1,8 +1,8 @@
 package io.webhookdispatcher.app;
 
 import io.webhookdispatcher.config.DispatcherConfig;
+import io.webhookdispatcher.http.HttpPort;
 import io.webhookdispatcher.ingest.IngestHandler;
-import io.webhookdispatcher.ingest.IngestServer;
 import io.webhookdispatcher.ingest.Outcome;
 import io.webhookdispatcher.metrics.DispatcherMetrics;
 import java.time.Clock;
@@ -24,7 +24,7 @@ final class IngestWiring {
     private final DispatcherConfig.Ingest config;
     private final KafkaProducer<byte[], byte[]> producer;
     private final IngestHandler handler;
-    private final IngestServer server;
+    private final HttpPort server;
 
     private IngestWiring(
             DispatcherConfig config, KafkaClients clients, DispatcherMetrics metrics, Clock clock, int port) {
@@ -40,7 +40,7 @@ final class IngestWiring {
                 new IngestHandler.Limits(maxBytes, Math.max(HELD_BYTES, maxBytes)),
                 metrics.ingest(sources.stream().map(IngestHandler.Source::id).toList(), Outcome.labels()),
                 clock);
-        server = new IngestServer(this.config.address(), port, handler);
+        server = new HttpPort("ingest", this.config.address(), port, handler);
     }
 
     /** Empty unless {@code ingest.port} is set. */

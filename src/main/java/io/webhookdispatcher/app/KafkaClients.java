@@ -74,6 +74,18 @@ final class KafkaClients {
     }
 
     /**
+     * The follower of the subscriptions topic: as {@link #operationsReader}, and a fetch answered within 50 ms
+     * (the default 500 ms): an admin write waits for it to apply the commit, and a transaction's commit marker does
+     * not wake a fetch waiting for bytes. An idle replica asks the broker 20 times a second, one tiny request each.
+     */
+    KafkaConsumer<byte[], byte[]> subscriptionsFollower(String clientId) {
+        var props = KafkaClientSettings.reader(kafka, clientId);
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        return built(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
+    }
+
+    /**
      * The delivery log's own producer: acks=1, not idempotent, small records, and a short {@code max.block.ms}, so
      * a missing attempts topic costs its writer thread a second per record rather than five (what it cannot write
      * in time is dropped and counted). Separate from the retry producer, so it never competes for that one's buffer.
@@ -100,6 +112,9 @@ final class KafkaClients {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+        // an admin request waits for it: a broker that does not answer fails the write in 10 s, not 2 minutes
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
         return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
@@ -116,6 +131,9 @@ final class KafkaClients {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+        // an admin request waits for it: a broker that does not answer fails the write in 10 s, not 2 minutes
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
         return built(() -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
     }
 

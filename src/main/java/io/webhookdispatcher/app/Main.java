@@ -155,6 +155,29 @@ public final class Main {
         }
 
         @Override
+        public io.webhookdispatcher.dispatch.DeliveryOutcome test(
+                DispatcherConfig config, Subscription subscription, String deliveryId, byte[] body) throws Exception {
+            var delivery = config.delivery();
+            try (var sender = new io.webhookdispatcher.http.JdkWebhookSender(
+                    delivery.connectTimeout(),
+                    delivery.requestTimeout(),
+                    Clock.systemUTC(),
+                    "webhook-dispatcher/" + Application.VERSION,
+                    new io.webhookdispatcher.http.ResponseClassifier(
+                            config.retry().permanentStatuses()),
+                    delivery.destinations())) {
+                return sender.endpoint(subscription)
+                        .send(deliveryId, body)
+                        .get(
+                                delivery.connectTimeout()
+                                                .plus(delivery.requestTimeout())
+                                                .toSeconds()
+                                        + 5,
+                                java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+
+        @Override
         public AttemptQuery.Result attempts(
                 DispatcherConfig config, String topic, AttemptQuery.Filter filter, int limit) {
             try (var reader = new KafkaClients(config.kafka()).reader("webhook-dispatcher-attempts-query")) {

@@ -9,16 +9,26 @@ import io.webhookdispatcher.store.SecretCipher;
 import io.webhookdispatcher.store.StoreReport;
 import io.webhookdispatcher.store.StoredSchema;
 import io.webhookdispatcher.store.SubscriptionAdmin;
+import io.webhookdispatcher.store.SubscriptionEdits;
 import io.webhookdispatcher.store.SubscriptionSet;
 import io.webhookdispatcher.store.SubscriptionStore;
 import io.webhookdispatcher.store.SubscriptionWriter;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +44,16 @@ final class StoreWiring {
 
     private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How long an API write may wait for the broker and for this replica to apply it. */
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+
     private final String topic;
     private final SubscriptionSet set;
     private final SubscriptionStore store;
+    private final StoredSchema schema;
+    private final KafkaClients clients;
+    private final int maxPerWorkspace;
+    private SubscriptionWriter writer;
 
     private StoreWiring(
             String topic,
@@ -47,13 +64,17 @@ final class StoreWiring {
             Clock clock,
             Runnable changed) {
         this.topic = topic;
+        this.clients = clients;
+        this.maxPerWorkspace = config.tenancy().maxSubscriptionsPerWorkspace();
         var report = new StoreReport(metrics, this::applied);
         this.set = new SubscriptionSet(subscriptions::replace, config.subscriptions(), report);
         var keys = new KeyFile(config.admin().encryptionKeyFile(), clock);
+        this.schema = new StoredSchema(
+                config.subscriptionDefaults(), new SecretCipher(keys, new SecureRandom()), topic, clock);
         this.store = new SubscriptionStore(
-                clients.operationsReader("webhook-dispatcher-subscriptions"),
+                clients.subscriptionsFollower("webhook-dispatcher-subscriptions"),
                 topic,
-                schema(config, topic, keys),
+                schema,
                 usable -> {
                     set.stored(usable);
                     changed.run();
@@ -105,16 +126,62 @@ final class StoreWiring {
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new StartupException("cannot read the subscriptions topic " + topic + ": " + e.getMessage());
         }
-        store.start();
+        store.start(partitions -> endOffsets(admin, partitions));
+    }
+
+    /** Each partition's read_committed end offset: what a write's decision must have read. */
+    private static Map<TopicPartition, Long> endOffsets(
+            org.apache.kafka.clients.admin.Admin admin, List<TopicPartition> partitions) {
+        var latest = new HashMap<TopicPartition, OffsetSpec>();
+        partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        try {
+            var answer = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all()
+                    .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            var ends = new HashMap<TopicPartition, Long>();
+            answer.forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("no end offsets of the subscriptions topic in " + WRITE_TIMEOUT, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted", e);
+        }
+    }
+
+    /**
+     * The admin API's writer: decides on this replica's view of the topic (once it has read to the end) and returns
+     * once the write is applied here. Not closed by the caller: it closes with this.
+     */
+    SubscriptionAdmin writer() {
+        synchronized (this) {
+            if (writer == null) {
+                writer = new SubscriptionWriter(
+                        store, clients::subscriptionsProducer, topic, schema, WRITE_TIMEOUT, false);
+            }
+            return writer;
+        }
+    }
+
+    /** The edits a write decides with: the config file's subscriptions as they are now. */
+    SubscriptionEdits edits(Clock clock) {
+        return new SubscriptionEdits(schema, clock, set.file(), maxPerWorkspace);
+    }
+
+    /** The subscriptions of the topic this replica applies now (for the API's health of one). */
+    SubscriptionStore store() {
+        return store;
     }
 
     void close() {
+        synchronized (this) {
+            if (writer != null) {
+                writer.close();
+            }
+        }
         store.close();
-    }
-
-    /** Records read as the config file's subscriptions are, with the delivery defaults and guard of this config. */
-    private static StoredSchema schema(DispatcherConfig config, String topic, KeyFile keys) {
-        return new StoredSchema(config.subscriptionDefaults(), new SecretCipher(keys, new SecureRandom()), topic);
     }
 
     /** For the {@code subscriptions} command: the topic read to its end, written through the transactional writer. */
@@ -136,6 +203,6 @@ final class StoreWiring {
             reader.close();
             throw e;
         }
-        return new SubscriptionWriter(reader, clients::subscriptionsProducer, topic, schema, CLI_TIMEOUT);
+        return new SubscriptionWriter(reader, clients::subscriptionsProducer, topic, schema, CLI_TIMEOUT, true);
     }
 }

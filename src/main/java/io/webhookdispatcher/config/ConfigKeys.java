@@ -240,16 +240,6 @@ public final class ConfigKeys {
                 mapping("management", "The management HTTP server.", List.of(ADDRESS, PORT, LIVENESS_TIMEOUT));
     }
 
-    static final class Admin {
-        static final ConfigKey<Optional<String>> ENCRYPTION_KEY_FILE = define(
-                        "encryptionKeyFile", ConfigKey.Type.STRING, Values::optionalString)
-                .describedDefault(Optional.empty(), ConfigKey.NONE)
-                .doc("Keys of the secrets in topics.subscriptions: <keyId>=<base64 of 32 bytes> per line, the first"
-                        + " encrypts; re-read without a restart.");
-        static final ConfigKey<Void> SECTION =
-                mapping("admin", "Managing subscriptions at run time.", List.of(ENCRYPTION_KEY_FILE));
-    }
-
     static final class Shutdown {
         static final ConfigKey<Duration> TIMEOUT = duration("timeout", "20s", "The whole graceful stop on SIGTERM.");
         static final ConfigKey<Void> SECTION = mapping("shutdown", "The graceful stop.", List.of(TIMEOUT));
@@ -349,7 +339,7 @@ public final class ConfigKeys {
                     Delivery.SECTION,
                     Retry.SECTION,
                     Management.SECTION,
-                    Admin.SECTION,
+                    AdminSection.SECTION,
                     Shutdown.SECTION,
                     Reload.SECTION,
                     Tenancy.SECTION,

@@ -131,11 +131,6 @@ public final class ConfigLoader {
                 Management.SECTION,
                 m -> new DispatcherConfig.Management(
                         Management.ADDRESS.read(m), Management.PORT.read(m), Management.LIVENESS_TIMEOUT.read(m)));
-        var admin = section(
-                top,
-                ConfigKeys.Admin.SECTION,
-                a -> new DispatcherConfig.Admin(
-                        ConfigKeys.Admin.ENCRYPTION_KEY_FILE.read(a).map(Path::of)));
         var shutdown = section(top, Shutdown.SECTION, s -> new DispatcherConfig.Shutdown(Shutdown.TIMEOUT.read(s)));
         var reload = section(top, Reload.SECTION, r -> new DispatcherConfig.Reload(Reload.INTERVAL.read(r)));
         var metrics = section(
@@ -155,6 +150,8 @@ public final class ConfigLoader {
                 ConfigKeys.Routing.SECTION,
                 r -> new DispatcherConfig.Routing(ConfigKeys.Routing.EXACT_ONLY.read(r)));
         var ingest = IngestSection.read(top, management.port());
+        var admin = AdminSection.read(
+                top, management.port(), ingest.port(), topics.subscriptions().isPresent());
         var schema = new SubscriptionSchema(env, delivery.subscriptionDefaults());
         List<Subscription> subscriptions = subscriptions(top, schema);
         SubscriptionSchema.checkWorkspaceLimit(subscriptions, tenancy.maxSubscriptionsPerWorkspace(), top);

@@ -169,11 +169,25 @@ public record DispatcherConfig(
     }
 
     /**
+     * The admin API ({@code /v1/subscriptions}) and the keys of the secrets it stores.
+     *
+     * @param port              empty: no admin API (the default)
+     * @param address           the interface to bind, as {@code management.address}
+     * @param tokensFile        the bearer tokens the API accepts, one per line; required with a port
      * @param encryptionKeyFile the keys that encrypt the signing secrets kept in {@code topics.subscriptions}, one
      *                          {@code <keyId>=<base64 of 32 bytes>} per line, the first one encrypting; empty: none
      */
-    public record Admin(java.util.Optional<java.nio.file.Path> encryptionKeyFile) {
+    public record Admin(
+            Optional<Integer> port,
+            String address,
+            Optional<java.nio.file.Path> tokensFile,
+            Optional<java.nio.file.Path> encryptionKeyFile) {
+        public static final Admin OFF = new Admin(Optional.empty(), "0.0.0.0", Optional.empty(), Optional.empty());
+
         public Admin {
+            Objects.requireNonNull(port, "port");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(tokensFile, "tokensFile");
             Objects.requireNonNull(encryptionKeyFile, "encryptionKeyFile");
         }
     }

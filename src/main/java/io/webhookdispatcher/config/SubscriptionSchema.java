@@ -206,7 +206,8 @@ public final class SubscriptionSchema {
                 tls,
                 filter,
                 autoDisableAfter,
-                workspaceId));
+                workspaceId,
+                Optional.empty()));
     }
 
     /** A workspace id: the CRM's are UUIDs; anything printable up to 128 characters is taken. */

@@ -21,6 +21,8 @@ import java.util.Optional;
  *                    never (also whenever {@code topics.operations} is unset)
  * @param workspaceId the one workspace whose events it gets (the event's {@code tenancy.workspaceField}); empty:
  *                    every workspace's
+ * @param createdAt   when it was created, for a subscription of {@code topics.subscriptions}: a retry that went on
+ *                    the failure path before then was an earlier subscription's of the same id; empty: the file's
  */
 public record Subscription(
         String id,
@@ -34,7 +36,8 @@ public record Subscription(
         Tls tls,
         Optional<PayloadFilter> filter,
         Optional<java.time.Duration> autoDisableAfter,
-        Optional<String> workspaceId) {
+        Optional<String> workspaceId,
+        Optional<java.time.Instant> createdAt) {
     /** A path segment shown in logs: a short word, not an id or a token (those have digits or are long). */
     private static final java.util.regex.Pattern SEGMENT_WORD = java.util.regex.Pattern.compile("[A-Za-z_-]{1,24}");
 
@@ -48,6 +51,7 @@ public record Subscription(
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(autoDisableAfter, "autoDisableAfter");
         Objects.requireNonNull(workspaceId, "workspaceId");
+        Objects.requireNonNull(createdAt, "createdAt");
         events = List.copyOf(events);
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be positive");
@@ -55,6 +59,24 @@ public record Subscription(
     }
 
     /** Without a payload filter, never disabled automatically, for every workspace. */
+    /** This subscription as created at {@code at} (a subscription of {@code topics.subscriptions}). */
+    public Subscription createdAt(java.time.Instant at) {
+        return new Subscription(
+                id,
+                url,
+                signing,
+                events,
+                enabled,
+                maxInFlight,
+                rateLimit,
+                breaker,
+                tls,
+                filter,
+                autoDisableAfter,
+                workspaceId,
+                Optional.of(at));
+    }
+
     public Subscription(
             String id,
             URI url,
@@ -75,6 +97,7 @@ public record Subscription(
                 rateLimit,
                 breaker,
                 tls,
+                Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty());

@@ -88,6 +88,7 @@ public final class Subscriptions {
                     .flatMap(f -> f.exactType().stream())
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
             version.incrementAndGet();
+            sender.retain(next);
         }
     }
 

@@ -14,6 +14,12 @@ public interface WebhookSender extends AutoCloseable {
      */
     Endpoint endpoint(Subscription subscription);
 
+    /**
+     * The subscriptions configured now: what a sender keeps per host for others (a client, its thread) may go once
+     * the endpoints that hold it are gone. Called after each change of the subscriptions.
+     */
+    default void retain(java.util.Collection<Subscription> current) {}
+
     /** Stops new requests; requests under way fail or finish within the request timeout. */
     @Override
     void close();

@@ -61,13 +61,32 @@ final class HostClients {
         this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
     }
 
+    /**
+     * Forgets the clients of hosts and TLS settings none of {@code current} uses: each goes (its selector thread with
+     * it) once the last endpoint that holds it is gone. Without it every URL ever configured kept a client.
+     */
+    synchronized void retain(java.util.Collection<io.webhookdispatcher.dispatch.Subscription> current) {
+        var used = new java.util.HashSet<ClientKey>();
+        current.forEach(s -> used.add(key(s.url(), s.tls())));
+        clients.keySet().retainAll(used);
+    }
+
+    /** The clients kept for new endpoints. */
+    synchronized int size() {
+        return clients.size();
+    }
+
+    private static ClientKey key(URI url, Tls tls) {
+        return new ClientKey(url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT), tls);
+    }
+
     synchronized HostClient clientFor(URI url, Tls tls) {
         if (closed) {
             throw new IllegalStateException("sender is closed");
         }
         // a URL without a host gets a client too; its requests then fail, classified, in send
-        String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
-        var key = new ClientKey(host, tls);
+        var key = key(url, tls);
+        String host = key.host();
         HostClient client = clients.get(key);
         if (client == null) {
             // the same host and files with other content: a renewal, the old client goes with its last endpoint

@@ -104,6 +104,11 @@ public final class JdkWebhookSender implements WebhookSender {
                 url, new RequestSigner(subscription.signing(), nonces), clients.clientFor(url, subscription.tls()));
     }
 
+    @Override
+    public void retain(java.util.Collection<Subscription> current) {
+        clients.retain(current);
+    }
+
     /** One subscription version: its URL and signer, and the client of its host. Immutable. */
     private final class JdkEndpoint implements Endpoint {
         private final URI url;

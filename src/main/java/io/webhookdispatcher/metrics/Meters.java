@@ -43,7 +43,7 @@ final class Meters {
     }
 
     static String help(String name) {
-        String help = DispatcherMetrics.HELP.get(name);
+        String help = DispatcherMetrics.HELP.getOrDefault(name, AdminMeters.HELP.get(name));
         if (help == null) {
             throw new IllegalArgumentException("no HELP text for meter " + name);
         }

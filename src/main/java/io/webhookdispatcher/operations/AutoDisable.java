@@ -313,6 +313,22 @@ public final class AutoDisable implements EndpointHealth {
                         store.state(lane.id()).filter(OperationRecord::disabled).ifPresent(this::apply)));
     }
 
+    /** The admin API enabled {@code id}: if auto-disable disabled it, it is enabled again, on every replica. */
+    public void enable(String id, String by) {
+        store.run(() -> store.state(id)
+                .filter(OperationRecord::disabled)
+                .filter(d -> subscriptions.lane(id).isPresent())
+                .ifPresent(disabled -> {
+                    subscriptions.endpointDisabled(id, false);
+                    String fingerprint =
+                            subscriptions.lane(id).orElseThrow().subscription().endpointFingerprint();
+                    store.writeIf(
+                            state -> state.filter(disabled::equals).isPresent(),
+                            OperationRecord.enabled(id, clock.instant(), fingerprint, by));
+                    log.info("subscription {} is enabled again by {}", id, by);
+                }));
+    }
+
     private void enableForChangedConfig(OperationRecord disabled) {
         String id = disabled.subscription();
         Lane lane = subscriptions.lane(id).orElseThrow();

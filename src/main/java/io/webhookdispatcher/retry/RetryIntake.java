@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetryIntake implements RecordHandler {
     private static final Logger log = LoggerFactory.getLogger(RetryIntake.class);
+    private static final Duration INCARNATION_MARGIN = Duration.ofSeconds(1);
 
     private final Subscriptions subscriptions;
     private final DeliveryScheduler scheduler;
@@ -186,7 +187,7 @@ public final class RetryIntake implements RecordHandler {
         List<Delivery> live = new ArrayList<>(deliveries.size());
         for (Delivery delivery : deliveries) {
             Lane lane = delivery.lane();
-            if (lane.removed()) {
+            if (lane.removed() || ofEarlierIncarnation(delivery)) {
                 all = and(all, failures.abandon(delivery, DeadLetters.SUBSCRIPTION_REMOVED));
             } else if (!lane.subscription().enabled()) {
                 all = and(all, failures.abandon(delivery, DeadLetters.SUBSCRIPTION_DISABLED));
@@ -196,6 +197,21 @@ public final class RetryIntake implements RecordHandler {
         }
         // an auto-disabled lane's are dead-lettered there (endpoint-disabled)
         return live.isEmpty() ? all : and(all, scheduler.submitAll(live));
+    }
+
+    /**
+     * Whether the delivery went on the failure path before its subscription was created: it was a deleted
+     * subscription's of the same id (re-created through topics.subscriptions), which the new one must not get. A
+     * second of margin for the clocks of the replica that wrote it and of the one that created it.
+     */
+    private static boolean ofEarlierIncarnation(Delivery delivery) {
+        Instant since = delivery.retry().pendingSince();
+        return since != null
+                && delivery.lane()
+                        .subscription()
+                        .createdAt()
+                        .filter(created -> since.isBefore(created.minus(INCARNATION_MARGIN)))
+                        .isPresent();
     }
 
     /** Waiting retries of a draining lease are dropped: the next owner reads them again. */

@@ -23,6 +23,9 @@ import java.util.Optional;
 public final class StoredSchema {
     static final String SECRET = "secret";
     static final String SECRETS = "secrets";
+    static final int MAX_FILTER_LENGTH = 1024;
+    private static final java.util.regex.Pattern MACRO =
+            java.util.regex.Pattern.compile("\\.\\s*(all|exists_one|exists|map|filter)\\s*\\(");
     /** Keys that make the dispatcher read one of its pod's files. */
     private static final List<String> POD_FILES = List.of("secretFile", "tls");
 
@@ -46,15 +49,27 @@ public final class StoredSchema {
     private final SubscriptionSchema schema;
     private final SecretCipher cipher;
     private final String source;
+    private final java.time.Clock clock;
 
     /**
      * @param defaults what a subscription takes from the config's {@code delivery} section
      * @param source   the topic, which the errors name as the config file's errors name the file
      */
     public StoredSchema(SubscriptionSchema.Defaults defaults, SecretCipher cipher, String source) {
+        this(defaults, cipher, source, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock when a rotation's previous secrets stop signing ({@link StoredSubscription#previousSecretsUntil}) */
+    public StoredSchema(
+            SubscriptionSchema.Defaults defaults, SecretCipher cipher, String source, java.time.Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.schema = new SubscriptionSchema(name -> null, Objects.requireNonNull(defaults, "defaults"));
         this.cipher = Objects.requireNonNull(cipher, "cipher");
         this.source = Objects.requireNonNull(source, "source");
+    }
+
+    java.time.Instant now() {
+        return clock.instant();
     }
 
     /** The topic, which the errors name as the config file's errors name the file. */
@@ -84,6 +99,10 @@ public final class StoredSchema {
                                         + ": is not allowed in topics.subscriptions (it reads a file of the dispatcher's pod)"));
             }
         }
+        Optional<String> costly = costlyFilter(spec.get("filter"));
+        if (costly.isPresent()) {
+            return new Unusable(false, List.of(source + ": " + path + ".filter: " + costly.get()));
+        }
         try {
             transformSecrets(spec, stored.id(), Direction.DECRYPT);
         } catch (SecretCipher.CipherException e) {
@@ -91,11 +110,18 @@ public final class StoredSchema {
                     e.failure() == SecretCipher.Failure.MISSING_KEY,
                     List.of(source + ": " + path + "." + secretKey(spec) + ": " + e.getMessage()));
         }
+        if (stored.previousSecretsExpired(clock.instant())) { // the rotation's overlap is over: the first one signs
+            List<String> secrets = secrets(spec);
+            spec.remove(SECRETS);
+            if (!secrets.isEmpty()) {
+                spec.put(SECRET, secrets.get(0));
+            }
+        }
         Optional<Subscription> parsed = schema.parse(spec, path, errors, any -> true);
         if (parsed.isEmpty()) {
             return new Unusable(false, errors.messages());
         }
-        return new Usable(parsed.get());
+        return new Usable(parsed.get().createdAt(stored.createdAt()));
     }
 
     /**
@@ -114,6 +140,37 @@ public final class StoredSchema {
         ObjectNode spec = stored.spec();
         transformSecrets(spec, stored.id(), Direction.DECRYPT);
         return spec;
+    }
+
+    /**
+     * Why a filter is too costly for a subscription of the topic, whose writer is not the operator: every event of
+     * its workspace runs it on the consumer's thread, and nested macros multiply (three nested {@code all} over 100
+     * items are a million steps). At most {@link #MAX_FILTER_LENGTH} characters and one macro.
+     */
+    static Optional<String> costlyFilter(JsonNode filter) {
+        if (filter == null || !filter.isTextual()) {
+            return Optional.empty(); // the schema says what is wrong with it
+        }
+        String text = filter.asText();
+        if (text.length() > MAX_FILTER_LENGTH) {
+            return Optional.of("at most " + MAX_FILTER_LENGTH + " characters in topics.subscriptions");
+        }
+        if (MACRO.matcher(text).results().count() > 1) {
+            return Optional.of("at most one macro (all, exists, exists_one, map, filter) in topics.subscriptions:"
+                    + " each event runs it");
+        }
+        return Optional.empty();
+    }
+
+    /** A spec's secrets, current first ({@code secret}, or each of {@code secrets}). */
+    public static List<String> secrets(ObjectNode spec) {
+        var out = new java.util.ArrayList<String>();
+        JsonNode one = spec.get(SECRET);
+        if (one != null && one.isTextual()) {
+            out.add(one.asText());
+        }
+        spec.path(SECRETS).forEach(s -> out.add(s.asText()));
+        return out;
     }
 
     private enum Direction {

@@ -8,21 +8,38 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One record of {@code topics.subscriptions}, keyed by the subscription's id: the subscription as JSON with the keys
  * of the config file's entries ({@code spec}, its secrets {@link SecretCipher encrypted}), and beside them
  * {@code description}, {@code createdAt}, {@code updatedAt} and {@code version} (1 on create, one more per write:
- * what {@code update --if-version} compares). A null value (a tombstone) is a deleted subscription.
+ * what {@code update --if-version} compares), and {@code idempotency} when the admin API created it with an
+ * {@code Idempotency-Key}. A null value (a tombstone) is a deleted subscription.
+ *
+ * @param idempotency the {@code Idempotency-Key} it was created with and a digest of that request, kept in the
+ *                    record so that a retried create is recognised by every replica, after restarts too
+ * @param previousSecretsUntil after a rotation: until when the secrets after the first still sign (then every
+ *                    reader drops them); empty: all sign
  */
 public record StoredSubscription(
-        String id, ObjectNode spec, String description, Instant createdAt, Instant updatedAt, long version) {
+        String id,
+        ObjectNode spec,
+        String description,
+        Instant createdAt,
+        Instant updatedAt,
+        long version,
+        Optional<Idempotency> idempotency,
+        Optional<Instant> previousSecretsUntil) {
     static final String DESCRIPTION = "description";
     static final String CREATED_AT = "createdAt";
     static final String UPDATED_AT = "updatedAt";
     static final String VERSION = "version";
+    static final String IDEMPOTENCY = "idempotency";
+    static final String PREVIOUS_SECRETS_UNTIL = "previousSecretsUntil";
     /** The keys a record has besides the subscription's own. */
-    static final List<String> METADATA = List.of(DESCRIPTION, CREATED_AT, UPDATED_AT, VERSION);
+    static final List<String> METADATA =
+            List.of(DESCRIPTION, CREATED_AT, UPDATED_AT, VERSION, IDEMPOTENCY, PREVIOUS_SECRETS_UNTIL);
 
     static final int MAX_DESCRIPTION = 500;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,10 +49,47 @@ public record StoredSubscription(
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(idempotency, "idempotency");
+        Objects.requireNonNull(previousSecretsUntil, "previousSecretsUntil");
         spec = spec.deepCopy(); // a record's state must not change under its readers
         if (version < 1) {
             throw new IllegalArgumentException("version must be positive");
         }
+    }
+
+    /** Not created through the API with an {@code Idempotency-Key}. */
+    public StoredSubscription(
+            String id, ObjectNode spec, String description, Instant createdAt, Instant updatedAt, long version) {
+        this(id, spec, description, createdAt, updatedAt, version, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * @param key     the client's {@code Idempotency-Key}
+     * @param request a digest of the create request it came with: the same key with another request is refused
+     */
+    public record Idempotency(String key, String request) {
+        public static final int MAX_KEY = 255;
+
+        public Idempotency {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(request, "request");
+        }
+    }
+
+    /** The same record at a new version: its creation, idempotency and rotation kept. */
+    StoredSubscription next(ObjectNode nextSpec, String nextDescription, Instant at) {
+        return new StoredSubscription(
+                id, nextSpec, nextDescription, createdAt, at, version + 1, idempotency, previousSecretsUntil);
+    }
+
+    /** This record with the secrets after the first signing until {@code until} only (empty: for as long as kept). */
+    StoredSubscription rotated(Optional<Instant> until) {
+        return new StoredSubscription(id, spec, description, createdAt, updatedAt, version, idempotency, until);
+    }
+
+    /** Whether the secrets after the first are dropped at {@code now}. */
+    public boolean previousSecretsExpired(Instant now) {
+        return previousSecretsUntil.filter(until -> !now.isBefore(until)).isPresent();
     }
 
     /** A copy: the caller may change it. */
@@ -51,6 +105,9 @@ public record StoredSubscription(
                 .put(CREATED_AT, createdAt.toString())
                 .put(UPDATED_AT, updatedAt.toString())
                 .put(VERSION, version);
+        idempotency.ifPresent(
+                i -> value.putObject(IDEMPOTENCY).put("key", i.key()).put("request", i.request()));
+        previousSecretsUntil.ifPresent(until -> value.put(PREVIOUS_SECRETS_UNTIL, until.toString()));
         try {
             return JSON.writeValueAsBytes(value);
         } catch (IOException e) {
@@ -88,7 +145,22 @@ public record StoredSubscription(
                 description == null ? "" : description.asText(),
                 instant(spec.remove(CREATED_AT), CREATED_AT),
                 instant(spec.remove(UPDATED_AT), UPDATED_AT),
-                version.asLong());
+                version.asLong(),
+                idempotency(spec.remove(IDEMPOTENCY)),
+                spec.has(PREVIOUS_SECRETS_UNTIL)
+                        ? Optional.of(instant(spec.remove(PREVIOUS_SECRETS_UNTIL), PREVIOUS_SECRETS_UNTIL))
+                        : Optional.empty());
+    }
+
+    private static Optional<Idempotency> idempotency(JsonNode node) {
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.path("key").isTextual() || !node.path("request").isTextual()) {
+            throw new IllegalArgumentException(IDEMPOTENCY + ": must be an object with key and request");
+        }
+        return Optional.of(
+                new Idempotency(node.get("key").asText(), node.get("request").asText()));
     }
 
     private static Instant instant(JsonNode node, String name) {

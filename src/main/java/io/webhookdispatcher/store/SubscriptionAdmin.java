@@ -45,6 +45,9 @@ public interface SubscriptionAdmin extends AutoCloseable {
     /** Written and acknowledged: the record, or empty for a deletion. */
     record Written(Optional<StoredSubscription> record) implements Outcome {}
 
+    /** Nothing written: the request was made before (a create retried with its {@code Idempotency-Key}). */
+    record Existing(StoredSubscription record) implements Decision, Outcome {}
+
     /** Nothing written: why, fit to show the operator. */
     record Refusal(Reason reason, List<String> messages) implements Decision, Outcome {
         public Refusal {
@@ -59,9 +62,18 @@ public interface SubscriptionAdmin extends AutoCloseable {
 
     enum Reason {
         NOT_FOUND,
-        /** The id exists already, is the config file's, or the version is not the one expected. */
+        /** The id exists already, or is the config file's. */
         CONFLICT,
+        /** The version is not the one expected (the command reports it as {@link #CONFLICT}, as it always did). */
+        VERSION_MISMATCH,
         /** The subscription is not valid, or its secrets cannot be sealed or opened. */
-        INVALID
+        INVALID,
+        /** The {@code Idempotency-Key} came before with another request. */
+        KEY_REUSED;
+
+        /** The reason as the {@code subscriptions} command reports it. */
+        public Reason reported() {
+            return this == VERSION_MISMATCH ? CONFLICT : this;
+        }
     }
 }

@@ -62,8 +62,32 @@ public final class SubscriptionEdits {
 
     /** Version 1 of {@code spec} (its {@code id} the record's key), its secrets sealed. */
     public Edit create(ObjectNode spec, String description) {
+        return create(spec, description, Optional.empty());
+    }
+
+    /**
+     * As {@link #create(ObjectNode, String)}; with an idempotency key, a subscription created with the same key
+     * and request is the answer instead ({@link SubscriptionAdmin.Existing}), and one with the same key and
+     * another request a refusal.
+     */
+    public Edit create(ObjectNode spec, String description, Optional<StoredSubscription.Idempotency> idempotency) {
         String id = spec.path("id").asText();
         return topic -> {
+            if (idempotency.isPresent()) {
+                String key = idempotency.get().key();
+                Optional<StoredSubscription> earlier = topic.values().stream()
+                        .filter(s ->
+                                s.idempotency().filter(i -> i.key().equals(key)).isPresent())
+                        .findFirst();
+                if (earlier.isPresent()) {
+                    return earlier.get().idempotency().orElseThrow().equals(idempotency.get())
+                            ? new SubscriptionAdmin.Existing(earlier.get())
+                            : Refusal.of(
+                                    Reason.KEY_REUSED,
+                                    "Idempotency-Key " + key + " created subscription "
+                                            + earlier.get().id() + " with another request");
+                }
+            }
             Optional<StoredSubscription> current = Optional.ofNullable(topic.get(id));
             if (fileIds.contains(id)) {
                 return Refusal.of(
@@ -77,7 +101,8 @@ public final class SubscriptionEdits {
                                 + current.get().version() + "): update it");
             }
             Instant now = clock.instant();
-            return sealed(id, spec, description, now, now, 1, topic);
+            return sealed(
+                    new StoredSubscription(id, spec, description, now, now, 1, idempotency, Optional.empty()), topic);
         };
     }
 
@@ -88,6 +113,40 @@ public final class SubscriptionEdits {
      * @param ifVersion   the version the operator read; empty: whichever is current
      */
     public Edit update(String id, SpecChange change, Optional<String> description, OptionalLong ifVersion) {
+        return opened(id, ifVersion, (was, spec, topic) -> {
+            change.apply(spec);
+            spec.put("id", id);
+            return sealed(was.next(spec, description.orElse(was.description()), clock.instant()), topic);
+        });
+    }
+
+    /**
+     * A new secret first and the current one after it, signing until {@code now + overlap} (then every replica drops
+     * it); an overlap of zero keeps the new one only. Secrets older than the current one are dropped now.
+     */
+    public Edit rotate(String id, String secret, java.time.Duration overlap, OptionalLong ifVersion) {
+        return opened(id, ifVersion, (was, spec, topic) -> {
+            Instant now = clock.instant();
+            List<String> current = StoredSchema.secrets(spec);
+            spec.remove(StoredSchema.SECRET);
+            spec.remove(StoredSchema.SECRETS);
+            if (overlap.isZero() || current.isEmpty()) {
+                spec.put(StoredSchema.SECRET, secret);
+                return sealed(was.next(spec, was.description(), now).rotated(Optional.empty()), topic);
+            }
+            spec.putArray(StoredSchema.SECRETS).add(secret).add(current.get(0));
+            return sealed(was.next(spec, was.description(), now).rotated(Optional.of(now.plus(overlap))), topic);
+        });
+    }
+
+    /** What a change of an existing subscription decides, given its record and its spec with the secrets open. */
+    @FunctionalInterface
+    private interface Change {
+        Decision decide(StoredSubscription was, ObjectNode spec, Map<String, StoredSubscription> topic);
+    }
+
+    /** {@code change} decided on the current record, if it exists at {@code ifVersion} and its secrets open. */
+    private Edit opened(String id, OptionalLong ifVersion, Change change) {
         return topic -> {
             Optional<StoredSubscription> current = Optional.ofNullable(topic.get(id));
             Optional<Refusal> refused = check(id, current, ifVersion);
@@ -95,22 +154,11 @@ public final class SubscriptionEdits {
                 return refused.get();
             }
             StoredSubscription was = current.orElseThrow();
-            ObjectNode spec;
             try {
-                spec = schema.plain(was);
+                return change.decide(was, schema.plain(was), topic);
             } catch (SecretCipher.CipherException e) {
                 return Refusal.of(Reason.INVALID, "its stored secret " + e.getMessage());
             }
-            change.apply(spec);
-            spec.put("id", id);
-            return sealed(
-                    id,
-                    spec,
-                    description.orElse(was.description()),
-                    was.createdAt(),
-                    clock.instant(),
-                    was.version() + 1,
-                    topic);
         };
     }
 
@@ -137,28 +185,31 @@ public final class SubscriptionEdits {
         long version = current.get().version();
         if (ifVersion.isPresent() && ifVersion.getAsLong() != version) {
             return Optional.of(Refusal.of(
-                    Reason.CONFLICT,
+                    Reason.VERSION_MISMATCH,
                     "subscription " + id + " is at version " + version + ", not " + ifVersion.getAsLong()
                             + ": someone changed it since; get it again"));
         }
         return Optional.empty();
     }
 
-    private Decision sealed(
-            String id,
-            ObjectNode spec,
-            String description,
-            Instant created,
-            Instant updated,
-            long version,
-            Map<String, StoredSubscription> topic) {
-        if (description.length() > StoredSubscription.MAX_DESCRIPTION) {
+    /** {@code plain} (its secrets in clear) sealed, if every replica could apply it. */
+    private Decision sealed(StoredSubscription plain, Map<String, StoredSubscription> topic) {
+        String id = plain.id();
+        if (plain.description().length() > StoredSubscription.MAX_DESCRIPTION) {
             return Refusal.of(
                     Reason.INVALID, "description: at most " + StoredSubscription.MAX_DESCRIPTION + " characters");
         }
         StoredSubscription record;
         try {
-            record = new StoredSubscription(id, schema.seal(spec, id), description, created, updated, version);
+            record = new StoredSubscription(
+                    id,
+                    schema.seal(plain.spec(), id),
+                    plain.description(),
+                    plain.createdAt(),
+                    plain.updatedAt(),
+                    plain.version(),
+                    plain.idempotency(),
+                    plain.previousSecretsUntil());
         } catch (SecretCipher.CipherException e) {
             return Refusal.of(Reason.INVALID, "cannot encrypt the secret: " + e.getMessage());
         }

@@ -52,6 +52,11 @@ public final class SubscriptionSet {
         return applied;
     }
 
+    /** The config file's subscriptions now. */
+    public synchronized List<Subscription> file() {
+        return file;
+    }
+
     /** The ids of the config file's subscriptions, which the topic may not use. */
     public synchronized Set<String> fileIds() {
         var ids = new HashSet<String>();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,11 +51,21 @@ public final class SubscriptionStore implements AutoCloseable {
     private final Map<String, StoredSubscription> records = new ConcurrentHashMap<>();
     private final Map<String, Subscription> usable = new HashMap<>();
     private final Set<String> waitingForKey = new HashSet<>();
+    /** Records whose previous secrets stop signing at a time still to come: decoded again then. */
+    private final Map<String, java.time.Instant> rotating = new HashMap<>();
+
     private final Thread thread = new Thread(this::follow, "subscription-store");
     private List<TopicPartition> partitions = List.of();
     private long keysSeen;
     private boolean opening;
+    /** A change read and not yet told to the listener (it failed): told on the next step. */
+    private boolean untold;
+
     private volatile boolean running = true;
+    /** While following: where each partition's records are applied up to (the listener told); guarded by itself. */
+    private final Map<TopicPartition, Long> applied = new HashMap<>();
+    /** While following: each partition's end offset (read_committed), asked of the broker by another client. */
+    private Function<List<TopicPartition>, Map<TopicPartition, Long>> endOffsets;
 
     /**
      * @param consumer      a consumer without a group (read_committed: aborted writes are no subscriptions)
@@ -102,8 +113,15 @@ public final class SubscriptionStore implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    /** Reads until every partition's position reaches its end offset as of this call. Not while following. */
+    /**
+     * Reads until every partition's position reaches its end offset as of this call; while following, waits until
+     * the following thread has applied that far instead.
+     */
     public void catchUp(Duration timeout) {
+        if (endOffsets != null) {
+            awaitApplied(endOffsets.apply(partitions), timeout);
+            return;
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < end.get(tp))) {
@@ -115,9 +133,55 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    /** Follows the topic on its own thread from where {@link #open} ended. */
-    public void start() {
+    /**
+     * Follows the topic, and lets a writer wait for it: {@link #catchUp} then waits until what {@code endOffsets}
+     * returns (each partition's read_committed end offset) is applied, and {@link #awaitApplied} until a record
+     * written is.
+     */
+    public void start(Function<List<TopicPartition>, Map<TopicPartition, Long>> endOffsets) {
+        this.endOffsets = Objects.requireNonNull(endOffsets, "endOffsets");
+        noteApplied();
         thread.start();
+    }
+
+    /** Whether {@link #start} was called: another thread applies what is read. */
+    public boolean following() {
+        return endOffsets != null;
+    }
+
+    /**
+     * Waits until the following thread has applied (and told the listener) every partition up to the given offset,
+     * exclusive: a write's offset + 1 is "this write is live here".
+     *
+     * @throws KafkaException when that takes longer than {@code timeout}
+     */
+    public void awaitApplied(Map<TopicPartition, Long> offsets, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (applied) {
+            while (offsets.entrySet().stream().anyMatch(e -> applied.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new KafkaException("the subscriptions topic " + topic + " was not applied up to " + offsets
+                            + " in " + timeout + " (applied: " + applied + ")");
+                }
+                try {
+                    applied.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KafkaException("interrupted while waiting for " + topic, e);
+                }
+            }
+        }
+    }
+
+    /** The position of every partition, now that what was read up to it is applied. Only on the reading thread. */
+    private void noteApplied() {
+        var positions = new HashMap<TopicPartition, Long>();
+        partitions.forEach(tp -> positions.put(tp, consumer.position(tp)));
+        synchronized (applied) {
+            applied.putAll(positions);
+            applied.notifyAll();
+        }
     }
 
     /** The last readable record of each subscription, usable or not (what a write compares its version with). */
@@ -151,9 +215,14 @@ public final class SubscriptionStore implements AutoCloseable {
 
     /** One poll's records, and the records a new key may open, applied; the listener told of a change. */
     void step(Duration timeout) {
-        if (read(timeout) | keysChanged()) {
-            listener.changed(usable());
+        if (read(timeout) | keysChanged() | rotationsEnded()) {
+            untold = true;
         }
+        if (untold) { // also after a listener that failed: applied only once it was told
+            listener.changed(usable());
+            untold = false;
+        }
+        noteApplied();
     }
 
     /** One poll's records applied; whether the usable set changed. */
@@ -184,6 +253,7 @@ public final class SubscriptionStore implements AutoCloseable {
         waitingForKey.remove(id);
         if (value == null) { // a tombstone: deleted
             records.remove(id);
+            rotating.remove(id);
             return usable.remove(id) != null;
         }
         StoredSubscription stored;
@@ -204,6 +274,9 @@ public final class SubscriptionStore implements AutoCloseable {
     /** Whether the usable set changed. */
     private boolean decode(StoredSubscription stored) {
         String id = stored.id();
+        stored.previousSecretsUntil()
+                .filter(until -> !stored.previousSecretsExpired(schema.now()))
+                .ifPresentOrElse(until -> rotating.put(id, until), () -> rotating.remove(id));
         StoredSchema.Decoded decoded;
         try {
             decoded = schema.decode(stored);
@@ -222,6 +295,23 @@ public final class SubscriptionStore implements AutoCloseable {
         }
         report.unusable(id, why);
         return usable.remove(id) != null;
+    }
+
+    /** The records whose rotation overlap ended since, decoded again (their previous secrets no longer sign). */
+    private synchronized boolean rotationsEnded() {
+        if (rotating.isEmpty()) {
+            return false;
+        }
+        var now = schema.now();
+        boolean changed = false;
+        for (var e : List.copyOf(rotating.entrySet())) {
+            if (!now.isBefore(e.getValue())) {
+                rotating.remove(e.getKey());
+                StoredSubscription stored = records.get(e.getKey());
+                changed |= stored != null && decode(stored);
+            }
+        }
+        return changed;
     }
 
     /** After the key file changed: the records that waited for a key, decoded again. */

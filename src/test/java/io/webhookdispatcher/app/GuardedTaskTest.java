@@ -18,7 +18,7 @@ class GuardedTaskTest {
         try {
             // given: a task that fails on its first run (an uncaught exception cancels a fixed-delay task)
             timer.scheduleWithFixedDelay(
-                    Application.guarded("test task", () -> {
+                    Threads.guarded("test task", () -> {
                         if (runs.incrementAndGet() == 1) {
                             throw new IllegalStateException("first run fails");
                         }

@@ -35,6 +35,9 @@ class SubscriptionsCliTest {
 
     private final SortedMap<String, StoredSubscription> topic = new TreeMap<>();
     private final List<Subscription> enabled = new ArrayList<>();
+    private final List<String> tested = new ArrayList<>();
+    private io.webhookdispatcher.dispatch.DeliveryOutcome testOutcome =
+            new io.webhookdispatcher.dispatch.DeliveryOutcome.Delivered(204, java.time.Duration.ofMillis(12));
     /** Everything the commands of a test printed, in order. */
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -194,6 +197,35 @@ class SubscriptionsCliTest {
                 .satisfies(s -> assertThat(s.url()).hasToString("https://hooks.example.com/"));
     }
 
+    @Test
+    void shouldSendATestEventSignedAsTheSubscriptionAndReportTheReceiversAnswer() throws Exception {
+        // given
+        assertThat(subscriptions("create", "crm-sync", "--url", "https://hooks.example.com/crm", "--event", "*"))
+                .isZero();
+
+        // when
+        int ok = subscriptions("test", "crm-sync", "--output", "json");
+        testOutcome = new io.webhookdispatcher.dispatch.DeliveryOutcome.Retryable(
+                new io.webhookdispatcher.dispatch.DeliveryOutcome.Failure(
+                        io.webhookdispatcher.dispatch.DeliveryOutcome.AttemptResult.SERVER_5XX,
+                        503,
+                        "HttpStatus",
+                        "503",
+                        "",
+                        java.time.Duration.ofMillis(30)),
+                Optional.empty());
+        int failed = subscriptions("test", "crm-sync");
+
+        // then: a webhook.test to it; exit 0 on a 2xx, 1 otherwise, with the status and latency
+        assertThat(ok).isZero();
+        assertThat(failed).isEqualTo(1);
+        assertThat(tested)
+                .hasSize(2)
+                .allSatisfy(t -> assertThat(t).startsWith("crm-sync ").contains("\"eventName\":\"webhook.test\""));
+        assertThat(out()).contains("\"delivered\":true", "\"status\":204", "\"latencyMs\":12");
+        assertThat(out()).contains("crm-sync: HTTP 503 in 30 ms");
+    }
+
     private int subscriptions(String command, String... args) {
         var all = new ArrayList<>(List.of("subscriptions", command, "--config", config.toString()));
         all.addAll(List.of(args));
@@ -215,10 +247,20 @@ class SubscriptionsCliTest {
 
                     @Override
                     public SubscriptionAdmin subscriptions(DispatcherConfig c) {
-                        return new InMemory(new StoredSchema(
-                                c.subscriptionDefaults(),
-                                new SecretCipher(() -> EncryptionKeys.parse(KEYS, "keys"), new SecureRandom()),
-                                c.topics().subscriptions().orElseThrow()));
+                        return new io.webhookdispatcher.testkit.InMemorySubscriptionAdmin(
+                                topic,
+                                new StoredSchema(
+                                        c.subscriptionDefaults(),
+                                        new SecretCipher(() -> EncryptionKeys.parse(KEYS, "keys"), new SecureRandom()),
+                                        c.topics().subscriptions().orElseThrow()),
+                                () -> null);
+                    }
+
+                    @Override
+                    public io.webhookdispatcher.dispatch.DeliveryOutcome test(
+                            DispatcherConfig c, Subscription s, String deliveryId, byte[] body) {
+                        tested.add(s.id() + " " + new String(body, StandardCharsets.UTF_8));
+                        return testOutcome;
                     }
                 });
     }
@@ -234,41 +276,5 @@ class SubscriptionsCliTest {
     private JsonNode lastJson() throws Exception {
         List<String> lines = out().lines().toList();
         return JSON.readTree(lines.get(lines.size() - 1));
-    }
-
-    /** The topic as a map, each write decided as the Kafka writer decides it. */
-    private final class InMemory implements SubscriptionAdmin {
-        private final StoredSchema schema;
-
-        InMemory(StoredSchema schema) {
-            this.schema = schema;
-        }
-
-        @Override
-        public SortedMap<String, StoredSubscription> records() {
-            return new TreeMap<>(topic);
-        }
-
-        @Override
-        public Outcome write(String id, Edit edit) {
-            Decision decision = edit.decide(topic);
-            if (decision instanceof Refusal refused) {
-                return refused;
-            }
-            if (decision instanceof Put put) {
-                topic.put(id, put.record());
-                return new Written(Optional.of(put.record()));
-            }
-            topic.remove(id);
-            return new Written(Optional.empty());
-        }
-
-        @Override
-        public StoredSchema schema() {
-            return schema;
-        }
-
-        @Override
-        public void close() {}
     }
 }

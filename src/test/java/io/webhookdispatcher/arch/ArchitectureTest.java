@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   app ──────────────► every other package (the one composition root; app.cli is part of it)
+ *   admin ────────────► config, dispatch, metrics, store (the admin API: subscriptions at run time)
  *   attempts ─────────► dispatch, event, metrics
  *   retry ────────────► dispatch, consume, config, event, metrics
  *   config ───────────► dispatch, event
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * <p>dispatch owns the domain types and the {@code WebhookSender} interface; http, retry, operations and attempts
  * are adapters around it that never import each other; consume's {@code RecordHandler} is implemented by dispatch,
  * not the other way round. ingest, the door for webhooks coming in, verifies with http's signers and writes to Kafka
- * itself: it never reaches into the delivery path (consume, retry, operations, attempts) or the event model. Each rule names its root package, so {@link #shouldFailOnAViolation} can run the same
+ * itself: it never reaches into the delivery path (consume, retry, operations, attempts) or the event model. admin,
+ * the door for people and the CRM's settings page, stores subscriptions through store and reads the running lanes. Each rule names its root package, so {@link #shouldFailOnAViolation} can run the same
  * rules against the deliberately bad classes under {@code arch.violations}.
  */
 class ArchitectureTest {
@@ -61,6 +63,7 @@ class ArchitectureTest {
 
         assertThat(found)
                 .containsAll(List.of(
+                        "admin",
                         "app",
                         "attempts",
                         "config",
@@ -105,6 +108,11 @@ class ArchitectureTest {
         ingestIsADoor(ROOT).check(MAIN);
     }
 
+    @Test
+    void shouldKeepAdminADoorOnly() {
+        adminIsADoor(ROOT).check(MAIN);
+    }
+
     /** The rules are not vacuous: each one fails on {@code arch.violations}, a tiny code base that breaks it. */
     @Test
     void shouldFailOnAViolation() {
@@ -116,7 +124,8 @@ class ArchitectureTest {
                 "dispatch", dispatchIsTheCore(bad),
                 "adapters", adaptersApart(bad).get(0), // http -> retry
                 "leaves", leaves(bad).get(0), // consume -> dispatch
-                "ingest", ingestIsADoor(bad)); // ingest -> retry
+                "ingest", ingestIsADoor(bad), // ingest -> retry
+                "admin", adminIsADoor(bad)); // admin -> retry
 
         rules.forEach((name, rule) -> assertThatThrownBy(() -> rule.check(violations))
                 .as(name)
@@ -158,6 +167,18 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(packages(root, "consume", "event", "retry", "operations", "attempts"))
                 .because("ingest only puts webhooks on the events topic: config, dispatch, http and metrics are"
+                        + " all it needs");
+    }
+
+    /** admin stores subscriptions and reads the running lanes; it never takes part in a delivery. */
+    private static ArchRule adminIsADoor(String root) {
+        return noClasses()
+                .that()
+                .resideInAPackage(root + ".admin..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages(root, "consume", "retry", "operations", "attempts", "http", "ingest"))
+                .because("admin writes topics.subscriptions through store; config, dispatch, metrics and store are"
                         + " all it needs");
     }
 

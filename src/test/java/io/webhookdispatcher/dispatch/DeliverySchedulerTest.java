@@ -95,7 +95,8 @@ class DeliverySchedulerTest {
                 Tls.DEFAULT,
                 Optional.empty(),
                 Optional.empty(),
-                Optional.of(workspace));
+                Optional.of(workspace),
+                java.util.Optional.empty());
     }
 
     private static Subscription sub(String id, int maxInFlight) {

@@ -53,7 +53,8 @@ final class TestLanes {
                 Tls.DEFAULT,
                 Optional.empty(),
                 Optional.empty(),
-                workspace);
+                workspace,
+                java.util.Optional.empty());
         return new Lane(subscription, new FakeSender().endpoint(subscription), 0);
     }
 

@@ -38,7 +38,7 @@ class IngestHandlerTest {
             new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final HttpClient client = HttpClient.newHttpClient();
-    private IngestServer server;
+    private io.webhookdispatcher.http.HttpPort server;
 
     @BeforeEach
     void start() throws Exception {
@@ -52,7 +52,7 @@ class IngestHandlerTest {
                 new IngestHandler.Limits(MAX_BYTES, 4L * MAX_BYTES),
                 metrics.ingest(List.of("crm"), Outcome.labels()),
                 Clock.systemUTC());
-        server = new IngestServer("127.0.0.1", 0, handler);
+        server = new io.webhookdispatcher.http.HttpPort("ingest", "127.0.0.1", 0, handler);
         server.start();
     }
 

@@ -336,7 +336,8 @@ class AutoDisableTest {
                 Tls.DEFAULT,
                 Optional.empty(),
                 Optional.of(AFTER),
-                Optional.empty());
+                Optional.empty(),
+                java.util.Optional.empty());
     }
 
     private static Subscription withoutAutoDisable(Subscription s) {
@@ -352,6 +353,7 @@ class AutoDisableTest {
                 s.tls(),
                 s.filter(),
                 Optional.empty(),
-                s.workspaceId());
+                s.workspaceId(),
+                java.util.Optional.empty());
     }
 }

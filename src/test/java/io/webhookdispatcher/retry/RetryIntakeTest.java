@@ -142,6 +142,64 @@ class RetryIntakeTest {
     }
 
     @Test
+    void shouldNotGiveARecreatedSubscriptionTheRetriesOfTheOneDeletedBeforeIt() throws Exception {
+        // given: b deleted and created again (topics.subscriptions) after its retry went on the failure path
+        var abandoned = new java.util.concurrent.ConcurrentHashMap<String, String>();
+        FailurePath recording = new FailurePath() {
+            @Override
+            public CompletableFuture<RecordCompletion> failed(Delivery delivery, DeliveryOutcome outcome) {
+                throw new AssertionError("no attempt fails here");
+            }
+
+            @Override
+            public CompletableFuture<RecordCompletion> defer(
+                    Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely) {
+                throw new AssertionError("nothing is deferred here");
+            }
+
+            @Override
+            public CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason) {
+                abandoned.put(delivery.lane().id(), reason);
+                return CompletableFuture.completedFuture(RecordCompletion.DURABLE);
+            }
+        };
+        java.time.Instant failedAt = clock.instant();
+        clock.advance(Duration.ofMinutes(5));
+        subscriptions.replace(List.of(subscription("a"), subscription("b").createdAt(clock.instant())));
+        var intake = new RetryIntake(
+                subscriptions,
+                new DeliveryScheduler(
+                        subscriptions,
+                        recording,
+                        AttemptLog.NONE,
+                        EndpointHealth.NONE,
+                        metrics,
+                        clock,
+                        new DeliveryScheduler.Bounds(16, 100, 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1))),
+                recording,
+                deadLetters,
+                timer,
+                metrics,
+                clock);
+
+        // when: its retry and one of a, first attempted before b's new creation
+        var done = intake.handle(
+                        retryRecord(
+                                WebhookHeaders.SUBSCRIPTIONS,
+                                "a:id-of-a,b:id-of-b",
+                                WebhookHeaders.FIRST_ATTEMPT_AT,
+                                failedAt.toString()),
+                        lease)
+                .toCompletableFuture();
+
+        // then: a's is delivered; b's is dead-lettered subscription-removed, never sent to the new b
+        assertThat(done.get(5, TimeUnit.SECONDS)).isEqualTo(RecordCompletion.DURABLE);
+        assertThat(sender.calls("a")).extracting(FakeSender.Call::deliveryId).containsExactly("id-of-a");
+        assertThat(sender.calls("b")).isEmpty();
+        assertThat(abandoned).containsExactly(java.util.Map.entry("b", DeadLetters.SUBSCRIPTION_REMOVED));
+    }
+
+    @Test
     void shouldDeadLetterARecordWhoseHeadersDoNotParseInsteadOfFailingIt() throws Exception {
         for (var bad : List.of(
                 retryRecord(

@@ -24,7 +24,8 @@ final class StoreFixture {
     final AtomicReference<EncryptionKeys> keys =
             new AtomicReference<>(EncryptionKeys.parse(SecretCipherTest.K1, "keys"));
     final FakeClock clock = new FakeClock();
-    final StoredSchema schema = new StoredSchema(DEFAULTS, new SecretCipher(keys::get, new SecureRandom()), TOPIC);
+    final StoredSchema schema =
+            new StoredSchema(DEFAULTS, new SecretCipher(keys::get, new SecureRandom()), TOPIC, clock);
 
     /** Edits with these subscriptions in the config file, at most {@code maxPerWorkspace} per workspace. */
     SubscriptionEdits edits(List<Subscription> file, int maxPerWorkspace) {
@@ -45,7 +46,8 @@ final class StoreFixture {
                 Tls.DEFAULT,
                 Optional.empty(),
                 Optional.empty(),
-                Optional.ofNullable(workspace));
+                Optional.ofNullable(workspace),
+                Optional.empty());
     }
 
     static ObjectNode spec(String id, String url) {

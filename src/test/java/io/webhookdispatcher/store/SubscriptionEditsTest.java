@@ -110,7 +110,7 @@ class SubscriptionEditsTest {
 
         assertThat(d)
                 .isEqualTo(Refusal.of(
-                        Reason.CONFLICT,
+                        Reason.VERSION_MISMATCH,
                         "subscription a is at version 1, not 7: someone changed it since; get it" + " again"));
     }
 
@@ -123,5 +123,80 @@ class SubscriptionEditsTest {
         assertThat(edits.delete("a", OptionalLong.empty()).decide(Map.of()))
                 .isInstanceOfSatisfying(
                         Refusal.class, r -> assertThat(r.reason()).isEqualTo(Reason.NOT_FOUND));
+    }
+
+    @Test
+    void shouldAnswerARetriedCreateWithWhatTheFirstCreatedAndRefuseTheKeyWithAnotherRequest() {
+        var key = new StoredSubscription.Idempotency("k-1", "digest-of-body");
+        var first = ((Put) edits.create(StoreFixture.spec("a", "https://a.example.com/"), "", Optional.of(key))
+                        .decide(Map.of()))
+                .record();
+
+        // when: the same key again, with another generated id (the API generates one per request)
+        Decision again = edits.create(StoreFixture.spec("b", "https://a.example.com/"), "", Optional.of(key))
+                .decide(Map.of("a", first));
+        Decision other = edits.create(
+                        StoreFixture.spec("c", "https://a.example.com/"),
+                        "",
+                        Optional.of(new StoredSubscription.Idempotency("k-1", "another-body")))
+                .decide(Map.of("a", first));
+
+        // then
+        assertThat(again).isEqualTo(new SubscriptionAdmin.Existing(first));
+        assertThat(other)
+                .isInstanceOfSatisfying(
+                        Refusal.class, r -> assertThat(r.reason()).isEqualTo(Reason.KEY_REUSED));
+        assertThat(StoredSubscription.parse("a", first.toJson()).idempotency()).contains(key);
+    }
+
+    @Test
+    void shouldRotateWithTheNewSecretFirstAndThePreviousOnesUntilTheOverlapEnds() {
+        StoredSubscription v1 = fixture.created("a", "https://a.example.com/");
+        String next = "whsec_" + SecretCipherTest.key(8);
+
+        StoredSubscription v2 = ((Put) edits.rotate("a", next, java.time.Duration.ofHours(1), OptionalLong.of(1))
+                        .decide(Map.of("a", v1)))
+                .record();
+        StoredSubscription v3 = ((Put) edits.rotate("a", next, java.time.Duration.ZERO, OptionalLong.empty())
+                        .decide(Map.of("a", v1)))
+                .record();
+
+        // then: both sign for an hour, new first; an overlap of 0 keeps only the new one
+        var signing =
+                ((StoredSchema.Usable) fixture.schema.decode(v2)).subscription().signing();
+        assertThat(signing.secrets()).hasSize(2);
+        assertThat(signing.current().keyBytes()).isNotEqualTo(StoreFixture.SECRET.getBytes(StandardCharsets.UTF_8));
+        assertThat(v2.previousSecretsUntil()).contains(fixture.clock.instant().plus(java.time.Duration.ofHours(1)));
+        assertThat(((StoredSchema.Usable) fixture.schema.decode(v3))
+                        .subscription()
+                        .signing()
+                        .secrets())
+                .hasSize(1);
+
+        // when: the overlap is over
+        fixture.clock.advance(java.time.Duration.ofHours(1));
+
+        // then: every reader drops the previous one
+        assertThat(((StoredSchema.Usable) fixture.schema.decode(v2))
+                        .subscription()
+                        .signing()
+                        .secrets())
+                .hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseAFilterWhoseCostMultipliesOnEveryEvent() {
+        var nested = StoreFixture.spec("a", "https://a.example.com/")
+                .put("filter", "[1,2,3].all(x, [1,2,3].all(y, [1,2,3].all(z, x + y + z > 0)))");
+        var one = StoreFixture.spec("b", "https://a.example.com/").put("filter", "data.tags.exists(t, t == 'vip')");
+
+        assertThat(edits.create(nested, "").decide(Map.of()))
+                .isInstanceOfSatisfying(
+                        Refusal.class,
+                        r -> assertThat(r.messages())
+                                .singleElement()
+                                .asString()
+                                .contains("subscriptions[a].filter: at most one macro"));
+        assertThat(edits.create(one, "").decide(Map.of())).isInstanceOf(Put.class);
     }
 }

@@ -64,6 +64,26 @@ class SubscriptionStoreTest {
     }
 
     @Test
+    void shouldDropARotationsPreviousSecretOnceItsOverlapEndsWithoutANewRecord() {
+        // given: a rotated subscription whose previous secret signs for another minute
+        StoredSubscription v1 = fixture.created("a", "https://a.example.com/");
+        var rotated = (SubscriptionAdmin.Put) fixture.edits(List.of(), 20)
+                .rotate("a", "whsec_" + SecretCipherTest.key(8), Duration.ofMinutes(1), java.util.OptionalLong.empty())
+                .decide(Map.of("a", v1));
+        onTopic("a", rotated.record());
+        store.open(Duration.ofSeconds(5));
+        assertThat(told.get(0).get("a").signing().secrets()).hasSize(2);
+
+        // when: the minute passes, and nothing more is written
+        fixture.clock.advance(Duration.ofMinutes(1));
+        store.step(Duration.ofMillis(10));
+
+        // then: applied again with the new secret only
+        assertThat(told).hasSize(2);
+        assertThat(told.get(1).get("a").signing().secrets()).hasSize(1);
+    }
+
+    @Test
     void shouldRemoveATombstonedSubscription() {
         onTopic("a", fixture.created("a", "https://a.example.com/"));
         store.open(Duration.ofSeconds(5));

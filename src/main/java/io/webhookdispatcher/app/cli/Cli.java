@@ -4,6 +4,7 @@ import io.webhookdispatcher.app.Application;
 import io.webhookdispatcher.attempts.AttemptQuery;
 import io.webhookdispatcher.config.DispatcherConfig;
 import io.webhookdispatcher.config.ExpandedValues;
+import io.webhookdispatcher.dispatch.DeliveryOutcome;
 import io.webhookdispatcher.dispatch.Subscription;
 import io.webhookdispatcher.operations.OperationRecord;
 import io.webhookdispatcher.retry.Replay;
@@ -52,6 +53,12 @@ public final class Cli {
         default SubscriptionAdmin subscriptions(DispatcherConfig config) throws Exception {
             throw new UnsupportedOperationException("subscriptions");
         }
+
+        /** {@code subscriptions test}: one request signed and sent as the dispatcher sends a delivery. */
+        default DeliveryOutcome test(DispatcherConfig config, Subscription subscription, String deliveryId, byte[] body)
+                throws Exception {
+            throw new UnsupportedOperationException("test");
+        }
     }
 
     /** What {@code enable} found and did: {@code before} is the subscription's state, if it had one. */
@@ -75,7 +82,8 @@ public final class Cli {
                         .addSubcommand(new SubscriptionsUpdateCommand(context))
                         .addSubcommand(new SubscriptionsDeleteCommand(context))
                         .addSubcommand("enable", new SubscriptionsEnableCommand(context, true))
-                        .addSubcommand("disable", new SubscriptionsEnableCommand(context, false)));
+                        .addSubcommand("disable", new SubscriptionsEnableCommand(context, false))
+                        .addSubcommand(new SubscriptionsTestCommand(context)));
         // Set after the subcommands are added: picocli applies these to the hierarchy as it is now.
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));

@@ -27,6 +27,9 @@ abstract class StoreCommand extends ConfigCommand {
             description = "text, or json: one JSON object on stdout (${COMPLETION-CANDIDATES}).")
     Output output;
 
+    /** The config the command runs with. */
+    DispatcherConfig loaded;
+
     StoreCommand(Context context) {
         super(context);
     }
@@ -41,6 +44,7 @@ abstract class StoreCommand extends ConfigCommand {
 
     @Override
     final int execute(DispatcherConfig loaded) {
+        this.loaded = loaded;
         if (loaded.topics().subscriptions().isEmpty()) {
             return failed("topics.subscriptions is not set in " + config + ": subscriptions are only the file's");
         }
@@ -62,11 +66,12 @@ abstract class StoreCommand extends ConfigCommand {
         if (outcome instanceof SubscriptionAdmin.Refusal refused) {
             if (output == Output.json) {
                 ObjectNode json = header().put(verdict(), false)
-                        .put("reason", refused.reason().name());
+                        .put("reason", refused.reason().reported().name());
                 refused.messages().forEach(json.putArray("errors")::add);
                 print(json);
             } else {
-                context.err().println(spec.name() + " refused (" + refused.reason() + "):");
+                context.err()
+                        .println(spec.name() + " refused (" + refused.reason().reported() + "):");
                 refused.messages().forEach(m -> context.err().println("  " + m));
             }
             return ExitCode.SOFTWARE;
@@ -83,26 +88,7 @@ abstract class StoreCommand extends ConfigCommand {
 
     /** A stored subscription without its secrets, with its metadata and whether this config can apply it. */
     static ObjectNode view(StoredSubscription s, StoredSchema schema, Set<String> fileIds) {
-        ObjectNode json = s.spec();
-        JsonNode secrets = json.remove("secrets");
-        JsonNode secret = json.remove("secret");
-        json.put("secretCount", secret != null ? 1 : secrets != null ? secrets.size() : 0);
-        json.put("description", s.description())
-                .put("version", s.version())
-                .put("createdAt", s.createdAt().toString())
-                .put("updatedAt", s.updatedAt().toString())
-                .put("status", status(s, schema, fileIds));
-        return json;
-    }
-
-    /** {@code ok}, {@code yaml-conflict}, {@code missing-key} or {@code invalid}: what a replica does with it. */
-    private static String status(StoredSubscription s, StoredSchema schema, Set<String> fileIds) {
-        if (fileIds.contains(s.id())) {
-            return "yaml-conflict";
-        }
-        return schema.decode(s) instanceof StoredSchema.Unusable why
-                ? (why.missingKey() ? "missing-key" : "invalid")
-                : "ok";
+        return io.webhookdispatcher.store.SubscriptionView.of(s, schema, fileIds);
     }
 
     /** The URL fit for a table: scheme, host, port and at most a first path word ({@link Subscription#redact}). */

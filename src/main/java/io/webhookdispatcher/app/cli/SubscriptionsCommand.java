@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "subscriptions",
         description = {
-            "Lists, shows, creates, updates, deletes, enables or disables the subscriptions kept in"
+            "Lists, shows, creates, updates, deletes, enables, disables or tests the subscriptions kept in"
                     + " topics.subscriptions: every replica applies a change within a second. The config file's own"
                     + " subscriptions are not managed here, and their ids are refused.",
             "Exit 0 done, 1 invalid config, refused or failed (not found, version conflict, invalid subscription),"
@@ -23,6 +23,6 @@ final class SubscriptionsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(
-                spec.commandLine(), "no sub-command given: list, get, create, update, delete," + " enable or disable");
+                spec.commandLine(), "no sub-command given: list, get, create, update, delete, enable, disable or test");
     }
 }

@@ -1,4 +1,4 @@
-package io.webhookdispatcher.ingest;
+package io.webhookdispatcher.http;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -11,26 +11,32 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The ingest port: a Jetty server with one connector and the {@link IngestHandler}. Jetty does the HTTP/1.1 (keep-alive,
- * chunked bodies, {@code Expect: 100-continue}, header limits, idle timeouts); a request waits for the broker without
- * holding one of its threads. On close it stops accepting, lets the requests under way finish within the given time
- * (their answers wait for the broker), then closes their connections.
+ * A port of the dispatcher's own (ingest, admin API): a Jetty server with one connector and one handler. Jetty does
+ * the HTTP/1.1 (keep-alive, chunked bodies, {@code Expect: 100-continue}, header limits, idle timeouts); how long a
+ * request holds one of its threads is the handler's (ingest: none while the broker acknowledges; admin: a write).
+ * On close it stops accepting, lets the requests under way finish within the given time, then closes their
+ * connections.
  */
-public final class IngestServer implements AutoCloseable {
-    /** Threads for the acceptor, the selector and the handlers: a handler waits only on send()'s metadata. */
+public final class HttpPort implements AutoCloseable {
+    /** Threads for the acceptor, the selector and the handlers. */
     private static final int MAX_THREADS = 16;
 
     private static final int MAX_HEADER_BYTES = 16 * 1024;
-    /** A connection idle this long is closed: the CRM opens one per request. */
+    /** A connection idle this long is closed. */
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
 
+    private final String name;
     private final Server server;
     private final ServerConnector connector;
 
-    /** @param port 0 for a free one ({@link #port()} tells which) */
-    public IngestServer(String address, int port, Handler handler) {
+    /**
+     * @param name its threads' name and its errors'
+     * @param port 0 for a free one ({@link #port()} tells which)
+     */
+    public HttpPort(String name, String address, int port, Handler handler) {
+        this.name = name;
         var threads = new QueuedThreadPool(MAX_THREADS, 2);
-        threads.setName("ingest");
+        threads.setName(name);
         threads.setDaemon(true);
         server = new Server(threads);
         var http = new HttpConfiguration();
@@ -69,7 +75,7 @@ public final class IngestServer implements AutoCloseable {
         try {
             server.stop();
         } catch (Exception e) {
-            throw new IllegalStateException("stopping the ingest port failed", e);
+            throw new IllegalStateException("stopping the " + name + " port failed", e);
         }
     }
 
