@@ -75,6 +75,9 @@ final class Admitted {
     }
 
     Collection<Group> deferred() {
+        if (deferred.isEmpty()) {
+            return List.of(); // nearly every record: no stream per record
+        }
         return deferred.values().stream().flatMap(List::stream).toList();
     }
 

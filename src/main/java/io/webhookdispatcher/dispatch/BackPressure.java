@@ -45,6 +45,9 @@ final class BackPressure {
 
     /** {@link #resumable(Iterable, long)} over the lanes that may hold the consumer back. */
     Runnable resumable(long now) {
+        if (!saturated) {
+            return null; // as resumable(Iterable, long) answers; the set is pruned by the next saturated() instead
+        }
         return resumable(heavy(), now);
     }
 

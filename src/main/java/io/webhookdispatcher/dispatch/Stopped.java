@@ -11,9 +11,10 @@ import java.util.Objects;
  * abandoned, one behind an open circuit deferred.
  */
 final class Stopped {
-    private final List<Job> dropped = new ArrayList<>();
-    private final List<Job> abandoned = new ArrayList<>();
-    private final List<Job> deferred = new ArrayList<>();
+    // made on the first take: a pump or tick that stops no lane (nearly every one) allocates nothing for them
+    private List<Job> dropped;
+    private List<Job> abandoned;
+    private List<Job> deferred;
 
     /** Guarded by the scheduler's lock: whether nothing of the lane's queue may start now; if so, takes what may not. */
     boolean take(Lane lane, Job head, long now) {
@@ -21,6 +22,11 @@ final class Stopped {
         boolean inactive = !lane.active();
         if (head.delivery.lease().active() && !rejecting && !inactive) {
             return false;
+        }
+        if (dropped == null) {
+            dropped = new ArrayList<>();
+            abandoned = new ArrayList<>();
+            deferred = new ArrayList<>();
         }
         lane.removeQueued(job -> !job.delivery.lease().active() || rejecting || inactive, job -> {
             if (!job.delivery.lease().active()) {
@@ -34,6 +40,9 @@ final class Stopped {
 
     /** After the lock: drops, dead-letters and defers (until the circuit's probe) what was taken. */
     void finish(Outcomes outcomes, long now) {
+        if (dropped == null) {
+            return; // nothing was taken
+        }
         dropped.forEach(job -> job.done.complete(RecordCompletion.DROPPED));
         abandoned.forEach(job -> job.handOn(j -> outcomes.abandon(
                 j, Objects.requireNonNullElse(j.delivery.lane().inactiveReason(), "subscription-disabled"))));
