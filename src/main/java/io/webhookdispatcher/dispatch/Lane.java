@@ -60,9 +60,26 @@ public final class Lane {
         this.removed = false;
     }
 
+    /**
+     * Out of the config. Its endpoint is let go, so its host's HTTP client (a selector thread) can go too: nothing more
+     * starts on a removed lane (its queue is dead-lettered {@code subscription-removed}); a start that raced with the
+     * removal fails as retryable, and its retry is dead-lettered so. Requests under way hold their own client.
+     */
     void markRemoved() {
         removed = true;
+        endpoint = REMOVED;
     }
+
+    private static final WebhookSender.Endpoint REMOVED =
+            (deliveryId, body) -> java.util.concurrent.CompletableFuture.completedFuture(new DeliveryOutcome.Retryable(
+                    new DeliveryOutcome.Failure(
+                            DeliveryOutcome.AttemptResult.OTHER_ERROR,
+                            0,
+                            "subscription-removed",
+                            "the subscription was removed before this attempt started",
+                            "",
+                            java.time.Duration.ZERO),
+                    java.util.Optional.empty()));
 
     /**
      * Disabled or re-enabled by the operations topic's state. Re-enabling starts a fresh circuit, so the first
