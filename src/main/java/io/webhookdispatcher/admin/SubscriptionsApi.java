@@ -184,9 +184,7 @@ public final class SubscriptionsApi {
         for (StoredSubscription s : new TreeMap<>(backend.records()).values()) {
             if ((after.isPresent() && s.id().compareTo(after.get()) <= 0)
                     || (workspace.isPresent()
-                            && !workspace
-                                    .get()
-                                    .equals(s.spec().path("workspaceId").asText(null)))) {
+                            && !workspace.get().equals(s.workspaceId().orElse(null)))) {
                 continue;
             }
             if (data.size() == limit) {

@@ -128,12 +128,12 @@ final class AdminWiring {
 
         @Override
         public StoredSchema schema() {
-            return store.writer().schema();
+            return store.schema();
         }
 
         @Override
         public Set<String> fileIds() {
-            return edits().fileIds();
+            return store.fileIds();
         }
 
         @Override

@@ -170,6 +170,15 @@ final class StoreWiring {
         return new SubscriptionEdits(schema, clock, set.file(), maxPerWorkspace);
     }
 
+    /** The config file's subscription ids now ({@link SubscriptionSet#fileIds}). */
+    java.util.Set<String> fileIds() {
+        return set.fileIds();
+    }
+
+    StoredSchema schema() {
+        return schema;
+    }
+
     /** The subscriptions of the topic this replica applies now (for the API's health of one). */
     SubscriptionStore store() {
         return store;

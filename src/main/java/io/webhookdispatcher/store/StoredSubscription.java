@@ -87,6 +87,11 @@ public record StoredSubscription(
         return new StoredSubscription(id, spec, description, createdAt, updatedAt, version, idempotency, until);
     }
 
+    /** Its {@code workspaceId}, if it names one: read without copying the spec (a list walks thousands). */
+    public Optional<String> workspaceId() {
+        return Optional.ofNullable(spec.path("workspaceId").asText(null));
+    }
+
     /** Whether the secrets after the first are dropped at {@code now}. */
     public boolean previousSecretsExpired(Instant now) {
         return previousSecretsUntil.filter(until -> !now.isBefore(until)).isPresent();

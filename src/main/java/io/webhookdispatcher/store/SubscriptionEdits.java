@@ -225,9 +225,7 @@ public final class SubscriptionEdits {
                             .count()
                     + topic.values().stream()
                             .filter(s -> !s.id().equals(id)
-                                    && workspace
-                                            .get()
-                                            .equals(s.spec().path("workspaceId").asText(null)))
+                                    && workspace.get().equals(s.workspaceId().orElse(null)))
                             .count();
             if (others + 1 > maxPerWorkspace) {
                 return Refusal.of(

@@ -28,8 +28,8 @@ final class SubscriptionsListCommand extends StoreCommand {
         Set<String> fileIds = edits.fileIds();
         List<ObjectNode> views = new ArrayList<>();
         admin.records().values().stream()
-                .filter(s -> workspace == null
-                        || workspace.equals(s.spec().path("workspaceId").asText(null)))
+                .filter(s ->
+                        workspace == null || workspace.equals(s.workspaceId().orElse(null)))
                 .forEach(s -> views.add(view(s, admin.schema(), fileIds)));
         if (output == Output.json) {
             ObjectNode json = header().put(verdict(), true);
