@@ -13,7 +13,10 @@ import java.util.Objects;
 public final class Lane {
     /** Weight of the newest attempt in the latency average: about the last 10 attempts count. */
     private static final double LATENCY_WEIGHT = 0.1;
-    /** Answers before a lane's own latency may call it slow: among thousands of lanes a few samples are noise. */
+    /**
+     * Answers before a lane's own latency may call it slow: among thousands of lanes a few samples are noise (unless
+     * each took longer than a queue may wait: {@link SlowLanes#classify}).
+     */
     static final int MIN_ANSWERS = 5;
 
     private final String id;

@@ -3,6 +3,7 @@ package io.webhookdispatcher.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.webhookdispatcher.metrics.DispatcherMetrics;
 import io.webhookdispatcher.testkit.DispatcherExtension;
 import io.webhookdispatcher.testkit.DispatcherFixture;
 import io.webhookdispatcher.testkit.WebhookReceiver;
@@ -69,9 +70,10 @@ class TenantsIT {
 
     @Test
     void shouldDeliverToOneWorkspaceAtItsOwnPaceWhileAnothersTwentyEndpointsHang(DispatcherFixture f) throws Exception {
-        // 3,000 events for the healthy workspace; the hung workspace's 20 subscriptions together could hold
-        // 20 × 64 requests, five times the 256 permits, and each gets 3,000 events: far past every bound
-        int events = 3_000;
+        // 10,000 events for the healthy workspace: its drain (about 8 s here) outlasts several rounds of the hung
+        // workspace's requests timing out (2 s) and its circuits opening; those 20 subscriptions together could hold
+        // 20 × 64 requests, five times the 256 permits, and each gets 10,000 events: far past every bound
+        int events = 10_000;
         Duration alone;
         try (var solo = isolation(new DispatcherFixture(f.broker(), "tenants-alone"))) {
             solo.workspaceSubscription("healthy", "ws-ok", List.of("*")).createEventsTopic();
@@ -82,7 +84,7 @@ class TenantsIT {
             alone = WebhookReceiver.span(solo.receiver().received("/healthy"));
         }
 
-        // when: the same backlog beside a workspace whose 20 endpoints never answer, and its 3,000 events
+        // when: the same backlog beside a workspace whose 20 endpoints never answer, and its 10,000 events
         isolation(f).workspaceSubscription("healthy", "ws-ok", List.of("*"));
         var hung = IntStream.range(0, 20).mapToObj(i -> "hung" + i).toList();
         for (String id : hung) {
@@ -91,28 +93,33 @@ class TenantsIT {
         }
         f.createEventsTopic();
         produce(f, events, hung);
-        f.start();
+        var app = f.start();
         await().atMost(Duration.ofMinutes(2))
                 .until(() -> f.receiver().received("/healthy").size() >= events);
         Duration beside = WebhookReceiver.span(f.receiver().received("/healthy"));
+        double timedOut = app.registry().get(DispatcherMetrics.ATTEMPTS).tag("result", "timeout").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                .sum();
 
-        // then: every healthy event, once, at (nearly) its own pace
+        // then: every healthy event, once, at (nearly) its own pace, while the hung requests timed out meanwhile
         double ratio = (double) alone.toMillis() / Math.max(1, beside.toMillis());
         log.info(
                 "healthy workspace, {} events: {} ms alone, {} ms beside 20 hung endpoints of another workspace"
-                        + " (rate ratio {})",
+                        + " (rate ratio {}; {} of their requests timed out meanwhile)",
                 events,
                 alone.toMillis(),
                 beside.toMillis(),
-                String.format("%.2f", ratio));
+                String.format("%.2f", ratio),
+                (long) timedOut);
         assertThat(f.receivedIds("/healthy")).hasSize(events);
-        // a loose bound for a shared CI machine; the benchmark's tenants case holds the 0.9 target
-        assertThat(beside).isLessThanOrEqualTo(Duration.ofMillis(alone.toMillis() * 3 / 2 + 1000));
+        assertThat(timedOut).as("hung requests that timed out during the drain").isGreaterThanOrEqualTo(64);
+        // the target is 0.9 (met on a quiet machine, docs/BENCHMARKS.md); CI shares its 2 cores with other builds
+        assertThat(ratio).as("healthy rate beside ÷ alone").isGreaterThanOrEqualTo(0.8);
     }
 
     private static DispatcherFixture isolation(DispatcherFixture f) {
         return f.with("topics.partitions", 6)
-                .with("delivery.requestTimeout", "5s")
+                .with("delivery.requestTimeout", "2s")
                 .with("delivery.circuitBreaker", Map.of("maxOpenDuration", "5s"))
                 .with("retry.schedule", "[1s, 2s, 4s, 8s]");
     }

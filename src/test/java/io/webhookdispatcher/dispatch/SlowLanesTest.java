@@ -46,6 +46,23 @@ class SlowLanesTest {
     }
 
     @Test
+    void shouldJudgeALaneByFewAnswersWhenEachTookLongerThanTheWholeQueueDelay() {
+        // given: a hung endpoint whose lane, one of 20 sharing its workspace's permits, got only 3 answers so
+        // far: 5 s timeouts. Left "not yet known", it kept up for the back-pressure, and its full queue paused the
+        // consumer for every workspace until its next requests timed out.
+        Lane hung = lane("hung", 64);
+        Lane fast = lane("fast", 1);
+        answers(fast, 50);
+        for (int i = 0; i < 3; i++) {
+            hung.observe(Duration.ofMillis(5_000), 0);
+        }
+        queue(hung, 250, 10);
+
+        assertThat(hung.latencyKnown(0)).isFalse();
+        assertThat(classify(hung, hung, fast)).isTrue();
+    }
+
+    @Test
     void shouldCallALaneSlowWhenItsEndpointIsFourTimesSlowerThanTheFastestOther() {
         Lane slow = lane("slow", 1);
         Lane fast = lane("fast", 1);
