@@ -10,6 +10,13 @@ public sealed interface DeliveryOutcome {
 
     Duration elapsed();
 
+    /** Whether the endpoint sent an HTTP response (any status), as opposed to a timeout or a connection error. */
+    default boolean responded() {
+        return this instanceof Delivered
+                || (this instanceof Retryable r && r.failure().status() > 0)
+                || (this instanceof Permanent p && p.failure().status() > 0);
+    }
+
     /** Any 2xx. */
     record Delivered(int status, Duration elapsed) implements DeliveryOutcome {
         @Override

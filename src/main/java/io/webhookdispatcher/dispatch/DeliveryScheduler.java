@@ -317,7 +317,7 @@ public final class DeliveryScheduler {
             permits.finished(lane, job);
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now);
-                slowLanes.answered(lane);
+                slowLanes.answered(lane, outcome.responded());
                 if (outcome instanceof DeliveryOutcome.Retryable r
                         && r.retryAfter().isPresent()) {
                     lane.holdUntil(now

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides which lanes are slow. A lane is slow when its queue would take longer than {@code maxQueueDelay} to drain
  * and that is its own doing: it is paced from outside (a rate limit, a receiver's Retry-After), or its endpoint
- * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's (or, when many answer at once,
- * than their median). Lanes that are merely busy (the machine's or a shared receiver's limit, or a backlog for
+ * answers at least {@link #SLOW_RATIO}× slower than the fastest other subscription's (or, when many get responses
+ * at once, than their median). Lanes that are merely busy (the machine's or a shared receiver's limit, or a backlog for
  * every subscription alike) are as slow as each other, so none of them is slow: then the consumer waits for them,
  * which costs no extra Kafka writes. Hysteresis: a slow lane keeps up again once under half the delay or half the
  * ratio. Logs each change once. Also trims what a slow or held-back lane holds beyond the delay. Guarded by the
@@ -30,6 +30,7 @@ final class SlowLanes {
     private final long limitMillis;
     private final Set<Lane> slow = new LinkedHashSet<>(); // the lanes classified slow, to re-check when idle
     private final Set<Lane> answered = new HashSet<>(); // lanes with an attempt ended since refreshFastest
+    private final Set<Lane> responded = new HashSet<>(); // those of them whose endpoint sent a response
     private Lane fastest; // the two fastest enabled lanes that have answered, as of the last refreshFastest
     private Lane second;
     private double typical; // the median latency of the lanes that answered since the last tick, when many did
@@ -109,9 +110,16 @@ final class SlowLanes {
         }
     }
 
-    /** An attempt of this lane ended: its speed changed (the only way a lane can get faster). */
-    void answered(Lane lane) {
+    /**
+     * An attempt of this lane ended: its speed changed (the only way a lane can get faster). {@code responded}: with
+     * an HTTP response, which says how busy receivers are; a timeout or a refused connection says only that this
+     * endpoint is unwell, and hung endpoints timing out together must not make their own latency the typical one.
+     */
+    void answered(Lane lane, boolean responded) {
         answered.add(lane);
+        if (responded) {
+            this.responded.add(lane);
+        }
     }
 
     /**
@@ -143,6 +151,7 @@ final class SlowLanes {
             }
         }
         answered.clear();
+        responded.clear();
     }
 
     /**
@@ -156,12 +165,12 @@ final class SlowLanes {
         return Math.max(typical, other == null ? Double.POSITIVE_INFINITY : other.latencyMillis(now));
     }
 
-    /** The median of the answered lanes' latencies, or 0 when fewer than {@link #TYPICAL_AFTER} answered. */
+    /** The median latency of the lanes that got responses, or 0 when fewer than {@link #TYPICAL_AFTER} did. */
     private double median(long now) {
-        if (answered.size() < TYPICAL_AFTER) {
+        if (responded.size() < TYPICAL_AFTER) {
             return 0;
         }
-        double[] latencies = answered.stream()
+        double[] latencies = responded.stream()
                 .mapToDouble(l -> l.latencyMillis(now))
                 .sorted()
                 .toArray();

@@ -15,7 +15,7 @@ class SlowLanesTest {
     /** As the scheduler's tick does: the lanes have answered, the fastest are known, then one is classified. */
     private boolean classify(Lane lane, Lane... answered) {
         for (Lane l : answered) {
-            slowLanes.answered(l);
+            slowLanes.answered(l, true);
         }
         slowLanes.refreshFastest(0);
         return slowLanes.classify(lane, 0);
@@ -100,6 +100,26 @@ class SlowLanesTest {
 
         // then: held against the lanes answering now, it is merely busy
         assertThat(classify(busy[0], busy)).isFalse();
+    }
+
+    @Test
+    void shouldNotTakeTheLatencyOfManyHungLanesTimingOutTogetherForTheTypicalOne() {
+        // given: one lane answering in 50 ms; 20 hung lanes of one workspace whose requests time out (2 s) in the
+        // same tick: no response, so their latency says nothing about how busy receivers are
+        Lane fast = lane("fast", 1);
+        answers(fast, 50);
+        slowLanes.answered(fast, true);
+        Lane[] hung = new Lane[20];
+        for (int i = 0; i < hung.length; i++) {
+            hung[i] = lane("hung" + i, 64);
+            answers(hung[i], 2_000);
+            slowLanes.answered(hung[i], false);
+        }
+        queue(hung[0], 10, 10);
+
+        // then: held against the fast lane, not against their own median
+        slowLanes.refreshFastest(0);
+        assertThat(slowLanes.classify(hung[0], 0)).isTrue();
     }
 
     @Test
