@@ -316,7 +316,7 @@ public final class DeliveryScheduler {
         synchronized (lock) {
             permits.finished(lane, job);
             if (outcome != null) {
-                lane.observe(outcome.elapsed(), now);
+                lane.observe(outcome.elapsed(), now, outcome.responded());
                 slowLanes.answered(lane, outcome.responded());
                 if (outcome instanceof DeliveryOutcome.Retryable r
                         && r.retryAfter().isPresent()) {

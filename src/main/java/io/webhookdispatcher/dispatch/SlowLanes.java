@@ -43,11 +43,7 @@ final class SlowLanes {
     boolean classify(Lane lane, long now) {
         long drain = lane.drainEstimateMillis(now);
         boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
-        double latency = lane.latencyMillis(now);
-        // its first few answers are noise, unless they took longer than a whole queue may wait: hung endpoints
-        // sharing a workspace's permits time out a few requests each, and must not count as keeping up meanwhile
-        boolean known = lane.latencyKnown(now) || latency > limitMillis;
-        double ratio = known ? latency / fastestOther(lane, now) : 0;
+        double ratio = lane.latencyKnown(now) ? lane.latencyMillis(now) / fastestOther(lane, now) : 0;
         boolean isSlow = lane.slow()
                 ? drain >= limitMillis / 2 && (paced || ratio >= SLOW_RATIO / 2)
                 : drain > limitMillis && (paced || ratio >= SLOW_RATIO);

@@ -64,7 +64,7 @@ class AdmissionTest {
     @Test
     void shouldDeferAsSlowOnlyWhenTheQueueWouldTakeTheDelayAndTheLaneIsSlow() {
         Lane lane = lane("slow", 1);
-        lane.observe(Duration.ofMillis(200), 0); // 200 ms a request, one at a time
+        lane.observe(Duration.ofMillis(200), 0, true); // 200 ms a request, one at a time
         queue(lane, 4, 10); // 800 ms
 
         assertThat(admission.decide(lane, 10, 0, l -> true)).isSameAs(Admission.ENQUEUE);

@@ -19,7 +19,7 @@ class LaneWaitTest {
     void shouldDueItsDeferralsAfterTheWaitOnceNotOncePerQueuedDelivery() {
         // given: an endpoint answering in 20 ms, 10 queued behind its workspace's share for 3 s
         for (int i = 0; i < Lane.MIN_ANSWERS; i++) {
-            lane.observe(java.time.Duration.ofMillis(20), 0);
+            lane.observe(java.time.Duration.ofMillis(20), 0, true);
         }
         TestLanes.queue(lane, 10, 100);
         lane.waitsOnWorkspace(1_000);

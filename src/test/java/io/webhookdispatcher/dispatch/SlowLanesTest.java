@@ -24,7 +24,7 @@ class SlowLanesTest {
     /** The lane's attempts end after {@code millis}, enough of them for its latency to count. */
     private static void answers(Lane lane, long millis) {
         for (int i = 0; i < Lane.MIN_ANSWERS; i++) {
-            lane.observe(Duration.ofMillis(millis), 0);
+            lane.observe(Duration.ofMillis(millis), 0, true);
         }
     }
 
@@ -33,33 +33,36 @@ class SlowLanesTest {
         Lane fresh = lane("fresh", 1);
         Lane fast = lane("fast", 1);
         answers(fast, 100);
-        fresh.observe(Duration.ofMillis(1_000), 0); // its first answer, in a busy moment: 10× the other
+        fresh.observe(Duration.ofMillis(1_000), 0, true); // its first answer, in a busy moment: 10× the other
         queue(fresh, 3, 10);
         assertThat(classify(fresh, fresh, fast)).isFalse();
 
         // then its next answers are ordinary: the mean of its first five, not the first one, is its latency
         for (int i = 1; i < Lane.MIN_ANSWERS; i++) {
-            fresh.observe(Duration.ofMillis(100), 0);
+            fresh.observe(Duration.ofMillis(100), 0, true);
         }
         assertThat(fresh.latencyMillis(0)).isCloseTo(280, org.assertj.core.data.Offset.offset(0.001));
         assertThat(classify(fresh, fresh, fast)).isFalse();
     }
 
     @Test
-    void shouldJudgeALaneByFewAnswersWhenEachTookLongerThanTheWholeQueueDelay() {
-        // given: a hung endpoint whose lane, one of 20 sharing its workspace's permits, got only 3 answers so
-        // far: 5 s timeouts. Left "not yet known", it kept up for the back-pressure, and its full queue paused the
+    void shouldJudgeALaneByFewAttemptsWhenTheyGotNoResponseButNotByFewSlowResponses() {
+        // given: a hung endpoint whose lane, one of 20 sharing its workspace's permits, has had only 3 attempts end:
+        // 5 s timeouts. Left "not yet known", it kept up for the back-pressure, and its full queue paused the
         // consumer for every workspace until its next requests timed out.
-        Lane hung = lane("hung", 64);
         Lane fast = lane("fast", 1);
         answers(fast, 50);
+        Lane hung = lane("hung", 64);
+        Lane coldStart = lane("cold-start", 64); // answered, slowly: e.g. a serverless receiver starting up
         for (int i = 0; i < 3; i++) {
-            hung.observe(Duration.ofMillis(5_000), 0);
+            hung.observe(Duration.ofMillis(5_000), 0, false); // timed out: no response
+            coldStart.observe(Duration.ofMillis(5_000), 0, true);
         }
         queue(hung, 250, 10);
+        queue(coldStart, 250, 10);
 
-        assertThat(hung.latencyKnown(0)).isFalse();
         assertThat(classify(hung, hung, fast)).isTrue();
+        assertThat(classify(coldStart, coldStart, fast)).isFalse(); // three answers are still noise
     }
 
     @Test
