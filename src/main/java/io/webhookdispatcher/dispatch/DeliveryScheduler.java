@@ -317,7 +317,9 @@ public final class DeliveryScheduler {
             permits.finished(lane, job);
             if (outcome != null) {
                 lane.observe(outcome.elapsed(), now, outcome.responded());
-                slowLanes.answered(lane, outcome.responded());
+                if (outcome.responded()) {
+                    slowLanes.responded(lane);
+                }
                 if (outcome instanceof DeliveryOutcome.Retryable r
                         && r.retryAfter().isPresent()) {
                     lane.holdUntil(now

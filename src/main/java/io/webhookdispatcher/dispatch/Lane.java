@@ -14,8 +14,8 @@ public final class Lane {
     /** Weight of the newest attempt in the latency average: about the last 10 attempts count. */
     private static final double LATENCY_WEIGHT = 0.1;
     /**
-     * Answers before a lane's own latency may call it slow: among thousands of lanes a few samples are noise (a
-     * request that got no response at all is not: {@link #latencyKnown}).
+     * Answers before a lane's own latency may call it slow: among thousands of lanes a few samples are noise (a long
+     * wait for no response at all is not: {@link SlowLanes#classify}).
      */
     static final int MIN_ANSWERS = 5;
 
@@ -38,7 +38,7 @@ public final class Lane {
     private long holdUntil; // a receiver's Retry-After: no attempt starts before
     private double latencyMillis; // moving average of attempt durations (their mean over the first ten)
     private int answers; // attempts that ended, up to MIN_ANSWERS is all that is kept
-    private boolean unanswered; // its last attempt got no response (a timeout, a connection error)
+    private double unansweredMillis; // how long its last attempt waited for a response it did not get; 0: got one
     private long stalledSince = -1; // since when every permit is taken and nothing completed
     private long workspaceWaitSince = -1; // since when its workspace's share keeps its queue from starting
     private volatile boolean slow; // last classification, for the transition log and the gauge
@@ -250,8 +250,8 @@ public final class Lane {
 
     /** An attempt ended after {@code elapsed}; {@code responded}: with an HTTP response (any status). */
     void observe(Duration elapsed, long now, boolean responded) {
-        unanswered = !responded;
         double ms = elapsed.toNanos() / 1e6;
+        unansweredMillis = responded ? 0 : ms;
         answers = Math.min(answers + 1, 1_000);
         // the mean of the first samples, then a moving average: one unlucky first answer is not the lane's speed
         latencyMillis += Math.max(LATENCY_WEIGHT, 1.0 / answers) * (ms - latencyMillis);
@@ -259,13 +259,16 @@ public final class Lane {
     }
 
     /**
-     * Whether its latency says something about its endpoint: {@link #MIN_ANSWERS} attempts have ended, or its last
-     * one got no response at all (20 hung endpoints sharing a workspace's permits time out a few requests each: not
-     * noise, and they must not count as keeping up until the next timeouts), or it has waited on requests under way
-     * for longer than that average (a hung endpoint needs no answers to be judged).
+     * Whether its latency says something about its endpoint: {@link #MIN_ANSWERS} attempts have ended, or it has
+     * waited on requests under way for longer than that average (a hung endpoint needs no answers to be judged).
      */
     boolean latencyKnown(long now) {
-        return answers >= MIN_ANSWERS || unanswered || latencyMillis(now) > latencyMillis;
+        return answers >= MIN_ANSWERS || latencyMillis(now) > latencyMillis;
+    }
+
+    /** How long its last attempt waited for a response it did not get (a timeout); 0 when it got one. */
+    double unansweredMillis() {
+        return unansweredMillis;
     }
 
     /** Work is waiting and the lane's own bounds (its permits, or its bytes under way) let nothing more start. */

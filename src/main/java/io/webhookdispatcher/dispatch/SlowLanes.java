@@ -29,9 +29,8 @@ final class SlowLanes {
 
     private final long limitMillis;
     private final Set<Lane> slow = new LinkedHashSet<>(); // the lanes classified slow, to re-check when idle
-    private final Set<Lane> answered = new HashSet<>(); // lanes with an attempt ended since refreshFastest
-    private final Set<Lane> responded = new HashSet<>(); // those of them whose endpoint sent a response
-    private Lane fastest; // the two fastest enabled lanes that have answered, as of the last refreshFastest
+    private final Set<Lane> responded = new HashSet<>(); // lanes whose endpoint sent a response since refreshFastest
+    private Lane fastest; // the two fastest enabled lanes that have had responses, as of the last refreshFastest
     private Lane second;
     private double typical; // the median latency of the lanes that answered since the last tick, when many did
 
@@ -43,7 +42,11 @@ final class SlowLanes {
     boolean classify(Lane lane, long now) {
         long drain = lane.drainEstimateMillis(now);
         boolean paced = lane.rateLimited(now) || lane.subscription().rateLimit().isPresent();
-        double ratio = lane.latencyKnown(now) ? lane.latencyMillis(now) / fastestOther(lane, now) : 0;
+        // its first few answers are noise, but not a request that waited longer than a queue may for no response
+        // at all: 20 hung endpoints sharing a workspace's permits time out a few requests each, and must not count
+        // as keeping up (their full queues pausing the consumer for everyone) until the next timeouts
+        boolean known = lane.latencyKnown(now) || lane.unansweredMillis() > limitMillis;
+        double ratio = known ? lane.latencyMillis(now) / fastestOther(lane, now) : 0;
         boolean isSlow = lane.slow()
                 ? drain >= limitMillis / 2 && (paced || ratio >= SLOW_RATIO / 2)
                 : drain > limitMillis && (paced || ratio >= SLOW_RATIO);
@@ -107,34 +110,31 @@ final class SlowLanes {
     }
 
     /**
-     * An attempt of this lane ended: its speed changed (the only way a lane can get faster). {@code responded}: with
-     * an HTTP response, which says how busy receivers are; a timeout or a refused connection says only that this
-     * endpoint is unwell, and hung endpoints timing out together must not make their own latency the typical one.
+     * An attempt of this lane got an HTTP response: its speed changed (the only way a lane can get faster). Timeouts
+     * and refused connections are not told: they say that an endpoint is unwell, not how fast receivers answer; a
+     * refused connection's 1 ms would become the fastest other, and hung endpoints timing out together the typical.
      */
-    void answered(Lane lane, boolean responded) {
-        answered.add(lane);
-        if (responded) {
-            this.responded.add(lane);
-        }
+    void responded(Lane lane) {
+        responded.add(lane);
     }
 
     /**
-     * Once per tick: the two fastest lanes among those that answered since the last call and the two fastest before,
-     * so that no call walks every lane. A lane gets faster only by answering, so a lane left out was slower than
+     * Once per tick: the two fastest lanes among those that had responses since the last call and the two fastest
+     * before, so that no call walks every lane. A lane gets faster only by answering, so a lane left out was slower than
      * these when last seen; if these have since stalled, the "fastest other" is overestimated, which can only make a
      * lane look less slow than it is, never slower.
      */
     void refreshFastest(long now) {
         typical = median(now);
         if (fastest != null) {
-            answered.add(fastest);
+            responded.add(fastest);
         }
         if (second != null) {
-            answered.add(second);
+            responded.add(second);
         }
         fastest = null;
         second = null;
-        for (Lane lane : answered) {
+        for (Lane lane : responded) {
             double latency = lane.latencyMillis(now);
             if (latency <= 0 || lane.removed() || !lane.subscription().enabled()) {
                 continue;
@@ -146,13 +146,12 @@ final class SlowLanes {
                 second = lane;
             }
         }
-        answered.clear();
         responded.clear();
     }
 
     /**
-     * What a lane's latency is held against: the lowest among the other enabled lanes that have answered (∞ if none
-     * has), or, when many lanes answered since the last tick, their median if that is higher. With thousands
+     * What a lane's latency is held against: the lowest among the other enabled lanes that have had responses (∞ if
+     * none has), or, when many lanes had responses since the last tick, their median if that is higher. With thousands
      * of lanes the lowest is the luckiest of many noisy samples, and a moment when every request is slow (a GC pause,
      * a busy receiver) would make any lane with a short queue look four times slower than it.
      */

@@ -15,7 +15,7 @@ class SlowLanesTest {
     /** As the scheduler's tick does: the lanes have answered, the fastest are known, then one is classified. */
     private boolean classify(Lane lane, Lane... answered) {
         for (Lane l : answered) {
-            slowLanes.answered(l, true);
+            slowLanes.responded(l);
         }
         slowLanes.refreshFastest(0);
         return slowLanes.classify(lane, 0);
@@ -106,23 +106,54 @@ class SlowLanesTest {
     }
 
     @Test
+    void shouldNotJudgeALaneByAnUnluckyAnswerBecauseANextAttemptFailedAtOnce() {
+        Lane fresh = lane("fresh", 1);
+        Lane fast = lane("fast", 1);
+        answers(fast, 100);
+        fresh.observe(Duration.ofMillis(1_000), 0, true); // its first answer, in a busy moment
+        fresh.observe(Duration.ofMillis(5), 0, false); // then a stale connection, refused at once: no response
+        queue(fresh, 3, 10);
+
+        assertThat(classify(fresh, fast)).isFalse(); // two samples, neither a long wait for nothing
+    }
+
+    @Test
     void shouldNotTakeTheLatencyOfManyHungLanesTimingOutTogetherForTheTypicalOne() {
         // given: one lane answering in 50 ms; 20 hung lanes of one workspace whose requests time out (2 s) in the
         // same tick: no response, so their latency says nothing about how busy receivers are
         Lane fast = lane("fast", 1);
         answers(fast, 50);
-        slowLanes.answered(fast, true);
+        slowLanes.responded(fast);
         Lane[] hung = new Lane[20];
         for (int i = 0; i < hung.length; i++) {
             hung[i] = lane("hung" + i, 64);
-            answers(hung[i], 2_000);
-            slowLanes.answered(hung[i], false);
+            for (int a = 0; a < Lane.MIN_ANSWERS; a++) {
+                hung[i].observe(Duration.ofMillis(2_000), 0, false); // the scheduler tells SlowLanes nothing
+            }
         }
         queue(hung[0], 10, 10);
 
         // then: held against the fast lane, not against their own median
         slowLanes.refreshFastest(0);
         assertThat(slowLanes.classify(hung[0], 0)).isTrue();
+    }
+
+    @Test
+    void shouldNotHoldLanesAgainstOneWhoseConnectionsAreRefusedAtOnce() {
+        // given: a lane answering in 100 ms, one in 300 ms with 3 s of queue (3× slower: merely busy), and a
+        // dead endpoint refusing connections in 1 ms, which the scheduler does not report as a response
+        Lane fast = lane("fast", 1);
+        answers(fast, 100);
+        Lane busy = lane("busy", 1);
+        answers(busy, 300);
+        queue(busy, 10, 10);
+        Lane refused = lane("refused", 1);
+        for (int i = 0; i < Lane.MIN_ANSWERS; i++) {
+            refused.observe(Duration.ofMillis(1), 0, false);
+        }
+
+        // then: 300 ms is held against 100 ms, not 1 ms
+        assertThat(classify(busy, fast, busy)).isFalse();
     }
 
     @Test
