@@ -51,7 +51,8 @@ final class BackPressure {
         return resumable(heavy(), now);
     }
 
-    private Set<Lane> heavy() {
+    /** The lanes whose queue may hold the consumer back (those that shrank since are dropped first). */
+    Set<Lane> heavy() {
         heavy.removeIf(lane -> !holdsBack(lane, true)); // those whose queue has since shrunk
         return heavy;
     }

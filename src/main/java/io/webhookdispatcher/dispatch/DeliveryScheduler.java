@@ -61,6 +61,9 @@ public final class DeliveryScheduler {
         }
     }
 
+    /** Lanes with work the tick looks at, besides those whose queue could pause the consumer. */
+    static final int TICK_LANES = 512;
+
     private final Subscriptions subscriptions;
     private final Clock clock;
     private final Bounds bounds;
@@ -106,11 +109,6 @@ public final class DeliveryScheduler {
             permits.resize(subscriptions.activeCount());
         }
         pump();
-    }
-
-    /** Takes on a delivery; the future completes once it is durable (or dropped). Never blocks. */
-    public CompletableFuture<RecordCompletion> submit(Delivery delivery) {
-        return submitAll(List.of(delivery));
     }
 
     /**
@@ -181,8 +179,8 @@ public final class DeliveryScheduler {
     }
 
     /**
-     * Every few ms, on the timer thread: re-computes the fair shares if the lanes changed, re-classifies the lanes
-     * with work, empties lanes that may not start, sends what slow or held-back lanes hold beyond {@code
+     * Every few ms, on the timer thread: re-computes the fair shares if the lanes changed, re-classifies lanes with
+     * work (up to {@link #TICK_LANES}, and those whose queue could pause the consumer), empties lanes that may not start, sends what slow or held-back lanes hold beyond {@code
      * maxQueueDelay} back to the retry path, and starts deliveries that waited only for a token or a receiver's
      * Retry-After.
      */
@@ -197,14 +195,20 @@ public final class DeliveryScheduler {
         Runnable wake;
         synchronized (lock) {
             slowLanes.refreshFastest(now);
-            for (Lane lane : ready) {
-                Job head = lane.head();
-                if (head != null && !stopped.take(lane, head, now)) {
-                    permits.waits(lane, head, now);
+            // those that waited longest for a turn (the pump notes waits as it passes lanes), then those that could
+            // pause the consumer: looking at all of 10,000 lanes with work 50 times a second took a third of the CPU
+            var lanes = ready.iterator();
+            for (int i = 0; i < TICK_LANES && lanes.hasNext(); i++) {
+                Lane lane = lanes.next();
+                look(lane, now, stopped, trimmed);
+                if (!lane.hasQueued()) {
+                    lane.ready(false);
+                    lanes.remove();
                 }
-                slowLanes.trim(lane, now, trimmed);
             }
-            ready.removeIf(lane -> !lane.hasQueued() && clearReady(lane));
+            for (Lane lane : backPressure.heavy()) {
+                look(lane, now, stopped, trimmed); // an emptied one leaves the ready queue when the pump reaches it
+            }
             slowLanes.reclassifyIdle(now);
             due = timedWait;
             timedWait = false;
@@ -217,6 +221,15 @@ public final class DeliveryScheduler {
             pump();
         }
         run(wake);
+    }
+
+    /** Guarded by lock: empties the lane if it may not start, notes its waits, trims it if slow or held back. */
+    private void look(Lane lane, long now, Stopped stopped, List<SlowLanes.Trimmed> trimmed) {
+        Job head = lane.head();
+        if (head != null && !stopped.take(lane, head, now)) {
+            permits.waits(lane, head, now);
+        }
+        slowLanes.trim(lane, now, trimmed);
     }
 
     /**
@@ -382,10 +395,5 @@ public final class DeliveryScheduler {
         if (wake != null) {
             wake.run();
         }
-    }
-
-    private static boolean clearReady(Lane lane) {
-        lane.ready(false);
-        return true;
     }
 }

@@ -133,7 +133,8 @@ class DeliverySchedulerTest {
                 "person.created",
                 null,
                 new Delivery.Origin("events", 0, o, 0));
-        return scheduler.submit(Delivery.first(message, subscriptions.lane(lane).orElseThrow(), lease));
+        return scheduler.submitAll(
+                List.of(Delivery.first(message, subscriptions.lane(lane).orElseThrow(), lease)));
     }
 
     private List<CompletableFuture<RecordCompletion>> submit(String lane, int count, int bodyBytes) {
@@ -358,6 +359,37 @@ class DeliverySchedulerTest {
                 .isGreaterThan(Duration.ofSeconds(10));
         assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
         assertThat(submit("healthy")).isCompletedWithValue(RecordCompletion.DURABLE);
+    }
+
+    @Test
+    void shouldStopWaitingForASlowLaneBehindMoreLanesWithWorkThanATickLooksAt() {
+        // given: 600 lanes with work ahead of it (each at its own bound of one request, one more queued), more than
+        // the tick looks at in turn; then a lane whose requests stay unanswered, with a queue that pauses the consumer
+        int many = DeliveryScheduler.TICK_LANES + 88;
+        var subs = new ArrayList<Subscription>();
+        subs.add(sub("healthy", 64));
+        for (int i = 0; i < many; i++) {
+            subs.add(sub("busy" + i, 1));
+        }
+        subs.add(sub("slow", 1));
+        start(1_000, 40, 1 << 20, subs.toArray(Subscription[]::new));
+        submit("healthy");
+        for (int i = 0; i < many; i++) {
+            sender.hold("busy" + i);
+            submit("busy" + i, 2, 100);
+        }
+        sender.hold("slow");
+        submit("slow", 11, 100);
+        assertThat(saturated()).isTrue();
+
+        // when: nothing completes for longer than maxQueueDelay
+        clock.advance(MAX_QUEUE_DELAY.plusMillis(1));
+        scheduler.tick();
+
+        // then: the tick looked at it too (its queue could pause the consumer): it is slow, and trimmed
+        assertThat(gauge(DispatcherMetrics.SLOW, "slow")).isEqualTo(1);
+        assertThat(saturated()).isFalse();
+        assertThat(gauge(DispatcherMetrics.QUEUED, "slow")).isEqualTo(1);
     }
 
     @Test
