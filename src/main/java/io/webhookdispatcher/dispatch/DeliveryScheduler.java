@@ -180,9 +180,9 @@ public final class DeliveryScheduler {
 
     /**
      * Every few ms, on the timer thread: re-computes the fair shares if the lanes changed, re-classifies lanes with
-     * work (up to {@link #TICK_LANES}, and those whose queue could pause the consumer), empties lanes that may not start, sends what slow or held-back lanes hold beyond {@code
-     * maxQueueDelay} back to the retry path, and starts deliveries that waited only for a token or a receiver's
-     * Retry-After.
+     * work (up to {@link #TICK_LANES}, and those whose queue could pause the consumer), empties lanes that may not
+     * start, sends what slow or held-back lanes hold beyond {@code maxQueueDelay} back to the retry path, and starts
+     * deliveries that waited only for a token or a receiver's Retry-After.
      */
     public void tick() {
         if (subscriptions.version() != lanesVersion) {

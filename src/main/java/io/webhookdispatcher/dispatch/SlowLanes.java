@@ -120,9 +120,9 @@ final class SlowLanes {
 
     /**
      * Once per tick: the two fastest lanes among those that had responses since the last call and the two fastest
-     * before, so that no call walks every lane. A lane gets faster only by answering, so a lane left out was slower than
-     * these when last seen; if these have since stalled, the "fastest other" is overestimated, which can only make a
-     * lane look less slow than it is, never slower.
+     * before, so that no call walks every lane. A lane gets faster only by answering, so a lane left out was slower
+     * than these when last seen; if these have since stalled, the "fastest other" is overestimated, which can only
+     * make a lane look less slow than it is, never slower.
      */
     void refreshFastest(long now) {
         typical = median(now);
