@@ -58,7 +58,6 @@ public record Subscription(
         }
     }
 
-    /** Without a payload filter, never disabled automatically, for every workspace. */
     /** This subscription as created at {@code at} (a subscription of {@code topics.subscriptions}). */
     public Subscription createdAt(java.time.Instant at) {
         return new Subscription(
@@ -77,6 +76,7 @@ public record Subscription(
                 Optional.of(at));
     }
 
+    /** Without a payload filter, never disabled automatically, for every workspace. */
     public Subscription(
             String id,
             URI url,

@@ -257,8 +257,7 @@ class SubscriptionsApiTest {
         Answer answer = fixture.call(
                 "POST", PATH, "{\"workspaceId\": \"ws-1\", \"url\": \"http://127.0.0.1/x\", \"events\": [\"*\"]}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/url");
+        assertInvalid(answer, "/url");
         assertThat(fixture.topic).isEmpty();
     }
 
@@ -282,8 +281,7 @@ class SubscriptionsApiTest {
                 PATH,
                 "{\"workspaceId\": \"ws-1\", \"url\": \"https://hooks.example.com/\", \"events\": [\"*\"], \"colour\": \"red\"}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/colour");
+        assertInvalid(answer, "/colour");
         assertThat(text(answer)).contains("colour");
     }
 
@@ -294,8 +292,7 @@ class SubscriptionsApiTest {
                 PATH,
                 "{\"workspaceId\": \"ws-1\", \"url\": \"https://hooks.example.com/\", \"events\": [\"*\"], \"version\": 7}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/version");
+        assertInvalid(answer, "/version");
     }
 
     @Test
@@ -373,10 +370,8 @@ class SubscriptionsApiTest {
         Answer answer = fixture.call("POST", PATH + "/a/rotate-secret", "{\"overlap\": \"9d\"}");
         Answer other = fixture.call("POST", PATH + "/a/rotate-secret", "{\"overlap\": \"1h\", \"secret\": \"x\"}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/overlap");
-        assertProblem(other, 422, "invalid-subscription");
-        assertThat(json(other).path("errors").get(0).path("pointer").asText()).isEqualTo("/secret");
+        assertInvalid(answer, "/overlap");
+        assertInvalid(other, "/secret");
         assertThat(fixture.topic.get("a").version()).isEqualTo(1);
     }
 
@@ -488,8 +483,7 @@ class SubscriptionsApiTest {
                 PATH,
                 "{\"id\": \"a\", \"workspaceId\": \"ws-1\", \"url\": \"https://hooks.example.com/\", \"events\": [\"*\"], \"secret\": null}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/secret");
+        assertInvalid(answer, "/secret");
         assertThat(fixture.topic).isEmpty();
     }
 
@@ -539,8 +533,7 @@ class SubscriptionsApiTest {
                 PATH,
                 "{\"id\": \"a/b\", \"workspaceId\": \"ws-1\", \"url\": \"https://hooks.example.com/\", \"events\": [\"*\"]}");
 
-        assertProblem(answer, 422, "invalid-subscription");
-        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo("/id");
+        assertInvalid(answer, "/id");
     }
 
     @Test
@@ -596,6 +589,12 @@ class SubscriptionsApiTest {
     }
 
     /** An RFC 9457 problem of this kind, as every refusal is. */
+    /** A 422 invalid-subscription problem whose first error points at {@code pointer}. */
+    private static void assertInvalid(Answer answer, String pointer) {
+        assertProblem(answer, 422, "invalid-subscription");
+        assertThat(json(answer).path("errors").get(0).path("pointer").asText()).isEqualTo(pointer);
+    }
+
     private static void assertProblem(Answer answer, int status, String slug) {
         assertThat(answer.status()).as(text(answer)).isEqualTo(status);
         assertThat(answer.contentType()).isEqualTo("application/problem+json");

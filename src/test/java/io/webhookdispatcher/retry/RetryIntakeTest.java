@@ -48,23 +48,29 @@ class RetryIntakeTest {
             new Subscriptions(List.of(subscription("a"), subscription("b")), sender, clock, lane -> {});
     private final DeadLetters deadLetters =
             new DeadLetters(new DurableWriter(producer, metrics), "events.dead-letter", clock);
-    private final RetryIntake intake = new RetryIntake(
-            subscriptions,
-            new DeliveryScheduler(
-                    subscriptions,
-                    NO_FAILURES,
-                    AttemptLog.NONE,
-                    EndpointHealth.NONE,
-                    metrics,
-                    clock,
-                    new DeliveryScheduler.Bounds(16, 100, 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1))),
-            NO_FAILURES,
-            deadLetters,
-            timer,
-            metrics,
-            clock);
+    private final RetryIntake intake = intake(new NoFailures());
 
-    private static final FailurePath NO_FAILURES = new FailurePath() {
+    /** The intake under test, whose scheduler and intake send what fails to {@code failures}. */
+    private RetryIntake intake(FailurePath failures) {
+        return new RetryIntake(
+                subscriptions,
+                new DeliveryScheduler(
+                        subscriptions,
+                        failures,
+                        AttemptLog.NONE,
+                        EndpointHealth.NONE,
+                        metrics,
+                        clock,
+                        new DeliveryScheduler.Bounds(16, 100, 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1))),
+                failures,
+                deadLetters,
+                timer,
+                metrics,
+                clock);
+    }
+
+    /** A failure path nothing should take here. */
+    private static class NoFailures implements FailurePath {
         @Override
         public CompletableFuture<RecordCompletion> failed(Delivery delivery, DeliveryOutcome outcome) {
             throw new AssertionError("no attempt fails here");
@@ -80,7 +86,7 @@ class RetryIntakeTest {
         public CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason) {
             throw new AssertionError("nothing is abandoned here");
         }
-    };
+    }
 
     private static Subscription subscription(String id) {
         return new Subscription(
@@ -145,18 +151,7 @@ class RetryIntakeTest {
     void shouldNotGiveARecreatedSubscriptionTheRetriesOfTheOneDeletedBeforeIt() throws Exception {
         // given: b deleted and created again (topics.subscriptions) after its retry went on the failure path
         var abandoned = new java.util.concurrent.ConcurrentHashMap<String, String>();
-        FailurePath recording = new FailurePath() {
-            @Override
-            public CompletableFuture<RecordCompletion> failed(Delivery delivery, DeliveryOutcome outcome) {
-                throw new AssertionError("no attempt fails here");
-            }
-
-            @Override
-            public CompletableFuture<RecordCompletion> defer(
-                    Delivery delivery, DeferralReason reason, Duration atLeast, Duration likely) {
-                throw new AssertionError("nothing is deferred here");
-            }
-
+        FailurePath recording = new NoFailures() {
             @Override
             public CompletableFuture<RecordCompletion> abandon(Delivery delivery, String reason) {
                 abandoned.put(delivery.lane().id(), reason);
@@ -166,21 +161,7 @@ class RetryIntakeTest {
         java.time.Instant failedAt = clock.instant();
         clock.advance(Duration.ofMinutes(5));
         subscriptions.replace(List.of(subscription("a"), subscription("b").createdAt(clock.instant())));
-        var intake = new RetryIntake(
-                subscriptions,
-                new DeliveryScheduler(
-                        subscriptions,
-                        recording,
-                        AttemptLog.NONE,
-                        EndpointHealth.NONE,
-                        metrics,
-                        clock,
-                        new DeliveryScheduler.Bounds(16, 100, 1 << 20, Duration.ofSeconds(1), Duration.ofMinutes(1))),
-                recording,
-                deadLetters,
-                timer,
-                metrics,
-                clock);
+        var intake = intake(recording);
 
         // when: its retry and one of a, first attempted before b's new creation
         var done = intake.handle(
